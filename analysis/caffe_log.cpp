@@ -1,0 +1,243 @@
+// caffe_log.cpp: parsing glog lines of Caffe's solver, merging restarted runs.
+#include "analysis/caffe_log.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "analysis/release_names.h"
+
+namespace xfer {
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads a fixed number of digits at `pos`; -1 when they are not all digits.
+long digits(std::string_view s, size_t pos, size_t count) {
+  if (pos + count > s.size()) return -1;
+  long v = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    if (!is_digit(s[i])) return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+// The glog header "I0403 07:15:12.972617 23304 solver.cpp:217] ": fills
+// month..micro and returns the offset of the message, or npos.
+struct Stamp {
+  long month, day, hour, minute, second, micro;
+};
+size_t parse_header(std::string_view line, Stamp& st) {
+  if (line.size() < 22 || std::string_view("IWEF").find(line[0]) == std::string_view::npos)
+    return std::string_view::npos;
+  st.month = digits(line, 1, 2);
+  st.day = digits(line, 3, 2);
+  st.hour = digits(line, 6, 2);
+  st.minute = digits(line, 9, 2);
+  st.second = digits(line, 12, 2);
+  st.micro = digits(line, 15, 6);
+  if (st.month < 1 || st.month > 12 || st.day < 1 || st.day > 31 || st.hour < 0 ||
+      st.minute < 0 || st.second < 0 || st.micro < 0 || line[5] != ' ' || line[8] != ':' ||
+      line[11] != ':' || line[14] != '.' || line[21] != ' ')
+    return std::string_view::npos;
+  size_t close = line.find("] ", 22);
+  return close == std::string_view::npos ? close : close + 2;
+}
+
+// The whole of `s` as a number of type T.
+template <class T>
+bool whole_number(std::string_view s, T& v) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// The year of a release file name "140403_063910_half0A.o227963.gz", or 0.
+long year_of_file(const std::string& name) {
+  std::string base = std::filesystem::path(name).filename().string();
+  long yy = digits(base, 0, 2);
+  if (yy < 0 || digits(base, 0, 6) < 0 || base.size() < 7 || base[6] != '_') return 0;
+  return 2000 + yy;
+}
+
+long long make_stamp(long year, const Stamp& s) {
+  // Days are counted as if every month had 31 days: monotone, which is all
+  // the comparison needs, and it stays within 64 bits.
+  long long days = year * 372LL + (s.month - 1) * 31 + (s.day - 1);
+  long long secs = days * 86400 + s.hour * 3600 + s.minute * 60 + s.second;
+  return secs * 1000000 + s.micro;
+}
+
+}  // namespace
+
+std::vector<TimedTest> parse_caffe_log(std::string_view text, const std::string& name,
+                                       Diagnostics& diag) {
+  std::vector<TimedTest> tests;
+  long year = year_of_file(name);
+  long last_month = 0;
+  long pending = -1;       // iteration of the last "Testing net" without its top-1 yet
+  long pending_line = 0;
+  bool have_open = false;  // tests.back() may still receive its loss
+  long line_no = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+
+    bool about_us = line.find("Iteration") != std::string_view::npos ||
+                    line.find("Test score") != std::string_view::npos;
+    Stamp st{};
+    size_t msg_at = parse_header(line, st);
+    if (msg_at == std::string_view::npos) {
+      // A line cut inside its header still starts like one.
+      bool header_like = line.size() >= 2 && std::string_view("IWEF").find(line[0]) !=
+                                                 std::string_view::npos && is_digit(line[1]);
+      if (about_us || header_like)
+        diag.skip(name, line_no, "garbled or truncated log line: '" + std::string(line.substr(0, 80)) + "'");
+      continue;
+    }
+    std::string_view msg = line.substr(msg_at);
+    if (msg.rfind("Iteration ", 0) == 0) {
+      std::string_view rest = msg.substr(10);
+      size_t comma = rest.find(", ");
+      long it = 0;
+      if (comma == std::string_view::npos || !whole_number(rest.substr(0, comma), it) || it < 0) {
+        diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
+        continue;
+      }
+      std::string_view what = rest.substr(comma + 2);
+      if (what == "Testing net") {
+        if (pending >= 0)
+          diag.warn(name, pending_line, "test at iteration " + std::to_string(pending) + " has no top-1 score");
+        pending = it;
+        pending_line = line_no;
+        have_open = false;
+      } else if (what.rfind("lr = ", 0) != 0 && what.rfind("loss = ", 0) != 0) {
+        diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
+      }
+      continue;
+    }
+    if (msg.rfind("Test score #", 0) == 0) {
+      std::string_view rest = msg.substr(12);
+      size_t colon = rest.find(": ");
+      int k = -1;
+      double v = 0;
+      if (colon == std::string_view::npos || !whole_number(rest.substr(0, colon), k) ||
+          !whole_number(rest.substr(colon + 2), v) || !std::isfinite(v)) {
+        diag.skip(name, line_no, "garbled test score line: '" + std::string(msg) + "'");
+        continue;
+      }
+      if (k == 0) {
+        if (pending < 0) {
+          diag.skip(name, line_no, "top-1 score without a preceding 'Testing net' line");
+          continue;
+        }
+        if (last_month && st.month < last_month && year) ++year;  // new year's eve
+        last_month = st.month;
+        TimedTest t;
+        t.point.iteration = pending;
+        t.point.top1 = v;
+        t.stamp = make_stamp(year, st);
+        tests.push_back(t);
+        pending = -1;
+        have_open = true;
+      } else if (k == 1 && have_open) {
+        tests.back().point.loss = v;
+        have_open = false;
+      }
+      continue;
+    }
+  }
+  if (pending >= 0)
+    diag.warn(name, pending_line, "test at iteration " + std::to_string(pending) + " has no top-1 score (log ends)");
+  return tests;
+}
+
+std::vector<TimedTest> read_caffe_log_file(const std::filesystem::path& file, Diagnostics& diag) {
+  std::string name = file.string();
+  gzFile gz = gzopen(name.c_str(), "rb");
+  if (!gz) {
+    diag.skip(name, 0, "cannot open");
+    return {};
+  }
+  std::string text;
+  char buf[1 << 16];
+  int got;
+  while ((got = gzread(gz, buf, sizeof buf)) > 0) text.append(buf, got);
+  if (got < 0 || !gzeof(gz)) {
+    int err = 0;
+    const char* what = gzerror(gz, &err);
+    diag.warn(name, 0, std::string("read error (") + what + "), using the lines before it");
+    // A cut-off last line is not a line: drop it rather than parse half of it.
+    size_t last = text.rfind('\n');
+    text.resize(last == std::string::npos ? 0 : last + 1);
+  }
+  gzclose(gz);
+  return parse_caffe_log(text, name, diag);
+}
+
+std::vector<CurvePoint> merge_caffe_tests(const std::vector<std::vector<TimedTest>>& files) {
+  std::map<long, TimedTest> by_iteration;
+  for (const auto& f : files)
+    for (const auto& t : f) {
+      auto [it, fresh] = by_iteration.try_emplace(t.point.iteration, t);
+      if (!fresh && t.stamp > it->second.stamp) it->second = t;
+    }
+  std::vector<CurvePoint> curve;
+  curve.reserve(by_iteration.size());
+  for (const auto& [iter, t] : by_iteration) curve.push_back(t.point);
+  return curve;
+}
+
+Dataset read_caffe_log_dir(const std::filesystem::path& dir, const std::string& dataset_name,
+                           Diagnostics& diag) {
+  namespace fs = std::filesystem;
+  Dataset ds;
+  ds.name = dataset_name;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    diag.skip(dir.string(), 0, "not a directory of Caffe logs");
+    return ds;
+  }
+  std::vector<fs::path> nets;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_directory()) nets.push_back(e.path());
+  std::sort(nets.begin(), nets.end());
+  if (nets.empty()) diag.warn(dir.string(), 0, "empty: no network folders");
+  for (const auto& net_dir : nets) {
+    std::string net = net_dir.filename().string();
+    auto id = cell_id_for_release_net(net);
+    if (!id) {
+      diag.skip(net_dir.string(), 0, "unknown network name '" + net + "'");
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(net_dir, ec))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<std::vector<TimedTest>> parsed;
+    for (const auto& f : files) parsed.push_back(read_caffe_log_file(f, diag));
+    NetRun run;
+    run.cell_id = *id;
+    run.cell = *parse_cell_id(*id);
+    run.origin = net_dir.string();
+    run.curve = merge_caffe_tests(parsed);
+    if (run.curve.empty()) {
+      diag.skip(net_dir.string(), 0, files.empty() ? "empty: no log files" : "no test scores in its logs");
+      continue;
+    }
+    ds.runs.emplace(run.cell_id, std::move(run));
+  }
+  return ds;
+}
+
+}  // namespace xfer

@@ -1,0 +1,39 @@
+// groups.h: which cells make up each of the paper's groups. Everything that
+// decides "is this net a baseB / BnB / AnB+ / ..." is here, from the cell id
+// fields only (split, halves, n, mode), so ours and the paper's are grouped
+// the same way.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "analysis/run.h"
+
+namespace xfer {
+
+// The groups of the paper's figure 2. BaseB pools every random-split half
+// base; BnB are selffers (source == target), AnB transfers (source != target);
+// "+" is fine-tuned, without it the copied layers are frozen.
+enum class Group { BaseB, BnB, BnBPlus, AnB, AnBPlus };
+inline constexpr Group kTransferGroups[] = {Group::BnB, Group::BnBPlus, Group::AnB, Group::AnBPlus};
+const char* label(Group g);
+
+// Whether `c` is in group `g` at `n` layers (n is ignored for BaseB).
+bool in_group(const Cell& c, Group g, int n);
+
+// A split is random ("half<s>"), the whole set ("all"), or dissimilar: any
+// other name ("natman" for ImageNet, "dissim" for Fashion-MNIST).
+bool is_dissimilar_split(const std::string& split);
+// The dissimilar splits present in a data set.
+std::set<std::string> dissimilar_splits(const Dataset& ds);
+// "natural" / "man-made" for natman, "upper-body" / "other" for dissim, else "A" / "B".
+std::string half_label(const std::string& split, char half);
+
+// Plain cells of the 1000-class (or all-class) base, its random-filter
+// variants, reduced-volume bases.
+bool is_all_base(const Cell& c);
+bool is_all_random(const Cell& c, int n);
+bool is_half_random(const Cell& c, int n);
+bool is_reduced(const Cell& c, int k);
+
+}  // namespace xfer

@@ -1,0 +1,71 @@
+// inputs.cpp: shared input options and loading.
+#include "analysis/inputs.h"
+
+#include "analysis/caffe_log.h"
+#include "analysis/release_names.h"
+#include "analysis/result_file.h"
+#include "analysis/tables.h"
+
+namespace xfer {
+
+namespace po = boost::program_options;
+
+void add_input_options(po::options_description& desc, Inputs& in) {
+  desc.add_options()
+      ("results", po::value(&in.results), "our results directory: every result.json below it")
+      ("caffe-logs", po::value(&in.caffe_logs),
+       "Caffe logs as in the paper's release: one folder per network (e.g. ../shared/paper/logs)")
+      ("statistic", po::value(&in.statistic)->default_value(in.statistic),
+       "per-network number: top10 (the paper's mean of the 10 best top-1), best, final")
+      ("compare", po::bool_switch(&in.compare), "put ours beside the paper's (needs both inputs)");
+}
+
+std::string validate(const Inputs& in) {
+  if (in.results.empty() && in.caffe_logs.empty()) return "give --results DIR and/or --caffe-logs DIR";
+  if (in.compare && (in.results.empty() || in.caffe_logs.empty()))
+    return "--compare needs both --results and --caffe-logs";
+  if (!parse_statistic(in.statistic)) return "--statistic must be top10, best or final";
+  return "";
+}
+
+namespace {
+
+void name_missing(const Dataset& ds, const std::vector<std::string>& expected, const std::string& what,
+                  Diagnostics& diag) {
+  auto missing = missing_cells(ds, expected);
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& id : missing) list += (list.empty() ? "" : ", ") + id;
+  diag.warn("", 0, ds.name + ": " + std::to_string(missing.size()) + " cell(s) of " + what +
+                       " missing (reported as missing, not zero): " + list);
+}
+
+}  // namespace
+
+std::vector<Dataset> load_inputs(const Inputs& in, Diagnostics& diag) {
+  std::vector<Dataset> data;
+  if (!in.results.empty()) data.push_back(read_results_dir(in.results, "ours", diag));
+  if (!in.caffe_logs.empty()) {
+    data.push_back(read_caffe_log_dir(in.caffe_logs, "paper", diag));
+    name_missing(data.back(), paper_grid_cell_ids(), "the paper's grid", diag);
+  }
+  if (in.compare && data.size() == 2) {
+    std::vector<std::string> theirs;
+    for (const auto& [id, run] : data[1].runs) theirs.push_back(id);
+    name_missing(data[0], theirs, "the paper's logs", diag);
+  }
+  return data;
+}
+
+std::vector<std::vector<const Dataset*>> source_groups(const Inputs& in, const std::vector<Dataset>& data) {
+  std::vector<std::vector<const Dataset*>> groups;
+  if (in.compare) {
+    groups.emplace_back();
+    for (const auto& d : data) groups.back().push_back(&d);
+  } else {
+    for (const auto& d : data) groups.push_back({&d});
+  }
+  return groups;
+}
+
+}  // namespace xfer

@@ -1,0 +1,37 @@
+// inputs.h: the command-line inputs both analysis binaries share (our results
+// directory, the paper's logs) and loading them into data sets.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "analysis/diagnostics.h"
+#include "analysis/run.h"
+
+namespace xfer {
+
+struct Inputs {
+  std::string results;     // our results directory; empty: none
+  std::string caffe_logs;  // a release-style folder of Caffe logs; empty: none
+  std::string statistic = "top10";
+  bool compare = false;    // ours and the paper's side by side
+};
+
+// Adds --results, --caffe-logs, --statistic, --compare to `desc`, bound to `in`.
+void add_input_options(boost::program_options::options_description& desc, Inputs& in);
+
+// Checks what the options alone can: at least one input, --compare with both,
+// a known statistic. Returns an empty string or what to change.
+std::string validate(const Inputs& in);
+
+// Reads the inputs: "ours" first, then "paper". Missing cells of the paper's
+// grid in the logs (and, with --compare, cells the paper has that ours lacks)
+// are named in `diag`.
+std::vector<Dataset> load_inputs(const Inputs& in, Diagnostics& diag);
+
+// The column groups to print: with --compare one group holding both data
+// sets, else one group per data set.
+std::vector<std::vector<const Dataset*>> source_groups(const Inputs& in, const std::vector<Dataset>& data);
+
+}  // namespace xfer

@@ -1,0 +1,61 @@
+// plot_main.cpp: xfer_plot, the paper's figures as PNG and SVG (via gnuplot)
+// from our results directory and/or the paper's Caffe logs.
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "analysis/figures.h"
+#include "analysis/inputs.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  using namespace xfer;
+  Inputs in;
+  FigureOptions fo;
+  std::string out_dir = "figures";
+  po::options_description desc(
+      "xfer_plot: the figures of \"How transferable are features in deep neural networks?\"\n"
+      "as PNG and SVG. With --compare both inputs go on one figure. Options");
+  desc.add_options()("help,h", "this help");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, dissimilar, relative, reduced .png/.svg")
+      ("gnuplot", po::value(&fo.gnuplot)->default_value(fo.gnuplot), "the gnuplot program to run");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "xfer_plot: " << e.what() << "\n" << desc;
+    return 1;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (auto problem = validate(in); !problem.empty()) {
+    std::cerr << "xfer_plot: " << problem << "\n" << desc;
+    return 1;
+  }
+  fo.statistic = *parse_statistic(in.statistic);
+  Diagnostics diag;
+  auto data = load_inputs(in, diag);
+  size_t nets = 0;
+  for (const auto& d : data) nets += d.runs.size();
+  try {
+    for (const auto& group : source_groups(in, data)) {
+      FigureOptions g = fo;
+      g.out_dir = out_dir;
+      if (data.size() > 1 && group.size() == 1) g.out_dir /= group[0]->name;
+      fs::create_directories(g.out_dir);
+      for (const auto& f : write_figures(group, g, diag)) std::cout << "wrote " << f.string() << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << diag.report() << "xfer_plot: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << diag.report();
+  return nets == 0 ? 2 : 0;
+}

@@ -1,0 +1,73 @@
+// run.h: one trained network as the analysis sees it (its cell, its validation
+// curve, where it came from), the per-network statistics, and a data set: all
+// the networks read from one input (our results directory or the paper's logs).
+#pragma once
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grid/cell.h"
+
+namespace xfer {
+
+// One validation test. Values a source does not record (Caffe logs have no
+// top-5) are NaN.
+struct CurvePoint {
+  long iteration = 0;
+  double top1 = NAN;
+  double top5 = NAN;
+  double loss = NAN;
+};
+
+struct NetRun {
+  std::string cell_id;
+  Cell cell;
+  std::string origin;  // the file or folder it was read from, for messages
+  std::vector<CurvePoint> curve;  // ascending iteration, one point per iteration
+  bool finished = true;
+};
+
+// Which single number stands for a network.
+enum class Statistic {
+  Top10,  // the paper's: mean of the 10 highest top-1 values of the run
+  Best,   // highest top-1
+  Final,  // top-1 at the last test
+};
+const char* to_string(Statistic s);
+std::optional<Statistic> parse_statistic(const std::string& s);
+
+// The statistic of one curve; NaN for an empty curve. With fewer than 10
+// points, Top10 averages all of them.
+double curve_statistic(const std::vector<CurvePoint>& curve, Statistic s);
+
+// Mean, sample standard deviation (n - 1; NaN below two values) and count of
+// a group of networks. An empty group has count 0 and NaN mean: never zero.
+struct Summary {
+  double mean = NAN;
+  double std = NAN;
+  int count = 0;
+  bool empty() const { return count == 0; }
+};
+Summary summarize(const std::vector<double>& values);
+
+// All the networks of one input, keyed by cell id. Only finished runs are
+// here; unfinished ones are named in the warnings and listed apart.
+struct Dataset {
+  std::string name;  // "paper" or "ours": column prefixes and figure legends
+  std::map<std::string, NetRun> runs;
+  std::vector<std::string> unfinished;
+
+  // The statistic of every finished network whose cell satisfies `pick`.
+  template <class Pred>
+  std::vector<double> values(Statistic s, Pred pick) const {
+    std::vector<double> out;
+    for (const auto& [id, run] : runs)
+      if (pick(run.cell)) out.push_back(curve_statistic(run.curve, s));
+    return out;
+  }
+};
+
+}  // namespace xfer

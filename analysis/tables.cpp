@@ -1,0 +1,255 @@
+// tables.cpp: building the paper's tables from data sets.
+#include "analysis/tables.h"
+
+#include <set>
+#include <string>
+
+#include "analysis/groups.h"
+
+namespace xfer {
+
+namespace {
+
+std::string prefix(const Sources& src, size_t i, const std::string& h) {
+  return src.size() > 1 ? src[i]->name + " " + h : h;
+}
+
+// mean, std, count per source; then, for two sources, first minus second.
+void add_summary_headers(Table& t, const Sources& src) {
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"mean", "std", "count"}) t.headers.push_back(prefix(src, i, h));
+  if (src.size() == 2) t.headers.push_back(src[0]->name + " − " + src[1]->name);
+}
+
+void add_summary_entries(std::vector<Entry>& row, const std::vector<Summary>& sums) {
+  for (const auto& s : sums) {
+    row.push_back(Entry::value(s.mean));
+    row.push_back(Entry::value(s.std));
+    row.push_back(Entry::count(s.count));
+  }
+  if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
+}
+
+// The group summary in every source; an empty group is named in the warnings.
+template <class Pred>
+std::vector<Summary> summaries(const Sources& src, Statistic s, Diagnostics& diag,
+                               const std::string& what, Pred pick) {
+  std::vector<Summary> out;
+  for (const auto* ds : src) {
+    out.push_back(summarize(ds->values(s, pick)));
+    if (out.back().empty()) diag.warn("", 0, ds->name + ": no networks for " + what + " (left empty)");
+  }
+  return out;
+}
+
+double group_mean(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
+  return summarize(ds.values(s, [&](const Cell& c) {
+           for (int n = n_lo; n <= n_hi; ++n)
+             if (in_group(c, g, n)) return true;
+           return false;
+         })).mean;
+}
+
+// The base trained on the target of transfer `c`, in `ds`.
+const NetRun* target_base(const Dataset& ds, const Cell& c) {
+  Cell b;
+  b.split = c.split;
+  b.target = c.target;
+  b.seed = c.seed;
+  auto it = ds.runs.find(b.id());
+  return it == ds.runs.end() ? nullptr : &it->second;
+}
+
+// Transfer minus its own target's base, for every frozen transfer S != T of `split_pick`.
+template <class Pred>
+Summary relative(const Dataset& ds, Statistic s, int n, Pred split_pick, Diagnostics& diag) {
+  std::vector<double> d;
+  for (const auto& [id, run] : ds.runs) {
+    const Cell& c = run.cell;
+    if (c.kind != CellKind::Transfer || c.n != n || c.mode != TransferMode::Frozen ||
+        c.source == c.target || !split_pick(c.split))
+      continue;
+    const NetRun* base = target_base(ds, c);
+    if (!base) {
+      diag.warn("", 0, ds.name + ": " + id + " has no target base: left out of the relative panel");
+      continue;
+    }
+    d.push_back(curve_statistic(run.curve, s) - curve_statistic(base->curve, s));
+  }
+  return summarize(d);
+}
+
+}  // namespace
+
+Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"main", std::string("Figure 2 as a table: top-1 (") + to_string(s) + ") by layers copied n", {"group", "n"}, {}, {}};
+  add_summary_headers(t, src);
+  auto add = [&](Group g, int n) {
+    std::vector<Entry> row{Entry::of_text(label(g)), Entry::count(n)};
+    add_summary_entries(row, summaries(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
+                                       [&](const Cell& c) { return in_group(c, g, n); }));
+    t.rows.push_back(row);
+  };
+  add(Group::BaseB, 0);
+  for (Group g : kTransferGroups)
+    for (int n = 1; n <= 7; ++n) add(g, n);
+  t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
+  return t;
+}
+
+Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"table1", std::string("Table 1: boost of AnB+ (") + to_string(s) + ") over baseB and over BnB+", {"layers"}, {}, {}};
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"AnB+ mean", "AnB+ count", "over baseB", "over BnB+"}) t.headers.push_back(prefix(src, i, h));
+  for (int lo : {1, 3, 5}) {
+    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-7")};
+    for (const auto* ds : src) {
+      auto anbp = summarize(ds->values(s, [&](const Cell& c) {
+        for (int n = lo; n <= 7; ++n)
+          if (in_group(c, Group::AnBPlus, n)) return true;
+        return false;
+      }));
+      if (anbp.empty()) diag.warn("", 0, ds->name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
+      row.push_back(Entry::value(anbp.mean));
+      row.push_back(Entry::count(anbp.count));
+      row.push_back(Entry::delta(anbp.mean - group_mean(*ds, s, Group::BaseB, 0, 0)));
+      row.push_back(Entry::delta(anbp.mean - group_mean(*ds, s, Group::BnBPlus, lo, 7)));
+    }
+    t.rows.push_back(row);
+  }
+  t.notes.push_back("Pooled over all networks with n in the range, as the paper did.");
+  return t;
+}
+
+Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"dissimilar", std::string("Dissimilar splits (natural / man-made): top-1 (") + to_string(s) + ") of each target's base and the transfers into it",
+          {"split", "target", "group", "n"}, {}, {}};
+  add_summary_headers(t, src);
+  std::set<std::string> splits;
+  for (const auto* ds : src) splits.merge(dissimilar_splits(*ds));
+  if (splits.empty()) {
+    diag.warn("", 0, "no dissimilar split in any input: the natman rows are left empty");
+    splits.insert("natman");
+  }
+  auto any = [&](auto pick) {
+    for (const auto* ds : src)
+      for (const auto& [id, run] : ds->runs)
+        if (pick(run.cell)) return true;
+    return false;
+  };
+  for (const auto& split : splits) {
+    for (char target : {'A', 'B'}) {
+      char other = target == 'A' ? 'B' : 'A';
+      std::string who = split + " " + half_label(split, target);
+      auto add = [&](const std::string& group, int n, auto pick, bool always) {
+        if (!always && !any(pick)) return;
+        std::vector<Entry> row{Entry::of_text(split), Entry::of_text(half_label(split, target)), Entry::of_text(group), Entry::count(n)};
+        add_summary_entries(row, summaries(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
+        t.rows.push_back(row);
+      };
+      add("base", 0, [&](const Cell& c) { return c.split == split && c.kind == CellKind::Base && c.target == target && c.reduced_k == 0; }, true);
+      for (auto mode : {TransferMode::Frozen, TransferMode::Finetune})
+        for (char source : {other, target}) {
+          std::string group = std::string(source == target ? "BnB" : "AnB") + (mode == TransferMode::Finetune ? "+" : "");
+          bool always = mode == TransferMode::Frozen && source != target;
+          for (int n = 1; n <= 7; ++n)
+            add(group, n, [&](const Cell& c) { return c.split == split && c.kind == CellKind::Transfer && c.source == source && c.target == target && c.n == n && c.mode == mode; }, always);
+        }
+    }
+  }
+  t.notes.push_back("For natman, A is natural and B man-made; AnB rows are transfers into the target named.");
+  return t;
+}
+
+Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"random", std::string("Random filters: first n layers left random and frozen, top-1 (") + to_string(s) + ")", {"split", "group", "n"}, {}, {}};
+  add_summary_headers(t, src);
+  auto add = [&](const std::string& split, const std::string& group, int n, auto pick) {
+    std::vector<Entry> row{Entry::of_text(split), Entry::of_text(group), Entry::count(n)};
+    add_summary_entries(row, summaries(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
+    t.rows.push_back(row);
+  };
+  add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
+  for (int n = 1; n <= 7; ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
+  bool halves = false;
+  for (const auto* ds : src)
+    for (const auto& [id, run] : ds->runs) halves |= run.cell.kind == CellKind::Random && run.cell.is_random_split();
+  if (halves) {
+    add("half", "baseB", 0, [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
+    for (int n = 1; n <= 7; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
+  }
+  return t;
+}
+
+Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"relative", std::string("Relative panel: AnB minus the base of its target, top-1 (") + to_string(s) + ")", {"split", "n"}, {}, {}};
+  add_summary_headers(t, src);
+  std::set<std::string> splits;
+  for (const auto* ds : src) splits.merge(dissimilar_splits(*ds));
+  auto add = [&](const std::string& name, auto split_pick) {
+    for (int n = 1; n <= 7; ++n) {
+      std::vector<Entry> row{Entry::of_text(name), Entry::count(n)};
+      std::vector<Summary> sums;
+      for (const auto* ds : src) {
+        sums.push_back(relative(*ds, s, n, split_pick, diag));
+        if (sums.back().empty()) diag.warn("", 0, ds->name + ": no networks for relative " + name + " n=" + std::to_string(n) + " (left empty)");
+      }
+      add_summary_entries(row, sums);
+      t.rows.push_back(row);
+    }
+  };
+  add("random", [](const std::string& sp) { return sp.rfind("half", 0) == 0; });
+  for (const auto& sp : splits) add(sp, [sp](const std::string& x) { return x == sp; });
+  return t;
+}
+
+Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"reduced", std::string("Reduced volume: images per class K against top-1 (") + to_string(s) + ")", {"K"}, {}, {}};
+  add_summary_headers(t, src);
+  std::set<int> ks;
+  for (const auto* ds : src)
+    for (const auto& [id, run] : ds->runs)
+      if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0) ks.insert(run.cell.reduced_k);
+  if (ks.empty()) diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
+  for (int k : ks) {
+    std::vector<Entry> row{Entry::count(k)};
+    add_summary_entries(row, summaries(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
+    t.rows.push_back(row);
+  }
+  return t;
+}
+
+Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"decomposition", std::string("Drop from baseB by cause, top-1 (") + to_string(s) + "): fragile co-adaptation (baseB − BnB) and specificity (BnB − AnB)", {"n"}, {}, {}};
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"co-adaptation", "specificity", "total"}) t.headers.push_back(prefix(src, i, h));
+  for (int n = 1; n <= 7; ++n) {
+    std::vector<Entry> row{Entry::count(n)};
+    for (const auto* ds : src) {
+      double base = group_mean(*ds, s, Group::BaseB, 0, 0);
+      double bnb = group_mean(*ds, s, Group::BnB, n, n);
+      double anb = group_mean(*ds, s, Group::AnB, n, n);
+      row.push_back(Entry::delta(base - bnb));
+      row.push_back(Entry::delta(bnb - anb));
+      row.push_back(Entry::delta(base - anb));
+    }
+    t.rows.push_back(row);
+  }
+  t.notes.push_back("Positive numbers are drops in accuracy; the two causes add up to the total (baseB − AnB).");
+  return t;
+}
+
+std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag) {
+  return {main_table(src, s, diag),   boost_table(src, s, diag),   dissimilar_table(src, s, diag),
+          random_table(src, s, diag), relative_table(src, s, diag), reduced_table(src, s, diag),
+          decomposition_table(src, s, diag)};
+}
+
+std::vector<std::string> missing_cells(const Dataset& ds, const std::vector<std::string>& expected) {
+  std::vector<std::string> out;
+  for (const auto& id : expected)
+    if (!ds.runs.count(id)) out.push_back(id);
+  return out;
+}
+
+}  // namespace xfer

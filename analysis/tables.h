@@ -1,0 +1,38 @@
+// tables.h: the paper's tables, built from one data set or from several side
+// by side (ours beside the paper's). Every builder takes the sources in column
+// order; with two, a difference column (first minus second) is added where the
+// table holds group means. Empty groups stay empty and are named in `diag`.
+#pragma once
+
+#include <vector>
+
+#include "analysis/diagnostics.h"
+#include "analysis/run.h"
+#include "analysis/table.h"
+
+namespace xfer {
+
+using Sources = std::vector<const Dataset*>;
+
+// 1. Figure 2 as a table: baseB (n = 0), then BnB, BnB+, AnB, AnB+ for n = 1..7.
+Table main_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 2. Table 1: the boost of AnB+ over baseB and over BnB+, pooled over n in 1-7, 3-7, 5-7.
+Table boost_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 3. Each dissimilar split (natural / man-made): each target's base and the transfers into it.
+Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 4. Random filters: all-random-n{n} against all-base (and half ones against the half bases).
+Table random_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 5. The relative panel: AnB minus the base of its own target, random and dissimilar splits.
+Table relative_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 6. Reduced volume: images per class K against accuracy.
+Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
+// 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB).
+Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag);
+
+// All seven, in that order.
+std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag);
+
+// The cells of `expected` that `ds` has no finished run for.
+std::vector<std::string> missing_cells(const Dataset& ds, const std::vector<std::string>& expected);
+
+}  // namespace xfer

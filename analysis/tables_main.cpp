@@ -1,0 +1,90 @@
+// tables_main.cpp: xfer_tables, the paper's tables (and, with --figures, its
+// figures) from our results directory and/or the paper's Caffe logs.
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "analysis/atomic_file.h"
+#include "analysis/figures.h"
+#include "analysis/inputs.h"
+#include "analysis/tables.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  using namespace xfer;
+  Inputs in;
+  std::string format = "markdown", out_dir;
+  std::vector<std::string> only;
+  bool figures = false;
+  po::options_description desc(
+      "xfer_tables: the tables of \"How transferable are features in deep neural networks?\"\n"
+      "from our results and/or the paper's Caffe logs. Options");
+  desc.add_options()("help,h", "this help");
+  add_input_options(desc, in);
+  desc.add_options()
+      ("format", po::value(&format)->default_value(format), "markdown, csv or latex (stdout and --out files)")
+      ("out", po::value(&out_dir), "also write each table as <name>.<md|csv|tex> into this folder")
+      ("table", po::value(&only)->multitoken(),
+       "print only these: main table1 dissimilar random relative reduced decomposition")
+      ("figures", po::bool_switch(&figures), "also write the figures (PNG and SVG) into --out");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "xfer_tables: " << e.what() << "\n" << desc;
+    return 1;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  std::string problem = validate(in);
+  Format fmt = Format::Markdown;
+  if (format == "csv") fmt = Format::Csv;
+  else if (format == "latex") fmt = Format::Latex;
+  else if (format != "markdown") problem = "--format must be markdown, csv or latex";
+  if (figures && out_dir.empty()) problem = "--figures needs --out DIR";
+  if (!problem.empty()) {
+    std::cerr << "xfer_tables: " << problem << "\n" << desc;
+    return 1;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  Statistic stat = *parse_statistic(in.statistic);
+  Diagnostics diag;
+  auto data = load_inputs(in, diag);
+  size_t nets = 0;
+  for (const auto& d : data) nets += d.runs.size();
+  try {
+    if (!out_dir.empty()) fs::create_directories(out_dir);
+    for (const auto& group : source_groups(in, data)) {
+      std::string suffix = group.size() == 1 && data.size() > 1 ? "_" + group[0]->name : "";
+      if (data.size() > 1 && group.size() == 1 && fmt == Format::Markdown)
+        std::cout << "## " << group[0]->name << "\n\n";
+      for (auto& t : all_tables(group, stat, diag)) {
+        if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
+        std::string text = render(t, fmt);
+        if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
+        std::cout << text << "\n";
+        if (!out_dir.empty())
+          write_file_atomically(fs::path(out_dir) / (t.name + suffix + "." + extension(fmt)), text);
+      }
+      if (figures) {
+        FigureOptions fo{fs::path(out_dir), stat};
+        if (!suffix.empty()) fo.out_dir /= group[0]->name;
+        fs::create_directories(fo.out_dir);
+        for (const auto& f : write_figures(group, fo, diag)) std::cerr << "wrote " << f.string() << "\n";
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << diag.report() << "xfer_tables: " << e.what() << "\n";
+    return 1;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << diag.report() << nets << " network(s) read in " << secs << " s\n";
+  return nets == 0 ? 2 : 0;
+}
