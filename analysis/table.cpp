@@ -34,6 +34,8 @@ std::string show(const Entry& e, Format f) {
       return buf;
     case Entry::Kind::Delta:
       std::snprintf(buf, sizeof buf, f == Format::Csv ? "%+.6f" : "%+.4f", e.number);
+      // A difference that rounds to zero is "+0.0000", not "-0.0000".
+      if (buf[0] == '-' && std::string(buf).find_first_of("123456789") == std::string::npos) buf[0] = '+';
       return buf;
   }
   return "";

@@ -1,0 +1,91 @@
+// fixtures.h: helpers for the analysis tests: a temporary folder that cleans
+// up after itself, writing text and gzip files, result.json files, and the
+// location of the paper's logs.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace xfer::testing {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "xfer_analysis_XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+inline void write_gz(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  gzFile gz = gzopen(p.string().c_str(), "wb");
+  gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(gz);
+}
+
+// A result.json as the trainer writes it; `top1` gives the curve, one test
+// every 1000 iterations. The stored statistic is deliberately wrong (0.999),
+// so a reader that trusts it instead of the curve is caught.
+inline nlohmann::json result_json(const std::string& id, const std::vector<double>& top1,
+                                  bool finished = true) {
+  nlohmann::json curve = nlohmann::json::array();
+  for (size_t i = 0; i < top1.size(); ++i)
+    curve.push_back({{"iteration", 1000 * (i + 1)}, {"top1", top1[i]}, {"top5", 0.9}, {"loss", 2.0}});
+  return {{"schema", "xfer.result"}, {"schema_version", 1}, {"cell_id", id}, {"preset", "caffenet"},
+          {"config_hash", "0123456789abcdef"}, {"code_version", "test"}, {"num_classes", 500},
+          {"finished", finished}, {"iterations", 1000 * top1.size()}, {"curve", curve},
+          {"statistic", {{"top10_mean_top1", 0.999}, {"best_top1", 0.999}, {"final_top1", 0.999},
+                         {"final_top5", 0.999}, {"final_loss", 0.0}}},
+          {"images_per_s", 1234.5}, {"wall_s", 100.0}, {"backend", "cpu"}, {"tf32", false}, {"ranks", 1}};
+}
+
+inline void write_result(const fs::path& results, const nlohmann::json& j) {
+  write_text(results / j["cell_id"].get<std::string>() / "result.json", j.dump(1));
+}
+
+// ../shared/paper/logs from the project root, or empty when absent.
+inline fs::path paper_logs() {
+  const char* src = std::getenv("XFER_SOURCE_DIR");
+  if (!src) return {};
+  fs::path p = fs::path(src) / ".." / "shared" / "paper" / "logs";
+  return fs::is_directory(p) ? p : fs::path();
+}
+
+// One glog line as Caffe's solver writes it.
+inline std::string glog(const std::string& mmdd_time, const std::string& msg) {
+  return "I" + mmdd_time + " 23304 solver.cpp:96] " + msg + "\n";
+}
+
+// A test block: "Testing net", top-1 and loss at time `t` ("0403 07:15:12.000000").
+inline std::string test_block(long iteration, double top1, const std::string& t) {
+  char score[64];
+  std::snprintf(score, sizeof score, "Test score #0: %.9g", top1);
+  return glog(t, "Iteration " + std::to_string(iteration) + ", Testing net") + glog(t, score) +
+         glog(t, "Test score #1: 1.5");
+}
+
+}  // namespace xfer::testing

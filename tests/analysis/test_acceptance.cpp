@@ -1,0 +1,128 @@
+// test_acceptance.cpp: on the paper's own logs (../shared/paper/logs) the
+// tables show what the paper reported, to 4 decimals.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analysis/caffe_log.h"
+#include "analysis/groups.h"
+#include "analysis/tables.h"
+#include "fixtures.h"
+
+namespace xfer {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PaperLogs : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fs::path logs = xfer::testing::paper_logs();
+    if (logs.empty()) return;
+    data_ = new Dataset(read_caffe_log_dir(logs, "paper", *diag_));
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    data_ = nullptr;
+  }
+  void SetUp() override {
+    if (!data_) GTEST_SKIP() << "../shared/paper/logs not found next to the project (XFER_SOURCE_DIR): "
+                                "the acceptance test needs the paper's logs";
+  }
+  // The entry of `column` in the row whose leading labels are `labels`.
+  static double at(const Table& t, const std::vector<std::string>& labels, size_t column) {
+    for (const auto& row : t.rows) {
+      bool ok = true;
+      for (size_t i = 0; i < labels.size(); ++i) {
+        const Entry& e = row[i];
+        ok &= (e.kind == Entry::Kind::Text ? e.text : std::to_string(static_cast<int>(e.number))) == labels[i];
+      }
+      if (ok) return row[column].kind == Entry::Kind::Missing ? NAN : row[column].number;
+    }
+    return NAN;
+  }
+  static int count(const Table& t, const std::vector<std::string>& labels, size_t column) {
+    return static_cast<int>(at(t, labels, column));
+  }
+  static inline Dataset* data_ = nullptr;
+  static inline Diagnostics* diag_ = new Diagnostics;
+};
+
+// The paper's numbers are given to 4 decimals.
+#define EXPECT_4DP(actual, expected) EXPECT_NEAR(actual, expected, 0.00005 + 1e-9)
+
+TEST_F(PaperLogs, ReadsAll148Networks) {
+  EXPECT_EQ(data_->runs.size(), 148u);
+  EXPECT_EQ(diag_->skipped_count(), 0) << diag_->report();
+}
+
+TEST_F(PaperLogs, MainFigure) {
+  Diagnostics diag;
+  Table t = main_table({data_}, Statistic::Top10, diag);
+  EXPECT_4DP(at(t, {"baseB", "0"}, 2), 0.6251);
+  EXPECT_EQ(count(t, {"baseB", "0"}, 4), 8);
+  const double anb[] = {.6282, .6239, .6189, .5998, .5780, .5806, .5425};
+  const double bnb[] = {.6267, .6235, .6211, .6048, .5935, .6188, .6232};
+  for (int n = 1; n <= 7; ++n) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    EXPECT_4DP(at(t, {"AnB", std::to_string(n)}, 2), anb[n - 1]);
+    EXPECT_4DP(at(t, {"BnB", std::to_string(n)}, 2), bnb[n - 1]);
+    EXPECT_EQ(count(t, {"AnB", std::to_string(n)}, 4), 8);
+    EXPECT_EQ(count(t, {"BnB", std::to_string(n)}, 4), 4);
+  }
+  // 22 fine-tuned nets of the paper have no logs: the real counts show.
+  int plus = 0;
+  for (int n = 1; n <= 7; ++n)
+    plus += count(t, {"AnB+", std::to_string(n)}, 4) + count(t, {"BnB+", std::to_string(n)}, 4);
+  EXPECT_EQ(plus, 20);
+}
+
+TEST_F(PaperLogs, Table1Boosts) {
+  Diagnostics diag;
+  Table t = boost_table({data_}, Statistic::Top10, diag);
+  EXPECT_4DP(at(t, {"1-7"}, 3), 0.0160);
+  EXPECT_4DP(at(t, {"1-7"}, 4), 0.0138);
+  EXPECT_4DP(at(t, {"3-7"}, 3), 0.0180);
+  EXPECT_4DP(at(t, {"3-7"}, 4), 0.0140);
+  EXPECT_4DP(at(t, {"5-7"}, 3), 0.0206);
+  EXPECT_4DP(at(t, {"5-7"}, 4), 0.0173);
+}
+
+TEST_F(PaperLogs, NaturalManMadeBases) {
+  Diagnostics diag;
+  Table t = dissimilar_table({data_}, Statistic::Top10, diag);
+  EXPECT_4DP(at(t, {"natman", "natural", "base", "0"}, 4), 0.6534);
+  EXPECT_4DP(at(t, {"natman", "man-made", "base", "0"}, 4), 0.5372);
+  for (int n = 1; n <= 7; ++n) {
+    EXPECT_EQ(count(t, {"natman", "natural", "AnB", std::to_string(n)}, 6), 1);
+    EXPECT_EQ(count(t, {"natman", "man-made", "AnB", std::to_string(n)}, 6), 1);
+  }
+}
+
+TEST_F(PaperLogs, RandomFilters) {
+  Diagnostics diag;
+  Table t = random_table({data_}, Statistic::Top10, diag);
+  EXPECT_4DP(at(t, {"all", "base", "0"}, 3), 0.5763);
+  const double rnd[] = {.4917, .4026, .0011, .0191, .0499, .0145, .0146};
+  for (int n = 1; n <= 7; ++n) EXPECT_4DP(at(t, {"all", "random", std::to_string(n)}, 3), rnd[n - 1]) << n;
+}
+
+TEST_F(PaperLogs, DecompositionAddsUp) {
+  Diagnostics diag;
+  Table t = decomposition_table({data_}, Statistic::Top10, diag);
+  // n = 5: co-adaptation .6251 - .5935, specificity .5935 - .5780.
+  EXPECT_NEAR(at(t, {"5"}, 1), 0.6251 - 0.5935, 0.0001);
+  EXPECT_NEAR(at(t, {"5"}, 2), 0.5935 - 0.5780, 0.0001);
+  for (int n = 1; n <= 7; ++n)
+    EXPECT_NEAR(at(t, {std::to_string(n)}, 1) + at(t, {std::to_string(n)}, 2), at(t, {std::to_string(n)}, 3), 1e-12);
+}
+
+TEST_F(PaperLogs, RelativeRandomPanelIsAnBMinusBaseB) {
+  Diagnostics diag;
+  Table t = relative_table({data_}, Statistic::Top10, diag);
+  EXPECT_NEAR(at(t, {"random", "7"}, 2), 0.5425 - 0.6251, 0.0001);
+  EXPECT_NEAR(at(t, {"natman", "1"}, 2), ((0.6571 - 0.6534) + (0.5392 - 0.5372)) / 2, 0.0001);
+}
+
+}  // namespace
+}  // namespace xfer

@@ -1,0 +1,152 @@
+// test_tables.cpp: tables from small hand-made data sets: group membership,
+// empty groups left empty (not zero) and warned about, side-by-side columns,
+// and the three renderings.
+#include "analysis/tables.h"
+
+#include <gtest/gtest.h>
+
+#include "analysis/groups.h"
+
+namespace xfer {
+namespace {
+
+// A data set whose every net has a constant curve at its value.
+Dataset make(const std::string& name, const std::vector<std::pair<std::string, double>>& nets) {
+  Dataset ds;
+  ds.name = name;
+  for (const auto& [id, v] : nets) {
+    NetRun r;
+    r.cell_id = id;
+    r.cell = *parse_cell_id(id);
+    r.curve = {{1000, v}, {2000, v}};
+    ds.runs.emplace(id, r);
+  }
+  return ds;
+}
+
+const std::vector<Entry>* find_row(const Table& t, const std::vector<std::string>& labels) {
+  for (const auto& row : t.rows) {
+    bool ok = true;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const Entry& e = row[i];
+      std::string s = e.kind == Entry::Kind::Text ? e.text : std::to_string(static_cast<int>(e.number));
+      ok &= s == labels[i];
+    }
+    if (ok) return &row;
+  }
+  return nullptr;
+}
+
+TEST(Groups, Membership) {
+  auto c = [](const char* id) { return *parse_cell_id(id); };
+  EXPECT_TRUE(in_group(c("half2-B-base"), Group::BaseB, 0));
+  EXPECT_FALSE(in_group(c("natman-B-base"), Group::BaseB, 0));
+  EXPECT_FALSE(in_group(c("all-base"), Group::BaseB, 0));
+  EXPECT_TRUE(in_group(c("half0-AA-n3-frozen"), Group::BnB, 3));
+  EXPECT_FALSE(in_group(c("half0-AA-n3-frozen"), Group::BnB, 4));
+  EXPECT_TRUE(in_group(c("half1-BB-n2-finetune"), Group::BnBPlus, 2));
+  EXPECT_TRUE(in_group(c("half0-BA-n7-frozen"), Group::AnB, 7));
+  EXPECT_TRUE(in_group(c("half0-AB-n1-finetune"), Group::AnBPlus, 1));
+  EXPECT_FALSE(in_group(c("natman-AB-n1-frozen"), Group::AnB, 1));
+  EXPECT_TRUE(is_dissimilar_split("natman"));
+  EXPECT_TRUE(is_dissimilar_split("dissim"));
+  EXPECT_FALSE(is_dissimilar_split("half3"));
+  EXPECT_FALSE(is_dissimilar_split("all"));
+  EXPECT_EQ(half_label("dissim", 'A'), "upper-body");
+}
+
+TEST(Tables, MainTableEmptyGroupsStayEmptyAndAreNamed) {
+  Dataset ds = make("ours", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half1-A-base", 0.64},
+                             {"half0-AB-n1-frozen", 0.58}, {"half0-BA-n1-frozen", 0.56}});
+  Diagnostics diag;
+  Table t = main_table({&ds}, Statistic::Top10, diag);
+  ASSERT_EQ(t.rows.size(), 29u);
+  auto base = find_row(t, {"baseB", "0"});
+  ASSERT_TRUE(base);
+  EXPECT_NEAR((*base)[2].number, 0.62, 1e-12);
+  EXPECT_NEAR((*base)[3].number, 0.02, 1e-12);
+  EXPECT_EQ((*base)[4].number, 3);
+  auto anb1 = find_row(t, {"AnB", "1"});
+  EXPECT_NEAR((*anb1)[2].number, 0.57, 1e-12);
+  auto bnb5 = find_row(t, {"BnB", "5"});
+  EXPECT_EQ((*bnb5)[2].kind, Entry::Kind::Missing);  // never 0
+  EXPECT_EQ((*bnb5)[4].number, 0);
+  EXPECT_TRUE(diag.mentions("ours: no networks for BnB n=5"));
+  std::string md = render(t, Format::Markdown);
+  EXPECT_NE(md.find("| BnB | 5 | — | — | 0 |"), std::string::npos) << md;
+  std::string csv = render(t, Format::Csv);
+  EXPECT_NE(csv.find("BnB,5,,,0\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("group,n,mean,std,count\n"), std::string::npos);
+  std::string tex = render(t, Format::Latex);
+  EXPECT_NE(tex.find("\\begin{tabular}{lrrrr}"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("BnB & 5 & -- & -- & 0 \\\\"), std::string::npos);
+}
+
+TEST(Tables, CompareAddsColumnsAndDifference) {
+  Dataset ours = make("ours", {{"half0-A-base", 0.60}});
+  Dataset paper = make("paper", {{"half0-A-base", 0.55}, {"half0-B-base", 0.65}});
+  Diagnostics diag;
+  Table t = main_table({&ours, &paper}, Statistic::Top10, diag);
+  ASSERT_EQ(t.headers.size(), 2u + 3 + 3 + 1);
+  EXPECT_EQ(t.headers[2], "ours mean");
+  EXPECT_EQ(t.headers[5], "paper mean");
+  const auto& row = t.rows[0];
+  EXPECT_NEAR(row[8].number, 0.0, 1e-12);
+  EXPECT_EQ(row[8].kind, Entry::Kind::Delta);
+  EXPECT_NE(render(t, Format::Markdown).find("+0.0000"), std::string::npos);
+}
+
+TEST(Tables, BoostDecompositionRelativeRandomReduced) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62},
+                          {"half0-AA-n5-finetune", 0.61}, {"half0-AB-n5-finetune", 0.65},
+                          {"half0-AB-n6-finetune", 0.67}, {"half0-AB-n2-finetune", 0.50},
+                          {"half0-AA-n2-frozen", 0.59}, {"half0-AB-n2-frozen", 0.55},
+                          {"natman-A-base", 0.66}, {"natman-B-base", 0.54}, {"natman-BA-n2-frozen", 0.60},
+                          {"all-base", 0.58}, {"all-random-n1", 0.49}, {"all-base-k25", 0.3},
+                          {"all-base-k5", 0.1}});
+  Diagnostics diag;
+  Table b = boost_table({&ds}, Statistic::Top10, diag);
+  auto r57 = find_row(b, {"5-7"});
+  EXPECT_NEAR((*r57)[1].number, 0.66, 1e-12);
+  EXPECT_EQ((*r57)[2].number, 2);
+  EXPECT_NEAR((*r57)[3].number, 0.66 - 0.61, 1e-12);
+  EXPECT_NEAR((*r57)[4].number, 0.66 - 0.61, 1e-12);
+  auto r17 = find_row(b, {"1-7"});
+  EXPECT_NEAR((*r17)[1].number, (0.65 + 0.67 + 0.50) / 3, 1e-12);
+
+  Table d = decomposition_table({&ds}, Statistic::Top10, diag);
+  auto n2 = find_row(d, {"2"});
+  EXPECT_NEAR((*n2)[1].number, 0.61 - 0.59, 1e-12);
+  EXPECT_NEAR((*n2)[2].number, 0.59 - 0.55, 1e-12);
+  EXPECT_NEAR((*n2)[3].number, 0.61 - 0.55, 1e-12);
+  EXPECT_EQ((*find_row(d, {"3"}))[1].kind, Entry::Kind::Missing);
+
+  Table rel = relative_table({&ds}, Statistic::Top10, diag);
+  EXPECT_NEAR((*find_row(rel, {"random", "2"}))[2].number, 0.55 - 0.62, 1e-12);  // AB minus half0-B-base
+  EXPECT_NEAR((*find_row(rel, {"natman", "2"}))[2].number, 0.60 - 0.66, 1e-12);  // BA minus natural base
+
+  Table dis = dissimilar_table({&ds}, Statistic::Top10, diag);
+  EXPECT_NEAR((*find_row(dis, {"natman", "natural", "base", "0"}))[4].number, 0.66, 1e-12);
+  EXPECT_NEAR((*find_row(dis, {"natman", "natural", "AnB", "2"}))[4].number, 0.60, 1e-12);
+  EXPECT_EQ((*find_row(dis, {"natman", "man-made", "AnB", "2"}))[4].kind, Entry::Kind::Missing);
+
+  Table rnd = random_table({&ds}, Statistic::Top10, diag);
+  EXPECT_NEAR((*find_row(rnd, {"all", "base", "0"}))[3].number, 0.58, 1e-12);
+  EXPECT_NEAR((*find_row(rnd, {"all", "random", "1"}))[3].number, 0.49, 1e-12);
+  EXPECT_EQ((*find_row(rnd, {"all", "random", "2"}))[3].kind, Entry::Kind::Missing);
+
+  Table red = reduced_table({&ds}, Statistic::Top10, diag);
+  ASSERT_EQ(red.rows.size(), 2u);
+  EXPECT_EQ(red.rows[0][0].number, 5);
+  EXPECT_NEAR(red.rows[1][1].number, 0.3, 1e-12);
+}
+
+TEST(Tables, MissingCellsListed) {
+  Dataset ds = make("x", {{"half0-A-base", 0.6}});
+  auto missing = missing_cells(ds, {"half0-A-base", "half0-B-base"});
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0], "half0-B-base");
+}
+
+}  // namespace
+}  // namespace xfer
