@@ -1,0 +1,248 @@
+// grid_main.cpp: xfer_grid, the experiment grid's command line. Lists the cells
+// of a grid config, runs one cell (as a SLURM array task does) or the whole
+// grid on this machine, plans a SLURM submission for jobs/grid.sh, and shows
+// every cell's state.
+//
+//   xfer_grid list     --preset paper                      the cells, deps, cost
+//   xfer_grid run      --preset fashion-mnist -j 2          the grid, locally
+//   xfer_grid run-cell --grid G --id half0-AB-n3-frozen     one cell (one attempt)
+//   xfer_grid plan     --grid G --results R --out DIR       for jobs/grid.sh
+//   xfer_grid status   --results R                          every cell's state
+//   xfer_grid resolve  --preset paper --set k=v --out F     the resolved config
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "grid/cell_files.h"
+#include "grid/grid.h"
+#include "grid/runner.h"
+#include "grid/slurm_plan.h"
+#include "grid/status.h"
+
+#ifndef XFER_GRIDS_DIR
+#define XFER_GRIDS_DIR "jobs/grids"
+#endif
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace xfer;
+
+namespace {
+
+struct Args {
+  std::string command;
+  std::string preset, grid_file, grids_dir;
+  std::vector<std::string> sets;
+  std::string results, data, trainer, out, format, launch, job, id, list_file;
+  int index = -1, task = -1, jobs = 1, ranks = 0, threads = 0;
+  bool rerun_stale = false, dry_run = false, quiet = false, check = false, pending = false,
+       no_queue = false;
+};
+
+const char* kCommands =
+    "commands:\n"
+    "  list      the cells of the grid: index, id, kind, data, dependencies, cost\n"
+    "  run       run every unfinished cell here, bases first (-j cells at once)\n"
+    "  run-cell  run one cell (--id, --index, or --list FILE --task N) to the end\n"
+    "            of one attempt; exit 0 done, 75 stopped after a checkpoint, 2 bad\n"
+    "            usage, 1 error\n"
+    "  plan      work out a SLURM submission into --out DIR (used by jobs/grid.sh)\n"
+    "  status    every cell's state from the results directory and squeue\n"
+    "  resolve   write the resolved grid config (--out FILE, or stdout)\n";
+
+std::string self_dir() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : p.parent_path().string();
+}
+
+Grid load(const Args& a, std::string& config_path) {
+  std::string path = a.grid_file;
+  if (path.empty() && !a.preset.empty())
+    path = preset_path(a.preset, a.grids_dir.empty() && !std::getenv("XFER_GRIDS_DIR")
+                                     ? XFER_GRIDS_DIR
+                                     : a.grids_dir);
+  if (path.empty() && !a.results.empty() && fs::exists(a.results + "/grid.ini"))
+    path = a.results + "/grid.ini";
+  if (path.empty()) throw po::error("give --preset NAME, --grid FILE, or --results DIR holding grid.ini");
+  config_path = path;
+  return enumerate_grid(load_grid_config(path, a.sets));
+}
+
+std::string absolute(const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_normal().string(); }
+
+int run(const Args& a) {
+  std::string config_path;
+  Grid grid = load(a, config_path);
+  std::string results = a.results.empty() ? grid.config.results : a.results;
+  std::string data = a.data.empty() ? grid.config.data : a.data;
+
+  if (a.command == "list") {
+    if (a.format == "ids") {
+      for (const auto& c : grid.cells) std::cout << c.id << "\n";
+    } else if (a.format == "tsv") {
+      for (const auto& c : grid.cells) {
+        std::cout << c.index << "\t" << c.id << "\t";
+        for (size_t i = 0; i < c.deps.size(); ++i)
+          std::cout << (i ? "," : "") << grid.cells[c.deps[i]].id;
+        std::cout << (c.deps.empty() ? "-" : "") << "\t" << c.cost_hours << "\n";
+      }
+    } else if (a.format == "summary") {
+      std::cout << "grid '" << grid.config.name << "' from " << config_path << "\n"
+                << format_summary(grid);
+    } else if (a.format == "table") {
+      std::cout << format_table(grid) << "\ngrid '" << grid.config.name << "' from "
+                << config_path << "\n"
+                << format_summary(grid);
+    } else {
+      throw po::error("--format must be table, summary, ids or tsv");
+    }
+    return 0;
+  }
+  if (a.command == "resolve") {
+    std::string text = to_ini(grid.config);
+    if (a.out.empty()) {
+      std::cout << text;
+    } else {
+      fs::create_directories(fs::path(a.out).parent_path().empty() ? "." : fs::path(a.out).parent_path());
+      write_file_atomic(a.out, text);
+    }
+    return 0;
+  }
+  if (a.command == "status") {
+    StatusOptions so;
+    so.all = !a.pending;
+    so.use_queue = !a.no_queue;
+    size_t left = print_status(grid, results, so);
+    return a.check && left > 0 ? 1 : 0;
+  }
+  if (a.command == "plan") {
+    if (a.out.empty()) throw po::error("plan needs --out DIR");
+    QueueInfo queue;
+    if (!a.no_queue) queue = query_queue(results);
+    Plan plan = make_plan(grid, results, queue);
+    if (!plan.stale.empty()) {
+      std::cerr << "xfer_grid: these cells were made with another configuration; move their "
+                   "folders away (or run them with --rerun-stale) before submitting:\n";
+      for (const auto& s : plan.stale) std::cerr << "  " << s << "\n";
+      return 1;
+    }
+    write_plan(plan, grid, absolute(results), a.out);
+    size_t todo = 0;
+    for (const auto& g : plan.groups) todo += g.ids.size();
+    std::cout << "xfer_grid: grid '" << grid.config.name << "': " << grid.cells.size()
+              << " cells, " << plan.done << " done, " << plan.active << " already queued or running, "
+              << todo << " to submit in " << plan.groups.size() << " array job(s)\n";
+    return 0;
+  }
+
+  RunOptions opt;
+  opt.paths.results = absolute(results);
+  opt.paths.data = absolute(data);
+  opt.paths.trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
+  opt.launch = parse_launch(a.launch);
+  opt.ranks = a.ranks;
+  opt.threads = a.threads;
+  opt.jobs = a.jobs;
+  opt.echo = !a.quiet;
+  opt.rerun_stale = a.rerun_stale;
+  opt.job = a.job;
+  opt.dry_run = a.dry_run;
+  if (opt.paths.data.empty()) throw po::error("give --data DIR (or grid.data in the config)");
+
+  if (a.command == "run-cell") {
+    std::string id = a.id;
+    if (id.empty() && a.index >= 0) {
+      if (a.index >= static_cast<int>(grid.cells.size())) throw po::error("--index out of range");
+      id = grid.cells[a.index].id;
+    }
+    if (id.empty() && !a.list_file.empty()) {
+      std::ifstream in(a.list_file);
+      std::string line;
+      for (int i = 0; std::getline(in, line); ++i)
+        if (i == a.task) id = line;
+      if (id.empty()) throw po::error("no line " + std::to_string(a.task) + " in " + a.list_file);
+    }
+    if (id.empty()) throw po::error("run-cell needs --id, --index, or --list with --task");
+    const GridCell* cell = grid.find(id);
+    if (!cell) throw po::error("cell '" + id + "' is not in grid '" + grid.config.name + "'");
+    return run_cell(grid, *cell, opt);
+  }
+  if (a.command == "run") {
+    if (a.dry_run) {
+      for (const auto& c : grid.cells) run_cell(grid, c, opt);
+      return 0;
+    }
+    fs::create_directories(opt.paths.results);
+    write_file_atomic(opt.paths.results + "/grid.ini", to_ini(grid.config));
+    return run_local(grid, opt);
+  }
+  throw po::error("unknown command '" + a.command + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  po::options_description grid_opts("grid");
+  grid_opts.add_options()
+      ("preset", po::value(&a.preset), "a preset: paper, complete, fashion-mnist (jobs/grids/NAME.ini)")
+      ("grid", po::value(&a.grid_file), "a grid config file instead of a preset")
+      ("grids-dir", po::value(&a.grids_dir), "where presets live (default: $XFER_GRIDS_DIR, else the source tree's jobs/grids)")
+      ("set", po::value(&a.sets)->composing(), "override a config key: --set solver.max_iter=100 (repeatable)")
+      ("results", po::value(&a.results), "results directory (default: grid.results); <results>/grid.ini is used when no grid is given")
+      ("data", po::value(&a.data), "data root; a cell trains on <data>/<data name> (default: grid.data)");
+  po::options_description run_opts("running cells");
+  run_opts.add_options()
+      ("trainer", po::value(&a.trainer), "the xfer_train binary (default: beside xfer_grid)")
+      ("launch", po::value(&a.launch)->default_value("auto"), "auto, none, srun (--mpi=pmix) or mpirun; auto: srun inside a SLURM job, mpirun outside, none for one rank")
+      ("ranks", po::value(&a.ranks)->default_value(0), "MPI ranks per cell (0: slurm.ranks)")
+      ("threads", po::value(&a.threads)->default_value(0), "threads per rank (0: solver.threads, $SLURM_CPUS_PER_TASK, or cores / (ranks x jobs))")
+      ("jobs,j", po::value(&a.jobs)->default_value(1), "run: cells at once")
+      ("id", po::value(&a.id), "run-cell: the cell id")
+      ("index", po::value(&a.index), "run-cell: the cell's index in the grid")
+      ("list", po::value(&a.list_file), "run-cell: a file of cell ids, one a line")
+      ("task", po::value(&a.task), "run-cell: the line of --list to run (0-based)")
+      ("job", po::value(&a.job), "run-cell: this attempt's SLURM job (<array job>_<task>), for status and the attempt limit")
+      ("rerun-stale", po::bool_switch(&a.rerun_stale), "move a stale cell's folder aside and train it again")
+      ("dry-run", po::bool_switch(&a.dry_run), "print the trainer command lines, run nothing")
+      ("quiet", po::bool_switch(&a.quiet), "run-cell: do not copy the trainer's output to stdout");
+  po::options_description other("other");
+  other.add_options()
+      ("help,h", "this help")
+      ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv")
+      ("out", po::value(&a.out), "plan: the folder to write; resolve: the file")
+      ("pending", po::bool_switch(&a.pending), "status: only the cells not done")
+      ("check", po::bool_switch(&a.check), "status: exit 1 unless every cell is done")
+      ("no-queue", po::bool_switch(&a.no_queue), "status, plan: do not ask squeue");
+  po::options_description all;
+  all.add(grid_opts).add(run_opts).add(other);
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&a.command));
+  po::options_description parse_opts;
+  parse_opts.add(all).add(hidden);
+  po::positional_options_description pos;
+  pos.add("command", 1);
+
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(parse_opts).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help") || a.command.empty()) {
+      std::cout << "usage: xfer_grid COMMAND [options]\n\n" << kCommands << "\n" << all << "\n";
+      return vm.count("help") ? 0 : 2;
+    }
+    return run(a);
+  } catch (const po::error& e) {
+    std::cerr << "xfer_grid: " << e.what() << " (see xfer_grid --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "xfer_grid: " << e.what() << "\n";
+    return 2;
+  }
+}

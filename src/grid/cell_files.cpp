@@ -1,0 +1,360 @@
+// cell_files.cpp: trainer arguments, the grid hash and the state of a cell folder.
+#include "grid/cell_files.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+std::string cell_dir(const std::string& results, const std::string& id) {
+  return (fs::path(results) / id).string();
+}
+
+namespace {
+
+std::string fmt_double(double v) {
+  std::ostringstream s;
+  s.precision(10);
+  s << v;
+  return s.str();
+}
+
+std::string fnv1a_hex(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string base_config_hash(const GridCell& cell, const std::string& results) {
+  nlohmann::json r;
+  if (!read_json(cell_dir(results, cell.cell.base_of_source().id()) + "/result.json", r)) return "";
+  if (!r.is_object() || !r.contains("config_hash")) return "";
+  const auto& h = r["config_hash"];
+  return h.is_string() ? h.get<std::string>() : h.dump();
+}
+
+// The arguments that define the training, as (flag, value) pairs; paths excluded.
+std::vector<std::pair<std::string, std::string>> defining_args(const Grid& grid,
+                                                               const GridCell& cell) {
+  const GridConfig& cfg = grid.config;
+  const SolverSettings& s = cell.solver;
+  std::vector<std::pair<std::string, std::string>> a = {
+      {"--preset", cfg.network}, {"--cell-id", cell.id}};
+  if (cell.cell.kind == CellKind::Transfer) {
+    a.push_back({"--transfer-n", std::to_string(cell.cell.n)});
+    a.push_back({"--transfer-mode", to_string(cell.cell.mode)});
+  } else if (cell.cell.kind == CellKind::Random) {
+    a.push_back({"--transfer-n", std::to_string(cell.cell.n)});
+    a.push_back({"--transfer-mode", "random"});
+  }
+  if (cfg.fc8_outputs > 0) a.push_back({"--fc8-outputs", std::to_string(cfg.fc8_outputs)});
+  a.push_back({"--max-iter", std::to_string(s.max_iter)});
+  a.push_back({"--base-lr", fmt_double(s.base_lr)});
+  a.push_back({"--lr-step", std::to_string(s.lr_step)});
+  a.push_back({"--gamma", fmt_double(s.gamma)});
+  a.push_back({"--test-interval", std::to_string(s.test_interval)});
+  a.push_back({"--snapshot-interval", std::to_string(s.snapshot_interval)});
+  a.push_back({"--batch", std::to_string(s.batch)});
+  a.push_back({"--seed", std::to_string(cell.cell.seed)});
+  return a;
+}
+
+time_t parse_utc(const std::string& s) {
+  std::tm tm{};
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return timegm(&tm);
+}
+
+// Iteration progress of the current attempt from train.log.
+void read_progress(const std::string& log, long max_iter, CellState& st, bool running) {
+  std::ifstream in(log);
+  if (!in) return;
+  static const std::regex iter_re(R"((?:^|[^A-Za-z])[Ii]ter(?:ation)?s?[\s:=#]*(\d+))");
+  std::string line;
+  time_t t_first = 0, t_last = 0;
+  long i_first = -1, i_last = -1;
+  while (std::getline(in, line)) {
+    size_t bar = line.find(" | ");
+    if (bar == std::string::npos) continue;
+    std::string text = line.substr(bar + 3);
+    if (text.rfind("# xfer_grid: attempt", 0) == 0) {  // a new attempt: restart the pace
+      t_first = t_last = 0;
+      i_first = -1;
+      continue;
+    }
+    std::smatch m;
+    if (!std::regex_search(text, m, iter_re)) continue;
+    long it = std::stol(m[1].str());
+    time_t t = parse_utc(line.substr(0, bar));
+    if (i_first < 0) {
+      i_first = it;
+      t_first = t;
+    }
+    i_last = it;
+    t_last = t;
+  }
+  st.iteration = i_last;
+  if (running && i_last > i_first && t_last > t_first && max_iter > i_last) {
+    double rate = double(i_last - i_first) / double(t_last - t_first);
+    double eta = (max_iter - i_last) / rate - (now_seconds() - double(t_last));
+    st.eta_s = eta > 0 ? eta : 0;
+  }
+}
+
+bool pid_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+std::string host_name() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, const RunPaths& paths,
+                                      int threads) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : defining_args(grid, cell)) {
+    out.push_back(k);
+    out.push_back(v);
+  }
+  out.push_back("--data");
+  out.push_back((fs::path(paths.data) / cell.cell.data_name()).string());
+  out.push_back("--out");
+  out.push_back(cell_dir(paths.results, cell.id));
+  if (cell.cell.kind == CellKind::Transfer) {
+    out.push_back("--base");
+    out.push_back(cell_dir(paths.results, cell.cell.base_of_source().id()) + "/final.h5");
+  }
+  if (!grid.config.trainer_config.empty()) {
+    out.push_back("--config");
+    out.push_back(grid.config.trainer_config);
+  }
+  if (threads > 0) {
+    out.push_back("--threads");
+    out.push_back(std::to_string(threads));
+  }
+  return out;
+}
+
+std::string cell_grid_hash(const Grid& grid, const GridCell& cell, const std::string& results) {
+  std::string text;
+  for (const auto& [k, v] : defining_args(grid, cell)) text += k + "=" + v + "\n";
+  text += "data=" + cell.cell.data_name() + "\n";
+  if (!grid.config.trainer_config.empty())
+    text += "trainer_config=" + fnv1a_hex(read_text(grid.config.trainer_config)) + "\n";
+  if (cell.cell.kind == CellKind::Transfer)
+    text += "base=" + cell.cell.base_of_source().id() + "@" + base_config_hash(cell, results) + "\n";
+  return fnv1a_hex(text);
+}
+
+const char* to_string(CellStatus s) {
+  switch (s) {
+    case CellStatus::NotStarted: return "not-started";
+    case CellStatus::Partial: return "partial";
+    case CellStatus::Queued: return "queued";
+    case CellStatus::Running: return "running";
+    case CellStatus::Done: return "done";
+    case CellStatus::Failed: return "failed";
+    case CellStatus::Stale: return "stale";
+  }
+  return "?";
+}
+
+QueueInfo query_queue(const std::string& results) {
+  QueueInfo q;
+  std::ifstream sub(results + "/.slurm/submitted.tsv");
+  std::string line;
+  while (std::getline(sub, line)) {
+    std::istringstream ls(line);
+    std::string job, id;
+    if (ls >> job >> id) q.job_of_cell[id] = job;
+  }
+  if (std::system("command -v squeue >/dev/null 2>&1") != 0) return q;
+  FILE* p = popen("squeue -h -r -o '%i|%T|%r' 2>/dev/null", "r");
+  if (!p) return q;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) {
+    std::string l(buf);
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+    size_t a = l.find('|'), b = l.find('|', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    q.jobs[l.substr(0, a)] = {l.substr(a + 1, b - a - 1), l.substr(b + 1)};
+  }
+  q.available = pclose(p) == 0;
+  return q;
+}
+
+CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
+                       const QueueInfo* queue) {
+  CellState st;
+  const std::string dir = cell_dir(results, cell.id);
+  nlohmann::json cj;
+  bool have_cell_json = read_json(dir + "/cell.json", cj);
+  std::string recorded = have_cell_json ? cj.value("grid_hash", "") : "";
+  std::string expected = cell_grid_hash(grid, cell, results);
+  bool hash_ok = have_cell_json && recorded == expected;
+
+  // Attempts so far, and how the last one ended.
+  std::ifstream att(dir + "/attempts.jsonl");
+  std::string line;
+  nlohmann::json last_exit;
+  bool last_is_exit = false;
+  while (std::getline(att, line)) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_discarded()) continue;
+    if (e.value("event", "") == "start") {
+      st.attempts++;
+      st.job = e.value("job", "");
+      last_is_exit = false;
+    } else if (e.value("event", "") == "exit") {
+      last_exit = e;
+      last_is_exit = true;
+    }
+  }
+
+  if (read_json(dir + "/result.json", st.result) && st.result.is_object() &&
+      st.result.value("finished", false)) {
+    read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
+    if (hash_ok) {
+      st.status = CellStatus::Done;
+    } else {
+      st.status = CellStatus::Stale;
+      st.reason = have_cell_json ? "finished with another configuration (grid hash " + recorded +
+                                       ", now " + expected + ")"
+                                 : "finished outside the grid (no cell.json)";
+    }
+    return st;
+  }
+
+  // A live attempt: the marker, checked against squeue or the local pid.
+  nlohmann::json run;
+  bool running = false;
+  if (read_json(dir + "/running.json", run)) {
+    std::string job = run.value("job", "");
+    if (!job.empty() && queue && queue->available) {
+      auto it = queue->jobs.find(job);
+      running = it != queue->jobs.end() && it->second.first == "RUNNING";
+    } else if (run.value("host", "") == host_name()) {
+      running = pid_alive(run.value("pid", 0L));
+    } else {
+      running = true;  // another host and no squeue to ask
+    }
+    if (running) st.job = job;
+  }
+  if (!running && queue) {
+    auto jc = queue->job_of_cell.find(cell.id);
+    if (jc != queue->job_of_cell.end()) {
+      auto it = queue->jobs.find(jc->second);
+      if (it != queue->jobs.end()) {
+        st.job = jc->second;
+        if (it->second.first == "RUNNING") {
+          running = true;
+        } else if (it->second.first == "PENDING" || it->second.first == "REQUEUED" ||
+                   it->second.first == "CONFIGURING" || it->second.first == "REQUEUE_HOLD") {
+          st.status = CellStatus::Queued;
+          st.reason = it->second.second;
+          read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
+          return st;
+        }
+      }
+    }
+  }
+  if (running) {
+    st.status = CellStatus::Running;
+    read_progress(dir + "/train.log", cell.solver.max_iter, st, true);
+    return st;
+  }
+  read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
+  if (last_is_exit) {
+    int code = last_exit.value("code", 0);
+    if (code != 0 && code != 75) {
+      st.status = CellStatus::Failed;
+      st.reason = "exit " + std::to_string(code) + ": " + last_exit.value("reason", "");
+      return st;
+    }
+  }
+  if (fs::exists(dir + "/checkpoint.h5")) {
+    if (!hash_ok) {
+      st.status = CellStatus::Stale;
+      st.reason = "checkpoint made with another configuration";
+    } else {
+      st.status = CellStatus::Partial;
+    }
+    return st;
+  }
+  st.status = CellStatus::NotStarted;
+  return st;
+}
+
+bool read_json(const std::string& path, nlohmann::json& out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  out = nlohmann::json::parse(in, nullptr, false);
+  return !out.is_discarded();
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  fs::rename(tmp, path);
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+}
+
+bool result_finished(const std::string& dir) {
+  nlohmann::json r;
+  return read_json(dir + "/result.json", r) && r.is_object() && r.value("finished", false);
+}
+
+std::string utc_now() {
+  time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace xfer

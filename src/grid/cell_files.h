@@ -1,0 +1,81 @@
+// cell_files.h: a cell's folder under the results directory, `<results>/<id>/`,
+// and what its files say about the cell's state.
+//
+// Written by the trainer (xfer_train): checkpoint.h5, final.h5, config.ini and,
+// last and atomically, result.json ({"finished": true, "config_hash": ...}).
+// Written by the grid runner, beside them:
+//   cell.json       the cell's id, the trainer arguments and their hash (grid_hash);
+//                   a finished cell is reused only while this hash matches
+//   attempts.jsonl  one line per start and per exit of the trainer
+//   train.log       the trainer's output, each line prefixed with its UTC time
+//   running.json    host, pid and SLURM job of a live attempt (removed at its end)
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "grid/grid.h"
+
+namespace xfer {
+
+struct RunPaths {
+  std::string results;  // the results directory
+  std::string data;     // the data root: cell data is <data>/<cell.data_name()>
+  std::string trainer;  // the xfer_train binary
+};
+
+std::string cell_dir(const std::string& results, const std::string& id);
+
+// xfer_train's arguments for `cell` (without the program itself).
+std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, const RunPaths& paths,
+                                      int threads);
+
+// The hash of what defines the cell's training: every trainer argument except
+// paths and --threads, the data folder's name, the trainer config file's text
+// and, for a transfer, the base's own config_hash. 16 hex digits.
+std::string cell_grid_hash(const Grid& grid, const GridCell& cell, const std::string& results);
+
+enum class CellStatus {
+  NotStarted,  // no folder, or nothing in it yet
+  Partial,     // a checkpoint to resume from, not running
+  Queued,      // pending in squeue
+  Running,     // a live attempt
+  Done,        // result.json finished, and the grid hash matches
+  Failed,      // the last attempt ended with a real error
+  Stale,       // results or checkpoint made with another configuration
+};
+const char* to_string(CellStatus s);
+
+struct CellState {
+  CellStatus status = CellStatus::NotStarted;
+  std::string reason;  // Failed / Stale: why; Queued: squeue's reason
+  std::string job;     // SLURM job of the live or last attempt ("123_4"), if any
+  long iteration = -1;  // last iteration seen in train.log
+  double eta_s = -1;   // Running: seconds left at the current attempt's pace
+  int attempts = 0;    // trainer starts so far
+  nlohmann::json result;  // result.json when present
+};
+
+// Jobs known to squeue: "<array job>_<task>" -> {state, reason}.
+struct QueueInfo {
+  bool available = false;  // squeue answered
+  std::map<std::string, std::pair<std::string, std::string>> jobs;
+  // The latest job submitted for each cell id (from <results>/.slurm/submitted.tsv).
+  std::map<std::string, std::string> job_of_cell;
+};
+QueueInfo query_queue(const std::string& results);
+
+CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
+                       const QueueInfo* queue = nullptr);
+
+// Small file helpers shared by the runner and status.
+bool read_json(const std::string& path, nlohmann::json& out);
+void write_file_atomic(const std::string& path, const std::string& text);
+void append_line(const std::string& path, const std::string& line);
+bool result_finished(const std::string& dir);
+std::string utc_now();
+double now_seconds();
+
+}  // namespace xfer

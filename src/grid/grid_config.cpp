@@ -1,0 +1,370 @@
+// grid_config.cpp: reading, overriding, checking and writing back grid configs.
+#include "grid/grid_config.h"
+
+#include <algorithm>
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace xfer {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw std::runtime_error("grid config: " + key + ": " + why);
+}
+
+// Keys each fixed section accepts; [transfer.*] and [random.*] are checked by prefix.
+const std::map<std::string, std::set<std::string>>& known_keys() {
+  static const std::map<std::string, std::set<std::string>> keys = {
+      {"grid",
+       {"name", "network", "fc8_outputs", "seeds", "trainer_config", "images_per_sec", "data",
+        "results"}},
+      {"solver",
+       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "snapshot_interval", "batch",
+        "threads"}},
+      {"solver.reduced",
+       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "snapshot_interval", "batch",
+        "threads"}},
+      {"base", {"splits", "all", "reduced_k"}},
+      {"slurm",
+       {"ranks", "gpus_per_rank", "cpus_per_rank", "mem", "time", "partition", "account", "qos",
+        "throttle", "signal_secs", "max_requeues", "extra"}},
+  };
+  return keys;
+}
+
+const std::set<std::string> kTransferKeys = {"splits", "directions", "n", "modes"};
+const std::set<std::string> kRandomKeys = {"splits", "halves", "n"};
+
+// Splits "a.b.key" into ("a.b", "key").
+std::pair<std::string, std::string> section_and_key(const std::string& full) {
+  size_t dot = full.rfind('.');
+  if (dot == std::string::npos) return {"", full};
+  return {full.substr(0, dot), full.substr(dot + 1)};
+}
+
+void check_key(const std::string& full) {
+  auto [section, key] = section_and_key(full);
+  if (section.empty()) fail(full, "keys belong in a section, e.g. [grid] or [solver]");
+  if (section.rfind("transfer.", 0) == 0) {
+    if (!kTransferKeys.count(key)) fail(full, "unknown key; [transfer.*] takes splits, directions, n, modes");
+    return;
+  }
+  if (section.rfind("random.", 0) == 0) {
+    if (!kRandomKeys.count(key)) fail(full, "unknown key; [random.*] takes splits, halves, n");
+    return;
+  }
+  auto it = known_keys().find(section);
+  if (it == known_keys().end())
+    fail(full, "unknown section [" + section + "]; use grid, solver, solver.reduced, base, "
+               "transfer.NAME, random.NAME or slurm");
+  if (!it->second.count(key)) {
+    std::string known;
+    for (const auto& k : it->second) known += (known.empty() ? "" : ", ") + k;
+    fail(full, "unknown key in [" + section + "]; known: " + known);
+  }
+}
+
+long to_long(const std::map<std::string, std::string>& raw, const std::string& key, long dflt) {
+  auto it = raw.find(key);
+  if (it == raw.end() || it->second.empty()) return dflt;
+  try {
+    size_t pos = 0;
+    long v = std::stol(it->second, &pos);
+    if (pos != it->second.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    fail(key, "'" + it->second + "' is not an integer");
+  }
+}
+
+double to_double(const std::map<std::string, std::string>& raw, const std::string& key,
+                 double dflt) {
+  auto it = raw.find(key);
+  if (it == raw.end() || it->second.empty()) return dflt;
+  try {
+    size_t pos = 0;
+    double v = std::stod(it->second, &pos);
+    if (pos != it->second.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    fail(key, "'" + it->second + "' is not a number");
+  }
+}
+
+std::string to_str(const std::map<std::string, std::string>& raw, const std::string& key,
+                   const std::string& dflt = "") {
+  auto it = raw.find(key);
+  return it == raw.end() ? dflt : it->second;
+}
+
+bool to_bool(const std::map<std::string, std::string>& raw, const std::string& key, bool dflt) {
+  auto it = raw.find(key);
+  if (it == raw.end() || it->second.empty()) return dflt;
+  const std::string& v = it->second;
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  fail(key, "'" + v + "' is not true or false");
+}
+
+SolverSettings read_solver(const std::map<std::string, std::string>& raw, const std::string& sec,
+                           const SolverSettings& dflt) {
+  SolverSettings s;
+  s.max_iter = to_long(raw, sec + ".max_iter", dflt.max_iter);
+  s.base_lr = to_double(raw, sec + ".base_lr", dflt.base_lr);
+  s.lr_step = to_long(raw, sec + ".lr_step", dflt.lr_step);
+  s.gamma = to_double(raw, sec + ".gamma", dflt.gamma);
+  s.test_interval = to_long(raw, sec + ".test_interval", dflt.test_interval);
+  s.snapshot_interval = to_long(raw, sec + ".snapshot_interval", dflt.snapshot_interval);
+  s.batch = static_cast<int>(to_long(raw, sec + ".batch", dflt.batch));
+  s.threads = static_cast<int>(to_long(raw, sec + ".threads", dflt.threads));
+  if (s.max_iter <= 0) fail(sec + ".max_iter", "must be > 0");
+  if (s.base_lr <= 0) fail(sec + ".base_lr", "must be > 0");
+  if (s.batch <= 0) fail(sec + ".batch", "must be > 0");
+  if (s.lr_step < 0 || s.test_interval < 0 || s.snapshot_interval < 0 || s.threads < 0)
+    fail(sec, "lr_step, test_interval, snapshot_interval and threads must be >= 0");
+  return s;
+}
+
+void check_split_name(const std::string& key, const std::string& split) {
+  if (split.empty() || split.find('-') != std::string::npos)
+    fail(key, "split '" + split + "' must be a non-empty name without '-'");
+}
+
+std::vector<char> parse_halves(const std::string& key, const std::string& s) {
+  std::vector<char> out;
+  for (const auto& h : parse_string_list(s)) {
+    if (h != "A" && h != "B") fail(key, "half '" + h + "' must be A or B");
+    out.push_back(h[0]);
+  }
+  return out;
+}
+
+std::vector<int> checked_n(const std::string& key, const std::string& s) {
+  std::vector<int> n;
+  try {
+    n = parse_int_list(s);
+  } catch (const std::exception& e) {
+    fail(key, e.what());
+  }
+  if (n.empty()) fail(key, "needs at least one layer count");
+  for (int v : n)
+    if (v < 1 || v > 7) fail(key, "layer count " + std::to_string(v) + " is outside 1..7");
+  return n;
+}
+
+}  // namespace
+
+std::vector<int> parse_int_list(const std::string& s) {
+  std::vector<int> out;
+  for (const auto& item : parse_string_list(s)) {
+    size_t dash = item.find('-', 1);
+    try {
+      size_t pos = 0;
+      if (dash == std::string::npos) {
+        out.push_back(std::stoi(item, &pos));
+        if (pos != item.size()) throw std::invalid_argument(item);
+      } else {
+        int lo = std::stoi(item.substr(0, dash), &pos);
+        if (pos != dash) throw std::invalid_argument(item);
+        std::string hi_s = item.substr(dash + 1);
+        int hi = std::stoi(hi_s, &pos);
+        if (pos != hi_s.size() || hi < lo) throw std::invalid_argument(item);
+        for (int v = lo; v <= hi; ++v) out.push_back(v);
+      }
+    } catch (const std::exception&) {
+      throw std::runtime_error("'" + item + "' is not an integer or a range like 1-7");
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> parse_string_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
+                             const std::vector<std::string>& section_order) {
+  for (const auto& [k, v] : raw) check_key(k);
+  GridConfig c;
+  c.raw = raw;
+  c.section_order = section_order;
+  for (const auto& [k, v] : raw) {  // sections the order does not name go last, sorted
+    std::string sec = section_and_key(k).first;
+    if (std::find(c.section_order.begin(), c.section_order.end(), sec) == c.section_order.end())
+      c.section_order.push_back(sec);
+  }
+  c.name = to_str(raw, "grid.name", "grid");
+  c.network = to_str(raw, "grid.network");
+  if (c.network.empty()) fail("grid.network", "is required (the trainer's --preset: caffenet or small)");
+  c.fc8_outputs = static_cast<int>(to_long(raw, "grid.fc8_outputs", 0));
+  try {
+    c.seeds = parse_int_list(to_str(raw, "grid.seeds", "0"));
+  } catch (const std::exception& e) {
+    fail("grid.seeds", e.what());
+  }
+  if (c.seeds.empty()) fail("grid.seeds", "needs at least one seed");
+  for (int s : c.seeds)
+    if (s < 0) fail("grid.seeds", "seeds are >= 0");
+  c.trainer_config = to_str(raw, "grid.trainer_config");
+  c.data = to_str(raw, "grid.data");
+  c.results = to_str(raw, "grid.results", "results/" + c.name);
+  c.images_per_sec = to_double(raw, "grid.images_per_sec", 100);
+  if (c.images_per_sec <= 0) fail("grid.images_per_sec", "must be > 0");
+
+  c.solver = read_solver(raw, "solver", SolverSettings{});
+  c.reduced_solver = read_solver(raw, "solver.reduced", c.solver);
+
+  c.base_splits = parse_string_list(to_str(raw, "base.splits"));
+  for (const auto& s : c.base_splits) check_split_name("base.splits", s);
+  c.all_base = to_bool(raw, "base.all", false);
+  try {
+    c.reduced_k = parse_int_list(to_str(raw, "base.reduced_k"));
+  } catch (const std::exception& e) {
+    fail("base.reduced_k", e.what());
+  }
+  for (int k : c.reduced_k)
+    if (k < 1) fail("base.reduced_k", "K must be >= 1");
+
+  std::vector<std::string> transfer_names, random_names;
+  for (const auto& section : c.section_order) {
+    if (section.rfind("transfer.", 0) == 0) transfer_names.push_back(section);
+    if (section.rfind("random.", 0) == 0) random_names.push_back(section);
+  }
+  for (const auto& sec : transfer_names) {
+    TransferBlock b;
+    b.name = sec.substr(9);
+    b.splits = parse_string_list(to_str(raw, sec + ".splits"));
+    if (b.splits.empty()) fail(sec + ".splits", "needs at least one split");
+    for (const auto& s : b.splits) {
+      check_split_name(sec + ".splits", s);
+      if (s == "all") fail(sec + ".splits", "'all' has no halves to transfer between");
+    }
+    b.directions = parse_string_list(to_str(raw, sec + ".directions", "AB,BA"));
+    for (const auto& d : b.directions)
+      if (d.size() != 2 || (d[0] != 'A' && d[0] != 'B') || (d[1] != 'A' && d[1] != 'B'))
+        fail(sec + ".directions", "'" + d + "' is not one of AA, AB, BA, BB");
+    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-7"));
+    for (const auto& m : parse_string_list(to_str(raw, sec + ".modes", "frozen"))) {
+      auto mode = parse_transfer_mode(m);
+      if (!mode || (*mode != TransferMode::Frozen && *mode != TransferMode::Finetune))
+        fail(sec + ".modes", "'" + m + "' is not frozen or finetune");
+      b.modes.push_back(*mode);
+    }
+    if (b.modes.empty()) fail(sec + ".modes", "needs frozen and/or finetune");
+    c.transfers.push_back(std::move(b));
+  }
+  for (const auto& sec : random_names) {
+    RandomBlock b;
+    b.name = sec.substr(7);
+    b.splits = parse_string_list(to_str(raw, sec + ".splits", "all"));
+    for (const auto& s : b.splits) check_split_name(sec + ".splits", s);
+    b.halves = parse_halves(sec + ".halves", to_str(raw, sec + ".halves"));
+    for (const auto& s : b.splits) {
+      if (s == "all" && !b.halves.empty()) fail(sec + ".halves", "split 'all' has no halves");
+      if (s != "all" && b.halves.empty()) fail(sec + ".halves", "split '" + s + "' needs halves A and/or B");
+    }
+    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-7"));
+    c.randoms.push_back(std::move(b));
+  }
+
+  SlurmSettings& s = c.slurm;
+  s.ranks = static_cast<int>(to_long(raw, "slurm.ranks", s.ranks));
+  s.gpus_per_rank = static_cast<int>(to_long(raw, "slurm.gpus_per_rank", s.gpus_per_rank));
+  s.cpus_per_rank = static_cast<int>(to_long(raw, "slurm.cpus_per_rank", s.cpus_per_rank));
+  s.mem = to_str(raw, "slurm.mem", s.mem);
+  s.time = to_str(raw, "slurm.time", s.time);
+  s.partition = to_str(raw, "slurm.partition", s.partition);
+  s.account = to_str(raw, "slurm.account", s.account);
+  s.qos = to_str(raw, "slurm.qos", s.qos);
+  s.throttle = static_cast<int>(to_long(raw, "slurm.throttle", s.throttle));
+  s.signal_secs = static_cast<int>(to_long(raw, "slurm.signal_secs", s.signal_secs));
+  s.max_requeues = static_cast<int>(to_long(raw, "slurm.max_requeues", s.max_requeues));
+  s.extra = to_str(raw, "slurm.extra", s.extra);
+  if (s.ranks < 1) fail("slurm.ranks", "must be >= 1");
+  if (s.gpus_per_rank < 0 || s.cpus_per_rank < 1) fail("slurm", "gpus_per_rank >= 0 and cpus_per_rank >= 1");
+  if (s.throttle < 0 || s.signal_secs < 0 || s.max_requeues < 0)
+    fail("slurm", "throttle, signal_secs and max_requeues must be >= 0");
+  return c;
+}
+
+GridConfig load_grid_config(const std::string& path, const std::vector<std::string>& overrides) {
+  namespace po = boost::program_options;
+  std::map<std::string, std::string> raw;
+  std::vector<std::string> order;
+  auto note_section = [&order](const std::string& key) {
+    std::string sec = section_and_key(key).first;
+    if (std::find(order.begin(), order.end(), sec) == order.end()) order.push_back(sec);
+  };
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("grid config: cannot read '" + path + "'");
+  try {
+    po::options_description none;
+    auto parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
+    for (const auto& opt : parsed.options) {
+      raw[opt.string_key] = opt.value.empty() ? "" : trim(opt.value.back());
+      note_section(opt.string_key);
+    }
+  } catch (const po::error& e) {
+    throw std::runtime_error("grid config: " + path + ": " + e.what());
+  }
+  for (const auto& o : overrides) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::runtime_error("grid override '" + o + "' is not section.key=value");
+    raw[trim(o.substr(0, eq))] = trim(o.substr(eq + 1));
+    note_section(trim(o.substr(0, eq)));
+  }
+  try {
+    return parse_grid_config(raw, order);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) + " (in " + path + ")");
+  }
+}
+
+std::string to_ini(const GridConfig& cfg) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> sections;
+  for (const auto& [k, v] : cfg.raw) {
+    auto [section, key] = section_and_key(k);
+    sections[section].emplace_back(key, v);
+  }
+  std::ostringstream out;
+  out << "# Resolved grid configuration '" << cfg.name << "'.\n";
+  for (const auto& section : cfg.section_order) {
+    auto it = sections.find(section);
+    if (it == sections.end()) continue;
+    out << "\n[" << section << "]\n";
+    for (const auto& [k, v] : it->second) out << k << " = " << v << "\n";
+  }
+  return out.str();
+}
+
+std::string preset_path(const std::string& name, const std::string& dir) {
+  std::string d = dir;
+  if (d.empty()) {
+    const char* env = std::getenv("XFER_GRIDS_DIR");
+    d = env && *env ? env : "jobs/grids";
+  }
+  return d + "/" + name + ".ini";
+}
+
+}  // namespace xfer

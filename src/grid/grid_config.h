@@ -1,0 +1,120 @@
+// grid_config.h: the grid configuration, an INI file per preset under
+// jobs/grids/ (paper.ini, complete.ini, fashion-mnist.ini), plus `section.key=value`
+// overrides from the command line. It says which cells exist, how each is
+// trained (solver numbers in one [solver] section) and what SLURM resources a
+// cell asks for. The grid is enumerated from it in grid.h.
+//
+// Sections and keys (lists are comma separated; integer lists take ranges, "1-7"):
+//   [grid]       name, network (trainer preset: caffenet|small), fc8_outputs (0: the
+//                trainer's default), seeds (replicates), trainer_config (extra
+//                --config file for every cell), images_per_sec (per rank, for the
+//                cost estimate), data (data root) and results (results directory):
+//                defaults for the programs' --data and --results
+//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, snapshot_interval,
+//                batch, threads (0: the runner decides)
+//   [solver.reduced]  the same keys, overriding [solver] for reduced-volume bases
+//   [base]       splits (a base per half A and B of each), all (true: the all-class
+//                base), reduced_k (reduced-volume all-class bases, first K per class)
+//   [transfer.NAME]  splits, directions (AA, AB, BA, BB), n, modes (frozen, finetune)
+//   [random.NAME]    splits ("all" or split names), halves (A, B; empty for "all"), n
+//   [slurm]      ranks (per cell), gpus_per_rank, cpus_per_rank, mem, time, partition,
+//                account, qos, throttle (array %N), signal_secs (USR1 this long before
+//                the time limit), max_requeues, extra (more sbatch options)
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "grid/cell.h"
+
+namespace xfer {
+
+struct SolverSettings {
+  long max_iter = 0;
+  double base_lr = 0;
+  long lr_step = 0;
+  double gamma = 0;
+  long test_interval = 0;
+  long snapshot_interval = 0;
+  int batch = 0;
+  int threads = 0;
+};
+
+struct TransferBlock {
+  std::string name;
+  std::vector<std::string> splits;
+  std::vector<std::string> directions;  // "AB": copy from A's base, train on B
+  std::vector<int> n;
+  std::vector<TransferMode> modes;
+};
+
+struct RandomBlock {
+  std::string name;
+  std::vector<std::string> splits;
+  std::vector<char> halves;  // empty: the split has no halves ("all")
+  std::vector<int> n;
+};
+
+struct SlurmSettings {
+  int ranks = 1;
+  int gpus_per_rank = 1;
+  int cpus_per_rank = 4;
+  std::string mem;
+  std::string time = "2-00:00:00";
+  std::string partition;
+  std::string account;
+  std::string qos;
+  int throttle = 0;        // 0: no %N limit on arrays
+  int signal_secs = 300;
+  int max_requeues = 50;
+  std::string extra;
+};
+
+struct GridConfig {
+  // Every resolved "section.key" -> value, in the form written back by to_ini().
+  std::map<std::string, std::string> raw;
+  // Sections in the order the file gave them: blocks enumerate in this order.
+  std::vector<std::string> section_order;
+
+  std::string name;
+  std::string network;
+  int fc8_outputs = 0;
+  std::vector<int> seeds{0};
+  std::string trainer_config;
+  std::string data;
+  std::string results;
+  double images_per_sec = 100;
+
+  SolverSettings solver;
+  SolverSettings reduced_solver;
+
+  std::vector<std::string> base_splits;
+  bool all_base = false;
+  std::vector<int> reduced_k;
+
+  std::vector<TransferBlock> transfers;
+  std::vector<RandomBlock> randoms;
+  SlurmSettings slurm;
+};
+
+// Reads `path` (INI), applies `overrides` ("section.key=value", later wins) and
+// checks the result. Throws std::runtime_error with a message that names the key.
+GridConfig load_grid_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// The same from already parsed keys (tests, and load_grid_config itself).
+GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
+                             const std::vector<std::string>& section_order = {});
+
+// The resolved configuration as INI text; load_grid_config of it gives the same grid.
+std::string to_ini(const GridConfig& cfg);
+
+// The file of a named preset: `<dir>/<name>.ini`. `dir` empty: $XFER_GRIDS_DIR, else
+// ./jobs/grids (the programs pass the source tree's folder they were built from).
+std::string preset_path(const std::string& name, const std::string& dir = "");
+
+// "1-3,5" -> {1,2,3,5}. Throws on anything else.
+std::vector<int> parse_int_list(const std::string& s);
+std::vector<std::string> parse_string_list(const std::string& s);
+
+}  // namespace xfer

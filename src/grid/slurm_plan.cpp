@@ -1,0 +1,102 @@
+// slurm_plan.cpp: grouping the unfinished cells into dependent job arrays.
+#include "grid/slurm_plan.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue) {
+  Plan plan;
+  std::vector<CellState> states;
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
+
+  PlanGroup ready{"ready", {}, "", ""};
+  std::map<std::string, PlanGroup> waiting;  // base id -> its group
+  std::vector<std::string> order;           // base ids in grid order
+  for (const auto& c : grid.cells) {
+    const CellState& st = states[c.index];
+    switch (st.status) {
+      case CellStatus::Done: ++plan.done; continue;
+      case CellStatus::Queued:
+      case CellStatus::Running: ++plan.active; continue;
+      case CellStatus::Stale: plan.stale.push_back(c.id + ": " + st.reason); continue;
+      default: break;
+    }
+    if (c.deps.empty()) {
+      ready.ids.push_back(c.id);
+      continue;
+    }
+    const GridCell& base = grid.cells[c.deps.front()];
+    const CellState& bst = states[base.index];
+    if (bst.status == CellStatus::Done) {
+      ready.ids.push_back(c.id);
+      continue;
+    }
+    if (bst.status == CellStatus::Stale) {
+      plan.stale.push_back(c.id + ": its base " + base.id + " is stale");
+      continue;
+    }
+    auto [it, fresh] = waiting.try_emplace(base.id, PlanGroup{"after-" + base.id, {}, "", ""});
+    if (fresh) order.push_back(base.id);
+    if (bst.status == CellStatus::Queued || bst.status == CellStatus::Running)
+      it->second.after_job = bst.job;
+    else
+      it->second.after_cell = base.id;
+    it->second.ids.push_back(c.id);
+  }
+  if (!ready.ids.empty()) plan.groups.push_back(std::move(ready));
+  for (const auto& b : order) plan.groups.push_back(std::move(waiting[b]));
+  return plan;
+}
+
+std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& results) {
+  const SlurmSettings& s = grid.config.slurm;
+  std::vector<std::string> a = {
+      "--job-name=xfer-" + grid.config.name,
+      "--ntasks=" + std::to_string(s.ranks),
+      "--cpus-per-task=" + std::to_string(s.cpus_per_rank),
+      "--time=" + s.time,
+      "--requeue",
+      "--signal=B:USR1@" + std::to_string(s.signal_secs),
+      "--open-mode=append",
+      "--output=" + (fs::path(results) / "logs" / "%A_%a.out").string(),
+  };
+  if (s.gpus_per_rank > 0) a.push_back("--gpus-per-task=" + std::to_string(s.gpus_per_rank));
+  if (!s.mem.empty()) a.push_back("--mem=" + s.mem);
+  if (!s.partition.empty()) a.push_back("--partition=" + s.partition);
+  if (!s.account.empty()) a.push_back("--account=" + s.account);
+  if (!s.qos.empty()) a.push_back("--qos=" + s.qos);
+  std::istringstream extra(s.extra);
+  for (std::string w; extra >> w;) a.push_back(w);
+  return a;
+}
+
+void write_plan(const Plan& plan, const Grid& grid, const std::string& results,
+                const std::string& dir) {
+  fs::create_directories(dir);
+  std::ofstream tsv(dir + "/plan.tsv", std::ios::trunc);
+  int g = 0;
+  for (const auto& group : plan.groups) {
+    std::string file = (fs::path(dir) / ("group" + std::to_string(g) + ".cells")).string();
+    ++g;
+    std::ofstream cells(file, std::ios::trunc);
+    for (const auto& id : group.ids) cells << id << "\n";
+    std::ostringstream spec;  // the --array value, with its %throttle
+    spec << "0-" << group.ids.size() - 1;
+    if (grid.config.slurm.throttle > 0) spec << "%" << grid.config.slurm.throttle;
+    tsv << group.name << "\t" << file << "\t" << spec.str() << "\t"
+        << (group.after_cell.empty() ? "-" : group.after_cell) << "\t"
+        << (group.after_job.empty() ? "-" : group.after_job) << "\n";
+    if (!tsv || !cells) throw std::runtime_error("cannot write the plan into " + dir);
+  }
+  std::ofstream args(dir + "/sbatch.args", std::ios::trunc);
+  for (const auto& a : cell_sbatch_args(grid, results)) args << a << "\n";
+}
+
+}  // namespace xfer

@@ -1,0 +1,45 @@
+// slurm_plan.h: what a submission of the grid to SLURM has to do, worked out
+// from the results directory and squeue, for jobs/grid.sh to submit.
+//
+// Cells done (with a matching grid hash) are left out; so are cells already
+// queued or running from an earlier submission. The rest is grouped into job
+// arrays by what they wait for: one group of cells that can start now (the
+// bases, the random controls, transfers whose base is done), and one group per
+// base still to run, submitted with --dependency=afterok on exactly that base's
+// array task (or on the earlier job that is still training it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "grid/cell_files.h"
+#include "grid/grid.h"
+
+namespace xfer {
+
+struct PlanGroup {
+  std::string name;              // "ready", or "after-<base id>"
+  std::vector<std::string> ids;  // array task i runs ids[i]
+  std::string after_cell;        // a cell of this submission to wait for, or ""
+  std::string after_job;         // an earlier job ("123_4") to wait for, or ""
+};
+
+struct Plan {
+  std::vector<PlanGroup> groups;  // "ready" first
+  std::vector<std::string> stale;  // cells that block the submission
+  size_t done = 0;
+  size_t active = 0;  // queued or running already
+};
+
+Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue);
+
+// Writes into `dir`: plan.tsv (group, cells file, array spec, after_cell,
+// after_job; one line per group), <group>.cells (one id a line) and
+// sbatch.args (the per-cell sbatch options from [slurm], one a line).
+void write_plan(const Plan& plan, const Grid& grid, const std::string& results,
+                const std::string& dir);
+
+// The sbatch options of a cell's array job, from the grid's [slurm] section.
+std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& results);
+
+}  // namespace xfer

@@ -1,0 +1,70 @@
+// status.cpp: the status table of a grid.
+#include "grid/status.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "grid/cell_files.h"
+
+namespace xfer {
+
+namespace {
+
+std::string duration(double s) {
+  if (s < 0) return "-";
+  long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  if (t >= 86400)
+    std::snprintf(buf, sizeof buf, "%ldd%02ldh", t / 86400, (t % 86400) / 3600);
+  else if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+size_t print_status(const Grid& grid, const std::string& results, const StatusOptions& opt) {
+  QueueInfo queue;
+  if (opt.use_queue) queue = query_queue(results);
+  std::map<std::string, int> counts;
+  size_t not_done = 0;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", "cell", "state",
+                "iteration", "eta", "job", "note");
+  std::cout << line;
+  for (const auto& c : grid.cells) {
+    CellState st = inspect_cell(grid, c, results, &queue);
+    counts[to_string(st.status)]++;
+    if (st.status != CellStatus::Done) ++not_done;
+    if (!opt.all && st.status == CellStatus::Done) continue;
+    std::string iter = st.iteration >= 0
+                           ? std::to_string(st.iteration) + "/" + std::to_string(c.solver.max_iter)
+                           : "-";
+    std::string note = st.reason;
+    if (st.status == CellStatus::Done && st.result.is_object()) {
+      for (const char* k : {"top1_top10_mean", "test_accuracy", "final_accuracy", "accuracy"}) {
+        if (st.result.contains(k) && st.result[k].is_number()) {
+          char b[64];
+          std::snprintf(b, sizeof b, "%s %.4f", k, st.result[k].get<double>());
+          note = b;
+          break;
+        }
+      }
+    }
+    if (st.attempts > 1 && note.empty()) note = std::to_string(st.attempts) + " attempts";
+    std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", c.id.c_str(),
+                  to_string(st.status), iter.c_str(),
+                  st.status == CellStatus::Running ? duration(st.eta_s).c_str() : "-",
+                  st.job.empty() ? "-" : st.job.c_str(), note.c_str());
+    std::cout << line;
+  }
+  std::cout << "\n" << grid.cells.size() << " cells:";
+  for (const auto& [k, n] : counts) std::cout << " " << n << " " << k << ",";
+  std::cout << (opt.use_queue && !queue.available ? " (squeue not available)" : "") << "\n";
+  return not_done;
+}
+
+}  // namespace xfer

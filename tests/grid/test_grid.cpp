@@ -1,0 +1,152 @@
+// test_grid.cpp: the grid presets enumerate the cells they promise, with
+// dependencies on exactly their bases; configs check their keys; overrides and
+// the resolved INI give back the same grid.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "grid/grid.h"
+#include "grid/grid_config.h"
+
+namespace xfer {
+namespace {
+
+std::string grids_dir() {
+  const char* src = std::getenv("XFER_SOURCE_DIR");
+  return std::string(src ? src : ".") + "/jobs/grids";
+}
+
+Grid preset(const std::string& name, const std::vector<std::string>& sets = {}) {
+  return enumerate_grid(load_grid_config(preset_path(name, grids_dir()), sets));
+}
+
+std::map<std::string, int> count_by(const Grid& g) {
+  std::map<std::string, int> m;
+  for (const auto& c : g.cells) {
+    switch (c.cell.kind) {
+      case CellKind::Base: m[c.cell.reduced_k ? "reduced" : "base"]++; break;
+      case CellKind::Transfer: m[to_string(c.cell.mode)]++; break;
+      case CellKind::Random: m["random"]++; break;
+    }
+  }
+  return m;
+}
+
+TEST(Grid, PaperPresetIsTheReleasedGrid) {
+  Grid g = preset("paper");
+  ASSERT_EQ(g.cells.size(), 170u);
+  auto m = count_by(g);
+  EXPECT_EQ(m["base"], 11);       // half0..3 A/B, natman A/B, all
+  EXPECT_EQ(m["reduced"], 12);
+  EXPECT_EQ(m["frozen"], 84 + 14);
+  EXPECT_EQ(m["finetune"], 42);
+  EXPECT_EQ(m["random"], 7);
+  for (const char* id : {"half0-A-base", "half3-B-base", "natman-A-base", "all-base",
+                         "all-base-k1300", "half2-AA-n1-frozen", "half3-BA-n7-frozen",
+                         "natman-AB-n4-frozen", "half1-AB-n7-finetune", "all-random-n7"})
+    EXPECT_NE(g.find(id), nullptr) << id;
+  for (const char* id : {"half2-AB-n1-finetune", "natman-AA-n1-frozen", "half0-BB-n1-frozen",
+                         "half0-A-random-n1", "natman-AB-n1-finetune"})
+    EXPECT_EQ(g.find(id), nullptr) << id;
+  EXPECT_EQ(g.config.fc8_outputs, 1000);
+  const GridCell* k = g.find("all-base-k25");
+  EXPECT_EQ(k->solver.max_iter, 200000);
+  EXPECT_EQ(k->solver.lr_step, 64000);
+  EXPECT_DOUBLE_EQ(k->solver.base_lr, 0.0125);
+  EXPECT_EQ(g.find("half0-A-base")->solver.max_iter, 450000);
+}
+
+TEST(Grid, TransfersDependOnExactlyTheirBaseWhichComesFirst) {
+  for (const char* name : {"paper", "complete", "fashion-mnist"}) {
+    Grid g = preset(name);
+    std::set<std::string> ids;
+    for (const auto& c : g.cells) {
+      EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
+      EXPECT_EQ(parse_cell_id(c.id).value().id(), c.id);
+      if (c.cell.kind == CellKind::Transfer) {
+        ASSERT_EQ(c.deps.size(), 1u) << c.id;
+        const GridCell& base = g.cells[c.deps[0]];
+        EXPECT_EQ(base.id, c.cell.base_of_source().id());
+        EXPECT_LT(base.index, c.index);
+      } else {
+        EXPECT_TRUE(c.deps.empty()) << c.id;
+      }
+      EXPECT_EQ(g.cells[c.index].id, c.id);
+      EXPECT_GT(c.cost_hours, 0);
+    }
+  }
+}
+
+TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
+  Grid c = preset("complete");
+  for (const char* id : {"half3-BB-n7-finetune-s2", "natman-BA-n1-finetune-s1", "natman-B-random-n3",
+                         "half0-A-random-n7-s2", "all-random-n1-s1", "half2-B-base-s2"})
+    EXPECT_NE(c.find(id), nullptr) << id;
+  EXPECT_EQ(c.config.seeds.size(), 3u);
+
+  Grid f = preset("fashion-mnist");
+  EXPECT_EQ(f.config.network, "small");
+  std::set<std::string> splits;
+  for (const auto& cell : f.cells) splits.insert(cell.cell.split);
+  EXPECT_EQ(splits, (std::set<std::string>{"half0", "dissim"}));
+  for (const char* id : {"dissim-A-base", "half0-BB-n7-frozen", "dissim-AB-n3-finetune",
+                         "half0-B-random-n2"})
+    EXPECT_NE(f.find(id), nullptr) << id;
+  EXPECT_EQ(f.find("dissim-AB-n3-finetune")->cell.data_name(), "dissimB");
+}
+
+TEST(Grid, OverridesShrinkTheGridAndResolveRoundTrips) {
+  Grid g = preset("fashion-mnist", {"base.splits=half0", "transfer.all.splits=half0",
+                                    "transfer.all.directions=AB", "transfer.all.n=1-2",
+                                    "random.halves.splits=half0", "random.halves.halves=B",
+                                    "random.halves.n=1", "solver.max_iter=7"});
+  std::vector<std::string> ids;
+  for (const auto& c : g.cells) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"half0-A-base", "half0-B-base", "half0-AB-n1-frozen",
+                                           "half0-AB-n2-frozen", "half0-AB-n1-finetune",
+                                           "half0-AB-n2-finetune", "half0-B-random-n1"}));
+  EXPECT_EQ(g.cells[0].solver.max_iter, 7);
+
+  auto dir = std::filesystem::temp_directory_path() / ("xfer_grid_test_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "resolved.ini").string();
+  std::ofstream(file) << to_ini(g.config);
+  Grid back = enumerate_grid(load_grid_config(file, {}));
+  ASSERT_EQ(back.cells.size(), g.cells.size());
+  for (size_t i = 0; i < g.cells.size(); ++i) EXPECT_EQ(back.cells[i].id, g.cells[i].id);
+  EXPECT_EQ(back.cells[0].solver.max_iter, 7);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Grid, BadConfigsSayWhichKey) {
+  auto error_of = [](const std::vector<std::string>& sets) -> std::string {
+    try {
+      load_grid_config(preset_path("fashion-mnist", grids_dir()), sets);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error_of({"solver.max_iters=5"}).find("solver.max_iters"), std::string::npos);
+  EXPECT_NE(error_of({"transfer.all.n=0-3"}).find("transfer.all.n"), std::string::npos);
+  EXPECT_NE(error_of({"transfer.all.directions=AC"}).find("AC"), std::string::npos);
+  EXPECT_NE(error_of({"transfer.all.modes=melted"}).find("melted"), std::string::npos);
+  EXPECT_NE(error_of({"solver.batch=x"}).find("solver.batch"), std::string::npos);
+  EXPECT_NE(error_of({"bogus.key=1"}).find("bogus"), std::string::npos);
+  EXPECT_NE(error_of({"nodot"}).find("nodot"), std::string::npos);
+  EXPECT_EQ(error_of({"solver.batch=32"}), "");
+}
+
+TEST(Grid, IntLists) {
+  EXPECT_EQ(parse_int_list("1-3, 5,7-7"), (std::vector<int>{1, 2, 3, 5, 7}));
+  EXPECT_TRUE(parse_int_list("").empty());
+  EXPECT_THROW(parse_int_list("3-1"), std::runtime_error);
+  EXPECT_THROW(parse_int_list("a"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace xfer
