@@ -1,0 +1,132 @@
+// prep_imagenet.cpp (xfer_prep_imagenet): ILSVRC2012 to HDF5 shard folders.
+// Stage "convert" decodes every image once into <out>/all (3x256x256, warped
+// as Caffe's convert_imageset), on all cores, and can be split over several
+// processes (--part/--parts, taken from SLURM_PROCID/SLURM_NTASKS under
+// srun) that write disjoint shards. Stage "derive" (one process, after every
+// part has finished) writes the manifest and mean of "all" and copies the
+// requested split halves out of it: half<s>A/B, natmanA/B, all-k<K>, and
+// halves given as class-list files.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli.h"
+#include "data/imagenet_prep.h"
+#include "data/split_writer.h"
+
+namespace po = boost::program_options;
+using namespace xfer;
+
+int main(int argc, char** argv) {
+  ImageNetLayoutOptions layout;
+  ConvertOptions conv;
+  std::string stage, halves, reduced;
+  std::vector<std::string> lists;
+  bool natman = false, exact_decode = false, no_checksums = false;
+  po::options_description desc(
+      "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
+  desc.add_options()("help,h", "print this help")(
+      "src", po::value(&layout.root)->required(), "ImageNet root holding train/<wnid>/ and val/")(
+      "out", po::value(&conv.out_root)->required(), "output root (e.g. data/imagenet)")(
+      "synsets", po::value(&layout.synsets),
+      "class order, one WNID per line (default: sorted train/ folders, the standard order)")(
+      "words", po::value(&layout.words), "synset_words.txt, for readable class names")(
+      "val-labels", po::value(&layout.val_labels), "val.txt: '<file> <label>' lines")(
+      "val-ground-truth", po::value(&layout.val_ground_truth),
+      "devkit ILSVRC2012_validation_ground_truth.txt (needs --devkit-synsets)")(
+      "devkit-synsets", po::value(&layout.devkit_synsets),
+      "WNIDs in ILSVRC2012_ID order (from the devkit's meta.mat), one per line")(
+      "stage", po::value(&stage)->default_value("all"),
+      "convert (decode into all/), derive (manifest of all/, then the halves), or all (both)")(
+      "halves", po::value(&halves)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
+      "natman", po::bool_switch(&natman), "write natmanA (natural) / natmanB (man-made)")(
+      "reduced", po::value(&reduced)->default_value(""),
+      "reduced-volume folders all-k<K>, e.g. 1,2,5,10,25,50,100,250,500,750,1000,1300")(
+      "list", po::value(&lists)->composing(),
+      "a split from class-list files NAME:A.txt:B.txt (indices or WNIDs); repeatable")(
+      "size", po::value(&conv.size)->default_value(256), "stored image side")(
+      "shard-size", po::value(&conv.shard_size)->default_value(5000),
+      "images per shard (5000 x 192 KiB = 0.94 GiB)")(
+      "threads", po::value(&conv.threads)->default_value(
+                     static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      "decoding threads")(
+      "part", po::value(&conv.part)->default_value(cli::env_int("SLURM_PROCID", 0)),
+      "this process's part (default $SLURM_PROCID)")(
+      "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
+      "number of processes converting (default $SLURM_NTASKS)")(
+      "exact-decode", po::bool_switch(&exact_decode),
+      "decode every JPEG at full size (default: large ones at a reduced DCT scale)")(
+      "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << desc << '\n';
+      return 0;
+    }
+    po::notify(vm);
+    conv.dct_scale = !exact_decode;
+    if (stage != "convert" && stage != "derive" && stage != "all")
+      throw std::runtime_error("--stage must be convert, derive or all");
+    if (stage == "all" && conv.parts > 1)
+      throw std::runtime_error("--parts > 1: run --stage convert in every part, then --stage "
+                               "derive once");
+    if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
+      throw std::runtime_error("--size, --shard-size and --threads must be positive");
+
+    // The class list is needed in both stages (split files name WNIDs).
+    const ImageNetSource src = scan_imagenet(layout);
+    const int k = static_cast<int>(src.wnids.size());
+    std::fprintf(stderr, "%d classes, %zu training and %zu validation images\n", k,
+                 src.train.size(), src.val.size());
+    if (stage != "derive") {
+      const ConvertReport rep = convert_imagenet(src, conv);
+      std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,
+                  static_cast<long long>(rep.converted), rep.skipped.size());
+      for (const auto& s : rep.skipped) std::printf("  skipped %s\n", s.c_str());
+      if (stage == "convert") return 0;
+    }
+
+    const Manifest all = finalize_imagenet_all(conv.out_root, !no_checksums);
+    std::vector<HalfSpec> folders;
+    for (int s : cli::parse_int_list(halves, "halves"))
+      for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
+    if (natman) {
+      if (k != 1000) throw std::runtime_error("--natman needs the 1000 ILSVRC2012 classes");
+      for (auto& h : halves_of(natman_split())) folders.push_back(h);
+    }
+    for (int r : cli::parse_int_list(reduced, "reduced")) {
+      if (r <= 0) throw std::runtime_error("--reduced: K must be positive");
+      folders.push_back(all_classes(k, r));
+    }
+    for (const auto& l : lists) {
+      auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
+      if (c1 == std::string::npos || c2 == std::string::npos)
+        throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
+      for (auto& h : halves_of(split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1),
+                                                l.substr(c2 + 1), src.wnids)))
+        folders.push_back(h);
+    }
+    std::vector<Manifest> done{all};
+    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size, !no_checksums));
+    std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
+    for (const auto& m : done) {
+      auto count = [&](const char* s) {
+        auto it = m.subsets.find(s);
+        return it == m.subsets.end() ? int64_t{0} : it->second.num_images;
+      };
+      size_t skipped = 0;
+      for (const auto& [name, sub] : m.subsets) skipped += sub.skipped.size();
+      std::printf("%-12s %9lld %7lld %6zu %8zu\n", m.split.c_str(),
+                  static_cast<long long>(count("train")), static_cast<long long>(count("val")),
+                  m.class_ids.size(), skipped);
+    }
+    for (const auto& [name, sub] : all.subsets)
+      for (const auto& s : sub.skipped) std::printf("skipped (%s) %s\n", name.c_str(), s.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "xfer_prep_imagenet: error: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,224 @@
+// image_codec.cpp: JPEG (TurboJPEG) and PNG (libpng) decoding and the warp.
+#include "data/image_codec.h"
+
+#include <png.h>
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace xfer {
+
+namespace {
+
+// One TurboJPEG decompressor per thread; handles are not shareable.
+struct TjHandle {
+  tjhandle h = tjInitDecompress();
+  ~TjHandle() {
+    if (h) tjDestroy(h);
+  }
+};
+
+tjhandle thread_decoder() {
+  thread_local TjHandle handle;
+  if (!handle.h) throw std::runtime_error("cannot create a TurboJPEG decompressor");
+  return handle.h;
+}
+
+bool is_png(const uint8_t* d, size_t n) {
+  static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return n >= 8 && std::memcmp(d, sig, 8) == 0;
+}
+
+// Adobe's APP14 marker says the CMYK samples are stored inverted (what
+// Photoshop and libjpeg write); without it they are plain.
+bool has_adobe_marker(const uint8_t* d, size_t n) {
+  size_t i = 2;
+  while (i + 4 <= n && d[i] == 0xFF) {
+    const uint8_t marker = d[i + 1];
+    if (marker == 0xDA || marker == 0xD9) break;  // start of scan / end
+    const size_t len = (static_cast<size_t>(d[i + 2]) << 8) | d[i + 3];
+    if (marker == 0xEE && len >= 7 && i + 9 <= n && std::memcmp(d + i + 4, "Adobe", 5) == 0)
+      return true;
+    i += 2 + len;
+  }
+  return false;
+}
+
+void decode_png(const uint8_t* data, size_t size, RgbImage& out) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&img, data, size))
+    throw std::runtime_error(std::string("PNG: ") + img.message);
+  img.format = PNG_FORMAT_RGB;
+  out.width = static_cast<int>(img.width);
+  out.height = static_cast<int>(img.height);
+  out.pixels.resize(PNG_IMAGE_SIZE(img));
+  // Transparent parts go onto white, as most viewers show them.
+  png_color white{255, 255, 255};
+  if (!png_image_finish_read(&img, &white, out.pixels.data(), 0, nullptr)) {
+    std::string msg = img.message;
+    png_image_free(&img);
+    throw std::runtime_error("PNG: " + msg);
+  }
+}
+
+void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) {
+  tjhandle tj = thread_decoder();
+  int w = 0, h = 0, subsamp = 0, colorspace = 0;
+  if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
+                          &colorspace) != 0)
+    throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
+  if (w <= 0 || h <= 0) throw std::runtime_error("JPEG: empty image");
+  int sw = w, sh = h;
+  if (min_side > 0) {
+    int nf = 0;
+    tjscalingfactor* f = tjGetScalingFactors(&nf);
+    for (int i = 0; f && i < nf; ++i) {
+      if (f[i].num > f[i].denom) continue;  // only ever scale down
+      const int cw = TJSCALED(w, f[i]), ch = TJSCALED(h, f[i]);
+      if (cw >= min_side && ch >= min_side && cw * ch < sw * sh) {
+        sw = cw;
+        sh = ch;
+      }
+    }
+  }
+  const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
+  out.width = sw;
+  out.height = sh;
+  out.pixels.resize(static_cast<size_t>(sw) * sh * 3);
+  if (!cmyk) {
+    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), out.pixels.data(), sw, 0, sh,
+                      TJPF_RGB, 0) != 0 &&
+        tjGetErrorCode(tj) == TJERR_FATAL)
+      throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+    return;
+  }
+  // libjpeg cannot convert CMYK to RGB itself.
+  std::vector<uint8_t> buf(static_cast<size_t>(sw) * sh * 4);
+  if (tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_CMYK,
+                    0) != 0 &&
+      tjGetErrorCode(tj) == TJERR_FATAL)
+    throw std::runtime_error(std::string("JPEG (CMYK): ") + tjGetErrorStr2(tj));
+  const bool inverted = has_adobe_marker(data, size);
+  const size_t n = static_cast<size_t>(sw) * sh;
+  for (size_t i = 0; i < n; ++i) {
+    int c = buf[4 * i], m = buf[4 * i + 1], y = buf[4 * i + 2], k = buf[4 * i + 3];
+    if (!inverted) {
+      c = 255 - c;
+      m = 255 - m;
+      y = 255 - y;
+      k = 255 - k;
+    }
+    // Now 255 means no ink: RGB = (1 - C)(1 - K) in stored terms.
+    out.pixels[3 * i] = static_cast<uint8_t>((c * k + 127) / 255);
+    out.pixels[3 * i + 1] = static_cast<uint8_t>((m * k + 127) / 255);
+    out.pixels[3 * i + 2] = static_cast<uint8_t>((y * k + 127) / 255);
+  }
+}
+
+}  // namespace
+
+void decode_image(const uint8_t* data, size_t size, RgbImage& out, int min_side) {
+  if (size < 4) throw std::runtime_error("file too short to be an image");
+  if (is_png(data, size)) {
+    decode_png(data, size, out);
+  } else if (data[0] == 0xFF && data[1] == 0xD8) {
+    decode_jpeg(data, size, out, min_side);
+  } else {
+    throw std::runtime_error("neither JPEG nor PNG");
+  }
+}
+
+void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw) {
+  const int iw = in.width, ih = in.height;
+  if (iw <= 0 || ih <= 0 || in.pixels.size() < static_cast<size_t>(iw) * ih * 3)
+    throw std::runtime_error("resize: empty input image");
+  constexpr int kBits = 11;  // fixed-point weights, as OpenCV's
+  constexpr int kOne = 1 << kBits;
+  auto coeffs = [](int in_n, int out_n, std::vector<int>& idx, std::vector<int>& wt) {
+    idx.resize(static_cast<size_t>(out_n));
+    wt.resize(static_cast<size_t>(out_n));
+    const double scale = static_cast<double>(in_n) / out_n;
+    for (int o = 0; o < out_n; ++o) {
+      double s = (o + 0.5) * scale - 0.5;
+      int i0 = static_cast<int>(std::floor(s));
+      double f = s - i0;
+      if (i0 < 0) {
+        i0 = 0;
+        f = 0;
+      }
+      if (i0 >= in_n - 1) {
+        i0 = in_n - 1;
+        f = 0;
+      }
+      idx[static_cast<size_t>(o)] = i0;
+      wt[static_cast<size_t>(o)] = static_cast<int>(std::lround(f * kOne));
+    }
+  };
+  std::vector<int> xi, xw, yi, yw;
+  coeffs(iw, out_w, xi, xw);
+  coeffs(ih, out_h, yi, yw);
+  // Horizontal pass of a source row into planar fixed-point (3 x out_w).
+  std::vector<int> rows[2] = {std::vector<int>(3 * static_cast<size_t>(out_w)),
+                              std::vector<int>(3 * static_cast<size_t>(out_w))};
+  int row_of[2] = {-1, -1};
+  auto hpass = [&](int sy, std::vector<int>& dst) {
+    const uint8_t* src = in.pixels.data() + static_cast<size_t>(sy) * iw * 3;
+    int* r = dst.data();
+    int* g = r + out_w;
+    int* b = g + out_w;
+    for (int x = 0; x < out_w; ++x) {
+      const int i0 = xi[static_cast<size_t>(x)], w1 = xw[static_cast<size_t>(x)], w0 = kOne - w1;
+      const int i1 = std::min(i0 + 1, iw - 1);
+      const uint8_t* p0 = src + 3 * i0;
+      const uint8_t* p1 = src + 3 * i1;
+      r[x] = p0[0] * w0 + p1[0] * w1;
+      g[x] = p0[1] * w0 + p1[1] * w1;
+      b[x] = p0[2] * w0 + p1[2] * w1;
+    }
+  };
+  auto row = [&](int sy) -> const int* {
+    for (int k = 0; k < 2; ++k)
+      if (row_of[k] == sy) return rows[k].data();
+    // Replace the slot not holding sy-1 (rows are visited in order).
+    int k = (row_of[0] == sy - 1) ? 1 : 0;
+    hpass(sy, rows[k]);
+    row_of[k] = sy;
+    return rows[k].data();
+  };
+  const size_t plane = static_cast<size_t>(out_w) * out_h;
+  for (int y = 0; y < out_h; ++y) {
+    const int y0 = yi[static_cast<size_t>(y)], w1 = yw[static_cast<size_t>(y)], w0 = kOne - w1;
+    const int y1 = std::min(y0 + 1, ih - 1);
+    const int* a = row(y0);
+    const int* b = row(y1);
+    for (int c = 0; c < 3; ++c) {
+      const int* ra = a + static_cast<size_t>(c) * out_w;
+      const int* rb = b + static_cast<size_t>(c) * out_w;
+      uint8_t* dst = chw + c * plane + static_cast<size_t>(y) * out_w;
+      for (int x = 0; x < out_w; ++x) {
+        const int64_t v = static_cast<int64_t>(ra[x]) * w0 + static_cast<int64_t>(rb[x]) * w1;
+        dst[x] = static_cast<uint8_t>((v + (int64_t{1} << (2 * kBits - 1))) >> (2 * kBits));
+      }
+    }
+  }
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  const std::streamsize n = in.tellg();
+  if (n < 0) throw std::runtime_error(path + ": cannot read size");
+  std::vector<uint8_t> buf(static_cast<size_t>(n));
+  in.seekg(0);
+  if (n > 0 && !in.read(reinterpret_cast<char*>(buf.data()), n))
+    throw std::runtime_error(path + ": read failed");
+  return buf;
+}
+
+}  // namespace xfer

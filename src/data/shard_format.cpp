@@ -1,0 +1,556 @@
+// shard_format.cpp: writing, reading and checking shards, the manifest and
+// the mean image (formats in shard_format.h).
+#include "data/shard_format.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <stdexcept>
+
+#include "data/shard_source.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+std::string shard_file_name(const std::string& subset, int index) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s-%05d.h5", subset.c_str(), index);
+  return buf;
+}
+
+namespace {
+
+H5Id vlen_str_type(const std::string& ctx) {
+  H5Id t = XFER_H5_OPEN(H5Tcopy(H5T_C_S1), Datatype, ctx);
+  XFER_H5_CHECK(H5Tset_size(t, H5T_VARIABLE), ctx);
+  XFER_H5_CHECK(H5Tset_cset(t, H5T_CSET_UTF8), ctx);
+  return t;
+}
+
+// A 1-d or 4-d extendible chunked dataset starting empty.
+H5Id create_extendible(hid_t file, const char* name, hid_t type, const std::vector<hsize_t>& row,
+                       hsize_t chunk_rows, const std::string& ctx) {
+  std::vector<hsize_t> dims{0}, maxdims{H5S_UNLIMITED}, chunk{chunk_rows};
+  for (hsize_t d : row) {
+    dims.push_back(d);
+    maxdims.push_back(d);
+    chunk.push_back(d);
+  }
+  const int rank = static_cast<int>(dims.size());
+  H5Id space = XFER_H5_OPEN(H5Screate_simple(rank, dims.data(), maxdims.data()), Dataspace, ctx);
+  H5Id dcpl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_CREATE), Plist, ctx);
+  XFER_H5_CHECK(H5Pset_chunk(dcpl, rank, chunk.data()), ctx);
+  return XFER_H5_OPEN(H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                      Dataset, ctx + " dataset " + name);
+}
+
+// Appends rows [first, first+n) of an extendible dataset from memory.
+void append_rows(hid_t dset, hid_t memtype, int64_t first, int64_t n, const void* data,
+                 const std::string& ctx) {
+  auto dims = h5_dims(dset, ctx);
+  dims[0] = static_cast<hsize_t>(first + n);
+  XFER_H5_CHECK(H5Dset_extent(dset, dims.data()), ctx);
+  H5Id fspace = XFER_H5_OPEN(H5Dget_space(dset), Dataspace, ctx);
+  std::vector<hsize_t> start(dims.size(), 0), count = dims;
+  start[0] = static_cast<hsize_t>(first);
+  count[0] = static_cast<hsize_t>(n);
+  XFER_H5_CHECK(
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+      ctx);
+  H5Id mspace = XFER_H5_OPEN(
+      H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), Dataspace, ctx);
+  XFER_H5_CHECK(H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, data), ctx);
+}
+
+H5Id open_dataset(hid_t file, const char* name, const std::string& ctx, hid_t dapl = H5P_DEFAULT) {
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+    throw std::runtime_error(ctx + ": missing dataset '" + name + "'");
+  return XFER_H5_OPEN(H5Dopen2(file, name, dapl), Dataset, ctx + " dataset " + name);
+}
+
+// Reads a whole 1-d dataset of int32 and checks its length.
+std::vector<int32_t> read_int_column(hid_t file, const char* name, int64_t n,
+                                     const std::string& ctx) {
+  H5Lock lock(h5_mutex());
+  H5Id d = open_dataset(file, name, ctx);
+  auto dims = h5_dims(d, ctx);
+  if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != n)
+    throw std::runtime_error(ctx + ": dataset '" + name + "' has " +
+                             (dims.empty() ? std::string("no") : std::to_string(dims[0])) +
+                             " rows, expected " + std::to_string(n));
+  std::vector<int32_t> v(static_cast<size_t>(n));
+  if (n > 0) XFER_H5_CHECK(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), ctx);
+  return v;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// ShardWriter
+
+ShardWriter::ShardWriter(std::string path, ShardMeta meta, int shard_index)
+    : path_(std::move(path)), meta_(std::move(meta)), shard_index_(shard_index) {
+  h5_silence_errors();
+  tmp_path_ = path_ + ".tmp";
+  if (meta_.image_bytes() == 0) throw std::runtime_error(path_ + ": image size is zero");
+  pixel_sum_.assign(meta_.image_bytes(), 0.0);
+  H5Lock lock(h5_mutex());
+  file_ = XFER_H5_OPEN(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), File,
+                       tmp_path_);
+  const hsize_t img = meta_.image_bytes();
+  const hsize_t rows = std::max<hsize_t>(1, 65536 / img);
+  images_ = create_extendible(file_, "images", H5T_STD_U8LE,
+                              {static_cast<hsize_t>(meta_.channels),
+                               static_cast<hsize_t>(meta_.height),
+                               static_cast<hsize_t>(meta_.width)},
+                              rows, tmp_path_);
+  labels_ = create_extendible(file_, "labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
+  orig_labels_ = create_extendible(file_, "orig_labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
+  H5Id st = vlen_str_type(tmp_path_);
+  keys_ = create_extendible(file_, "keys", st, {}, 1024, tmp_path_);
+}
+
+ShardWriter::~ShardWriter() {
+  if (finished_) return;
+  images_.reset();
+  labels_.reset();
+  orig_labels_.reset();
+  keys_.reset();
+  file_.reset();
+  std::error_code ec;
+  fs::remove(tmp_path_, ec);
+}
+
+void ShardWriter::add(const uint8_t* chw, int32_t label, int32_t orig_label,
+                      const std::string& key) {
+  if (label < 0 || label >= meta_.num_classes())
+    throw std::runtime_error(path_ + ": label " + std::to_string(label) + " of '" + key +
+                             "' out of range [0, " + std::to_string(meta_.num_classes()) + ")");
+  const size_t n = meta_.image_bytes();
+  buf_images_.insert(buf_images_.end(), chw, chw + n);
+  for (size_t i = 0; i < n; ++i) pixel_sum_[i] += chw[i];
+  buf_labels_.push_back(label);
+  buf_orig_.push_back(orig_label);
+  buf_keys_.push_back(key);
+  ++count_;
+  if (buf_images_.size() >= (size_t{4} << 20)) flush();
+}
+
+void ShardWriter::add_skipped(const std::string& key, const std::string& reason) {
+  skipped_.push_back(key + ": " + reason);
+}
+
+void ShardWriter::flush() {
+  const int64_t n = count_ - flushed_;
+  if (n == 0) return;
+  H5Lock lock(h5_mutex());
+  append_rows(images_, H5T_NATIVE_UINT8, flushed_, n, buf_images_.data(), tmp_path_);
+  append_rows(labels_, H5T_NATIVE_INT32, flushed_, n, buf_labels_.data(), tmp_path_);
+  append_rows(orig_labels_, H5T_NATIVE_INT32, flushed_, n, buf_orig_.data(), tmp_path_);
+  std::vector<const char*> ptrs;
+  for (const auto& k : buf_keys_) ptrs.push_back(k.c_str());
+  H5Id st = vlen_str_type(tmp_path_);
+  append_rows(keys_, st, flushed_, n, ptrs.data(), tmp_path_);
+  flushed_ = count_;
+  buf_images_.clear();
+  buf_labels_.clear();
+  buf_orig_.clear();
+  buf_keys_.clear();
+}
+
+void ShardWriter::finish() {
+  flush();
+  {
+    H5Lock lock(h5_mutex());
+    const std::string& c = tmp_path_;
+    hsize_t dims[3] = {static_cast<hsize_t>(meta_.channels), static_cast<hsize_t>(meta_.height),
+                       static_cast<hsize_t>(meta_.width)};
+    H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, c);
+    H5Id sum = XFER_H5_OPEN(H5Dcreate2(file_, "pixel_sum", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            Dataset, c);
+    XFER_H5_CHECK(H5Dwrite(sum, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           pixel_sum_.data()),
+                  c);
+    h5_write_attr_int(file_, "schema_version", kShardSchemaVersion, c);
+    h5_write_attr_str(file_, "dataset", meta_.dataset, c);
+    h5_write_attr_str(file_, "split", meta_.split, c);
+    h5_write_attr_str(file_, "subset", meta_.subset, c);
+    h5_write_attr_int(file_, "channels", meta_.channels, c);
+    h5_write_attr_int(file_, "height", meta_.height, c);
+    h5_write_attr_int(file_, "width", meta_.width, c);
+    h5_write_attr_int(file_, "num_classes", meta_.num_classes(), c);
+    h5_write_attr_ints(file_, "class_ids", meta_.class_ids, c);
+    h5_write_attr_strs(file_, "class_names", meta_.class_names, c);
+    h5_write_attr_int(file_, "shard_index", shard_index_, c);
+    h5_write_attr_int(file_, "num_images", count_, c);
+    h5_write_attr_strs(file_, "skipped", skipped_, c);
+    images_.reset();
+    labels_.reset();
+    orig_labels_.reset();
+    keys_.reset();
+    sum.reset();
+    XFER_H5_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL), c);
+    file_.reset();
+  }
+  std::error_code ec;
+  fs::rename(tmp_path_, path_, ec);
+  if (ec) throw std::runtime_error(path_ + ": cannot rename from " + tmp_path_ + ": " + ec.message());
+  finished_ = true;
+}
+
+// ---------------------------------------------------------------------------
+// ShardReader
+
+ShardReader::ShardReader(std::string path) : path_(std::move(path)) {
+  h5_silence_errors();
+  const std::string& c = path_;
+  std::error_code ec;
+  if (!fs::is_regular_file(path_, ec)) throw std::runtime_error(c + ": missing shard file");
+  H5Lock lock(h5_mutex());
+  if (H5Fis_hdf5(c.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw std::runtime_error(c + ": unreadable shard (not an HDF5 file, or truncated)");
+  }
+  hid_t f = H5Fopen(c.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    std::string detail;
+    try {
+      h5_fail("", c);
+    } catch (const std::runtime_error& e) {
+      detail = e.what();
+    }
+    throw std::runtime_error(c + ": unreadable or truncated shard" +
+                             detail.substr(std::min(detail.size(), c.size() + 2)));
+  }
+  file_ = H5Id(f, H5Id::Kind::File);
+  if (!h5_has_attr(file_, "schema_version"))
+    throw std::runtime_error(c + ": not a shard (no schema_version attribute)");
+  const int64_t version = h5_read_attr_int(file_, "schema_version", c);
+  if (version != kShardSchemaVersion)
+    throw std::runtime_error(c + ": shard schema version " + std::to_string(version) +
+                             ", this program reads version " +
+                             std::to_string(kShardSchemaVersion) + "; convert the data again");
+  meta_.dataset = h5_read_attr_str(file_, "dataset", c);
+  meta_.split = h5_read_attr_str(file_, "split", c);
+  meta_.subset = h5_read_attr_str(file_, "subset", c);
+  meta_.channels = static_cast<int>(h5_read_attr_int(file_, "channels", c));
+  meta_.height = static_cast<int>(h5_read_attr_int(file_, "height", c));
+  meta_.width = static_cast<int>(h5_read_attr_int(file_, "width", c));
+  meta_.class_ids = h5_read_attr_ints(file_, "class_ids", c);
+  meta_.class_names = h5_read_attr_strs(file_, "class_names", c);
+  shard_index_ = static_cast<int>(h5_read_attr_int(file_, "shard_index", c));
+  num_images_ = h5_read_attr_int(file_, "num_images", c);
+  skipped_ = h5_read_attr_strs(file_, "skipped", c);
+  if (meta_.class_names.size() != meta_.class_ids.size() ||
+      h5_read_attr_int(file_, "num_classes", c) != meta_.num_classes())
+    throw std::runtime_error(c + ": class_ids, class_names and num_classes disagree");
+  H5Id dapl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_ACCESS), Plist, c);
+  // Random single-image reads gain nothing from a chunk cache.
+  XFER_H5_CHECK(H5Pset_chunk_cache(dapl, 0, 0, 1.0), c);
+  images_ = open_dataset(file_, "images", c, dapl);
+  auto dims = h5_dims(images_, c);
+  if (dims.size() != 4 || static_cast<int64_t>(dims[0]) != num_images_ ||
+      static_cast<int>(dims[1]) != meta_.channels || static_cast<int>(dims[2]) != meta_.height ||
+      static_cast<int>(dims[3]) != meta_.width) {
+    std::string shape;
+    for (auto d : dims) {
+      if (!shape.empty()) shape += 'x';
+      shape += std::to_string(d);
+    }
+    throw std::runtime_error(c + ": images dataset is " + shape + ", attributes say " +
+                             std::to_string(num_images_) + "x" + std::to_string(meta_.channels) +
+                             "x" + std::to_string(meta_.height) + "x" +
+                             std::to_string(meta_.width) + " (image size mismatch)");
+  }
+}
+
+void ShardReader::read_images(int64_t first, int64_t count, uint8_t* out) const {
+  if (first < 0 || count < 0 || first + count > num_images_)
+    throw std::runtime_error(path_ + ": image range [" + std::to_string(first) + ", " +
+                             std::to_string(first + count) + ") outside [0, " +
+                             std::to_string(num_images_) + ")");
+  if (count == 0) return;
+  H5Lock lock(h5_mutex());
+  H5Id fspace = XFER_H5_OPEN(H5Dget_space(images_), Dataspace, path_);
+  hsize_t start[4] = {static_cast<hsize_t>(first), 0, 0, 0};
+  hsize_t cnt[4] = {static_cast<hsize_t>(count), static_cast<hsize_t>(meta_.channels),
+                    static_cast<hsize_t>(meta_.height), static_cast<hsize_t>(meta_.width)};
+  XFER_H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path_);
+  H5Id mspace = XFER_H5_OPEN(H5Screate_simple(4, cnt, nullptr), Dataspace, path_);
+  XFER_H5_CHECK(H5Dread(images_, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, out),
+                path_ + " (reading images; truncated shard?)");
+}
+
+std::vector<int32_t> ShardReader::read_labels() const {
+  auto v = read_int_column(file_, "labels", num_images_, path_);
+  const int k = meta_.num_classes();
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i] < 0 || v[i] >= k)
+      throw std::runtime_error(path_ + ": label " + std::to_string(v[i]) + " of image " +
+                               std::to_string(i) + " out of range [0, " + std::to_string(k) + ")");
+  return v;
+}
+
+std::vector<int32_t> ShardReader::read_orig_labels() const {
+  return read_int_column(file_, "orig_labels", num_images_, path_);
+}
+
+std::vector<std::string> ShardReader::read_keys() const {
+  H5Lock lock(h5_mutex());
+  H5Id d = open_dataset(file_, "keys", path_);
+  H5Id space = XFER_H5_OPEN(H5Dget_space(d), Dataspace, path_);
+  H5Id t = vlen_str_type(path_);
+  std::vector<char*> ptrs(static_cast<size_t>(num_images_), nullptr);
+  std::vector<std::string> out;
+  if (num_images_ == 0) return out;
+  XFER_H5_CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path_);
+  for (char* p : ptrs) out.emplace_back(p ? p : "");
+  H5Dvlen_reclaim(t, space, H5P_DEFAULT, ptrs.data());
+  return out;
+}
+
+std::vector<double> ShardReader::read_pixel_sum() const {
+  H5Lock lock(h5_mutex());
+  H5Id d = open_dataset(file_, "pixel_sum", path_);
+  auto dims = h5_dims(d, path_);
+  if (dims.size() != 3 || static_cast<int>(dims[0]) != meta_.channels ||
+      static_cast<int>(dims[1]) != meta_.height || static_cast<int>(dims[2]) != meta_.width)
+    throw std::runtime_error(path_ + ": pixel_sum has the wrong shape (image size mismatch)");
+  std::vector<double> v(meta_.image_bytes());
+  XFER_H5_CHECK(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), path_);
+  return v;
+}
+
+bool shard_complete(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    ShardReader r(path);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+uint32_t file_crc32(const std::string& path, int64_t* bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open for checksum");
+  std::vector<char> buf(size_t{1} << 22);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  int64_t total = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(got));
+    total += got;
+  }
+  if (bytes) *bytes = total;
+  return static_cast<uint32_t>(crc);
+}
+
+// ---------------------------------------------------------------------------
+// Manifest
+
+namespace {
+
+std::string crc_hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+}  // namespace
+
+void write_manifest(const std::string& dir, const Manifest& m) {
+  nlohmann::json j;
+  j["schema_version"] = m.schema_version;
+  j["dataset"] = m.dataset;
+  j["split"] = m.split;
+  j["channels"] = m.channels;
+  j["height"] = m.height;
+  j["width"] = m.width;
+  j["num_classes"] = m.class_ids.size();
+  j["class_ids"] = m.class_ids;
+  j["class_names"] = m.class_names;
+  j["mean"] = {{"file", m.mean_file}, {"num_images", m.mean_num_images}};
+  for (const auto& [name, s] : m.subsets) {
+    nlohmann::json js;
+    js["num_images"] = s.num_images;
+    js["class_counts"] = s.class_counts;
+    js["skipped"] = s.skipped;
+    js["shards"] = nlohmann::json::array();
+    for (const auto& sh : s.shards)
+      js["shards"].push_back({{"file", sh.file},
+                              {"num_images", sh.num_images},
+                              {"bytes", sh.bytes},
+                              {"crc32", crc_hex(sh.crc32)}});
+    j["subsets"][name] = js;
+  }
+  j["source"] = nlohmann::json::parse(m.source_json.empty() ? "{}" : m.source_json);
+  const std::string path = dir + "/manifest.json";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(1) << '\n';
+    if (!out) throw std::runtime_error(tmp + ": write failed");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error(path + ": cannot rename: " + ec.message());
+}
+
+Manifest read_manifest(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw std::runtime_error(dir + ": missing data directory (run the data_prep tools first)");
+  const std::string path = dir + "/manifest.json";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": missing manifest (conversion not finished?)");
+  Manifest m;
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    m.schema_version = j.at("schema_version").get<int>();
+    if (m.schema_version != kShardSchemaVersion)
+      throw std::runtime_error("schema version " + std::to_string(m.schema_version) +
+                               ", this program reads version " +
+                               std::to_string(kShardSchemaVersion) + "; convert the data again");
+    m.dataset = j.at("dataset").get<std::string>();
+    m.split = j.at("split").get<std::string>();
+    m.channels = j.at("channels").get<int>();
+    m.height = j.at("height").get<int>();
+    m.width = j.at("width").get<int>();
+    m.class_ids = j.at("class_ids").get<std::vector<int32_t>>();
+    m.class_names = j.at("class_names").get<std::vector<std::string>>();
+    m.mean_file = j.at("mean").at("file").get<std::string>();
+    m.mean_num_images = j.at("mean").at("num_images").get<int64_t>();
+    for (const auto& [name, js] : j.at("subsets").items()) {
+      ManifestSubset s;
+      s.num_images = js.at("num_images").get<int64_t>();
+      s.class_counts = js.at("class_counts").get<std::vector<int64_t>>();
+      s.skipped = js.at("skipped").get<std::vector<std::string>>();
+      for (const auto& sh : js.at("shards")) {
+        ManifestShard x;
+        x.file = sh.at("file").get<std::string>();
+        x.num_images = sh.at("num_images").get<int64_t>();
+        x.bytes = sh.at("bytes").get<int64_t>();
+        x.crc32 = static_cast<uint32_t>(std::stoul(sh.at("crc32").get<std::string>(), nullptr, 16));
+        s.shards.push_back(x);
+      }
+      m.subsets[name] = std::move(s);
+    }
+    m.source_json = j.value("source", nlohmann::json::object()).dump();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": bad manifest: " + e.what());
+  }
+  return m;
+}
+
+Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
+                            int expected_train, int expected_val, bool checksums) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
+  const std::regex name_re(R"((train|val)-(\d{5})\.h5)");
+  std::map<std::string, std::map<int, std::string>> found;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::smatch m;
+    const std::string fn = e.path().filename().string();
+    if (std::regex_match(fn, m, name_re)) found[m[1]][std::stoi(m[2])] = fn;
+  }
+  Manifest man;
+  man.source_json = source_json;
+  bool have_meta = false;
+  std::vector<double> sum;
+  for (const std::string subset : {"train", "val"}) {
+    const auto& files = found[subset];
+    const int expected = subset == "train" ? expected_train : expected_val;
+    if (expected >= 0 && static_cast<int>(files.size()) != expected) {
+      for (int i = 0; i < expected; ++i)
+        if (!files.count(i))
+          throw std::runtime_error(dir + "/" + shard_file_name(subset, i) +
+                                   ": missing shard (conversion not finished?)");
+      throw std::runtime_error(dir + ": " + std::to_string(files.size()) + " " + subset +
+                               " shards, expected " + std::to_string(expected));
+    }
+    if (files.empty()) continue;
+    ManifestSubset s;
+    int next = 0;
+    std::vector<std::future<std::pair<uint32_t, int64_t>>> crcs;
+    for (const auto& [idx, fn] : files) {
+      if (idx != next)
+        throw std::runtime_error(dir + "/" + shard_file_name(subset, next) + ": missing shard");
+      ++next;
+      const std::string path = dir + "/" + fn;
+      ShardReader r(path);
+      const ShardMeta& meta = r.meta();
+      if (!have_meta) {
+        man.dataset = meta.dataset;
+        man.split = meta.split;
+        man.channels = meta.channels;
+        man.height = meta.height;
+        man.width = meta.width;
+        man.class_ids = meta.class_ids;
+        man.class_names = meta.class_names;
+        have_meta = true;
+      } else if (meta.channels != man.channels || meta.height != man.height ||
+                 meta.width != man.width) {
+        throw std::runtime_error(path + ": image size " + std::to_string(meta.channels) + "x" +
+                                 std::to_string(meta.height) + "x" + std::to_string(meta.width) +
+                                 " differs from the other shards' (image size mismatch)");
+      } else if (meta.class_ids != man.class_ids || meta.split != man.split) {
+        throw std::runtime_error(path + ": split or classes differ from the other shards'");
+      }
+      if (meta.subset != subset)
+        throw std::runtime_error(path + ": subset attribute is '" + meta.subset + "'");
+      auto labels = r.read_labels();
+      s.class_counts.resize(man.class_ids.size(), 0);
+      for (int32_t l : labels) ++s.class_counts[static_cast<size_t>(l)];
+      if (subset == "train") {
+        auto ps = r.read_pixel_sum();
+        if (sum.empty()) sum.assign(ps.size(), 0.0);
+        for (size_t i = 0; i < ps.size(); ++i) sum[i] += ps[i];
+      }
+      for (const auto& sk : r.skipped()) s.skipped.push_back(sk);
+      s.num_images += r.num_images();
+      s.shards.push_back({fn, r.num_images(), 0, 0});
+      if (checksums)
+        crcs.push_back(std::async(std::launch::async, [path] {
+          int64_t bytes = 0;
+          uint32_t c = file_crc32(path, &bytes);
+          return std::make_pair(c, bytes);
+        }));
+      if (crcs.size() >= 4) crcs[crcs.size() - 4].wait();  // at most 4 at once
+    }
+    for (size_t i = 0; i < crcs.size(); ++i) {
+      auto [c, bytes] = crcs[i].get();
+      s.shards[i].crc32 = c;
+      s.shards[i].bytes = bytes;
+    }
+    if (!checksums)
+      for (auto& sh : s.shards) sh.bytes = static_cast<int64_t>(fs::file_size(dir + "/" + sh.file));
+    man.subsets[subset] = std::move(s);
+  }
+  if (!man.subsets.count("train") || man.subsets["train"].num_images == 0)
+    throw std::runtime_error(dir + ": empty split (no training images)");
+  MeanImage mean;
+  mean.c = man.channels;
+  mean.h = man.height;
+  mean.w = man.width;
+  const double n = static_cast<double>(man.subsets["train"].num_images);
+  mean.data.resize(sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) mean.data[i] = static_cast<float>(sum[i] / n);
+  write_mean_image(dir, mean, man.subsets["train"].num_images, man.split);
+  man.mean_num_images = man.subsets["train"].num_images;
+  write_manifest(dir, man);
+  return man;
+}
+
+}  // namespace xfer

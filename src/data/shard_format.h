@@ -1,0 +1,158 @@
+// shard_format.h: the on-disk format of the data, one folder per split half
+// (e.g. data/fmnist/half0A), read by the loader, h5py and h5dump alike.
+//
+// <dir>/train-00000.h5, train-00001.h5, ..., val-00000.h5, ...   the shards
+// <dir>/mean.h5         dataset "mean" float32 [C,H,W]: the mean training image
+// <dir>/manifest.json   counts, shard list with CRC-32s, classes (see Manifest)
+//
+// In each shard:
+//   images       uint8  [N,C,H,W]  chunked by whole images (one image per chunk
+//                                  at ImageNet size; ~64 KiB of small images)
+//   labels       int32  [N]        local label 0..K-1 (order of class_ids)
+//   orig_labels  int32  [N]        the dataset's own label (ImageNet: index of
+//                                  the sorted WNID; Fashion-MNIST: 0..9)
+//   keys         string [N]        source key: file name, or "train:123"
+//   pixel_sum    float64 [C,H,W]   sum of this shard's images (for the mean)
+// and attributes: schema_version, dataset, split, subset, channels, height,
+// width, num_classes, class_ids (int32 [K]), class_names (string [K]),
+// shard_index, num_images, skipped (string [S]: "key: reason" of inputs that
+// could not be decoded). A shard is written under "<name>.tmp" and renamed
+// when complete, so a file with the final name is always whole.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/h5.h"
+
+namespace xfer {
+
+inline constexpr int kShardSchemaVersion = 1;
+
+// What all shards of one split half and subset share.
+struct ShardMeta {
+  std::string dataset;  // "imagenet", "fashion-mnist"
+  std::string split;    // the folder name: "half0A", "natmanB", "all-k25"
+  std::string subset;   // "train" or "val"
+  int channels = 0, height = 0, width = 0;
+  std::vector<int32_t> class_ids;        // dataset label of each local label
+  std::vector<std::string> class_names;  // in local label order
+  int num_classes() const { return static_cast<int>(class_ids.size()); }
+  size_t image_bytes() const {
+    return static_cast<size_t>(channels) * static_cast<size_t>(height) *
+           static_cast<size_t>(width);
+  }
+};
+
+// "train-00012.h5".
+std::string shard_file_name(const std::string& subset, int index);
+
+// Writes one shard. Images are appended in order; finish() writes the
+// attributes and renames the temporary file to `path`. Destroyed before
+// finish(), it removes the temporary file.
+class ShardWriter {
+ public:
+  ShardWriter(std::string path, ShardMeta meta, int shard_index);
+  ~ShardWriter();
+  ShardWriter(const ShardWriter&) = delete;
+  ShardWriter& operator=(const ShardWriter&) = delete;
+
+  // `chw` holds meta.image_bytes() bytes.
+  void add(const uint8_t* chw, int32_t label, int32_t orig_label, const std::string& key);
+  void add_skipped(const std::string& key, const std::string& reason);
+  int64_t count() const { return count_; }
+  void finish();
+
+ private:
+  void flush();
+  std::string path_, tmp_path_;
+  ShardMeta meta_;
+  int shard_index_;
+  H5Id file_, images_, labels_, orig_labels_, keys_;
+  int64_t count_ = 0, flushed_ = 0;
+  std::vector<uint8_t> buf_images_;
+  std::vector<int32_t> buf_labels_, buf_orig_;
+  std::vector<std::string> buf_keys_, skipped_;
+  std::vector<double> pixel_sum_;
+  bool finished_ = false;
+};
+
+// One shard opened for reading; the constructor checks the schema version,
+// the attributes and that the datasets' shapes agree with them.
+class ShardReader {
+ public:
+  explicit ShardReader(std::string path);
+  const ShardMeta& meta() const { return meta_; }
+  const std::string& path() const { return path_; }
+  int shard_index() const { return shard_index_; }
+  int64_t num_images() const { return num_images_; }
+  const std::vector<std::string>& skipped() const { return skipped_; }
+
+  // Images [first, first+count) into `out` (count * image_bytes bytes).
+  void read_images(int64_t first, int64_t count, uint8_t* out) const;
+  // Local labels, each checked to be in [0, num_classes).
+  std::vector<int32_t> read_labels() const;
+  std::vector<int32_t> read_orig_labels() const;
+  std::vector<std::string> read_keys() const;
+  std::vector<double> read_pixel_sum() const;
+
+ private:
+  std::string path_;
+  ShardMeta meta_;
+  int shard_index_ = 0;
+  int64_t num_images_ = 0;
+  std::vector<std::string> skipped_;
+  H5Id file_, images_;
+};
+
+// ---------------------------------------------------------------------------
+// manifest.json and mean.h5
+
+struct ManifestShard {
+  std::string file;  // relative to the folder
+  int64_t num_images = 0;
+  int64_t bytes = 0;
+  uint32_t crc32 = 0;  // of the whole file (zlib's CRC-32)
+};
+
+struct ManifestSubset {
+  int64_t num_images = 0;
+  std::vector<int64_t> class_counts;  // per local label
+  std::vector<ManifestShard> shards;  // in index order
+  std::vector<std::string> skipped;   // "key: reason"
+};
+
+struct Manifest {
+  int schema_version = kShardSchemaVersion;
+  std::string dataset, split;
+  int channels = 0, height = 0, width = 0;
+  std::vector<int32_t> class_ids;
+  std::vector<std::string> class_names;
+  std::map<std::string, ManifestSubset> subsets;  // "train", "val"
+  std::string mean_file = "mean.h5";
+  int64_t mean_num_images = 0;
+  std::string source_json = "{}";  // free-form description of the input
+};
+
+// Reads and checks <dir>/manifest.json (missing folder, missing file, bad
+// JSON, wrong schema version: each a message naming the path).
+Manifest read_manifest(const std::string& dir);
+void write_manifest(const std::string& dir, const Manifest& m);
+
+// Checks the shards of `dir` (train-*, val-*, numbered from 0 without gaps;
+// `expected_*` >= 0 also checks their number), computes CRC-32s, class counts
+// and the mean of the training images, and writes mean.h5 and manifest.json.
+Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
+                            int expected_train = -1, int expected_val = -1,
+                            bool checksums = true);
+
+// Whether `path` is a finished shard (exists and opens as one).
+bool shard_complete(const std::string& path);
+
+// zlib CRC-32 of a whole file.
+uint32_t file_crc32(const std::string& path, int64_t* bytes = nullptr);
+
+}  // namespace xfer

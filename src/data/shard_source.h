@@ -1,0 +1,65 @@
+// shard_source.h: the trainer's sources over HDF5 shards (shard_format.h).
+//
+// Training order. Epoch e is a permutation P_e of the subset, the same on
+// every rank (seeded by the run seed and e). The epochs are concatenated
+// into one global stream S = P_0 P_1 ...; rank r of R takes the stream
+// positions r, r+R, r+2R, ... So when every rank asks for batch b = B/R, the
+// ranks' k-th batches together are exactly S[kB, (k+1)B), the k-th batch one
+// rank would see with batch B, and every epoch is covered exactly once across
+// ranks (an epoch's last batch may run into the next epoch, as in Caffe).
+// The crop offset and mirror flip of an example depend only on (seed, epoch,
+// position in P_e), so R ranks produce the very same preprocessed images as
+// one rank, and a run resumed by seek(position()) repeats itself exactly.
+//
+// Preprocessing, as Caffe's data layer: out = image - mean, with the mean
+// taken at the same pixel as the image (the crop window of the stored-size
+// mean), then the crop is mirrored. Training crops at random, evaluation
+// takes the centre crop and never mirrors.
+//
+// Validation: rank r reads the contiguous block [r*N/R, (r+1)*N/R) of the
+// subset in file order, so the ranks together cover it exactly once.
+//
+// Threads: one reader thread makes every HDF5 call (under h5_mutex()); small
+// subsets (up to 2 GiB) are read into memory when opened. `threads` workers
+// crop, mirror and subtract the mean of whole batches, `prefetch` batches
+// ahead, assuming the next call asks for the same batch size as the last.
+//
+// Errors (std::runtime_error, naming the path): missing folder or manifest,
+// unreadable or truncated shard, wrong schema version, label out of range,
+// image size that disagrees with the manifest or the mean, empty subset,
+// crop larger than the image.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/batch_source.h"
+
+namespace xfer {
+
+struct MeanImage { int c = 0, h = 0, w = 0; std::vector<float> data; };  // C*H*W at the stored image size
+MeanImage read_mean_image(const std::string& dir);  // dir = one split-half folder
+
+struct ShardSourceOptions {
+  std::string dir;          // split-half folder, e.g. data/fmnist/half0A (holds manifest, mean, train-*.h5, val-*.h5)
+  std::string subset = "train";   // "train" or "val"
+  int crop = 0;             // square crop side; 0 = the full stored image
+  bool mirror = true;       // random horizontal flips (training only)
+  MeanImage mean;           // subtracted before cropping-aligned; empty = read the dir's own mean
+  uint64_t seed = 0;        // run seed; per-rank streams derive from it
+  int rank = 0, world = 1;  // this rank's disjoint slice of every epoch
+  int threads = 2;          // background prefetch/augment threads
+  int prefetch = 4;         // batches prepared ahead
+};
+
+std::unique_ptr<TrainSource> open_train_shards(const ShardSourceOptions&);
+std::unique_ptr<EvalSource> open_eval_shards(const ShardSourceOptions&);  // centre crop, no mirror
+
+// Writes <dir>/mean.h5 (dataset "mean" float32 [C,H,W], attributes
+// schema_version, split, num_images).
+void write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                      const std::string& split);
+
+}  // namespace xfer

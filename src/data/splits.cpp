@@ -1,0 +1,122 @@
+// splits.cpp: the class splits of splits.h.
+#include "data/splits.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "data/numpy_mt19937.h"
+
+namespace xfer {
+
+namespace {
+
+std::vector<int> complement(const std::vector<int>& a, int n) {
+  std::vector<char> in(static_cast<size_t>(n), 0);
+  for (int c : a) in[static_cast<size_t>(c)] = 1;
+  std::vector<int> b;
+  for (int c = 0; c < n; ++c)
+    if (!in[static_cast<size_t>(c)]) b.push_back(c);
+  return b;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+ClassSplit random_halves(int seed, int num_classes, int size_a) {
+  if (num_classes < 2) throw std::invalid_argument("random_halves: need at least 2 classes");
+  if (seed < 0) throw std::invalid_argument("random_halves: seed must be >= 0");
+  if (size_a < 0) size_a = num_classes / 2;
+  if (size_a < 1 || size_a >= num_classes)
+    throw std::invalid_argument("random_halves: half A size must be in [1, num_classes)");
+  NumpyMT19937 rng({static_cast<uint32_t>(seed)});
+  std::vector<int> perm = rng.permutation(num_classes);
+  ClassSplit s;
+  s.name = "half" + std::to_string(seed);
+  s.a.assign(perm.begin(), perm.begin() + size_a);
+  std::sort(s.a.begin(), s.a.end());
+  s.b = complement(s.a, num_classes);
+  return s;
+}
+
+ClassSplit natman_split() {
+  ClassSplit s;
+  s.name = "natman";
+  auto add = [&](int lo, int hi) {
+    for (int c = lo; c <= hi; ++c) s.a.push_back(c);
+  };
+  add(0, 397);
+  add(936, 958);
+  add(970, 970);
+  add(972, 998);
+  s.b = complement(s.a, 1000);
+  return s;
+}
+
+ClassSplit fmnist_dissim_split() {
+  return ClassSplit{"dissim", {0, 2, 3, 4, 6}, {1, 5, 7, 8, 9}};
+}
+
+std::vector<int> read_class_list(const std::string& path,
+                                 const std::vector<std::string>& class_names) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open class-list file");
+  std::vector<int> out;
+  std::string line;
+  int lineno = 0;
+  const int n = static_cast<int>(class_names.size());
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    line = trim(line);
+    if (line.empty()) continue;
+    int idx = -1;
+    if (std::all_of(line.begin(), line.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      idx = line.size() > 9 ? -1 : std::stoi(line);
+      if (idx < 0 || idx >= n)
+        throw std::runtime_error(path + ":" + std::to_string(lineno) + ": class index " + line +
+                                 " out of range [0, " + std::to_string(n) + ")");
+    } else {
+      auto it = std::find(class_names.begin(), class_names.end(), line);
+      if (it == class_names.end())
+        throw std::runtime_error(path + ":" + std::to_string(lineno) + ": unknown class '" +
+                                 line + "'");
+      idx = static_cast<int>(it - class_names.begin());
+    }
+    out.push_back(idx);
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    throw std::runtime_error(path + ": a class is listed twice");
+  if (out.empty()) throw std::runtime_error(path + ": empty class list");
+  return out;
+}
+
+ClassSplit split_from_files(const std::string& name, const std::string& file_a,
+                            const std::string& file_b,
+                            const std::vector<std::string>& class_names) {
+  ClassSplit s{name, read_class_list(file_a, class_names), read_class_list(file_b, class_names)};
+  std::vector<int> both;
+  std::set_intersection(s.a.begin(), s.a.end(), s.b.begin(), s.b.end(),
+                        std::back_inserter(both));
+  if (!both.empty())
+    throw std::runtime_error(file_a + " and " + file_b + ": class " + std::to_string(both[0]) +
+                             " is in both halves");
+  return s;
+}
+
+void write_class_list(const std::string& path, const std::vector<int>& classes) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error(path + ": cannot write class list");
+  for (int c : classes) out << c << '\n';
+  if (!out) throw std::runtime_error(path + ": write failed");
+}
+
+}  // namespace xfer
