@@ -1,0 +1,28 @@
+# Decides whether the CUDA backend is built. AUTO builds it when nvcc, cuDNN,
+# cuBLAS and NCCL are all present; the result is XFER_WITH_CUDA.
+set(XFER_WITH_CUDA OFF)
+if(NOT XFER_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  find_package(CUDAToolkit QUIET)
+  find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  find_library(CUDNN_LIBRARY cudnn HINTS ${CUDAToolkit_LIBRARY_DIR})
+  find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+  if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND AND CUDNN_INCLUDE_DIR AND CUDNN_LIBRARY
+     AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+    set(XFER_WITH_CUDA ON)
+  elseif(XFER_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "XFER_CUDA=ON but nvcc, cuDNN or NCCL was not found "
+      "(nvcc: '${CMAKE_CUDA_COMPILER}', cudnn: '${CUDNN_LIBRARY}', nccl: '${NCCL_LIBRARY}')")
+  endif()
+endif()
+if(XFER_WITH_CUDA)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 80 90)
+  endif()
+  enable_language(CUDA)
+  message(STATUS "xfer: CUDA backend ON (cuDNN ${CUDNN_LIBRARY}, NCCL ${NCCL_LIBRARY}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+else()
+  message(STATUS "xfer: CUDA backend OFF")
+endif()

@@ -1,0 +1,38 @@
+// train_main.cpp: xfer_train, one network of the experiment. Reports any
+// error with its context and ends every rank (a failing rank never leaves
+// the others waiting in a collective).
+#include <exception>
+#include <iostream>
+
+#include "comm/communicator.h"
+#include "comm/make_communicator.h"
+#include "config/train_config.h"
+#include "core/check.h"
+#include "core/log.h"
+#include "train/trainer.h"
+
+int main(int argc, char** argv) {
+  using namespace xfer;
+  std::unique_ptr<Communicator> comm;
+  try {
+    comm = make_communicator(&argc, &argv);
+    set_error_context(comm->rank(), comm->size());
+    set_log_rank(comm->rank(), comm->size());
+    std::optional<TrainConfig> cfg;
+    try {
+      cfg = parse_train_config(argc, argv);
+    } catch (const Error& e) {
+      if (comm->rank() == 0) std::cerr << "xfer_train: " << e.what() << std::endl;
+      return kExitUsage;
+    }
+    if (!cfg) return kExitDone;
+    install_stop_handlers();
+    int rc = run_training(*cfg, *comm);
+    comm.reset();
+    return rc;
+  } catch (const std::exception& e) {
+    std::cerr << "xfer_train: error: " << e.what() << std::endl;
+    if (comm && comm->size() > 1) comm->abort(kExitError);
+    return kExitError;
+  }
+}

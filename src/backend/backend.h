@@ -1,0 +1,143 @@
+// backend.h: the one Backend interface. A backend owns device memory and
+// makes the operations the layers need; layers hold op objects and never
+// branch on the device. Ops are created once per shape (oneDNN primitives,
+// cuDNN descriptors and algorithm choices live inside them) and reused every
+// step. All pointers passed to ops and to the elementwise calls are device
+// pointers of this backend (host pointers for the CPU backend).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xfer {
+
+// Geometry of a convolution (NCHW input, grouped OIHW weights).
+struct ConvDesc {
+  int n = 0, c = 0, h = 0, w = 0;
+  int out_c = 0, kernel = 0, stride = 1, pad = 0, groups = 1;
+  bool relu = false;  // forward applies ReLU to its output (fused)
+  int out_h() const { return (h + 2 * pad - kernel) / stride + 1; }
+  int out_w() const { return (w + 2 * pad - kernel) / stride + 1; }
+};
+
+// Max pooling with Caffe's ceil rounding of the output size.
+struct PoolDesc {
+  int n = 0, c = 0, h = 0, w = 0;
+  int kernel = 0, stride = 1, pad = 0;
+  int out_h() const;
+  int out_w() const;
+};
+
+// Local response normalisation across channels, Caffe's formula:
+// y = x / (k + alpha/size * sum_{window} x^2)^beta.
+struct LrnDesc {
+  int n = 0, c = 0, h = 0, w = 0;
+  int size = 5;
+  float alpha = 1e-4f, beta = 0.75f, k = 1.0f;
+};
+
+// Fully connected: input [n, in] (a 4-D input is flattened C,H,W-major).
+struct InnerProductDesc {
+  int n = 0, c = 0, h = 1, w = 1;  // input geometry; in = c*h*w
+  int out = 0;
+  bool relu = false;
+  int in() const { return c * h * w; }
+};
+
+class ConvOp {
+ public:
+  virtual ~ConvOp() = default;
+  virtual void forward(const float* x, const float* w, const float* b, float* y) = 0;
+  virtual void backward_data(const float* dy, const float* w, float* dx) = 0;
+  // dw, db are overwritten (not accumulated).
+  virtual void backward_weights(const float* x, const float* dy, float* dw, float* db) = 0;
+};
+
+class InnerProductOp {
+ public:
+  virtual ~InnerProductOp() = default;
+  virtual void forward(const float* x, const float* w, const float* b, float* y) = 0;
+  virtual void backward_data(const float* dy, const float* w, float* dx) = 0;
+  virtual void backward_weights(const float* x, const float* dy, float* dw, float* db) = 0;
+};
+
+// Pooling and LRN keep what backward needs (argmax, scales) from the last
+// training forward inside the op.
+class PoolOp {
+ public:
+  virtual ~PoolOp() = default;
+  virtual void forward(const float* x, float* y, bool train) = 0;
+  virtual void backward(const float* dy, float* dx) = 0;
+};
+
+class LrnOp {
+ public:
+  virtual ~LrnOp() = default;
+  virtual void forward(const float* x, float* y, bool train) = 0;
+  virtual void backward(const float* x, const float* dy, float* dx) = 0;
+};
+
+// Sums over a batch of softmax cross-entropy: loss and top-1/top-5 hits.
+struct LossStats {
+  double loss_sum = 0;
+  int64_t top1 = 0, top5 = 0, count = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;  // "cpu", "cuda"
+  // TF32 math for convolutions and GEMMs where the device has it; ops made
+  // after the call use it. The CPU backend computes in fp32 regardless.
+  virtual void set_tf32(bool on) {}
+  virtual bool tf32() const { return false; }
+
+  // Memory.
+  virtual void* alloc(size_t bytes) = 0;
+  virtual void release(void* p) = 0;
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;
+  virtual void download(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+  virtual void zero(void* p, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+
+  // Ops made once per shape.
+  virtual std::unique_ptr<ConvOp> make_conv(const ConvDesc& d) = 0;
+  virtual std::unique_ptr<InnerProductOp> make_inner_product(const InnerProductDesc& d) = 0;
+  virtual std::unique_ptr<PoolOp> make_pool(const PoolDesc& d) = 0;
+  virtual std::unique_ptr<LrnOp> make_lrn(const LrnDesc& d) = 0;
+
+  // Elementwise work.
+  // dy *= (y > 0): the backward of a ReLU fused into the op that made y.
+  virtual void relu_backward(const float* y, float* dy, size_t count) = 0;
+  // Inverted dropout: mask = (u >= ratio) / (1 - ratio), y = x * mask, where
+  // u = hash_uniform(seed, stream, i): identical masks on every backend.
+  virtual void dropout_forward(const float* x, float* y, float* mask, size_t count, float ratio,
+                               uint64_t seed, uint64_t stream) = 0;
+  virtual void multiply(const float* a, const float* b, float* y, size_t count) = 0;
+  virtual void scale(float* x, size_t count, float alpha) = 0;
+  // Softmax cross-entropy over logits [n, k] for the first `valid` rows;
+  // labels are host ints. Stats are sums over the valid rows.
+  virtual LossStats softmax_loss(const float* logits, const int32_t* labels, int n, int valid,
+                                 int k) = 0;
+  // dlogits = (softmax(logits) - onehot(label)) * scale, for the last
+  // softmax_loss call's logits (rows >= valid get zero).
+  virtual void softmax_loss_backward(const float* logits, const int32_t* labels, int n, int valid,
+                                     int k, float scale, float* dlogits) = 0;
+  // Caffe's SGD: v = momentum*v + lr*(g + decay*w); w -= v. One pass.
+  virtual void sgd_update(float* w, const float* g, float* v, size_t count, float lr,
+                          float momentum, float decay) = 0;
+};
+
+// Creates the backend by name: "cpu", or "cuda" where it was built and a
+// device is present. Throws with the reason otherwise.
+std::unique_ptr<Backend> make_backend(const std::string& name, int device = 0, int threads = 0);
+// Names of the backends built into this binary.
+std::vector<std::string> built_backends();
+// Whether a CUDA device is usable here (false without a driver or device).
+bool cuda_device_available(std::string* why = nullptr);
+
+}  // namespace xfer

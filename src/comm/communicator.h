@@ -1,0 +1,47 @@
+// communicator.h: the one Communicator interface. Data-parallel training
+// needs only these collectives; a single-process implementation, MPI (host
+// buffers) and NCCL (device buffers) stand behind it. Only comm/ includes
+// mpi.h or nccl.h.
+//
+// Contract: every rank calls the same collectives in the same order with the
+// same counts. Failures throw; the program's main then aborts every rank.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace xfer {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual int local_rank() const = 0;  // index among the ranks on this node
+  virtual int local_size() const = 0;
+  virtual std::string name() const = 0;  // "single", "mpi", "nccl"
+
+  // In-place sum over ranks of data in the training backend's memory
+  // (host memory for mpi, device memory for nccl): the gradients.
+  virtual void allreduce_sum(float* data, size_t count) = 0;
+  // In-place sum of a few host values (statistics, flags), on every
+  // implementation.
+  virtual void allreduce_host_sum(double* data, size_t count) = 0;
+  virtual void broadcast(void* data, size_t bytes, int root) = 0;
+  virtual void barrier() = 0;
+  // Ends every rank of the job (used by main after an error on one rank).
+  [[noreturn]] virtual void abort(int code) = 0;
+
+  // Bytes this rank has passed to allreduce_sum since construction (the
+  // gradient payload; host statistics are not counted), for tests and reports.
+  uint64_t bytes_reduced() const { return bytes_reduced_; }
+
+ protected:
+  uint64_t bytes_reduced_ = 0;
+};
+
+std::unique_ptr<Communicator> make_single_communicator();
+
+}  // namespace xfer

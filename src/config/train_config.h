@@ -1,0 +1,52 @@
+// train_config.h: everything a training run is told, as one plain struct.
+// Boost.Program_options (train_config.cpp) is the single source of the option
+// names, defaults and help, for the command line and for config files;
+// validate() says what to change when a value is wrong.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/net_spec.h"
+
+namespace xfer {
+
+struct TrainConfig {
+  std::string preset = "small";
+  std::string data;      // split-half shard folder; empty: the generated batch
+  std::string out = "run";
+  std::string cell_id;
+  std::string backend = "cpu";
+  // Transfer.
+  std::string base;      // base checkpoint (frozen / finetune)
+  int transfer_n = 0;
+  std::string transfer_mode = "none";  // none | frozen | finetune | random
+  int fc8_outputs = 0;   // 0: the number of classes
+  // Solver (defaults from the preset).
+  SolverSpec solver;
+  // Run.
+  uint64_t seed = 1;
+  int threads = 0;
+  int display = 20;
+  bool resume = true;
+  bool tf32 = false;
+  int test_batches = 0;  // 0: the full validation set each test
+  int loader_threads = 2;
+  // The generated batch (no --data): classes and examples per subset.
+  int synthetic_classes = 10;
+  int synthetic_train = 2048, synthetic_val = 512;
+
+  void validate() const;  // throws xfer::Error naming the option
+  // The configuration as INI text (option names as in --help).
+  std::string to_ini() const;
+  // Hash of what determines the trained model (not where files go, threads,
+  // or how often it prints): a cell whose hash changed is not reused.
+  std::string hash() const;
+};
+
+// Parses argv (and --config FILE). Returns nullopt after printing --help.
+// Throws xfer::Error on unknown or invalid options.
+std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv);
+
+}  // namespace xfer

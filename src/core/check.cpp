@@ -1,0 +1,32 @@
+// check.cpp: the error context (host and rank) added to every error.
+#include "core/check.h"
+
+#include <unistd.h>
+
+namespace xfer {
+
+namespace {
+int g_rank = 0;
+int g_world = 1;
+}  // namespace
+
+void set_error_context(int rank, int world) {
+  g_rank = rank;
+  g_world = world;
+}
+
+std::string error_context() {
+  char host[256] = "?";
+  gethostname(host, sizeof(host) - 1);
+  return std::string("host ") + host + ", rank " + std::to_string(g_rank) + "/" +
+         std::to_string(g_world);
+}
+
+void throw_error(const char* file, int line, const std::string& what) {
+  std::string f = file;
+  auto slash = f.find("src/");
+  if (slash != std::string::npos) f = f.substr(slash);
+  throw Error(what + " [" + f + ":" + std::to_string(line) + ", " + error_context() + "]");
+}
+
+}  // namespace xfer

@@ -1,0 +1,36 @@
+// check.h: errors. Library code throws xfer::Error with the failing
+// expression, file:line, host and rank; a program's main reports it and ends
+// every rank (see apps/), so one failing rank never leaves the others hanging.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace xfer {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where this process runs, for messages: set once the communicator knows.
+void set_error_context(int rank, int world);
+std::string error_context();  // "host h, rank r/R"
+
+[[noreturn]] void throw_error(const char* file, int line, const std::string& what);
+
+}  // namespace xfer
+
+// Fails with a message when `cond` is false. The message is streamed:
+//   XFER_CHECK(n > 0, "batch must be positive, got " << n);
+#define XFER_CHECK(cond, msg)                                        \
+  do {                                                               \
+    if (!(cond)) {                                                   \
+      std::ostringstream xfer_check_os_;                             \
+      xfer_check_os_ << msg;                                         \
+      ::xfer::throw_error(__FILE__, __LINE__, xfer_check_os_.str()); \
+    }                                                                \
+  } while (0)
+
+#define XFER_FAIL(msg) XFER_CHECK(false, msg)

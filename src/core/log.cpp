@@ -1,0 +1,26 @@
+// log.cpp: the rank-aware log sink.
+#include "core/log.h"
+
+#include <mutex>
+
+namespace xfer {
+
+namespace {
+int g_rank = 0, g_world = 1;
+std::mutex g_mu;
+}  // namespace
+
+void set_log_rank(int rank, int world) {
+  g_rank = rank;
+  g_world = world;
+}
+
+bool log_is_root() { return g_rank == 0; }
+
+void log_line(const std::string& s) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (g_world > 1) std::cerr << "[" << g_rank << "/" << g_world << "] ";
+  std::cerr << s << std::endl;
+}
+
+}  // namespace xfer

@@ -1,0 +1,24 @@
+// log.h: progress and diagnostics on stderr, prefixed with the rank when
+// there are several. Only rank 0 prints progress lines (see log_info).
+#pragma once
+
+#include <iostream>
+#include <sstream>
+#include <string>
+
+namespace xfer {
+
+void set_log_rank(int rank, int world);
+bool log_is_root();
+void log_line(const std::string& s);  // every rank, with its prefix
+
+}  // namespace xfer
+
+#define XFER_LOG(msg)                       \
+  do {                                      \
+    if (::xfer::log_is_root()) {            \
+      std::ostringstream xfer_log_os_;      \
+      xfer_log_os_ << msg;                  \
+      ::xfer::log_line(xfer_log_os_.str()); \
+    }                                       \
+  } while (0)

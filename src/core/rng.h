@@ -1,0 +1,55 @@
+// rng.h: random numbers that are reproducible and cheap to save. Two kinds:
+// a sequential generator (xoshiro256**) for weight initialisation, whose four
+// words go into checkpoints, and a counter-based hash for per-element draws
+// (dropout masks, crops) that any backend computes identically from
+// (seed, stream, index) with no state to carry.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace xfer {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 0) { reseed(seed); }
+  void reseed(uint64_t seed);
+  uint64_t next_u64();
+  double uniform();                       // [0, 1)
+  float gaussian(float mean, float std);  // Box-Muller
+  std::array<uint64_t, 4> state() const { return s_; }
+  void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
+
+ private:
+  std::array<uint64_t, 4> s_{};
+};
+
+// SplitMix64 finaliser: a bijective 64-bit mixer.
+inline uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A uniform float in [0, 1) from (seed, stream, index), the same on every backend.
+inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
+  uint64_t h = mix64(seed ^ mix64(stream ^ mix64(index)));
+  return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
+}
+
+// Derives an independent seed for a named purpose and rank from a run seed.
+inline uint64_t derive_seed(uint64_t run_seed, uint64_t purpose, uint64_t rank = 0) {
+  return mix64(mix64(run_seed ^ (purpose * 0x632be59bd9b4e019ULL)) ^ rank);
+}
+
+}  // namespace xfer
+
+namespace xfer {
+// FNV-1a: a stable hash of a name (unlike std::hash, the same in every build).
+inline uint64_t fnv1a(const char* s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 0x100000001b3ULL;
+  return h;
+}
+}  // namespace xfer

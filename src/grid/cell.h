@@ -1,0 +1,50 @@
+// cell.h: one cell of the experiment grid (a network to train) and its
+// stable, readable id. The id is the cell's folder name under a results
+// directory and the key the analysis groups by, so it is parsed back here too.
+//
+// Id grammar (fields in this order, [..] optional):
+//   base      {split}[-{T}]-base[-k{K}][-s{seed}]      half0-A-base, all-base, all-base-k25
+//   transfer  {split}-{S}{T}-n{n}-{frozen|finetune}[-s{seed}]   half0-AB-n3-frozen
+//   random    {split}[-{T}]-random-n{n}[-s{seed}]     all-random-n2, half1-B-random-n4
+// split: "half<s>" (random halves from seed s), "all" (every class), or the
+// name of a dissimilar split ("natman" for ImageNet's natural / man-made,
+// "dissim" for Fashion-MNIST's upper-body garments / the rest). Halves are A
+// and B; for "natman" A is natural and B man-made, as in the paper's release.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xfer {
+
+enum class CellKind { Base, Transfer, Random };
+enum class TransferMode { None, Frozen, Finetune, Random };
+
+struct Cell {
+  CellKind kind = CellKind::Base;
+  std::string split;    // "half0", "natman", "dissim", "all", ...
+  char source = 0;      // 'A' or 'B' for transfers; 0 otherwise
+  char target = 0;      // half trained on: 'A', 'B', or 0 for split "all"
+  int n = 0;            // layers copied (transfer) or left random (random), 1..7
+  TransferMode mode = TransferMode::None;
+  int reduced_k = 0;    // >0: only the first K training images per class
+  int seed = 0;         // replicate; 0 is the paper's single run
+
+  std::string id() const;
+  // The folder of the training data for this cell under a data root:
+  // "half0B", "natmanA", "all", "all-k25".
+  std::string data_name() const;
+  // The base cell whose weights a transfer copies (same split, source half).
+  Cell base_of_source() const;
+  bool needs_base() const { return kind == CellKind::Transfer; }
+  bool is_random_split() const { return split.rfind("half", 0) == 0; }
+};
+
+// Parses an id produced by Cell::id(); std::nullopt when it is not one.
+std::optional<Cell> parse_cell_id(std::string_view id);
+
+const char* to_string(TransferMode m);
+std::optional<TransferMode> parse_transfer_mode(std::string_view s);
+
+}  // namespace xfer

@@ -1,0 +1,36 @@
+// dropout_layer.cpp: inverted dropout (scaled at training time, identity at
+// test time). The mask comes from a hash of (seed, step, layer), so it is the
+// same on every backend and after a resume.
+#include "layers/layer_impl.h"
+
+#include "core/rng.h"
+
+namespace xfer {
+
+Shape DropoutLayer::setup(Backend& be, const Shape& in) {
+  be_ = &be;
+  mask_ = Tensor(be, in);
+  stream_salt_ = fnv1a(name().c_str());
+  return in;
+}
+
+void DropoutLayer::forward(const Tensor& x, Tensor& y, const PassContext& ctx) {
+  if (!ctx.train || spec_.dropout_ratio <= 0.f) {
+    be_->copy(y.data(), x.data(), x.bytes());
+    return;
+  }
+  const uint64_t stream = ctx.step * 0x100000001b3ULL ^ stream_salt_;
+  be_->dropout_forward(x.data(), y.data(), mask_.data(), x.count(), spec_.dropout_ratio,
+                       ctx.dropout_seed, stream);
+}
+
+void DropoutLayer::backward(const Tensor&, const Tensor&, Tensor& dy, Tensor* dx, bool) {
+  if (!dx) return;
+  if (spec_.dropout_ratio <= 0.f) {
+    be_->copy(dx->data(), dy.data(), dy.bytes());
+    return;
+  }
+  be_->multiply(dy.data(), mask_.data(), dx->data(), dy.count());
+}
+
+}  // namespace xfer

@@ -1,0 +1,59 @@
+// layer.h: the contract of a layer (as Caffe's: setup, forward, backward).
+// A layer holds the backend op made for its shape and, for conv and fully
+// connected layers, views of its parameters and their gradients inside the
+// net's flat buffers. Layers never branch on the device.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "backend/tensor.h"
+#include "net/net_spec.h"
+
+namespace xfer {
+
+// What a forward pass needs beyond its input.
+struct PassContext {
+  bool train = true;
+  uint64_t dropout_seed = 0;  // per rank, derived from the run seed
+  uint64_t step = 0;          // iteration: dropout masks differ per step
+};
+
+class Layer {
+ public:
+  explicit Layer(const LayerSpec& s) : spec_(s) {}
+  virtual ~Layer() = default;
+  const LayerSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+
+  // Makes the op for input shape `in`; returns the output shape.
+  virtual Shape setup(Backend& be, const Shape& in) = 0;
+  // Parameter shapes; count() == 0 for layers without parameters.
+  virtual Shape weight_shape() const { return Shape(0); }
+  virtual Shape bias_shape() const { return Shape(0); }
+  void bind_params(Tensor w, Tensor b, Tensor dw, Tensor db) {
+    w_ = std::move(w);
+    b_ = std::move(b);
+    dw_ = std::move(dw);
+    db_ = std::move(db);
+  }
+  Tensor& weights() { return w_; }
+  Tensor& bias() { return b_; }
+  Tensor& weight_grad() { return dw_; }
+  Tensor& bias_grad() { return db_; }
+
+  virtual void forward(const Tensor& x, Tensor& y, const PassContext& ctx) = 0;
+  // dy may be modified in place (a fused ReLU masks it). dx is null when no
+  // layer below needs a gradient; need_param_grad is false for frozen layers.
+  virtual void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx,
+                        bool need_param_grad) = 0;
+
+ protected:
+  LayerSpec spec_;
+  Tensor w_, b_, dw_, db_;
+};
+
+// outputs_override replaces spec.outputs when the spec leaves it 0 (fc8).
+std::unique_ptr<Layer> make_layer(const LayerSpec& s, int outputs_override = 0);
+
+}  // namespace xfer

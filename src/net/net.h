@@ -1,0 +1,86 @@
+// net.h: a network built from a NetSpec on one backend: its layers, their
+// activations, and three flat buffers (parameters, gradients, momentum).
+// Parameters are stored top layer first (fc8, fc7, ..., conv1), so the
+// trainable parameters of a net frozen up to layer n are one prefix of the
+// buffers, and backward completes that prefix front to back: gradient
+// buckets can be sent in order as soon as they are ready.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/tensor.h"
+#include "data/batch_source.h"
+#include "layers/layer.h"
+#include "net/net_spec.h"
+
+namespace xfer {
+
+struct ParamSlot {
+  Layer* layer = nullptr;
+  int transfer_index = 0;  // 1..8
+  size_t offset = 0;       // of the weights in the flat buffers; bias follows
+  size_t weight_count = 0, bias_count = 0;
+  bool frozen = false;
+  size_t count() const { return weight_count + bias_count; }
+};
+
+class Net {
+ public:
+  // num_outputs: fc8's outputs (the number of classes, or more: the paper
+  // used 1000 for its 500-class nets).
+  Net(Backend& be, const NetSpec& spec, int batch, int num_outputs);
+
+  const NetSpec& spec() const { return spec_; }
+  Backend& backend() const { return be_; }
+  int batch() const { return batch_; }
+  int num_outputs() const { return num_outputs_; }
+  Shape input_shape() const { return input_.shape(); }
+
+  // Gaussian weights and constant biases as the spec says; each layer draws
+  // from its own stream of `seed`, so a layer's initial values do not depend
+  // on which other layers are initialised.
+  void init_params(uint64_t seed);
+  void init_layer(const ParamSlot& p, uint64_t seed);
+  // Freezes parameter layers 1..n (lr 0, no gradients, no backward below).
+  void set_frozen(int n);
+  int frozen_layers() const { return frozen_; }
+
+  // Uploads the batch (b.n <= batch; missing rows are zero and not scored),
+  // runs every layer and the loss.
+  LossStats forward(const HostBatch& b, const PassContext& ctx);
+  // Gradients of the last forward's loss times `scale` (1 / global batch).
+  void backward(float scale);
+  // Called during backward each time a parameter layer's gradients are
+  // final, with the range [offset, offset + count) of the flat buffers.
+  void on_gradients_ready(std::function<void(size_t offset, size_t count)> f) {
+    grads_ready_ = std::move(f);
+  }
+
+  Tensor& params() { return params_; }
+  Tensor& grads() { return grads_; }
+  Tensor& momentum() { return momentum_; }
+  const std::vector<ParamSlot>& slots() const { return slots_; }  // top layer first
+  const ParamSlot& slot(const std::string& layer_name) const;
+  // Elements of the flat buffers that train (a prefix; see above).
+  size_t trainable_count() const;
+  size_t param_count() const { return params_.count(); }
+
+ private:
+  Backend& be_;
+  NetSpec spec_;
+  int batch_, num_outputs_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  Tensor input_;
+  std::vector<Tensor> acts_, dacts_;
+  Tensor params_, grads_, momentum_;
+  std::vector<ParamSlot> slots_;
+  std::vector<int32_t> labels_;
+  int valid_ = 0;
+  int frozen_ = 0;
+  std::function<void(size_t, size_t)> grads_ready_;
+};
+
+}  // namespace xfer

@@ -1,0 +1,38 @@
+// result.h: a run's result file, result.json in its output folder (schema
+// "xfer.result", version 1): the validation curve, the paper's statistic
+// (mean of the 10 best top-1 values), final values, speed and provenance.
+// The analysis binaries read it; README.md documents every field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xfer {
+
+struct TestPoint {
+  int64_t iteration = 0;
+  double top1 = 0, top5 = 0, loss = 0;
+};
+
+struct RunResult {
+  std::string cell_id, preset, config_hash, backend = "cpu";
+  int num_classes = 0, num_outputs = 0, ranks = 1;
+  bool finished = false, tf32 = false;
+  int64_t iterations = 0;
+  std::vector<TestPoint> curve;
+  double images_per_s = 0, wall_s = 0;
+};
+
+// The paper's statistic: the mean of the (up to) 10 best top-1 values.
+double top10_mean_top1(const std::vector<TestPoint>& curve);
+
+std::string result_to_json(const RunResult& r);
+void write_result(const std::string& path, const RunResult& r);  // atomic
+// The curve as JSON (kept inside checkpoints so a resumed run keeps it).
+std::string curve_to_json(const std::vector<TestPoint>& curve);
+std::vector<TestPoint> curve_from_json(const std::string& s);
+// The code version baked in at build time (git describe), or "unknown".
+const char* code_version();
+
+}  // namespace xfer

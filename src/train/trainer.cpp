@@ -1,0 +1,242 @@
+// trainer.cpp: the training loop of one run.
+#include "train/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "backend/backend.h"
+#include "core/check.h"
+#include "core/log.h"
+#include "core/rng.h"
+#include "io/atomic_file.h"
+#include "net/checkpoint.h"
+#include "net/net.h"
+#include "solver/sgd.h"
+#include "train/data_sources.h"
+#include "train/result.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string hms(double s) {
+  long t = long(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+// Top-1/top-5/loss over this run's whole validation slice, summed over ranks.
+TestPoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batches, int64_t iter) {
+  HostBatch b;
+  double sums[4] = {0, 0, 0, 0};  // loss, top1, top5, count
+  eval.begin();
+  PassContext ctx;
+  ctx.train = false;
+  int batches = 0;
+  while ((max_batches == 0 || batches < max_batches) && eval.next(net.batch(), b)) {
+    LossStats s = net.forward(b, ctx);
+    sums[0] += s.loss_sum;
+    sums[1] += double(s.top1);
+    sums[2] += double(s.top5);
+    sums[3] += double(s.count);
+    ++batches;
+  }
+  comm.allreduce_host_sum(sums, 4);
+  XFER_CHECK(sums[3] > 0, "the validation set is empty");
+  return {iter, sums[1] / sums[3], sums[2] / sums[3], sums[0] / sums[3]};
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+void request_stop() { g_stop.store(true); }
+
+int run_training(const TrainConfig& cfg, Communicator& comm) {
+  g_stop.store(false);
+  NetSpec spec = net_preset(cfg.preset);
+  spec.solver = cfg.solver;
+  const int world = comm.size();
+  XFER_CHECK(cfg.solver.batch % world == 0,
+             "--batch " << cfg.solver.batch << " must divide evenly over " << world << " ranks");
+  const int local_batch = cfg.solver.batch / world;
+  const bool root = comm.rank() == 0;
+
+  const fs::path out(cfg.out);
+  const std::string ckpt_path = (out / "checkpoint.h5").string();
+  const std::string final_path = (out / "final.h5").string();
+  const std::string result_path = (out / "result.json").string();
+  if (root) {
+    fs::create_directories(out);
+    write_file_atomic((out / "config.ini").string(), cfg.to_ini());
+  }
+
+  // A resume takes everything from the checkpoint; a transfer takes the
+  // base's mean image, as the paper did.
+  const bool resuming = cfg.resume && fs::exists(ckpt_path);
+  TrainState base_state;
+  if (resuming) {
+    base_state = read_checkpoint_state(ckpt_path);
+    XFER_CHECK(base_state.config_hash == cfg.hash(),
+               ckpt_path << " was written by a run with another configuration (hash "
+                         << base_state.config_hash << ", this run " << cfg.hash()
+                         << "); remove it or choose another --out");
+  } else if (!cfg.base.empty()) {
+    base_state = read_checkpoint_state(cfg.base);
+  }
+  DataSources data = open_data_sources(cfg, spec, comm, base_state.mean, base_state.mean_c,
+                                       base_state.mean_h, base_state.mean_w);
+  const int classes = data.info.num_classes;
+  const int outputs = cfg.fc8_outputs > 0 ? cfg.fc8_outputs : classes;
+  XFER_CHECK(outputs >= classes, "--fc8-outputs " << outputs << " is fewer than the data's "
+                                                  << classes << " classes");
+
+  auto be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
+  Net net(*be, spec, local_batch, outputs);
+  net.init_params(derive_seed(cfg.seed, 1));
+  int frozen = 0;
+  if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "random") frozen = cfg.transfer_n;
+  net.set_frozen(frozen);
+
+  TrainState st;
+  st.config_ini = cfg.to_ini();
+  st.config_hash = cfg.hash();
+  st.cell_id = cfg.cell_id;
+  st.mean = data.mean;
+  st.mean_c = data.mean_c;
+  st.mean_h = data.mean_h;
+  st.mean_w = data.mean_w;
+  std::vector<TestPoint> curve;
+  if (resuming) {
+    TrainState r = load_checkpoint(ckpt_path, net);
+    st.iteration = r.iteration;
+    st.wall_s = r.wall_s;
+    curve = curve_from_json(r.curve_json);
+    data.train->seek(r.data);
+    XFER_LOG("resuming " << ckpt_path << " at iteration " << r.iteration);
+  } else if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "finetune") {
+    copy_layers(cfg.base, net, cfg.transfer_n);
+    XFER_LOG("copied layers 1.." << cfg.transfer_n << " from " << cfg.base << " ("
+                                 << cfg.transfer_mode << ")");
+  }
+  XFER_LOG("net " << spec.preset << ": " << net.param_count() << " parameters, "
+                  << net.trainable_count() << " trainable (frozen layers 1.." << frozen << "), "
+                  << classes << " classes, " << outputs << " outputs, batch " << cfg.solver.batch
+                  << " over " << world << " rank(s), backend " << be->name());
+
+  SgdSolver solver(net, cfg.solver);
+  const uint64_t dropout_seed = derive_seed(cfg.seed, 3, comm.rank());
+  const size_t trainable = net.trainable_count();
+  const float scale = 1.f / float(cfg.solver.batch);
+  const int64_t max_iter = cfg.solver.max_iter;
+
+  auto save = [&](const std::string& path) {
+    if (!root) return;
+    st.data = data.train->position();
+    st.curve_json = curve_to_json(curve);
+    save_checkpoint(path, net, st);
+  };
+
+  HostBatch batch;
+  double window_loss = 0;
+  int window_n = 0;
+  auto t_session = Clock::now();
+  double train_s = 0;
+  int64_t session_iters = 0;
+  while (st.iteration < max_iter) {
+    // Every rank must agree to stop, or a collective would hang.
+    double stop = g_stop.load() ? 1 : 0;
+    if (world > 1) comm.allreduce_host_sum(&stop, 1);
+    if (stop > 0) {
+      st.wall_s += seconds_since(t_session);
+      save(ckpt_path);
+      comm.barrier();
+      XFER_LOG("stopped by signal at iteration " << st.iteration << "; checkpoint " << ckpt_path);
+      return kExitStopped;
+    }
+    auto t0 = Clock::now();
+    data.train->next(local_batch, batch);
+    PassContext ctx{true, dropout_seed, uint64_t(st.iteration)};
+    LossStats ls = net.forward(batch, ctx);
+    net.backward(scale);
+    comm.allreduce_sum(net.grads().data(), trainable);
+    solver.update(st.iteration);
+    ++st.iteration;
+    ++session_iters;
+    train_s += seconds_since(t0);
+    window_loss += ls.loss_sum / std::max<int64_t>(ls.count, 1);
+    ++window_n;
+
+    if (st.iteration % cfg.display == 0 || st.iteration == max_iter) {
+      const double ips = session_iters * double(cfg.solver.batch) / std::max(train_s, 1e-9);
+      const double eta = (max_iter - st.iteration) * cfg.solver.batch / std::max(ips, 1e-9);
+      char line[256];
+      std::snprintf(line, sizeof(line), "iter %lld/%lld loss %.4f lr %g %.1f img/s ETA %s",
+                    (long long)st.iteration, (long long)max_iter, window_loss / window_n,
+                    solver.learning_rate(st.iteration - 1), ips, hms(eta).c_str());
+      XFER_LOG(line);
+      window_loss = 0;
+      window_n = 0;
+    }
+    if (st.iteration % cfg.solver.test_interval == 0 || st.iteration == max_iter) {
+      TestPoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
+      curve.push_back(p);
+      char line[160];
+      std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",
+                    (long long)p.iteration, p.top1, p.top5, p.loss);
+      XFER_LOG(line);
+    }
+    if (st.iteration % cfg.solver.snapshot_interval == 0 && st.iteration < max_iter) {
+      const double w = st.wall_s;
+      st.wall_s += seconds_since(t_session);
+      save(ckpt_path);
+      st.wall_s = w;
+    }
+  }
+  st.wall_s += seconds_since(t_session);
+  save(final_path);
+  save(ckpt_path);
+  if (root) {
+    RunResult r;
+    r.cell_id = cfg.cell_id;
+    r.preset = cfg.preset;
+    r.config_hash = cfg.hash();
+    r.backend = be->name();
+    r.num_classes = classes;
+    r.num_outputs = outputs;
+    r.ranks = world;
+    r.finished = true;
+    r.tf32 = cfg.tf32;
+    r.iterations = st.iteration;
+    r.curve = curve;
+    r.images_per_s = session_iters > 0 ? session_iters * double(cfg.solver.batch) / train_s : 0;
+    r.wall_s = st.wall_s;
+    write_result(result_path, r);
+    XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
+                            << top10_mean_top1(curve) << "; " << result_path);
+  }
+  comm.barrier();
+  return kExitDone;
+}
+
+}  // namespace xfer

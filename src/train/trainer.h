@@ -1,0 +1,27 @@
+// trainer.h: one training run, as xfer_train performs it: build the net,
+// copy/freeze layers for a transfer, resume from a checkpoint, train with the
+// paper's solver, validate every test_interval, write checkpoints and the
+// result file. Data parallel over the communicator's ranks.
+#pragma once
+
+#include "comm/communicator.h"
+#include "config/train_config.h"
+
+namespace xfer {
+
+// Exit codes of a run (the grid's runner relies on them).
+constexpr int kExitDone = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitStopped = 75;  // checkpointed on SIGUSR1/SIGTERM: requeue me
+
+// Trains as configured; returns kExitDone or kExitStopped. Throws on errors.
+int run_training(const TrainConfig& cfg, Communicator& comm);
+
+// Installs SIGUSR1/SIGTERM handlers that ask a running training to stop at
+// the next iteration boundary after writing a checkpoint.
+void install_stop_handlers();
+// For tests: ask the run to stop as a signal would.
+void request_stop();
+
+}  // namespace xfer

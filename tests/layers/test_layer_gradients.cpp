@@ -1,0 +1,141 @@
+// test_layer_gradients.cpp: finite-difference checks of every layer on the
+// CPU backend (conv with groups and padding, pooling with ceil rounding, LRN,
+// inner product, the fused ReLU, dropout with a fixed mask, softmax loss).
+#include <gtest/gtest.h>
+
+#include "backend/backend.h"
+#include "layers/grad_check.h"
+
+namespace xfer {
+namespace {
+
+using testing::GradCheckOptions;
+using testing::LayerHarness;
+
+std::unique_ptr<Backend> cpu() { return make_backend("cpu", 0, 2); }
+
+LayerSpec conv_spec(int out, int k, int stride, int pad, int groups, bool relu) {
+  LayerSpec s;
+  s.name = "conv";
+  s.type = LayerType::Conv;
+  s.transfer_index = 1;
+  s.outputs = out;
+  s.kernel = k;
+  s.stride = stride;
+  s.pad = pad;
+  s.groups = groups;
+  s.relu = relu;
+  return s;
+}
+
+TEST(LayerGradients, ConvGroupedPadded) {
+  auto be = cpu();
+  LayerHarness h(*be, make_layer(conv_spec(6, 3, 1, 1, 2, false)), Shape(2, 4, 7, 7), 1);
+  h.check_all();
+}
+
+TEST(LayerGradients, ConvStridedWithFusedRelu) {
+  auto be = cpu();
+  LayerHarness h(*be, make_layer(conv_spec(4, 5, 2, 2, 1, true)), Shape(2, 3, 9, 9), 2);
+  GradCheckOptions o;
+  o.eps = 1e-3f;  // small enough that few pre-activations cross zero
+  o.tol = 3e-2f;
+  o.min_scale = 5e-2f;  // a small eps leaves float noise near 5e-4
+  h.check_all(o);
+}
+
+TEST(LayerGradients, MaxPoolCeilRounding) {
+  LayerSpec s;
+  s.name = "pool";
+  s.type = LayerType::Pool;
+  s.kernel = 3;
+  s.stride = 2;
+  auto be = cpu();
+  // 8 -> ceil(5/2)+1 = 4 (floor rounding would give 3).
+  LayerHarness h(*be, make_layer(s), Shape(2, 3, 8, 8), 3);
+  EXPECT_EQ(h.y().shape(), Shape(2, 3, 4, 4));
+  GradCheckOptions o;
+  o.eps = 1e-3f;
+  h.check_all(o);
+}
+
+TEST(LayerGradients, Lrn) {
+  LayerSpec s;
+  s.name = "norm";
+  s.type = LayerType::Lrn;
+  s.lrn_alpha = 0.5f;  // large enough that the normalisation matters
+  auto be = cpu();
+  LayerHarness h(*be, make_layer(s), Shape(2, 7, 4, 4), 4);
+  h.check_all();
+}
+
+TEST(LayerGradients, InnerProductFromSpatialInputWithRelu) {
+  LayerSpec s;
+  s.name = "fc";
+  s.type = LayerType::InnerProduct;
+  s.transfer_index = 6;
+  s.outputs = 5;
+  s.relu = true;
+  auto be = cpu();
+  LayerHarness h(*be, make_layer(s), Shape(3, 4, 2, 2), 5);
+  GradCheckOptions o;
+  o.eps = 1e-3f;
+  o.tol = 3e-2f;
+  h.check_all(o);
+}
+
+TEST(LayerGradients, DropoutWithFixedMask) {
+  LayerSpec s;
+  s.name = "drop";
+  s.type = LayerType::Dropout;
+  auto be = cpu();
+  LayerHarness h(*be, make_layer(s), Shape(4, 16), 6);
+  h.check_all();  // the same (seed, step) gives the same mask every forward
+  // About half the units are dropped, the rest scaled by 2.
+  h.loss(PassContext{true, 7, 3});
+  auto x = h.x().to_host(), y = h.y().to_host();
+  int dropped = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i] == 0.f) ++dropped;
+    else EXPECT_FLOAT_EQ(y[i], 2.f * x[i]);
+  }
+  EXPECT_GT(dropped, 16);
+  EXPECT_LT(dropped, 48);
+  // Test time is the identity.
+  h.loss(PassContext{false, 7, 3});
+  EXPECT_EQ(h.y().to_host(), x);
+}
+
+TEST(LayerGradients, SoftmaxLoss) {
+  auto be = cpu();
+  const int n = 4, k = 7;
+  Rng rng(9);
+  std::vector<float> z(n * k);
+  for (auto& e : z) e = rng.gaussian(0.f, 2.f);
+  std::vector<int32_t> labels{0, 3, 6, 2};
+  Tensor logits(*be, Shape(n, k)), grad(*be, Shape(n, k));
+  logits.from_host(z);
+  be->softmax_loss_backward(logits.data(), labels.data(), n, n, k, 1.f, grad.data());
+  auto g = grad.to_host();
+  const float eps = 1e-2f;
+  for (int i = 0; i < n * k; ++i) {
+    auto zp = z, zm = z;
+    zp[i] += eps;
+    zm[i] -= eps;
+    logits.from_host(zp);
+    double lp = be->softmax_loss(logits.data(), labels.data(), n, n, k).loss_sum;
+    logits.from_host(zm);
+    double lm = be->softmax_loss(logits.data(), labels.data(), n, n, k).loss_sum;
+    EXPECT_NEAR(g[i], (lp - lm) / (2 * eps), 2e-3) << "logit " << i;
+  }
+  // Rows past `valid` are neither scored nor given gradients.
+  logits.from_host(z);
+  LossStats st = be->softmax_loss(logits.data(), labels.data(), n, 2, k);
+  EXPECT_EQ(st.count, 2);
+  be->softmax_loss_backward(logits.data(), labels.data(), n, 2, k, 1.f, grad.data());
+  auto g2 = grad.to_host();
+  for (int i = 2 * k; i < n * k; ++i) EXPECT_EQ(g2[i], 0.f);
+}
+
+}  // namespace
+}  // namespace xfer
