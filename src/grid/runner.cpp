@@ -248,8 +248,12 @@ int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
     if (!opt.rerun_stale)
       return fail(id, "stale: " + st.reason +
                           "; move the folder away or pass --rerun-stale to start it again");
-    std::string aside = dir + ".stale-" + utc_now();
+    std::string stamp = utc_now();  // 2026-01-02T03:04:05Z -> 20260102T030405Z
+    stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
+                stamp.end());
+    std::string aside = dir + ".stale-" + stamp;
     fs::rename(dir, aside);
+    st = CellState{};
     std::cout << "xfer_grid: " << id << ": stale folder moved to " << aside << "\n";
   }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# fake_trainer.sh: a stand-in for xfer_train in the runner's unit tests only.
+# It keeps xfer_train's contract (files, resume, signals, exit codes) with a
+# few seconds' worth of "iterations" and a deterministic result, so the tests
+# can check the runner's bookkeeping without a network to train.
+# Test hooks: FAKE_STOP_AT=N behaves as if SIGUSR1 came at iteration N (once:
+# not when resuming past N); FAKE_FAIL=1 fails with an error; FAKE_SLEEP=S
+# seconds per iteration (default 0.01).
+set -u
+out="" max_iter=10 snap=5 cell="" base=""
+while (($#)); do
+  case $1 in
+    --out) out=$2; shift 2 ;;
+    --max-iter) max_iter=$2; shift 2 ;;
+    --snapshot-interval) snap=$2; shift 2 ;;
+    --cell-id) cell=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
+    --*) shift 2 ;;
+    *) echo "fake_trainer: unexpected '$1'" >&2; exit 2 ;;
+  esac
+done
+[[ -n $out ]] || { echo "fake_trainer: --out missing" >&2; exit 2; }
+rank=${PMIX_RANK:-${OMPI_COMM_WORLD_RANK:-${SLURM_PROCID:-0}}}
+if [[ ${FAKE_FAIL:-0} == 1 ]]; then echo "error: fake failure for $cell" >&2; exit 1; fi
+if [[ -n $base && ! -f $base ]]; then echo "error: base $base missing" >&2; exit 1; fi
+stop=0
+trap 'stop=1' USR1 TERM
+it=0
+if [[ -f $out/checkpoint.h5 ]]; then
+  it=$(cat "$out/checkpoint.h5")
+  echo "resuming $out/checkpoint.h5 at iteration $it"
+fi
+checkpoint() { ((rank == 0)) && { echo "$it" >"$out/checkpoint.h5.tmp"; mv "$out/checkpoint.h5.tmp" "$out/checkpoint.h5"; }; }
+while ((it < max_iter)); do
+  if ((stop)) || [[ ${FAKE_STOP_AT:-} == "$it" && ! -f $out/.stopped_once ]]; then
+    checkpoint
+    touch "$out/.stopped_once"
+    echo "stopped by signal at iteration $it; checkpoint $out/checkpoint.h5"
+    exit 75
+  fi
+  sleep "${FAKE_SLEEP:-0.01}"
+  it=$((it + 1))
+  echo "iter $it/$max_iter loss 1.0"
+  ((it % snap == 0 && it < max_iter)) && checkpoint
+done
+if ((rank == 0)); then
+  echo "final $cell" >"$out/final.h5"
+  printf '{"cell_id": "%s", "finished": true, "config_hash": "h-%s-%s", "iterations": %d, "statistic": {"top10_mean_top1": 0.%03d}}\n' \
+    "$cell" "$cell" "$max_iter" "$it" "$((${#cell} * 7 % 1000))" >"$out/result.json.tmp"
+  mv "$out/result.json.tmp" "$out/result.json"
+fi
+exit 0

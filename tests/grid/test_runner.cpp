@@ -1,0 +1,194 @@
+// test_runner.cpp: the cell runner's bookkeeping, with a stand-in trainer
+// (fake_trainer.sh) that keeps xfer_train's contract: a local grid runs bases
+// before transfers, a rerun trains nothing, a stopped cell resumes from its
+// checkpoint to the same result, a changed config is refused, a real error is
+// reported with its reason, and the SLURM plan groups cells by their base.
+// The real trainer under real SLURM is exercised by tests/slurm/.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "grid/cell_files.h"
+#include "grid/grid.h"
+#include "grid/runner.h"
+#include "grid/slurm_plan.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+namespace {
+
+std::string source_dir() {
+  const char* s = std::getenv("XFER_SOURCE_DIR");
+  return s ? s : ".";
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("xfer_runner_" + std::to_string(getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    for (const char* d : {"half0A", "half0B"}) fs::create_directories(root_ / "data" / d);
+    opt_.paths.results = (root_ / "results").string();
+    opt_.paths.data = (root_ / "data").string();
+    opt_.paths.trainer = source_dir() + "/tests/grid/fake_trainer.sh";
+    opt_.launch = Launch::None;
+    opt_.ranks = 1;
+    opt_.echo = false;
+    unsetenv("FAKE_STOP_AT");
+    unsetenv("FAKE_FAIL");
+  }
+  void TearDown() override {
+    unsetenv("FAKE_STOP_AT");
+    unsetenv("FAKE_FAIL");
+    fs::remove_all(root_);
+  }
+
+  Grid grid(std::vector<std::string> extra = {}) {
+    std::vector<std::string> sets = {"base.splits=half0",         "transfer.all.splits=half0",
+                                     "transfer.all.directions=AB", "transfer.all.n=1",
+                                     "transfer.all.modes=frozen",  "random.halves.splits=half0",
+                                     "random.halves.halves=B",     "random.halves.n=2",
+                                     "solver.max_iter=12",         "solver.snapshot_interval=4",
+                                     "slurm.ranks=1"};
+    sets.insert(sets.end(), extra.begin(), extra.end());
+    return enumerate_grid(load_grid_config(source_dir() + "/jobs/grids/fashion-mnist.ini", sets));
+  }
+
+  int starts(const std::string& id) {
+    std::ifstream in(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+      n += nlohmann::json::parse(line).value("event", "") == "start";
+    return n;
+  }
+
+  nlohmann::json result(const std::string& id) {
+    nlohmann::json r;
+    read_json(cell_dir(opt_.paths.results, id) + "/result.json", r);
+    return r;
+  }
+
+  fs::path root_;
+  RunOptions opt_;
+};
+
+TEST_F(RunnerTest, LocalGridRunsEveryCellOnceBasesFirst) {
+  Grid g = grid();
+  ASSERT_EQ(g.cells.size(), 4u);  // half0-A-base, half0-B-base, half0-AB-n1-frozen, half0-B-random-n2
+  opt_.jobs = 2;
+  ASSERT_EQ(run_local(g, opt_), 0);
+  for (const auto& c : g.cells) {
+    EXPECT_EQ(inspect_cell(g, c, opt_.paths.results).status, CellStatus::Done) << c.id;
+    EXPECT_EQ(starts(c.id), 1) << c.id;
+  }
+  // The transfer was given its base's weights and its base finished first.
+  nlohmann::json cj;
+  ASSERT_TRUE(read_json(cell_dir(opt_.paths.results, "half0-AB-n1-frozen") + "/cell.json", cj));
+  std::string cmd = cj["command"].dump();
+  EXPECT_NE(cmd.find("half0-A-base/final.h5"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find("\"--transfer-mode\",\"frozen\""), std::string::npos) << cmd;
+
+  // Again: nothing is trained twice.
+  ASSERT_EQ(run_local(g, opt_), 0);
+  for (const auto& c : g.cells) EXPECT_EQ(starts(c.id), 1) << c.id;
+}
+
+TEST_F(RunnerTest, StoppedCellResumesToTheSameResult) {
+  Grid g = grid();
+  const GridCell& base = *g.find("half0-A-base");
+  ASSERT_EQ(run_cell(g, base, opt_), 0);
+  nlohmann::json straight = result(base.id);
+
+  fs::remove_all(cell_dir(opt_.paths.results, base.id));
+  setenv("FAKE_STOP_AT", "6", 1);
+  ASSERT_EQ(run_cell(g, base, opt_), 75);
+  CellState st = inspect_cell(g, base, opt_.paths.results);
+  EXPECT_EQ(st.status, CellStatus::Partial);
+  EXPECT_EQ(st.iteration, 6);
+  ASSERT_EQ(run_cell(g, base, opt_), 0);
+  EXPECT_EQ(result(base.id), straight);
+  EXPECT_EQ(starts(base.id), 2);
+  std::ifstream att(cell_dir(opt_.paths.results, base.id) + "/attempts.jsonl");
+  std::vector<nlohmann::json> events;
+  for (std::string line; std::getline(att, line);) events.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_FALSE(events[0]["resume"].get<bool>());
+  EXPECT_EQ(events[1]["code"], 75);
+  EXPECT_TRUE(events[2]["resume"].get<bool>());
+  EXPECT_EQ(events[3]["code"], 0);
+}
+
+TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
+  Grid g = grid();
+  const GridCell& cell = *g.find("half0-B-random-n2");
+  ASSERT_EQ(run_cell(g, cell, opt_), 0);
+  Grid changed = grid({"solver.max_iter=16"});
+  const GridCell& cell2 = *changed.find("half0-B-random-n2");
+  CellState st = inspect_cell(changed, cell2, opt_.paths.results);
+  EXPECT_EQ(st.status, CellStatus::Stale);
+  EXPECT_EQ(run_cell(changed, cell2, opt_), 1);
+  EXPECT_EQ(starts(cell.id), 1);
+
+  Plan plan = make_plan(changed, opt_.paths.results, QueueInfo{});
+  ASSERT_EQ(plan.stale.size(), 1u);
+
+  opt_.rerun_stale = true;
+  EXPECT_EQ(run_cell(changed, cell2, opt_), 0);
+  EXPECT_EQ(result(cell.id)["iterations"], 16);
+  EXPECT_EQ(inspect_cell(changed, cell2, opt_.paths.results).status, CellStatus::Done);
+}
+
+TEST_F(RunnerTest, RealErrorsFailWithTheirReasonAndBlockDependents) {
+  Grid g = grid();
+  setenv("FAKE_FAIL", "1", 1);
+  EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_), 1);
+  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths.results);
+  EXPECT_EQ(st.status, CellStatus::Failed);
+  EXPECT_NE(st.reason.find("fake failure"), std::string::npos) << st.reason;
+  // A transfer refuses to start without its base.
+  unsetenv("FAKE_FAIL");
+  EXPECT_EQ(run_cell(g, *g.find("half0-AB-n1-frozen"), opt_), 1);
+  EXPECT_EQ(starts("half0-AB-n1-frozen"), 0);
+  // A missing data folder is a usage error.
+  fs::remove_all(root_ / "data" / "half0B");
+  EXPECT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 2);
+}
+
+TEST_F(RunnerTest, PlanWaitsOnExactlyTheBaseStillToRun) {
+  Grid g = grid({"transfer.all.directions=AB,BA,AA"});
+  ASSERT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 0);
+  QueueInfo none;
+  Plan p = make_plan(g, opt_.paths.results, none);
+  EXPECT_EQ(p.done, 1u);
+  ASSERT_EQ(p.groups.size(), 2u);
+  EXPECT_EQ(p.groups[0].name, "ready");
+  // Ready: the A base, the random control, and BA (its base B is done).
+  EXPECT_EQ(p.groups[0].ids,
+            (std::vector<std::string>{"half0-A-base", "half0-BA-n1-frozen", "half0-B-random-n2"}));
+  EXPECT_EQ(p.groups[1].after_cell, "half0-A-base");
+  EXPECT_EQ(p.groups[1].ids, (std::vector<std::string>{"half0-AB-n1-frozen", "half0-AA-n1-frozen"}));
+
+  // The A base already queued by an earlier submission: wait on that job instead.
+  QueueInfo q;
+  q.available = true;
+  q.job_of_cell["half0-A-base"] = "41_0";
+  q.jobs["41_0"] = {"PENDING", "Priority"};
+  Plan p2 = make_plan(g, opt_.paths.results, q);
+  EXPECT_EQ(p2.active, 1u);
+  ASSERT_EQ(p2.groups.size(), 2u);
+  EXPECT_EQ(p2.groups[1].after_job, "41_0");
+  EXPECT_EQ(p2.groups[1].after_cell, "");
+
+  auto args = cell_sbatch_args(g, "/r");
+  EXPECT_NE(std::find(args.begin(), args.end(), "--requeue"), args.end());
+  EXPECT_NE(std::find(args.begin(), args.end(), "--output=/r/logs/%A_%a.out"), args.end());
+}
+
+}  // namespace
+}  // namespace xfer
