@@ -12,8 +12,12 @@ std::filesystem::path temp_name_for(const std::filesystem::path& target) {
   // The pid keeps two concurrent writers of the same file apart; the
   // extension is kept so that tools choosing a format by name still can.
   auto p = target;
-  p.replace_filename("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) +
-                     target.extension().string());
+  std::string name = ".";  // built with += : GCC 12 warns falsely on "literal" + string
+  name += target.stem().string();
+  name += ".tmp";
+  name += std::to_string(::getpid());
+  name += target.extension().string();
+  p.replace_filename(name);
   return p;
 }
 

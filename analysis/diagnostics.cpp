@@ -9,7 +9,10 @@ std::string Diagnostic::text() const {
   std::string s;
   if (!file.empty()) {
     s = file;
-    if (line > 0) s += ":" + std::to_string(line);
+    if (line > 0) {
+      s += ':';
+      s += std::to_string(line);
+    }
     s += ": ";
   }
   return s + message;

@@ -11,6 +11,7 @@
 
 #include "analysis/atomic_file.h"
 #include "analysis/groups.h"
+#include "analysis/tables.h"
 
 namespace xfer {
 
@@ -198,28 +199,15 @@ std::vector<fs::path> write_figures(const std::vector<const Dataset*>& src, cons
   rel.ylabel = "relative top-1 accuracy";
   rel.extra = "set xrange [0.5:7.5]\nset xtics 1,1,7\n";
   for (size_t i = 0; i < src.size(); ++i) {
-    const Dataset& ds = *src[i];
-    auto line = [&](const std::string& what, const std::string& color, auto split_pick) {
+    for (const auto& series : relative_series(*src[i])) {
       Points pts;
       for (int n = 1; n <= 7; ++n) {
-        std::vector<double> d;
-        for (const auto& [id, run] : ds.runs) {
-          const Cell& c = run.cell;
-          if (c.kind != CellKind::Transfer || c.n != n || c.mode != TransferMode::Frozen || c.source == c.target || !split_pick(c.split)) continue;
-          Cell b;
-          b.split = c.split;
-          b.target = c.target;
-          b.seed = c.seed;
-          auto it = ds.runs.find(b.id());
-          if (it != ds.runs.end()) d.push_back(curve_statistic(run.curve, s) - curve_statistic(it->second.curve, s));
-        }
-        Summary m = summarize(d);
+        Summary m = relative_summary(*src[i], s, series, n, nullptr);
         if (!m.empty()) pts.push_back({double(n), m.mean});
       }
-      rel.add(pts, line_style(i, color), legend(src, i, what));
-    };
-    line("random A/B", group_color(Group::AnB), [](const std::string& sp) { return sp.rfind("half", 0) == 0; });
-    for (const auto& split : dissimilar_splits(ds)) line(split, "#1a7f1a", [split](const std::string& sp) { return sp == split; });
+      const char* color = series == "random" ? group_color(Group::AnB) : series == "random filters" ? "#e08000" : "#1a7f1a";
+      rel.add(pts, line_style(i, color), legend(src, i, series == "random" ? "random A/B" : series));
+    }
   }
 
   // Reduced volume.

@@ -1,6 +1,7 @@
 // tables.cpp: building the paper's tables from data sets.
 #include "analysis/tables.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -50,35 +51,6 @@ double group_mean(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
          })).mean;
 }
 
-// The base trained on the target of transfer `c`, in `ds`.
-const NetRun* target_base(const Dataset& ds, const Cell& c) {
-  Cell b;
-  b.split = c.split;
-  b.target = c.target;
-  b.seed = c.seed;
-  auto it = ds.runs.find(b.id());
-  return it == ds.runs.end() ? nullptr : &it->second;
-}
-
-// Transfer minus its own target's base, for every frozen transfer S != T of `split_pick`.
-template <class Pred>
-Summary relative(const Dataset& ds, Statistic s, int n, Pred split_pick, Diagnostics& diag) {
-  std::vector<double> d;
-  for (const auto& [id, run] : ds.runs) {
-    const Cell& c = run.cell;
-    if (c.kind != CellKind::Transfer || c.n != n || c.mode != TransferMode::Frozen ||
-        c.source == c.target || !split_pick(c.split))
-      continue;
-    const NetRun* base = target_base(ds, c);
-    if (!base) {
-      diag.warn("", 0, ds.name + ": " + id + " has no target base: left out of the relative panel");
-      continue;
-    }
-    d.push_back(curve_statistic(run.curve, s) - curve_statistic(base->curve, s));
-  }
-  return summarize(d);
-}
-
 }  // namespace
 
 Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
@@ -94,6 +66,12 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (Group g : kTransferGroups)
     for (int n = 1; n <= 7; ++n) add(g, n);
   t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
+  for (const auto* ds : src) {
+    if (ds->unfinished.empty()) continue;
+    std::string list;
+    for (const auto& id : ds->unfinished) list += (list.empty() ? "" : ", ") + id;
+    t.notes.push_back(ds->name + ": " + std::to_string(ds->unfinished.size()) + " unfinished cell(s), not used: " + list);
+  }
   return t;
 }
 
@@ -182,25 +160,63 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
 }
 
 Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
-  Table t{"relative", std::string("Relative panel: AnB minus the base of its target, top-1 (") + to_string(s) + ")", {"split", "n"}, {}, {}};
+  Table t{"relative", std::string("Relative panel: each net minus the base of its target, top-1 (") + to_string(s) + ")", {"series", "n"}, {}, {}};
   add_summary_headers(t, src);
-  std::set<std::string> splits;
-  for (const auto* ds : src) splits.merge(dissimilar_splits(*ds));
-  auto add = [&](const std::string& name, auto split_pick) {
+  std::vector<std::string> series;  // in the order of the first source that has each
+  for (const auto* ds : src)
+    for (const auto& name : relative_series(*ds))
+      if (std::find(series.begin(), series.end(), name) == series.end()) series.push_back(name);
+  for (const auto& name : series) {
     for (int n = 1; n <= 7; ++n) {
       std::vector<Entry> row{Entry::of_text(name), Entry::count(n)};
       std::vector<Summary> sums;
       for (const auto* ds : src) {
-        sums.push_back(relative(*ds, s, n, split_pick, diag));
+        sums.push_back(relative_summary(*ds, s, name, n, &diag));
         if (sums.back().empty()) diag.warn("", 0, ds->name + ": no networks for relative " + name + " n=" + std::to_string(n) + " (left empty)");
       }
       add_summary_entries(row, sums);
       t.rows.push_back(row);
     }
-  };
-  add("random", [](const std::string& sp) { return sp.rfind("half", 0) == 0; });
-  for (const auto& sp : splits) add(sp, [sp](const std::string& x) { return x == sp; });
+  }
+  t.notes.push_back("random: AnB on the random splits; natman (dissim): AnB on that split; random filters: first n layers random, minus the base of the same classes.");
   return t;
+}
+
+std::vector<std::string> relative_series(const Dataset& ds) {
+  std::vector<std::string> out{"random"};
+  for (const auto& sp : dissimilar_splits(ds)) out.push_back(sp);
+  for (const auto& [id, run] : ds.runs)
+    if (run.cell.kind == CellKind::Random) {
+      out.push_back("random filters");
+      break;
+    }
+  return out;
+}
+
+Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag) {
+  std::vector<double> d;
+  for (const auto& [id, run] : ds.runs) {
+    const Cell& c = run.cell;
+    if (c.n != n) continue;
+    bool pick = false;
+    if (series == "random filters") {
+      pick = c.kind == CellKind::Random;
+    } else if (c.kind == CellKind::Transfer && c.mode == TransferMode::Frozen && c.source != c.target) {
+      pick = series == "random" ? c.is_random_split() : c.split == series;
+    }
+    if (!pick) continue;
+    Cell b;  // the base trained on the same classes
+    b.split = c.split;
+    b.target = c.target;
+    b.seed = c.seed;
+    auto base = ds.runs.find(b.id());
+    if (base == ds.runs.end()) {
+      if (diag) diag->warn("", 0, ds.name + ": " + id + " has no base " + b.id() + ": left out of the relative panel");
+      continue;
+    }
+    d.push_back(curve_statistic(run.curve, s) - curve_statistic(base->second.curve, s));
+  }
+  return summarize(d);
 }
 
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {

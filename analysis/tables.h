@@ -4,6 +4,7 @@
 // table holds group means. Empty groups stay empty and are named in `diag`.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "analysis/diagnostics.h"
@@ -22,8 +23,14 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag);
 Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag);
 // 4. Random filters: all-random-n{n} against all-base (and half ones against the half bases).
 Table random_table(const Sources& src, Statistic s, Diagnostics& diag);
-// 5. The relative panel: AnB minus the base of its own target, random and dissimilar splits.
+// 5. The relative panel: AnB minus the base of its own target, random and dissimilar splits,
+// and random filters minus the base of the same classes.
 Table relative_table(const Sources& src, Statistic s, Diagnostics& diag);
+// The series of the relative panel present in `ds`: "random", each dissimilar split, "random filters".
+std::vector<std::string> relative_series(const Dataset& ds);
+// One point of a series: each net at `n` minus its base (nets without a base
+// are left out and, with `diag`, named).
+Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag);
 // 6. Reduced volume: images per class K against accuracy.
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
 // 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB).

@@ -117,11 +117,13 @@ TEST_F(PaperLogs, DecompositionAddsUp) {
     EXPECT_NEAR(at(t, {std::to_string(n)}, 1) + at(t, {std::to_string(n)}, 2), at(t, {std::to_string(n)}, 3), 1e-12);
 }
 
-TEST_F(PaperLogs, RelativeRandomPanelIsAnBMinusBaseB) {
+TEST_F(PaperLogs, RelativePanelSubtractsTheBases) {
   Diagnostics diag;
   Table t = relative_table({data_}, Statistic::Top10, diag);
   EXPECT_NEAR(at(t, {"random", "7"}, 2), 0.5425 - 0.6251, 0.0001);
   EXPECT_NEAR(at(t, {"natman", "1"}, 2), ((0.6571 - 0.6534) + (0.5392 - 0.5372)) / 2, 0.0001);
+  EXPECT_NEAR(at(t, {"random filters", "1"}, 2), 0.4917 - 0.5763, 0.0001);
+  EXPECT_NEAR(at(t, {"random filters", "3"}, 2), 0.0011 - 0.5763, 0.0001);
 }
 
 }  // namespace

@@ -82,6 +82,14 @@ TEST(Tables, MainTableEmptyGroupsStayEmptyAndAreNamed) {
   EXPECT_NE(tex.find("BnB & 5 & -- & -- & 0 \\\\"), std::string::npos);
 }
 
+TEST(Tables, UnfinishedCellsNamedUnderMainTable) {
+  Dataset ds = make("ours", {{"half0-A-base", 0.60}});
+  ds.unfinished = {"half0-B-base"};
+  Diagnostics diag;
+  std::string md = render(main_table({&ds}, Statistic::Top10, diag), Format::Markdown);
+  EXPECT_NE(md.find("ours: 1 unfinished cell(s), not used: half0-B-base"), std::string::npos) << md;
+}
+
 TEST(Tables, CompareAddsColumnsAndDifference) {
   Dataset ours = make("ours", {{"half0-A-base", 0.60}});
   Dataset paper = make("paper", {{"half0-A-base", 0.55}, {"half0-B-base", 0.65}});
@@ -124,6 +132,8 @@ TEST(Tables, BoostDecompositionRelativeRandomReduced) {
   Table rel = relative_table({&ds}, Statistic::Top10, diag);
   EXPECT_NEAR((*find_row(rel, {"random", "2"}))[2].number, 0.55 - 0.62, 1e-12);  // AB minus half0-B-base
   EXPECT_NEAR((*find_row(rel, {"natman", "2"}))[2].number, 0.60 - 0.66, 1e-12);  // BA minus natural base
+  EXPECT_NEAR((*find_row(rel, {"random filters", "1"}))[2].number, 0.49 - 0.58, 1e-12);
+  EXPECT_EQ((*find_row(rel, {"random filters", "2"}))[2].kind, Entry::Kind::Missing);
 
   Table dis = dissimilar_table({&ds}, Statistic::Top10, diag);
   EXPECT_NEAR((*find_row(dis, {"natman", "natural", "base", "0"}))[4].number, 0.66, 1e-12);
