@@ -47,8 +47,10 @@ case $rc in
   0) echo "cell.sh: $id done" ;;
   75)
     if [[ $stop_signal == USR1 ]]; then
-      echo "cell.sh: $id checkpointed before the time limit; requeueing $SLURM_JOB_ID"
-      scontrol requeue "$SLURM_JOB_ID" && exit 0
+      # By <array job>_<task>: one task's SLURM_JOB_ID equals the array's job id,
+      # and `scontrol requeue <that id>` would requeue every task of the array.
+      echo "cell.sh: $id checkpointed before the time limit; requeueing $job"
+      scontrol requeue "$job" && exit 0
       echo "cell.sh: scontrol requeue failed; resubmit the grid to resume $id" >&2
     else
       echo "cell.sh: $id checkpointed on SIG${stop_signal:-TERM}; SLURM decides whether it comes back"

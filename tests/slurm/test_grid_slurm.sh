@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# test_grid_slurm.sh: the grid on a real SLURM. Starts a single-node cluster on
+# localhost (start_cluster.sh), prepares Fashion-MNIST with xfer_prep_fmnist,
+# and runs a shrunk `fashion-mnist` grid through `sbatch jobs/grid.sh` with the
+# real xfer_train, 2 MPI ranks per cell (srun --mpi=pmix). Checks:
+#   1. every cell finishes with a result, trained by 2 ranks, transfers after
+#      their bases;
+#   2. a running cell requeued with `scontrol requeue` resumes from its
+#      checkpoint and ends with the same result as an uninterrupted run of the
+#      same cell (run beforehand with mpirun -np 2);
+#   3. resubmitting the grid submits nothing and retrains nothing.
+# Exit 77 (skipped) without root or SLURM. Leaves the cluster running and
+# cancels its own jobs on the way out.
+#
+# Environment: XFER_SOURCE_DIR, XFER_BIN_DIR (set by ctest), XFER_SLURM_WORK
+# (scratch folder, default <bin>/../slurm-test; the prepared data is kept there).
+set -euo pipefail
+
+src=${XFER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+bin=${XFER_BIN_DIR:-$src/build/bin}
+work=${XFER_SLURM_WORK:-$(cd "$bin/.." && pwd)/slurm-test}
+t0=$SECONDS
+
+say() { echo "test_grid_slurm [$((SECONDS - t0)) s]: $*"; }
+fail() {
+  echo "test_grid_slurm: FAIL: $*" >&2
+  if [[ -d ${results:-} ]]; then
+    "$bin/xfer_grid" status --results "$results" >&2 || true
+    for f in "$results"/logs/*.out; do [[ -f $f ]] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done
+  fi
+  exit 1
+}
+
+rc=0
+bash "$src/tests/slurm/start_cluster.sh" || rc=$?
+if ((rc == 77)); then echo "test_grid_slurm: SKIP: no SLURM here (needs root and slurm-wlm)"; exit 77; fi
+((rc == 0)) || fail "the SLURM cluster did not start"
+for b in xfer_grid xfer_train xfer_prep_fmnist; do
+  [[ -x $bin/$b ]] || fail "$bin/$b is missing (build everything first)"
+done
+
+# --- data ----------------------------------------------------------------------
+data=$work/data
+if [[ ! -f $data/.prepared ]]; then
+  say "preparing Fashion-MNIST into $data"
+  rm -rf "$data"
+  "$bin/xfer_prep_fmnist" --out "$data" --seeds 0 --reduced "" --no-dissim >/dev/null \
+    || fail "xfer_prep_fmnist failed"
+  touch "$data/.prepared"
+fi
+
+# --- the shrunk grid: 11 cells (2 bases, AA/AB x n 1-2 x frozen/finetune, a random control)
+sets=(
+  --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.all.directions=AA,AB
+  --set transfer.all.n=1-2 --set transfer.all.modes=frozen,finetune
+  --set random.halves.splits=half0 --set random.halves.halves=B --set random.halves.n=1
+  --set solver.max_iter=${XFER_SLURM_TEST_ITERS:-60} --set solver.lr_step=40
+  --set solver.test_interval=20 --set solver.snapshot_interval=10 --set solver.batch=32
+  --set slurm.ranks=2 --set slurm.cpus_per_rank=1 --set slurm.time=10 --set slurm.signal_secs=30
+)
+results=$work/results
+rm -rf "$results" "$work/reference"
+mkdir -p "$work"
+watched=half0-A-base
+
+# --- the uninterrupted reference of the cell that will be requeued ---------------
+say "reference: $watched with mpirun -np 2"
+"$bin/xfer_grid" resolve --preset fashion-mnist "${sets[@]}" --out "$work/grid.ini"
+"$bin/xfer_grid" run-cell --grid "$work/grid.ini" --id "$watched" --results "$work/reference" \
+  --data "$data" --launch mpirun --ranks 2 --threads 1 --quiet >"$work/reference.log" 2>&1 \
+  || { cat "$work/reference.log" >&2; fail "the reference run failed"; }
+
+# --- submit, requeue one running cell, wait ---------------------------------------
+jobs_of_results() { cut -f1 "$results/.slurm/submitted.tsv" 2>/dev/null | cut -d_ -f1 | sort -u; }
+cleanup() {
+  local ids
+  ids=$(jobs_of_results | tr '\n' ' ')
+  [[ -n ${ids// } ]] && scancel $ids 2>/dev/null || true
+}
+trap cleanup EXIT
+
+submit() {
+  local out=$1
+  (cd "$src" && sbatch --wait --output="$out" jobs/grid.sh --preset fashion-mnist "${sets[@]}" \
+     --results "$results" --data "$data" --bin "$bin") >/dev/null \
+    || { cat "$out" >&2; fail "the driver job failed"; }
+  cat "$out"
+}
+
+say "sbatch jobs/grid.sh"
+submit "$work/driver1.out"
+
+# Requeue the watched cell once it is running and has written a checkpoint.
+job=$(awk -v id="$watched" '$2 == id {j = $1} END {print j}' "$results/.slurm/submitted.tsv")
+[[ -n $job ]] || fail "$watched was not submitted"
+for _ in $(seq 600); do
+  [[ -f $results/$watched/checkpoint.h5 ]] && break
+  [[ -f $results/$watched/result.json ]] && break
+  sleep 0.1
+done
+[[ -f $results/$watched/result.json ]] && fail "$watched finished before it could be requeued; raise XFER_SLURM_TEST_ITERS"
+[[ -f $results/$watched/checkpoint.h5 ]] || fail "$watched wrote no checkpoint within 60 s"
+say "scontrol requeue $job ($watched, running with a checkpoint)"
+scontrol requeue "$job"
+
+# Wait for every cell: done, or one failed.
+deadline=$((SECONDS + ${XFER_SLURM_TEST_WAIT:-360}))
+while :; do
+  status=$("$bin/xfer_grid" status --results "$results" 2>&1) || true
+  if "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1; then break; fi
+  if grep -qE '^[^ ]+ +(failed|stale) ' <<<"$status"; then fail "a cell failed"; fi
+  if [[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] &&
+     ! "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1; then
+    sleep 2  # the last task may have left squeue a moment before its result landed
+    "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1 && break
+    fail "no job is left in the queue but some cells are not done"
+  fi
+  ((SECONDS < deadline)) || fail "the grid did not finish in time"
+  sleep 2
+done
+say "every cell is done"
+"$bin/xfer_grid" status --results "$results"
+
+# --- 1. every cell: a finished result, 2 ranks, transfers after their bases -------
+python3 - "$results" "$watched" "$work/reference" <<'EOF' || fail "result checks"
+import json, os, sys
+results, watched, reference = sys.argv[1:4]
+cells = [d for d in sorted(os.listdir(results)) if os.path.isfile(os.path.join(results, d, "cell.json"))]
+assert len(cells) == 11, f"expected 11 cells, found {len(cells)}: {cells}"
+def result(d): return json.load(open(os.path.join(d, "result.json")))
+def events(c): return [json.loads(l) for l in open(os.path.join(results, c, "attempts.jsonl"))]
+for c in cells:
+    r = result(os.path.join(results, c))
+    assert r["finished"] is True and r["cell_id"] == c, c
+    assert r.get("ranks") == 2, f"{c}: trained by {r.get('ranks')} ranks, not 2"
+    assert r["iterations"] > 0 and r["curve"], c
+    parts = c.split("-")
+    if len(parts) == 4 and parts[1][0] == "A":  # a transfer from A: half0-AA-n1-frozen, ...
+        base_end = [e for e in events("half0-A-base") if e["event"] == "exit"][-1]["time"]
+        start = [e for e in events(c) if e["event"] == "start"][0]["time"]
+        assert start >= base_end, f"{c} started {start}, before its base ended {base_end}"
+# 2. the requeued cell resumed from its checkpoint, to the uninterrupted result.
+ev = events(watched)
+starts = [e for e in ev if e["event"] == "start"]
+assert len(starts) >= 2, f"{watched}: {len(starts)} start(s); the requeue did not restart it"
+assert starts[-1]["resume"] is True, f"{watched}: the restart did not find checkpoint.h5"
+log = open(os.path.join(results, watched, "train.log")).read()
+assert "resuming" in log, f"{watched}: the trainer did not say it resumed"
+a, b = result(os.path.join(results, watched)), result(os.path.join(reference, watched))
+for k in ("iterations", "curve", "statistic", "config_hash"):
+    assert a[k] == b[k], f"{watched}: {k} differs after the requeue:\n{a[k]}\nvs uninterrupted\n{b[k]}"
+print(f"test_grid_slurm: {len(cells)} cells checked; {watched} resumed after {len(starts) - 1} requeue(s) "
+      f"to the uninterrupted result (top-1 {a['statistic'].get('top10_mean_top1')})")
+EOF
+
+# --- 3. resubmitting retrains nothing ---------------------------------------------
+before=$(cd "$results" && cat */attempts.jsonl | wc -l; stat -c '%n %Y' */result.json | md5sum)
+submit "$work/driver2.out" | tee "$work/driver2.tail"
+grep -q "11 done, 0 already queued or running, 0 to submit" "$work/driver2.out" \
+  || fail "the resubmission planned work: $(cat "$work/driver2.out")"
+sleep 2
+after=$(cd "$results" && cat */attempts.jsonl | wc -l; stat -c '%n %Y' */result.json | md5sum)
+[[ $before == "$after" ]] || fail "the resubmission retrained something"
+say "resubmission: nothing submitted, nothing retrained"
+say "PASS"
