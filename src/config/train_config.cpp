@@ -68,6 +68,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
       ("display", po::value(&c.display)->default_value(c.display), "iterations between progress lines")
       ("resume", po::value(&c.resume)->default_value(c.resume), "resume from <out>/checkpoint.h5 when it exists")
       ("tf32", po::value(&c.tf32)->default_value(c.tf32), "TF32 math for convolutions and GEMMs (CUDA)")
+      ("stop-after", po::value(&c.stop_after)->default_value(c.stop_after), "act as if SIGUSR1 arrived after this iteration (preemption drills); 0 = never")
       ("test-batches", po::value(&c.test_batches)->default_value(c.test_batches), "validation batches per test; 0 = the whole set")
       ("synthetic-classes", po::value(&c.synthetic_classes)->default_value(c.synthetic_classes), "classes of the generated batch")
       ("synthetic-train", po::value(&c.synthetic_train)->default_value(c.synthetic_train), "training examples of the generated batch")
@@ -146,6 +147,7 @@ void TrainConfig::validate() const {
   XFER_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
   XFER_CHECK(loader_threads >= 1, "--loader-threads must be >= 1, got " << loader_threads);
   XFER_CHECK(display > 0, "--display must be positive, got " << display);
+  XFER_CHECK(stop_after >= 0, "--stop-after must be >= 0, got " << stop_after);
   XFER_CHECK(test_batches >= 0, "--test-batches must be >= 0, got " << test_batches);
   XFER_CHECK(!out.empty(), "--out must name a folder");
   if (data.empty()) {
@@ -181,6 +183,7 @@ std::string TrainConfig::to_ini() const {
     << "display = " << display << "\n"
     << "resume = " << resume << "\n"
     << "tf32 = " << tf32 << "\n"
+    << "stop-after = " << stop_after << "\n"
     << "test-batches = " << test_batches << "\n"
     << "synthetic-classes = " << synthetic_classes << "\n"
     << "synthetic-train = " << synthetic_train << "\n"

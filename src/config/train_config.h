@@ -33,6 +33,7 @@ struct TrainConfig {
   bool tf32 = false;
   int test_batches = 0;  // 0: the full validation set each test
   int loader_threads = 2;
+  int stop_after = 0;    // >0: act as if SIGUSR1 came after this iteration (drills, tests)
   // The generated batch (no --data): classes and examples per subset.
   int synthetic_classes = 10;
   int synthetic_train = 2048, synthetic_val = 512;

@@ -19,7 +19,9 @@ int32_t synthetic_example(const SyntheticOptions& o, int64_t index, float* out) 
   for (int i = 0; i < n; ++i) {
     float t = hash_uniform(o.seed, 0x7e3a + label, i) * 2.f - 1.f;  // class template
     float e = hash_uniform(o.seed ^ salt, 0x90150 + index, i) * 2.f - 1.f;
-    out[i] = t + o.noise * e;
+    // On the scale of mean-subtracted 8-bit pixels, as the real data (and
+    // the preset's fillers) expect.
+    out[i] = 50.f * (t + o.noise * e);
   }
   return label;
 }

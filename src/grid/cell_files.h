@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "grid/grid.h"
+#include "io/atomic_file.h"  // write_file_atomic
 
 namespace xfer {
 
@@ -72,7 +73,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string
 
 // Small file helpers shared by the runner and status.
 bool read_json(const std::string& path, nlohmann::json& out);
-void write_file_atomic(const std::string& path, const std::string& text);
+
 void append_line(const std::string& path, const std::string& line);
 bool result_finished(const std::string& dir);
 std::string utc_now();

@@ -143,9 +143,8 @@ std::string File::attr_string(const std::string& name) const {
   XFER_CHECK(!H5Tis_variable_str(type.get()), path_ << ": attribute " << name << " is a variable-length string");
   size_t n = H5Tget_size(type.get());
   std::string s(n, '\0');
-  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(mem.get(), n);
-  XFER_CHECK(H5Aread(a.get(), mem.get(), s.data()) >= 0, path_ << ": cannot read attribute " << name);
+  // Read in the file's own string type: HDF5 refuses ASCII<->UTF-8 conversion.
+  XFER_CHECK(H5Aread(a.get(), type.get(), s.data()) >= 0, path_ << ": cannot read attribute " << name);
   s.resize(s.find('\0') == std::string::npos ? n : s.find('\0'));
   return s;
 }

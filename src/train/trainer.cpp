@@ -165,6 +165,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   int64_t session_iters = 0;
   while (st.iteration < max_iter) {
     // Every rank must agree to stop, or a collective would hang.
+    if (cfg.stop_after > 0 && st.iteration == cfg.stop_after && session_iters > 0) g_stop.store(true);
     double stop = g_stop.load() ? 1 : 0;
     if (world > 1) comm.allreduce_host_sum(&stop, 1);
     if (stop > 0) {

@@ -20,7 +20,7 @@ std::vector<float> randn(size_t n, uint64_t seed, float std = 1.f) {
 }
 
 TEST(CpuOps, LrnMatchesCaffeFormula) {
-  auto be = make_backend("cpu", 0, 2);
+  auto be = make_backend("cpu", 0, 1);
   LrnDesc d;
   d.n = 2;
   d.c = 9;
@@ -59,7 +59,7 @@ TEST(CpuOps, PoolOutputSizesUseCeilRounding) {
 }
 
 TEST(CpuOps, GroupedConvMatchesDirectSum) {
-  auto be = make_backend("cpu", 0, 2);
+  auto be = make_backend("cpu", 0, 1);
   ConvDesc d;
   d.n = 2;
   d.c = 4;
@@ -95,7 +95,7 @@ TEST(CpuOps, GroupedConvMatchesDirectSum) {
 }
 
 TEST(CpuOps, SgdUpdateIsCaffesRule) {
-  auto be = make_backend("cpu", 0, 2);
+  auto be = make_backend("cpu", 0, 1);
   std::vector<float> w{1.f, -2.f, 0.5f}, g{0.1f, 0.2f, -0.3f}, v{0.01f, 0.f, -0.02f};
   auto w0 = w, v0 = v;
   const float lr = 0.1f, mom = 0.9f, decay = 0.01f;

@@ -12,7 +12,7 @@ namespace {
 using testing::GradCheckOptions;
 using testing::LayerHarness;
 
-std::unique_ptr<Backend> cpu() { return make_backend("cpu", 0, 2); }
+std::unique_ptr<Backend> cpu() { return make_backend("cpu", 0, 1); }
 
 LayerSpec conv_spec(int out, int k, int stride, int pad, int groups, bool relu) {
   LayerSpec s;

@@ -1,0 +1,148 @@
+// test_trainer.cpp: whole runs of the trainer on the generated batch:
+// results and checkpoints on disk, resume determinism (a run stopped by a
+// signal and resumed ends bit-identical to an uninterrupted one), transfers
+// from a base's checkpoint, and options refused with a message.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "backend/backend.h"
+#include "comm/communicator.h"
+#include "config/train_config.h"
+#include "core/check.h"
+#include "net/checkpoint.h"
+#include "net/net_fixtures.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+namespace {
+
+TrainConfig small_run(const std::string& out) {
+  std::vector<std::string> args{"xfer_train", "--preset", "small", "--out", out, "--max-iter", "24",
+                                "--batch", "16", "--test-interval", "8", "--snapshot-interval", "8",
+                                "--threads", "1", "--synthetic-train", "96", "--synthetic-val", "40",
+                                "--display", "8"};
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return *parse_train_config(int(argv.size()), argv.data());
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream f(path);
+  return nlohmann::json::parse(f);
+}
+
+std::vector<float> weights_of(const std::string& ckpt) {
+  auto be = make_backend("cpu", 0, 1);
+  auto st = read_checkpoint_state(ckpt);
+  Net net(*be, net_preset("small"), 1, 10);
+  load_checkpoint(ckpt, net);
+  return net.params().to_host();
+}
+
+TEST(Trainer, WritesResultCheckpointsAndConfig) {
+  auto dir = testing::temp_dir("trainer_run");
+  auto comm = make_single_communicator();
+  auto cfg = small_run(dir + "/cell");
+  cfg.cell_id = "half0-A-base";
+  EXPECT_EQ(run_training(cfg, *comm), kExitDone);
+  for (const char* f : {"result.json", "final.h5", "checkpoint.h5", "config.ini"})
+    EXPECT_TRUE(fs::exists(dir + "/cell/" + f)) << f;
+  auto r = read_json(dir + "/cell/result.json");
+  EXPECT_EQ(r["schema"], "xfer.result");
+  EXPECT_EQ(r["schema_version"], 1);
+  EXPECT_EQ(r["cell_id"], "half0-A-base");
+  EXPECT_EQ(r["finished"], true);
+  EXPECT_EQ(r["iterations"], 24);
+  EXPECT_EQ(r["curve"].size(), 3u);  // iterations 8, 16, 24
+  EXPECT_EQ(r["curve"][2]["iteration"], 24);
+  EXPECT_EQ(r["config_hash"], cfg.hash());
+  double top1 = r["statistic"]["top10_mean_top1"];
+  EXPECT_GE(top1, 0.0);
+  EXPECT_LE(top1, 1.0);
+  EXPECT_GT(r["images_per_s"].get<double>(), 0.0);
+}
+
+TEST(Trainer, ResumedRunIsBitIdenticalToUninterrupted) {
+  auto dir = testing::temp_dir("trainer_resume");
+  auto comm = make_single_communicator();
+  auto straight = small_run(dir + "/straight");
+  ASSERT_EQ(run_training(straight, *comm), kExitDone);
+
+  auto cut = small_run(dir + "/cut");
+  cut.stop_after = 12;  // stops as on SIGUSR1, between two snapshots
+  ASSERT_EQ(run_training(cut, *comm), kExitStopped);
+  EXPECT_FALSE(fs::exists(dir + "/cut/result.json"));
+  EXPECT_EQ(read_checkpoint_state(dir + "/cut/checkpoint.h5").iteration, 12);
+  ASSERT_EQ(run_training(cut, *comm), kExitDone);  // resumes from the checkpoint
+
+  EXPECT_EQ(weights_of(dir + "/cut/final.h5"), weights_of(dir + "/straight/final.h5"));
+  auto a = read_json(dir + "/straight/result.json"), b = read_json(dir + "/cut/result.json");
+  EXPECT_EQ(a["curve"], b["curve"]);
+}
+
+TEST(Trainer, ResumeRefusesACheckpointOfAnotherConfiguration) {
+  auto dir = testing::temp_dir("trainer_hash");
+  auto comm = make_single_communicator();
+  auto cfg = small_run(dir + "/cell");
+  cfg.stop_after = 8;
+  ASSERT_EQ(run_training(cfg, *comm), kExitStopped);
+  cfg.solver.base_lr = 0.02;
+  try {
+    run_training(cfg, *comm);
+    FAIL() << "resumed a checkpoint made with another learning rate";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another configuration"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
+  auto dir = testing::temp_dir("trainer_transfer");
+  auto comm = make_single_communicator();
+  auto base = small_run(dir + "/base");
+  ASSERT_EQ(run_training(base, *comm), kExitDone);
+  auto t = small_run(dir + "/xfer");
+  t.base = dir + "/base/final.h5";
+  t.transfer_n = 4;
+  t.transfer_mode = "frozen";
+  t.seed = 9;
+  ASSERT_EQ(run_training(t, *comm), kExitDone);
+  auto be = make_backend("cpu", 0, 1);
+  Net a(*be, net_preset("small"), 1, 10), b(*be, net_preset("small"), 1, 10);
+  load_checkpoint(dir + "/base/final.h5", a);
+  load_checkpoint(dir + "/xfer/final.h5", b);
+  auto pa = a.params().to_host(), pb = b.params().to_host();
+  for (const auto& s : a.slots()) {
+    bool same = std::equal(pa.begin() + s.offset, pa.begin() + s.offset + s.count(), pb.begin() + s.offset);
+    EXPECT_EQ(same, s.transfer_index <= 4) << s.layer->name();
+  }
+}
+
+TEST(Trainer, BadOptionsAreRefusedWithWhatToChange) {
+  auto expect_refused = [](std::vector<std::string> extra, const std::string& needle) {
+    std::vector<std::string> args{"xfer_train"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    try {
+      parse_train_config(int(argv.size()), argv.data());
+      ADD_FAILURE() << "accepted: " << needle;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_refused({"--preset", "vgg"}, "unknown network preset 'vgg'");
+  expect_refused({"--batch", "0"}, "--batch must be positive");
+  expect_refused({"--transfer-mode", "frozen", "--transfer-n", "3"}, "needs --base");
+  expect_refused({"--transfer-mode", "frozen", "--transfer-n", "9", "--base", "x.h5"}, "--transfer-n must be in 1..7");
+  expect_refused({"--transfer-mode", "melted"}, "--transfer-mode must be");
+  expect_refused({"--momentum", "1.5"}, "--momentum must be in [0, 1)");
+  expect_refused({"--no-such-option"}, "unrecognised option");
+}
+
+}  // namespace
+}  // namespace xfer
