@@ -448,8 +448,9 @@ int run_local(const Grid& grid, const RunOptions& opt) {
     if (rc == 0) {
       state[idx] = S::Done;
       size_t done = std::count(state.begin(), state.end(), S::Done);
-      std::cout << "xfer_grid: [done " << done << "/" << n << "] " << id << " ("
-                << static_cast<long>(secs) << " s)\n";
+      char took[32];
+      std::snprintf(took, sizeof took, "%.1f s", secs);
+      std::cout << "xfer_grid: [done " << done << "/" << n << "] " << id << " (" << took << ")\n";
     } else if (rc == 75) {
       state[idx] = S::Todo;
       std::cout << "xfer_grid: [stopped] " << id << ": checkpoint written\n";

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <vector>
 
 #include "grid/cell_files.h"
 
@@ -35,8 +36,10 @@ size_t print_status(const Grid& grid, const std::string& results, const StatusOp
   std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", "cell", "state",
                 "iteration", "eta", "job", "note");
   std::cout << line;
+  std::vector<CellState> states;
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
   for (const auto& c : grid.cells) {
-    CellState st = inspect_cell(grid, c, results, &queue);
+    const CellState& st = states[c.index];
     counts[to_string(st.status)]++;
     if (st.status != CellStatus::Done) ++not_done;
     if (!opt.all && st.status == CellStatus::Done) continue;
@@ -54,6 +57,12 @@ size_t print_status(const Grid& grid, const std::string& results, const StatusOp
       }
     }
     if (st.attempts > 1 && note.empty()) note = std::to_string(st.attempts) + " attempts";
+    for (int d : c.deps) {  // why a transfer is not moving
+      CellStatus b = states[d].status;
+      if ((st.status == CellStatus::NotStarted || st.status == CellStatus::Queued) &&
+          (b == CellStatus::Failed || b == CellStatus::Stale))
+        note = "its base " + grid.cells[d].id + " is " + to_string(b);
+    }
     std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", c.id.c_str(),
                   to_string(st.status), iter.c_str(),
                   st.status == CellStatus::Running ? duration(st.eta_s).c_str() : "-",
