@@ -9,9 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "analysis/atomic_file.h"
 #include "analysis/groups.h"
 #include "analysis/tables.h"
+#include "io/atomic_file.h"
 
 namespace xfer {
 
@@ -73,9 +73,10 @@ Points scatter(const Dataset& ds, Statistic s, double x, Pred pick) {
 // Draws the figure: PNG and SVG under temporary names, renamed when gnuplot succeeded.
 void draw(Figure& f, const fs::path& dir, const std::string& gnuplot, std::vector<fs::path>& written) {
   fs::path png = dir / (f.name + ".png"), svg = dir / (f.name + ".svg");
-  fs::path tpng = temp_name_for(png), tsvg = temp_name_for(svg);
-  fs::path dat = temp_name_for(dir / (f.name + ".dat")), gp = temp_name_for(dir / (f.name + ".gp"));
-  fs::path err = temp_name_for(dir / (f.name + ".err"));
+  fs::path tpng = temp_path_for(png.string()), tsvg = temp_path_for(svg.string());
+  fs::path dat = temp_path_for((dir / (f.name + ".dat")).string());
+  fs::path gp = temp_path_for((dir / (f.name + ".gp")).string());
+  fs::path err = temp_path_for((dir / (f.name + ".err")).string());
   std::ostringstream script;
   script << "datafile = " << gp_quote(dat.string()) << "\n"
          << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size 900,650 enhanced font 'sans,11' }"
@@ -91,8 +92,8 @@ void draw(Figure& f, const fs::path& dir, const std::string& gnuplot, std::vecto
     std::error_code ec;
     for (const auto& p : {dat, gp, err, tpng, tsvg}) fs::remove(p, ec);
   };
-  write_file_atomically(dat, f.data.str());
-  write_file_atomically(gp, script.str());
+  write_file_atomic(dat.string(), f.data.str());
+  write_file_atomic(gp.string(), script.str());
   std::string cmd = sh_quote(gnuplot) + " " + sh_quote(gp.string()) + " 2>" + sh_quote(err.string());
   int rc = std::system(cmd.c_str());
   std::error_code ec;
@@ -102,8 +103,8 @@ void draw(Figure& f, const fs::path& dir, const std::string& gnuplot, std::vecto
     cleanup();
     throw std::runtime_error("gnuplot failed on figure '" + f.name + "' (exit " + std::to_string(rc) + "): " + msg);
   }
-  commit_file(tpng, png);
-  commit_file(tsvg, svg);
+  commit_file(tpng.string(), png.string());
+  commit_file(tsvg.string(), svg.string());
   cleanup();
   written.push_back(png);
   written.push_back(svg);

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include "analysis/atomic_file.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
 #include "analysis/tables.h"
+#include "io/atomic_file.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
         if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
         std::cout << text << "\n";
         if (!out_dir.empty())
-          write_file_atomically(fs::path(out_dir) / (t.name + suffix + "." + extension(fmt)), text);
+          write_file_atomic((fs::path(out_dir) / (t.name + suffix + "." + extension(fmt))).string(), text);
       }
       if (figures) {
         FigureOptions fo{fs::path(out_dir), stat};
