@@ -21,6 +21,12 @@ if(XFER_WITH_CUDA)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES 80 90)
   endif()
+  # Our .cu files are C++17. Unset, CUDA_STANDARD follows the project's
+  # C++20, which CMake 3.25 cannot request from nvcc.
+  if(NOT DEFINED CMAKE_CUDA_STANDARD)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  endif()
   enable_language(CUDA)
   message(STATUS "xfer: CUDA backend ON (cuDNN ${CUDNN_LIBRARY}, NCCL ${NCCL_LIBRARY}, archs ${CMAKE_CUDA_ARCHITECTURES})")
 else()
