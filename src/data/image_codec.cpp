@@ -79,7 +79,9 @@ void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) 
     int nf = 0;
     tjscalingfactor* f = tjGetScalingFactors(&nf);
     for (int i = 0; f && i < nf; ++i) {
-      if (f[i].num > f[i].denom) continue;  // only ever scale down
+      // Only 1/2, 1/4, 1/8: libjpeg-turbo has SIMD for these; its other
+      // M/8 scalings run plain C and end up slower than a full decode.
+      if (f[i].num != 1 || (f[i].denom != 2 && f[i].denom != 4 && f[i].denom != 8)) continue;
       const int cw = TJSCALED(w, f[i]), ch = TJSCALED(h, f[i]);
       if (cw >= min_side && ch >= min_side && cw * ch < sw * sh) {
         sw = cw;
@@ -202,8 +204,9 @@ void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw) {
       const int* rb = b + static_cast<size_t>(c) * out_w;
       uint8_t* dst = chw + c * plane + static_cast<size_t>(y) * out_w;
       for (int x = 0; x < out_w; ++x) {
-        const int64_t v = static_cast<int64_t>(ra[x]) * w0 + static_cast<int64_t>(rb[x]) * w1;
-        dst[x] = static_cast<uint8_t>((v + (int64_t{1} << (2 * kBits - 1))) >> (2 * kBits));
+        // 255 * 2^11 * 2^11 < 2^31: int32 is enough, and vectorises.
+        const int v = ra[x] * w0 + rb[x] * w1;
+        dst[x] = static_cast<uint8_t>((v + (1 << (2 * kBits - 1))) >> (2 * kBits));
       }
     }
   }

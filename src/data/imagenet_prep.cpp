@@ -154,6 +154,7 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
   const size_t bytes = meta.image_bytes();
   for (const std::string subset : {"train", "val"}) {
     const auto& items = subset == "train" ? src.train : src.val;
+    if (items.empty()) continue;
     meta.subset = subset;
     // This part's share, for the progress bar.
     int64_t mine = 0;

@@ -101,6 +101,7 @@ ShardWriter::ShardWriter(std::string path, ShardMeta meta, int shard_index)
   tmp_path_ = path_ + ".tmp";
   if (meta_.image_bytes() == 0) throw std::runtime_error(path_ + ": image size is zero");
   pixel_sum_.assign(meta_.image_bytes(), 0.0);
+  pixel_sum_u32_.assign(meta_.image_bytes(), 0);
   H5Lock lock(h5_mutex());
   file_ = XFER_H5_OPEN(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), File,
                        tmp_path_);
@@ -135,12 +136,22 @@ void ShardWriter::add(const uint8_t* chw, int32_t label, int32_t orig_label,
                              "' out of range [0, " + std::to_string(meta_.num_classes()) + ")");
   const size_t n = meta_.image_bytes();
   buf_images_.insert(buf_images_.end(), chw, chw + n);
-  for (size_t i = 0; i < n; ++i) pixel_sum_[i] += chw[i];
+  // Integer sums vectorise; folded into doubles long before they could overflow.
+  for (size_t i = 0; i < n; ++i) pixel_sum_u32_[i] += chw[i];
+  if (++since_fold_ == (1 << 24)) fold_sum();
   buf_labels_.push_back(label);
   buf_orig_.push_back(orig_label);
   buf_keys_.push_back(key);
   ++count_;
   if (buf_images_.size() >= (size_t{4} << 20)) flush();
+}
+
+void ShardWriter::fold_sum() {
+  for (size_t i = 0; i < pixel_sum_.size(); ++i) {
+    pixel_sum_[i] += pixel_sum_u32_[i];
+    pixel_sum_u32_[i] = 0;
+  }
+  since_fold_ = 0;
 }
 
 void ShardWriter::add_skipped(const std::string& key, const std::string& reason) {
@@ -167,6 +178,7 @@ void ShardWriter::flush() {
 
 void ShardWriter::finish() {
   flush();
+  fold_sum();
   {
     H5Lock lock(h5_mutex());
     const std::string& c = tmp_path_;

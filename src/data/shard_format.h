@@ -68,6 +68,7 @@ class ShardWriter {
 
  private:
   void flush();
+  void fold_sum();
   std::string path_, tmp_path_;
   ShardMeta meta_;
   int shard_index_;
@@ -77,6 +78,8 @@ class ShardWriter {
   std::vector<int32_t> buf_labels_, buf_orig_;
   std::vector<std::string> buf_keys_, skipped_;
   std::vector<double> pixel_sum_;
+  std::vector<uint32_t> pixel_sum_u32_;
+  int64_t since_fold_ = 0;
   bool finished_ = false;
 };
 

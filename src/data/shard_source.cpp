@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <filesystem>
@@ -84,6 +85,13 @@ namespace {
 // ---------------------------------------------------------------------------
 // All images of one subset, in memory or behind open shard readers.
 
+// 2 GiB, or $XFER_DATA_MEMORY_MB (0 forces reading every batch from HDF5).
+size_t in_memory_limit() {
+  if (const char* v = std::getenv("XFER_DATA_MEMORY_MB"); v && *v)
+    return static_cast<size_t>(std::strtoull(v, nullptr, 10)) << 20;
+  return size_t{2} << 30;
+}
+
 class ShardStore {
  public:
   explicit ShardStore(const ShardSourceOptions& o) {
@@ -123,8 +131,7 @@ class ShardStore {
     info_.num_examples = total_;
     if (total_ == 0) throw std::runtime_error(o.dir + ": empty split (no " + o.subset + " images)");
     // Small subsets (Fashion-MNIST, reduced ImageNet) are read once.
-    constexpr size_t kInMemoryLimit = size_t{2} << 30;
-    if (bytes_ * static_cast<size_t>(total_) <= kInMemoryLimit) {
+    if (bytes_ * static_cast<size_t>(total_) <= in_memory_limit()) {
       memory_.resize(bytes_ * static_cast<size_t>(total_));
       for (size_t s = 0; s < readers_.size(); ++s)
         readers_[s]->read_images(0, readers_[s]->num_images(),

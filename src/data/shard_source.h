@@ -20,7 +20,8 @@
 // subset in file order, so the ranks together cover it exactly once.
 //
 // Threads: one reader thread makes every HDF5 call (under h5_mutex()); small
-// subsets (up to 2 GiB) are read into memory when opened. `threads` workers
+// subsets (up to 2 GiB, or $XFER_DATA_MEMORY_MB) are read into memory when
+// opened; larger ones are read image by image. `threads` workers
 // crop, mirror and subtract the mean of whole batches, `prefetch` batches
 // ahead, assuming the next call asks for the same batch size as the last.
 //

@@ -1,0 +1,123 @@
+// bench_loader.cpp: training-loader throughput, 227x227 random crops with
+// mirroring and mean subtraction from 3x256x256 shards, ours beside numpy
+// (Debian's python3-numpy + h5py) doing the same per image, in the same run.
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include "bench_common.h"
+#include "data/shard_source.h"
+#include "data/split_writer.h"
+
+namespace po = boost::program_options;
+using namespace xfer;
+using namespace xfer::bench;
+
+namespace {
+
+void make_folder(const fs::path& root, int n) {
+  ShardMeta meta{"bench", "all", "train", 3, 256, 256, {0, 1, 2, 3}, {"a", "b", "c", "d"}};
+  std::mt19937 rng(3);
+  std::vector<uint8_t> img(meta.image_bytes());
+  write_planned_shards((root / "all").string(), meta, n, 256, 0, 1,
+                       [&](int64_t first, int64_t cnt, ShardWriter& w) {
+                         for (int64_t i = first; i < first + cnt; ++i) {
+                           for (auto& v : img) v = static_cast<uint8_t>(rng());
+                           w.add(img.data(), static_cast<int32_t>(i % 4), static_cast<int32_t>(i % 4),
+                                 std::to_string(i));
+                         }
+                       });
+  finalize_split_dir((root / "all").string(), "{}", -1, -1, false);
+}
+
+Row ours(const fs::path& root, int threads, int batch, int64_t images, bool streaming,
+         const char* name) {
+  if (streaming)
+    ::setenv("XFER_DATA_MEMORY_MB", "0", 1);
+  else
+    ::unsetenv("XFER_DATA_MEMORY_MB");
+  ShardSourceOptions o;
+  o.dir = (root / "all").string();
+  o.crop = 227;
+  o.threads = threads;
+  o.prefetch = 4;
+  auto src = open_train_shards(o);
+  HostBatch b;
+  for (int i = 0; i < 3; ++i) src->next(batch, b);  // warm up: threads started, buffers in the pool
+  const double t0 = now_s();
+  int64_t done = 0;
+  while (done < images) {
+    src->next(batch, b);
+    done += b.n;
+  }
+  const double t = now_s() - t0;
+  return {name, threads, done, t, streaming ? "1 HDF5 reader thread + workers" : "subset in memory"};
+}
+
+const char* kNumpy = R"(import sys, time, h5py, numpy as np
+root, n_img, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+f = h5py.File(root + '/all/train-00000.h5', 'r')
+data = f['images'][:]
+mean = h5py.File(root + '/all/mean.h5', 'r')['mean'][:]
+rng = np.random.default_rng(0)
+out = np.empty((batch, 3, 227, 227), np.float32)
+t = time.perf_counter()
+done = 0
+while done < n_img:
+    idx = rng.integers(0, len(data), batch)
+    ys = rng.integers(0, 30, batch); xs = rng.integers(0, 30, batch); flip = rng.integers(0, 2, batch)
+    for k in range(batch):
+        y, x = ys[k], xs[k]
+        v = data[idx[k], :, y:y + 227, x:x + 227] - mean[:, y:y + 227, x:x + 227]
+        out[k] = v[:, :, ::-1] if flip[k] else v
+    done += batch
+print(done, time.perf_counter() - t)
+)";
+
+Row numpy_peer(const fs::path& root, int batch, int64_t images) {
+  const char* name = "numpy 1.24 (slice, flip, subtract per image)";
+  const std::string py = find_python("h5py, numpy");
+  if (py.empty()) return {name, 1, 0, 0, "not run: no python3 with h5py, numpy"};
+  const fs::path script = root / "numpy_peer.py";
+  std::ofstream(script) << kNumpy;
+  std::string out;
+  if (!capture("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 " + py + " " + script.string() + " " +
+                   root.string() + " " + std::to_string(images) + " " + std::to_string(batch),
+               out))
+    return {name, 1, 0, 0, "failed: " + out};
+  long long n = 0;
+  double t = 0;
+  std::sscanf(out.c_str(), "%lld %lf", &n, &t);
+  return {name, 1, n, t, "timed inside Python"};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n = 256, batch = 64;
+  int64_t images = 4096;
+  po::options_description desc("bench_data_loader: 227 crops + mirror + mean, ours beside numpy\n\nOptions");
+  desc.add_options()("help,h", "print this help")(
+      "stored", po::value(&n)->default_value(n), "generated 3x256x256 images in the shard")(
+      "batch", po::value(&batch)->default_value(batch), "batch size")(
+      "images", po::value(&images)->default_value(images), "images timed per row");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return 0;
+  }
+  po::notify(vm);
+  Scratch s("xfer_bench_loader");
+  make_folder(s.path, n);
+  std::vector<Row> rows;
+  rows.push_back(ours(s.path, 1, batch, images, false, "xfer open_train_shards, 1 worker"));
+  rows.push_back(ours(s.path, 2, batch, images, false, "xfer open_train_shards, 2 workers"));
+  rows.push_back(ours(s.path, 1, batch, images, true, "xfer open_train_shards, from HDF5, 1 worker"));
+  rows.push_back(numpy_peer(s.path, batch, images / 4));
+  print_table("227x227 random crop + mirror + mean, float32 NCHW out (images/s)", rows);
+  std::printf("(the reader thread runs beside the workers; 'per core' divides by workers only)\n");
+  return 0;
+}
