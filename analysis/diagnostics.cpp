@@ -18,12 +18,19 @@ std::string Diagnostic::text() const {
   return s + message;
 }
 
+void Diagnostics::add(Diagnostic d) {
+  // Several tables may notice the same empty group: say it once.
+  for (const auto& x : items_)
+    if (x.file == d.file && x.line == d.line && x.message == d.message && x.skipped == d.skipped) return;
+  items_.push_back(std::move(d));
+}
+
 void Diagnostics::warn(std::string file, long line, std::string message) {
-  items_.push_back({std::move(file), line, std::move(message), false});
+  add({std::move(file), line, std::move(message), false});
 }
 
 void Diagnostics::skip(std::string file, long line, std::string message) {
-  items_.push_back({std::move(file), line, std::move(message), true});
+  add({std::move(file), line, std::move(message), true});
 }
 
 int Diagnostics::skipped_count() const {

@@ -30,6 +30,7 @@ class Diagnostics {
   std::string report() const;
 
  private:
+  void add(Diagnostic d);  // drops an exact repeat
   std::vector<Diagnostic> items_;
 };
 

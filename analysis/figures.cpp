@@ -217,7 +217,7 @@ std::vector<fs::path> write_figures(const std::vector<const Dataset*>& src, cons
   red.title = "Reduced volume: images per class";
   red.xlabel = "training images per class K";
   red.ylabel = ylabel;
-  red.extra = "set logscale x\n";
+  red.extra = "set logscale x\nset xrange [0.7:2000]\n";
   for (size_t i = 0; i < src.size(); ++i) {
     Points pts;
     for (const auto& [id, run] : src[i]->runs)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 namespace xfer {
 
@@ -54,6 +55,9 @@ std::string latex_escape(const std::string& s) {
     if (c == '_' || c == '%' || c == '&' || c == '#') out += '\\';
     out += c;
   }
+  // The Unicode minus and dash of the Markdown text, for pdflatex.
+  for (auto [from, to] : {std::pair<std::string, std::string>{"\u2212", "$-$"}, {"\u2014", "---"}})
+    for (size_t at; (at = out.find(from)) != std::string::npos;) out.replace(at, from.size(), to);
   return out;
 }
 

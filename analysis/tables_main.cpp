@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   else if (format == "latex") fmt = Format::Latex;
   else if (format != "markdown") problem = "--format must be markdown, csv or latex";
   if (figures && out_dir.empty()) problem = "--figures needs --out DIR";
+  const std::vector<std::string> names = {"main", "table1", "dissimilar", "random", "relative", "reduced", "decomposition"};
+  for (const auto& n : only)
+    if (std::find(names.begin(), names.end(), n) == names.end())
+      problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
   if (!problem.empty()) {
     std::cerr << "xfer_tables: " << problem << "\n" << desc;
     return 1;

@@ -53,6 +53,9 @@ TEST_F(Binaries, HelpAndBadOptions) {
   EXPECT_NE(none.err.find("--results"), std::string::npos);
   EXPECT_EQ(run(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 1);
   EXPECT_EQ(run(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 1);
+  Outcome table = run(bin("xfer_tables").string() + " --results x --table tabel1", tmp.path());
+  EXPECT_EQ(table.code, 1);
+  EXPECT_NE(table.err.find("--table tabel1 is none of"), std::string::npos) << table.err;
 }
 
 TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
