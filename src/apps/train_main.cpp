@@ -30,8 +30,13 @@ int main(int argc, char** argv) {
     int rc = run_training(*cfg, *comm);
     comm.reset();
     return rc;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {
     std::cerr << "xfer_train: error: " << e.what() << std::endl;
+    if (comm && comm->size() > 1) comm->abort(kExitError);
+    return kExitError;
+  } catch (const std::exception& e) {
+    // Errors from outside our check macros get the host and rank added here.
+    std::cerr << "xfer_train: error: " << e.what() << " [" << error_context() << "]" << std::endl;
     if (comm && comm->size() > 1) comm->abort(kExitError);
     return kExitError;
   }

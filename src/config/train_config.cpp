@@ -47,6 +47,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
       ("base", po::value(&c.base), "base checkpoint to copy layers from (frozen / finetune)")
       ("transfer-n", po::value(&c.transfer_n)->default_value(c.transfer_n), "layers 1..n copied (or left random), 1..7")
       ("transfer-mode", po::value(&c.transfer_mode)->default_value(c.transfer_mode), "none | frozen | finetune | random")
+      ("dropout-ratio", po::value(&c.dropout_ratio)->default_value(c.dropout_ratio), "dropout ratio of fc6/fc7; <0 = the preset's (0.5)")
       ("fc8-outputs", po::value(&c.fc8_outputs)->default_value(c.fc8_outputs), "fc8 outputs; 0 = number of classes (the paper used 1000 for 500-class nets)");
   SolverOverrides s;
   po::options_description solver("Solver (defaults: the preset's; caffenet = the paper's)");
@@ -134,6 +135,7 @@ void TrainConfig::validate() const {
   } else {
     XFER_CHECK(base.empty(), "--base is only used with --transfer-mode frozen or finetune");
   }
+  XFER_CHECK(dropout_ratio < 1, "--dropout-ratio must be below 1, got " << dropout_ratio);
   XFER_CHECK(fc8_outputs >= 0, "--fc8-outputs must be 0 (= classes) or positive, got " << fc8_outputs);
   XFER_CHECK(solver.base_lr > 0, "--base-lr must be positive, got " << solver.base_lr);
   XFER_CHECK(solver.gamma > 0 && solver.gamma <= 1, "--gamma must be in (0, 1], got " << solver.gamma);
@@ -168,6 +170,7 @@ std::string TrainConfig::to_ini() const {
     << "transfer-n = " << transfer_n << "\n"
     << "transfer-mode = " << transfer_mode << "\n"
     << "fc8-outputs = " << fc8_outputs << "\n"
+    << "dropout-ratio = " << dropout_ratio << "\n"
     << "base-lr = " << solver.base_lr << "\n"
     << "gamma = " << solver.gamma << "\n"
     << "lr-step = " << solver.lr_step << "\n"
@@ -197,7 +200,7 @@ std::string TrainConfig::hash() const {
   std::ostringstream o;
   o.precision(17);
   o << preset << '|' << data << '|' << base << '|' << transfer_n << '|' << transfer_mode << '|'
-    << fc8_outputs << '|' << solver.base_lr << '|' << solver.gamma << '|' << solver.lr_step << '|'
+    << fc8_outputs << '|' << dropout_ratio << '|' << solver.base_lr << '|' << solver.gamma << '|' << solver.lr_step << '|'
     << solver.max_iter << '|' << solver.momentum << '|' << solver.weight_decay << '|'
     << solver.batch << '|' << solver.test_interval << '|' << seed << '|' << tf32 << '|'
     << test_batches << '|' << synthetic_classes << '|' << synthetic_train << '|' << synthetic_val;

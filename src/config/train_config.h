@@ -23,6 +23,7 @@ struct TrainConfig {
   int transfer_n = 0;
   std::string transfer_mode = "none";  // none | frozen | finetune | random
   int fc8_outputs = 0;   // 0: the number of classes
+  double dropout_ratio = -1;  // <0: the preset's (0.5)
   // Solver (defaults from the preset).
   SolverSpec solver;
   // Run.

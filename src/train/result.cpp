@@ -64,6 +64,10 @@ std::string result_to_json(const RunResult& r) {
   j["backend"] = r.backend;
   j["tf32"] = r.tf32;
   j["ranks"] = r.ranks;
+  j["step_s"] = r.step_s;
+  j["comm"] = {{"bytes_per_step", r.comm_bytes_per_step},
+               {"seconds_per_step", r.comm_s_per_step},
+               {"hidden_fraction", r.comm_hidden_fraction}};
   return j.dump(1);
 }
 

@@ -22,6 +22,10 @@ struct RunResult {
   int64_t iterations = 0;
   std::vector<TestPoint> curve;
   double images_per_s = 0, wall_s = 0;
+  // Data parallelism, per training step of this session: gradient bytes each
+  // rank reduced, seconds inside allreduce, the share of it hidden behind
+  // backward, and the whole step.
+  double comm_bytes_per_step = 0, comm_s_per_step = 0, comm_hidden_fraction = 1, step_s = 0;
 };
 
 // The paper's statistic: the mean of the (up to) 10 best top-1 values.

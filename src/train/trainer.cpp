@@ -16,6 +16,7 @@
 #include "net/net.h"
 #include "solver/sgd.h"
 #include "train/data_sources.h"
+#include "train/gradient_sync.h"
 #include "train/result.h"
 
 namespace fs = std::filesystem;
@@ -76,6 +77,9 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   g_stop.store(false);
   NetSpec spec = net_preset(cfg.preset);
   spec.solver = cfg.solver;
+  if (cfg.dropout_ratio >= 0)
+    for (auto& l : spec.layers)
+      if (l.type == LayerType::Dropout) l.dropout_ratio = float(cfg.dropout_ratio);
   const int world = comm.size();
   XFER_CHECK(cfg.solver.batch % world == 0,
              "--batch " << cfg.solver.batch << " must divide evenly over " << world << " ranks");
@@ -146,7 +150,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
 
   SgdSolver solver(net, cfg.solver);
   const uint64_t dropout_seed = derive_seed(cfg.seed, 3, comm.rank());
-  const size_t trainable = net.trainable_count();
+  GradientSync sync(comm, net);
   const float scale = 1.f / float(cfg.solver.batch);
   const int64_t max_iter = cfg.solver.max_iter;
 
@@ -179,8 +183,8 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     data.train->next(local_batch, batch);
     PassContext ctx{true, dropout_seed, uint64_t(st.iteration)};
     LossStats ls = net.forward(batch, ctx);
-    net.backward(scale);
-    comm.allreduce_sum(net.grads().data(), trainable);
+    net.backward(scale);  // buckets of gradients are reduced as they complete
+    sync.finish_step();
     solver.update(st.iteration);
     ++st.iteration;
     ++session_iters;
@@ -232,6 +236,13 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     r.curve = curve;
     r.images_per_s = session_iters > 0 ? session_iters * double(cfg.solver.batch) / train_s : 0;
     r.wall_s = st.wall_s;
+    const SyncStats& ss = sync.stats();
+    if (ss.steps > 0) {
+      r.comm_bytes_per_step = double(ss.bytes) / ss.steps;
+      r.comm_s_per_step = ss.comm_s / ss.steps;
+      r.comm_hidden_fraction = ss.hidden_fraction();
+      r.step_s = train_s / session_iters;
+    }
     write_result(result_path, r);
     XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
                             << top10_mean_top1(curve) << "; " << result_path);
