@@ -210,8 +210,14 @@ Dataset read_caffe_log_dir(const std::filesystem::path& dir, const std::string& 
     return ds;
   }
   std::vector<fs::path> nets;
-  for (const auto& e : fs::directory_iterator(dir, ec))
+  int loose = 0;  // log files directly under dir: which network is not knowable
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.is_directory()) nets.push_back(e.path());
+    else if (e.is_regular_file()) ++loose;
+  }
+  if (loose)
+    diag.skip(dir.string(), 0, std::to_string(loose) + " file(s) directly in it ignored: expected one folder "
+                                                        "per network, named as in the release (e.g. half0A/)");
   std::sort(nets.begin(), nets.end());
   if (nets.empty()) diag.warn(dir.string(), 0, "empty: no network folders");
   for (const auto& net_dir : nets) {

@@ -117,6 +117,7 @@ TEST(CaffeLog, UnknownNamesAndEmptyFoldersReportedRestRead) {
   write_text(tmp.path() / "mystery_net" / "log", test_block(1000, 0.5, "0403 07:00:00.000000"));
   fs::create_directories(tmp.path() / "half2A");
   write_text(tmp.path() / "half3A" / "log", "nothing to see\n");
+  write_text(tmp.path() / "loose.log", test_block(1000, 0.5, "0403 07:00:00.000000"));
   Diagnostics diag;
   Dataset ds = read_caffe_log_dir(tmp.path(), "paper", diag);
   EXPECT_EQ(ds.runs.size(), 1u);
@@ -124,8 +125,9 @@ TEST(CaffeLog, UnknownNamesAndEmptyFoldersReportedRestRead) {
   EXPECT_TRUE(diag.mentions("mystery_net")) << diag.report();
   EXPECT_TRUE(diag.mentions("half2A")) << diag.report();
   EXPECT_TRUE(diag.mentions("half3A")) << diag.report();
-  EXPECT_EQ(diag.skipped_count(), 3);
-  EXPECT_NE(diag.report().find("3 input(s) skipped"), std::string::npos);
+  EXPECT_TRUE(diag.mentions("1 file(s) directly in it ignored")) << diag.report();
+  EXPECT_EQ(diag.skipped_count(), 4);
+  EXPECT_NE(diag.report().find("4 input(s) skipped"), std::string::npos);
 }
 
 TEST(CaffeLog, EmptyDirectoryIsReported) {
