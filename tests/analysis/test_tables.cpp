@@ -151,6 +151,17 @@ TEST(Tables, BoostDecompositionRelativeRandomReduced) {
   EXPECT_NEAR(red.rows[1][1].number, 0.3, 1e-12);
 }
 
+TEST(Tables, HalfRandomFiltersAgainstHalfBases) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half0-B-random-n2", 0.40}});
+  Diagnostics diag;
+  Table rnd = random_table({&ds}, Statistic::Top10, diag);
+  EXPECT_NEAR((*find_row(rnd, {"half", "baseB", "0"}))[3].number, 0.61, 1e-12);
+  EXPECT_NEAR((*find_row(rnd, {"half", "random", "2"}))[3].number, 0.40, 1e-12);
+  EXPECT_EQ((*find_row(rnd, {"all", "base", "0"}))[3].kind, Entry::Kind::Missing);
+  Table rel = relative_table({&ds}, Statistic::Top10, diag);
+  EXPECT_NEAR((*find_row(rel, {"random filters", "2"}))[2].number, 0.40 - 0.62, 1e-12);
+}
+
 TEST(Tables, MissingCellsListed) {
   Dataset ds = make("x", {{"half0-A-base", 0.6}});
   auto missing = missing_cells(ds, {"half0-A-base", "half0-B-base"});
