@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
       "number of processes converting (default $SLURM_NTASKS)")(
       "exact-decode", po::bool_switch(&exact_decode),
-      "decode every JPEG at full size (default: large ones at a reduced DCT scale)")(
+      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)")(
       "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
   try {
     po::variables_map vm;
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     po::notify(vm);
-    conv.dct_scale = !exact_decode;
+    conv.fast_decode = !exact_decode;
     if (stage != "convert" && stage != "derive" && stage != "all")
       throw std::runtime_error("--stage must be convert, derive or all");
     if (stage == "all" && conv.parts > 1)

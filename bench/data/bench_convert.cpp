@@ -77,7 +77,7 @@ Row ours(const fs::path& root, const fs::path& out, int threads, bool dct, const
   ConvertOptions co;
   co.out_root = out.string();
   co.threads = threads;
-  co.dct_scale = dct;
+  co.fast_decode = dct;
   co.shard_size = 1000;
   fs::remove_all(out);
   const double t0 = now_s();
@@ -179,10 +179,10 @@ int main(int argc, char** argv) {
   }
   std::vector<Row> rows;
   const fs::path src = s.path / "src", out = s.path / "out";
-  rows.push_back(best_of(repeats, [&] { return ours(src, out, 1, true, "xfer (TurboJPEG, DCT-scaled decode)"); }));
-  rows.push_back(best_of(repeats, [&] { return ours(src, out, 1, false, "xfer (TurboJPEG, full decode)"); }));
+  rows.push_back(best_of(repeats, [&] { return ours(src, out, 1, true, "xfer (TurboJPEG, fast: YCbCr planes)"); }));
+  rows.push_back(best_of(repeats, [&] { return ours(src, out, 1, false, "xfer (TurboJPEG, exact: RGB then warp)"); }));
   if (threads > 1)
-    rows.push_back(best_of(repeats, [&] { return ours(src, out, threads, true, "xfer (DCT-scaled, all threads)"); }));
+    rows.push_back(best_of(repeats, [&] { return ours(src, out, threads, true, "xfer (fast, all threads)"); }));
   rows.push_back(best_of(repeats, [&] { return pillow(s.path, list, false); }));
   rows.push_back(best_of(repeats, [&] { return pillow(s.path, list, true); }));
   rows.push_back(imagemagick(s.path, files, im_count));

@@ -67,6 +67,25 @@ void decode_png(const uint8_t* data, size_t size, RgbImage& out) {
   }
 }
 
+// The smallest DCT-scaled size with both sides >= min_side (0: no scaling).
+void scaled_size(int w, int h, int min_side, int& sw, int& sh) {
+  sw = w;
+  sh = h;
+  if (min_side <= 0) return;
+  int nf = 0;
+  tjscalingfactor* f = tjGetScalingFactors(&nf);
+  for (int i = 0; f && i < nf; ++i) {
+    // Only 1/2, 1/4, 1/8: libjpeg-turbo has SIMD for these; its other
+    // M/8 scalings run plain C and end up slower than a full decode.
+    if (f[i].num != 1 || (f[i].denom != 2 && f[i].denom != 4 && f[i].denom != 8)) continue;
+    const int cw = TJSCALED(w, f[i]), ch = TJSCALED(h, f[i]);
+    if (cw >= min_side && ch >= min_side && cw * ch < sw * sh) {
+      sw = cw;
+      sh = ch;
+    }
+  }
+}
+
 void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) {
   tjhandle tj = thread_decoder();
   int w = 0, h = 0, subsamp = 0, colorspace = 0;
@@ -75,20 +94,7 @@ void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) 
     throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
   if (w <= 0 || h <= 0) throw std::runtime_error("JPEG: empty image");
   int sw = w, sh = h;
-  if (min_side > 0) {
-    int nf = 0;
-    tjscalingfactor* f = tjGetScalingFactors(&nf);
-    for (int i = 0; f && i < nf; ++i) {
-      // Only 1/2, 1/4, 1/8: libjpeg-turbo has SIMD for these; its other
-      // M/8 scalings run plain C and end up slower than a full decode.
-      if (f[i].num != 1 || (f[i].denom != 2 && f[i].denom != 4 && f[i].denom != 8)) continue;
-      const int cw = TJSCALED(w, f[i]), ch = TJSCALED(h, f[i]);
-      if (cw >= min_side && ch >= min_side && cw * ch < sw * sh) {
-        sw = cw;
-        sh = ch;
-      }
-    }
-  }
+  scaled_size(w, h, min_side, sw, sh);
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   out.width = sw;
   out.height = sh;
@@ -210,6 +216,138 @@ void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw) {
       }
     }
   }
+}
+
+namespace {
+
+constexpr int kBits = 11;  // fixed-point weights, as OpenCV's
+constexpr int kOne = 1 << kBits;
+
+// Source index and weight of the next sample for each output position, with
+// OpenCV INTER_LINEAR's pixel-centre mapping and edge clamping.
+void linear_coeffs(int in_n, int out_n, std::vector<int>& idx, std::vector<int>& wt) {
+  idx.resize(static_cast<size_t>(out_n));
+  wt.resize(static_cast<size_t>(out_n));
+  const double scale = static_cast<double>(in_n) / out_n;
+  for (int o = 0; o < out_n; ++o) {
+    double s = (o + 0.5) * scale - 0.5;
+    int i0 = static_cast<int>(std::floor(s));
+    double f = s - i0;
+    if (i0 < 0) {
+      i0 = 0;
+      f = 0;
+    }
+    if (i0 >= in_n - 1) {
+      i0 = in_n - 1;
+      f = 0;
+    }
+    idx[static_cast<size_t>(o)] = i0;
+    wt[static_cast<size_t>(o)] = static_cast<int>(std::lround(f * kOne));
+  }
+}
+
+// Bilinear warp of one 8-bit plane (w x h, row stride `stride`) to ow x oh.
+void resize_plane(const uint8_t* src, int w, int h, int stride, int ow, int oh, uint8_t* dst) {
+  thread_local std::vector<int> xi, xw, yi, yw, rows;
+  linear_coeffs(w, ow, xi, xw);
+  linear_coeffs(h, oh, yi, yw);
+  rows.resize(2 * static_cast<size_t>(ow));
+  int* slot[2] = {rows.data(), rows.data() + ow};
+  int row_of[2] = {-1, -1};
+  auto row = [&](int sy) -> const int* {
+    for (int k = 0; k < 2; ++k)
+      if (row_of[k] == sy) return slot[k];
+    const int k = (row_of[0] == sy - 1) ? 1 : 0;
+    const uint8_t* s = src + static_cast<size_t>(sy) * stride;
+    int* r = slot[k];
+    for (int x = 0; x < ow; ++x) {
+      const int i0 = xi[static_cast<size_t>(x)], w1 = xw[static_cast<size_t>(x)];
+      const int i1 = i0 + 1 < w ? i0 + 1 : i0;
+      r[x] = s[i0] * (kOne - w1) + s[i1] * w1;
+    }
+    row_of[k] = sy;
+    return r;
+  };
+  for (int y = 0; y < oh; ++y) {
+    const int y0 = yi[static_cast<size_t>(y)], w1 = yw[static_cast<size_t>(y)], w0 = kOne - w1;
+    const int* a = row(y0);
+    const int* b = row(y0 + 1 < h ? y0 + 1 : y0);
+    uint8_t* d = dst + static_cast<size_t>(y) * ow;
+    for (int x = 0; x < ow; ++x)
+      d[x] = static_cast<uint8_t>((a[x] * w0 + b[x] * w1 + (1 << (2 * kBits - 1))) >> (2 * kBits));
+  }
+}
+
+uint8_t clamp8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
+
+// JFIF YCbCr -> RGB in place over three planes (libjpeg's constants).
+void ycc_to_rgb(uint8_t* p0, uint8_t* p1, uint8_t* p2, size_t n) {
+  constexpr int kS = 16, kHalf = 1 << (kS - 1);
+  constexpr int kCr_r = 91881, kCb_g = 22554, kCr_g = 46802, kCb_b = 116130;  // x 2^16
+  for (size_t i = 0; i < n; ++i) {
+    const int y = p0[i] << kS, cb = p1[i] - 128, cr = p2[i] - 128;
+    p0[i] = clamp8((y + kCr_r * cr + kHalf) >> kS);
+    p1[i] = clamp8((y - kCb_g * cb - kCr_g * cr + kHalf) >> kS);
+    p2[i] = clamp8((y + kCb_b * cb + kHalf) >> kS);
+  }
+}
+
+}  // namespace
+
+void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* chw,
+                     bool fast) {
+  const bool jpeg = size >= 4 && data[0] == 0xFF && data[1] == 0xD8;
+  tjhandle tj = jpeg && fast ? thread_decoder() : nullptr;
+  int w = 0, h = 0, subsamp = 0, colorspace = -1;
+  if (tj && tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
+                                &colorspace) != 0)
+    throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
+  const bool planar = tj && w > 0 && h > 0 &&
+                      (colorspace == TJCS_YCbCr || colorspace == TJCS_GRAY) &&
+                      subsamp >= 0 && subsamp < TJ_NUMSAMP;
+  if (!planar) {
+    thread_local RgbImage img;
+    decode_image(data, size, img, fast ? std::min(out_w, out_h) : 0);
+    resize_to_chw(img, out_w, out_h, chw);
+    return;
+  }
+  int sw = w, sh = h;
+  scaled_size(w, h, std::min(out_w, out_h), sw, sh);
+  const size_t plane = static_cast<size_t>(out_w) * out_h;
+  thread_local std::vector<uint8_t> buf;
+  if (colorspace == TJCS_GRAY) {
+    buf.resize(static_cast<size_t>(sw) * sh);
+    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_GRAY,
+                      0) != 0 &&
+        tjGetErrorCode(tj) == TJERR_FATAL)
+      throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+    resize_plane(buf.data(), sw, sh, sw, out_w, out_h, chw);
+    std::memcpy(chw + plane, chw, plane);
+    std::memcpy(chw + 2 * plane, chw, plane);
+    return;
+  }
+  int pw[3], ph[3];
+  size_t total = 0;
+  for (int c = 0; c < 3; ++c) {
+    pw[c] = tjPlaneWidth(c, sw, subsamp);
+    ph[c] = tjPlaneHeight(c, sh, subsamp);
+    if (pw[c] <= 0 || ph[c] <= 0) throw std::runtime_error("JPEG: bad plane size");
+    total += static_cast<size_t>(pw[c]) * ph[c];
+  }
+  buf.resize(total);
+  unsigned char* planes[3] = {buf.data(), buf.data() + static_cast<size_t>(pw[0]) * ph[0],
+                              buf.data() + static_cast<size_t>(pw[0]) * ph[0] +
+                                  static_cast<size_t>(pw[1]) * ph[1]};
+  if (tjDecompressToYUVPlanes(tj, data, static_cast<unsigned long>(size), planes, sw, pw, sh, 0) !=
+          0 &&
+      tjGetErrorCode(tj) == TJERR_FATAL)
+    throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+  // Luma: the image's own sw x sh (the plane may be padded); chroma: the
+  // whole plane, which covers the same area at lower resolution.
+  resize_plane(planes[0], sw, sh, pw[0], out_w, out_h, chw);
+  for (int c = 1; c < 3; ++c)
+    resize_plane(planes[c], pw[c], ph[c], pw[c], out_w, out_h, chw + c * plane);
+  ycc_to_rgb(chw, chw + plane, chw + 2 * plane, plane);
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {

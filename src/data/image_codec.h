@@ -27,6 +27,16 @@ void decode_image(const uint8_t* data, size_t size, RgbImage& out, int min_side 
 // B) into `chw`. Sample positions as OpenCV's INTER_LINEAR (pixel centres).
 void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw);
 
+// Decode and warp in one step, what the converter uses. A YCbCr JPEG is
+// decoded to its Y, Cb and Cr planes (skipping the full-size chroma
+// upsampling and colour conversion), each plane is warped to the output
+// size, and the colour is converted there; warp and conversion are both
+// linear, so this matches converting first up to rounding and chroma
+// interpolation. Other inputs take decode_image + resize_to_chw.
+// `fast` = false always takes that exact path and never scales the DCT.
+void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* chw,
+                     bool fast = true);
+
 // The whole file; throws naming the path when it cannot be read.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 

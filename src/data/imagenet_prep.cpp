@@ -127,11 +127,9 @@ ImageNetSource scan_imagenet(const ImageNetLayoutOptions& o) {
   return s;
 }
 
-void load_and_warp(const std::string& path, int size, bool dct_scale, uint8_t* chw) {
-  thread_local RgbImage img;
+void load_and_warp(const std::string& path, int size, bool fast, uint8_t* chw) {
   const auto bytes = read_file_bytes(path);
-  decode_image(bytes.data(), bytes.size(), img, dct_scale ? size : 0);
-  resize_to_chw(img, size, size, chw);
+  decode_and_warp(bytes.data(), bytes.size(), size, size, chw, fast);
 }
 
 ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& o) {
@@ -173,7 +171,7 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
             parallel_for(bn, o.threads, [&](int64_t i) {
               errors[static_cast<size_t>(i)].clear();
               try {
-                load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.dct_scale,
+                load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
                               images.data() + static_cast<size_t>(i) * bytes);
               } catch (const std::exception& e) {
                 errors[static_cast<size_t>(i)] = e.what();
@@ -202,7 +200,7 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
                          {"val_images", src.val.size()},
                          {"size", o.size},
                          {"shard_size", o.shard_size},
-                         {"dct_scale", o.dct_scale}};
+                         {"fast_decode", o.fast_decode}};
   const std::string tmp = dir + "/plan.json.tmp" + std::to_string(o.part);
   {
     std::ofstream out(tmp);

@@ -48,7 +48,7 @@ struct ConvertOptions {
   int64_t shard_size = 5000;
   int threads = 1;
   int part = 0, parts = 1;  // this process writes shards j with j % parts == part
-  bool dct_scale = true;    // decode large JPEGs at a reduced DCT scale
+  bool fast_decode = true;  // DCT-scaled decoding, warp on YCbCr planes (decode_and_warp)
 };
 
 struct ConvertReport {
@@ -67,6 +67,6 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
 Manifest finalize_imagenet_all(const std::string& out_root, bool checksums = true);
 
 // Decodes one file and warps it to size x size, CHW; throws on failure.
-void load_and_warp(const std::string& path, int size, bool dct_scale, uint8_t* chw);
+void load_and_warp(const std::string& path, int size, bool fast, uint8_t* chw);
 
 }  // namespace xfer

@@ -6,6 +6,7 @@
 #include <turbojpeg.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -178,6 +179,40 @@ TEST(ImageNetPrep, WarpKeepsSolidColoursAndSamplesPixelCentres) {
   EXPECT_EQ(out[3], 200);
   EXPECT_EQ(out[4 + 2], 75);
   EXPECT_EQ(out[8 + 3], 40);
+}
+
+TEST(ImageNetPrep, FastPlanarWarpMatchesTheExactPath) {
+  TempDir tmp("fastwarp");
+  // A photo-like image: smooth colour gradients, in 4:2:0, 4:4:4 and gray.
+  const int w = 613, h = 411;
+  std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      uint8_t* p = px.data() + (static_cast<size_t>(y) * w + x) * 3;
+      p[0] = static_cast<uint8_t>(x * 255 / w);
+      p[1] = static_cast<uint8_t>(y * 255 / h);
+      p[2] = static_cast<uint8_t>(128 + 100 * std::sin(x * 0.01 + y * 0.02));
+    }
+  tjhandle tj = tjInitCompress();
+  for (int samp : {TJSAMP_420, TJSAMP_444, TJSAMP_422, TJSAMP_GRAY}) {
+    unsigned char* buf = nullptr;
+    unsigned long size = 0;
+    ASSERT_EQ(tjCompress2(tj, px.data(), w, 0, h, TJPF_RGB, &buf, &size, samp, 95, 0), 0);
+    std::vector<uint8_t> fast(3 * 64 * 64), exact(3 * 64 * 64);
+    decode_and_warp(buf, size, 64, 64, fast.data(), true);
+    decode_and_warp(buf, size, 64, 64, exact.data(), false);
+    double sum = 0;
+    int worst = 0;
+    for (size_t i = 0; i < fast.size(); ++i) {
+      const int d = std::abs(fast[i] - exact[i]);
+      sum += d;
+      worst = std::max(worst, d);
+    }
+    EXPECT_LT(sum / static_cast<double>(fast.size()), 2.0) << "subsampling " << samp;
+    EXPECT_LE(worst, 24) << "subsampling " << samp;
+    tjFree(buf);
+  }
+  tjDestroy(tj);
 }
 
 TEST(ImageNetPrep, ConvertsEveryKindAndSkipsTheUndecodable) {

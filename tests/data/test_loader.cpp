@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -295,6 +296,32 @@ TEST(Loader, SeedsAndBatchSizeChanges) {
   std::vector<float> joined = p1.images;
   joined.insert(joined.end(), p2.images.begin(), p2.images.end());
   EXPECT_EQ(joined, q.images);
+}
+
+TEST(Loader, ReadingFromHdf5EqualsReadingFromMemory) {
+  Folder f;
+  auto run = [&](const char* limit_mb) {
+    ::setenv("XFER_DATA_MEMORY_MB", limit_mb, 1);
+    ShardSourceOptions o = opts(f.dir, 5);
+    o.threads = 3;
+    o.prefetch = 2;
+    auto src = open_train_shards(o);
+    o.subset = "val";
+    auto val = open_eval_shards(o);
+    std::vector<float> all;
+    HostBatch b;
+    for (int k = 0; k < 12; ++k) {
+      src->next(9, b);
+      all.insert(all.end(), b.images.begin(), b.images.end());
+    }
+    while (val->next(4, b)) all.insert(all.end(), b.images.begin(), b.images.end());
+    ::unsetenv("XFER_DATA_MEMORY_MB");
+    return all;
+  };
+  const auto streamed = run("0");
+  const auto in_memory = run("1024");
+  EXPECT_EQ(streamed.size(), static_cast<size_t>((12 * 9 + kVal) * 75));
+  EXPECT_EQ(streamed, in_memory);
 }
 
 TEST(Loader, EvalRanksCoverTheSetOnce) {
