@@ -118,6 +118,11 @@ while :; do
   ((SECONDS < deadline)) || fail "the grid did not finish in time"
   sleep 2
 done
+# Results land before each task's bookkeeping ends: wait for the tasks to leave the queue.
+for _ in $(seq 150); do
+  [[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] && break
+  sleep 0.2
+done
 say "every cell is done"
 "$bin/xfer_grid" status --results "$results"
 
