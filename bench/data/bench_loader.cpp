@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 
@@ -96,13 +97,14 @@ Row numpy_peer(const fs::path& root, int batch, int64_t images) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n = 256, batch = 64;
+  int n = 256, batch = 64, repeats = 3;
   int64_t images = 4096;
   po::options_description desc("bench_data_loader: 227 crops + mirror + mean, ours beside numpy\n\nOptions");
   desc.add_options()("help,h", "print this help")(
       "stored", po::value(&n)->default_value(n), "generated 3x256x256 images in the shard")(
       "batch", po::value(&batch)->default_value(batch), "batch size")(
-      "images", po::value(&images)->default_value(images), "images timed per row");
+      "images", po::value(&images)->default_value(images), "images timed per row")(
+      "repeats", po::value(&repeats)->default_value(repeats), "runs per row; the best is shown");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   if (vm.count("help")) {
@@ -112,12 +114,21 @@ int main(int argc, char** argv) {
   po::notify(vm);
   Scratch s("xfer_bench_loader");
   make_folder(s.path, n);
+  // Best of `repeats`: on a shared machine the fastest run is the least disturbed.
+  auto best_of = [&](const std::function<Row()>& run) {
+    Row best = run();
+    for (int i = 1; i < repeats; ++i) {
+      Row r = run();
+      if (r.seconds > 0 && (best.seconds <= 0 || r.seconds < best.seconds)) best = r;
+    }
+    return best;
+  };
   std::vector<Row> rows;
-  rows.push_back(ours(s.path, 1, batch, images, false, "xfer open_train_shards, 1 worker"));
-  rows.push_back(ours(s.path, 2, batch, images, false, "xfer open_train_shards, 2 workers"));
-  rows.push_back(ours(s.path, 1, batch, images, true, "xfer open_train_shards, from HDF5, 1 worker"));
-  rows.push_back(numpy_peer(s.path, batch, images / 4));
-  print_table("227x227 random crop + mirror + mean, float32 NCHW out (images/s)", rows);
+  rows.push_back(best_of([&] { return ours(s.path, 1, batch, images, false, "xfer open_train_shards, 1 worker"); }));
+  rows.push_back(best_of([&] { return ours(s.path, 2, batch, images, false, "xfer open_train_shards, 2 workers"); }));
+  rows.push_back(best_of([&] { return ours(s.path, 1, batch, images, true, "xfer open_train_shards, from HDF5, 1 worker"); }));
+  rows.push_back(best_of([&] { return numpy_peer(s.path, batch, images / 4); }));
+  print_table("227x227 random crop + mirror + mean, float32 NCHW out (images/s, best of --repeats)", rows);
   std::printf("(the reader thread runs beside the workers; 'per core' divides by workers only)\n");
   return 0;
 }

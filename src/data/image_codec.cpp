@@ -142,82 +142,6 @@ void decode_image(const uint8_t* data, size_t size, RgbImage& out, int min_side)
   }
 }
 
-void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw) {
-  const int iw = in.width, ih = in.height;
-  if (iw <= 0 || ih <= 0 || in.pixels.size() < static_cast<size_t>(iw) * ih * 3)
-    throw std::runtime_error("resize: empty input image");
-  constexpr int kBits = 11;  // fixed-point weights, as OpenCV's
-  constexpr int kOne = 1 << kBits;
-  auto coeffs = [](int in_n, int out_n, std::vector<int>& idx, std::vector<int>& wt) {
-    idx.resize(static_cast<size_t>(out_n));
-    wt.resize(static_cast<size_t>(out_n));
-    const double scale = static_cast<double>(in_n) / out_n;
-    for (int o = 0; o < out_n; ++o) {
-      double s = (o + 0.5) * scale - 0.5;
-      int i0 = static_cast<int>(std::floor(s));
-      double f = s - i0;
-      if (i0 < 0) {
-        i0 = 0;
-        f = 0;
-      }
-      if (i0 >= in_n - 1) {
-        i0 = in_n - 1;
-        f = 0;
-      }
-      idx[static_cast<size_t>(o)] = i0;
-      wt[static_cast<size_t>(o)] = static_cast<int>(std::lround(f * kOne));
-    }
-  };
-  std::vector<int> xi, xw, yi, yw;
-  coeffs(iw, out_w, xi, xw);
-  coeffs(ih, out_h, yi, yw);
-  // Horizontal pass of a source row into planar fixed-point (3 x out_w).
-  std::vector<int> rows[2] = {std::vector<int>(3 * static_cast<size_t>(out_w)),
-                              std::vector<int>(3 * static_cast<size_t>(out_w))};
-  int row_of[2] = {-1, -1};
-  auto hpass = [&](int sy, std::vector<int>& dst) {
-    const uint8_t* src = in.pixels.data() + static_cast<size_t>(sy) * iw * 3;
-    int* r = dst.data();
-    int* g = r + out_w;
-    int* b = g + out_w;
-    for (int x = 0; x < out_w; ++x) {
-      const int i0 = xi[static_cast<size_t>(x)], w1 = xw[static_cast<size_t>(x)], w0 = kOne - w1;
-      const int i1 = std::min(i0 + 1, iw - 1);
-      const uint8_t* p0 = src + 3 * i0;
-      const uint8_t* p1 = src + 3 * i1;
-      r[x] = p0[0] * w0 + p1[0] * w1;
-      g[x] = p0[1] * w0 + p1[1] * w1;
-      b[x] = p0[2] * w0 + p1[2] * w1;
-    }
-  };
-  auto row = [&](int sy) -> const int* {
-    for (int k = 0; k < 2; ++k)
-      if (row_of[k] == sy) return rows[k].data();
-    // Replace the slot not holding sy-1 (rows are visited in order).
-    int k = (row_of[0] == sy - 1) ? 1 : 0;
-    hpass(sy, rows[k]);
-    row_of[k] = sy;
-    return rows[k].data();
-  };
-  const size_t plane = static_cast<size_t>(out_w) * out_h;
-  for (int y = 0; y < out_h; ++y) {
-    const int y0 = yi[static_cast<size_t>(y)], w1 = yw[static_cast<size_t>(y)], w0 = kOne - w1;
-    const int y1 = std::min(y0 + 1, ih - 1);
-    const int* a = row(y0);
-    const int* b = row(y1);
-    for (int c = 0; c < 3; ++c) {
-      const int* ra = a + static_cast<size_t>(c) * out_w;
-      const int* rb = b + static_cast<size_t>(c) * out_w;
-      uint8_t* dst = chw + c * plane + static_cast<size_t>(y) * out_w;
-      for (int x = 0; x < out_w; ++x) {
-        // 255 * 2^11 * 2^11 < 2^31: int32 is enough, and vectorises.
-        const int v = ra[x] * w0 + rb[x] * w1;
-        dst[x] = static_cast<uint8_t>((v + (1 << (2 * kBits - 1))) >> (2 * kBits));
-      }
-    }
-  }
-}
-
 namespace {
 
 constexpr int kBits = 11;  // fixed-point weights, as OpenCV's
@@ -293,6 +217,60 @@ void ycc_to_rgb(uint8_t* p0, uint8_t* p1, uint8_t* p2, size_t n) {
 }
 
 }  // namespace
+
+void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw) {
+  const int iw = in.width, ih = in.height;
+  if (iw <= 0 || ih <= 0 || in.pixels.size() < static_cast<size_t>(iw) * ih * 3)
+    throw std::runtime_error("resize: empty input image");
+  std::vector<int> xi, xw, yi, yw;
+  linear_coeffs(iw, out_w, xi, xw);
+  linear_coeffs(ih, out_h, yi, yw);
+  // Horizontal pass of a source row into planar fixed-point (3 x out_w).
+  std::vector<int> rows[2] = {std::vector<int>(3 * static_cast<size_t>(out_w)),
+                              std::vector<int>(3 * static_cast<size_t>(out_w))};
+  int row_of[2] = {-1, -1};
+  auto hpass = [&](int sy, std::vector<int>& dst) {
+    const uint8_t* src = in.pixels.data() + static_cast<size_t>(sy) * iw * 3;
+    int* r = dst.data();
+    int* g = r + out_w;
+    int* b = g + out_w;
+    for (int x = 0; x < out_w; ++x) {
+      const int i0 = xi[static_cast<size_t>(x)], w1 = xw[static_cast<size_t>(x)], w0 = kOne - w1;
+      const int i1 = std::min(i0 + 1, iw - 1);
+      const uint8_t* p0 = src + 3 * i0;
+      const uint8_t* p1 = src + 3 * i1;
+      r[x] = p0[0] * w0 + p1[0] * w1;
+      g[x] = p0[1] * w0 + p1[1] * w1;
+      b[x] = p0[2] * w0 + p1[2] * w1;
+    }
+  };
+  auto row = [&](int sy) -> const int* {
+    for (int k = 0; k < 2; ++k)
+      if (row_of[k] == sy) return rows[k].data();
+    // Replace the slot not holding sy-1 (rows are visited in order).
+    int k = (row_of[0] == sy - 1) ? 1 : 0;
+    hpass(sy, rows[k]);
+    row_of[k] = sy;
+    return rows[k].data();
+  };
+  const size_t plane = static_cast<size_t>(out_w) * out_h;
+  for (int y = 0; y < out_h; ++y) {
+    const int y0 = yi[static_cast<size_t>(y)], w1 = yw[static_cast<size_t>(y)], w0 = kOne - w1;
+    const int y1 = std::min(y0 + 1, ih - 1);
+    const int* a = row(y0);
+    const int* b = row(y1);
+    for (int c = 0; c < 3; ++c) {
+      const int* ra = a + static_cast<size_t>(c) * out_w;
+      const int* rb = b + static_cast<size_t>(c) * out_w;
+      uint8_t* dst = chw + c * plane + static_cast<size_t>(y) * out_w;
+      for (int x = 0; x < out_w; ++x) {
+        // 255 * 2^11 * 2^11 < 2^31: int32 is enough, and vectorises.
+        const int v = ra[x] * w0 + rb[x] * w1;
+        dst[x] = static_cast<uint8_t>((v + (1 << (2 * kBits - 1))) >> (2 * kBits));
+      }
+    }
+  }
+}
 
 void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* chw,
                      bool fast) {

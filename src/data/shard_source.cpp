@@ -144,6 +144,10 @@ class ShardStore {
   int64_t size() const { return total_; }
   size_t image_bytes() const { return bytes_; }
   int32_t label(int64_t i) const { return labels_[static_cast<size_t>(i)]; }
+  // Image i when the subset is held in memory (any thread), else nullptr.
+  const uint8_t* memory_image(int64_t i) const {
+    return memory_.empty() ? nullptr : memory_.data() + bytes_ * static_cast<size_t>(i);
+  }
 
   // Called by the reader thread only.
   void read(int64_t i, uint8_t* out) const {
@@ -227,11 +231,9 @@ void transform_item(const Transform& t, const uint8_t* src, const Item& it, floa
       const float* m = t.mean + off;
       float* d = dst + (static_cast<size_t>(c) * t.crop_h + y) * t.crop_w;
       const int n = t.crop_w;
-      if (!it.mirror) {
-        for (int x = 0; x < n; ++x) d[x] = static_cast<float>(s[x]) - m[x];
-      } else {
-        for (int x = 0; x < n; ++x) d[n - 1 - x] = static_cast<float>(s[x]) - m[x];
-      }
+      // Forward (vectorises), then flipped in cache: faster than writing backwards.
+      for (int x = 0; x < n; ++x) d[x] = static_cast<float>(s[x]) - m[x];
+      if (it.mirror) std::reverse(d, d + n);
     }
   }
 }
@@ -337,8 +339,16 @@ class Pipeline {
         ++planned_;
         ++in_flight_;
       }
-      if (!job->error) {
+      // In-memory subsets need no reading: the workers crop from memory.
+      if (!job->error && !store_.memory_image(0)) {
         try {
+          {
+            std::lock_guard<std::mutex> lk(mu_);
+            if (!raw_pool_.empty()) {
+              job->raw = std::move(raw_pool_.back());
+              raw_pool_.pop_back();
+            }
+          }
           job->raw.resize(job->items.size() * store_.image_bytes());
           for (size_t i = 0; i < job->items.size(); ++i)
             store_.read(job->items[i].index, job->raw.data() + i * store_.image_bytes());
@@ -379,6 +389,8 @@ class Pipeline {
       }
       {
         std::lock_guard<std::mutex> lk(mu_);
+        if (job->raw.capacity() > 0 && raw_pool_.size() < static_cast<size_t>(prefetch_ + 2))
+          raw_pool_.push_back(std::move(job->raw));
         if (job->generation != generation_) continue;
         done_[job->seq] = std::move(job);
       }
@@ -398,11 +410,12 @@ class Pipeline {
     b.labels.resize(static_cast<size_t>(b.n));
     for (int i = 0; i < b.n; ++i) {
       const Item& it = job.items[static_cast<size_t>(i)];
-      transform_item(t_, job.raw.data() + static_cast<size_t>(i) * store_.image_bytes(), it,
-                     b.images.data() + per * static_cast<size_t>(i));
+      const uint8_t* src = job.raw.empty()
+                               ? store_.memory_image(it.index)
+                               : job.raw.data() + static_cast<size_t>(i) * store_.image_bytes();
+      transform_item(t_, src, it, b.images.data() + per * static_cast<size_t>(i));
       b.labels[static_cast<size_t>(i)] = store_.label(it.index);
     }
-    std::vector<uint8_t>().swap(job.raw);
   }
 
   const ShardStore& store_;
@@ -420,6 +433,7 @@ class Pipeline {
   std::deque<std::unique_ptr<Job>> work_;
   std::map<int64_t, std::unique_ptr<Job>> done_;
   std::vector<std::vector<float>> pool_;
+  std::vector<std::vector<uint8_t>> raw_pool_;
   std::thread reader_;
   std::vector<std::thread> workers_;
 };
