@@ -17,11 +17,11 @@ class CpuInnerProduct final : public InnerProductOp {
  public:
   explicit CpuInnerProduct(const InnerProductDesc& d) {
     auto& c = ctx();
-    const bool spatial = d.h > 1 || d.w > 1;
-    const memory::dims src = spatial ? memory::dims{d.n, d.c, d.h, d.w} : memory::dims{d.n, d.c};
-    const memory::dims wei = spatial ? memory::dims{d.out, d.c, d.h, d.w} : memory::dims{d.out, d.c};
-    const tag src_tag = spatial ? tag::nchw : tag::nc;
-    const tag wei_tag = spatial ? tag::oihw : tag::oi;
+    // A spatial input (fc6 after pool5) is seen as [n, c*h*w]: NCHW rows and
+    // OIHW weight rows flatten the same way, and oneDNN's fastest kernels
+    // (brgemm) take plain 2-D tensors.
+    const memory::dims src{d.n, d.in()}, wei{d.out, d.in()};
+    const tag src_tag = tag::nc, wei_tag = tag::oi;
     const memory::dims dst{d.n, d.out}, bias{d.out};
     const auto src_md = plain(src, src_tag), dst_md = plain(dst, tag::nc);
     const auto wei_md = plain(wei, wei_tag), bias_md = plain(bias, tag::x);
