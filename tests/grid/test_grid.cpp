@@ -93,9 +93,10 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   std::set<std::string> splits;
   for (const auto& cell : f.cells) splits.insert(cell.cell.split);
   EXPECT_EQ(splits, (std::set<std::string>{"half0", "dissim"}));
-  for (const char* id : {"dissim-A-base", "half0-BB-n7-frozen", "dissim-AB-n3-finetune",
-                         "half0-B-random-n2"})
+  for (const char* id : {"dissim-A-base", "half0-AA-n7-frozen", "dissim-AB-n3-finetune",
+                         "dissim-BA-n1-frozen", "half0-A-random-n2", "half0-B-random-n2"})
     EXPECT_NE(f.find(id), nullptr) << id;
+  EXPECT_EQ(f.cells.size(), 116u);
   EXPECT_EQ(f.find("dissim-AB-n3-finetune")->cell.data_name(), "dissimB");
 }
 
