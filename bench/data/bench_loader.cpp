@@ -54,7 +54,7 @@ Row ours(const fs::path& root, int threads, int batch, int64_t images, bool stre
     done += b.n;
   }
   const double t = now_s() - t0;
-  return {name, threads, done, t, streaming ? "1 HDF5 reader thread + workers" : "subset in memory"};
+  return {name, threads, done, t, streaming ? "1 reader thread (pread) + workers" : "subset in memory"};
 }
 
 const char* kNumpy = R"(import sys, time, h5py, numpy as np
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   rows.push_back(best_of([&] { return ours(s.path, 1, batch, images, false, "xfer open_train_shards, 1 worker"); }));
   rows.push_back(best_of([&] { return ours(s.path, 2, batch, images, false, "xfer open_train_shards, 2 workers"); }));
-  rows.push_back(best_of([&] { return ours(s.path, 1, batch, images, true, "xfer open_train_shards, from HDF5, 1 worker"); }));
+  rows.push_back(best_of([&] { return ours(s.path, 1, batch, images, true, "xfer open_train_shards, pread from shards, 1 w."); }));
   rows.push_back(best_of([&] { return numpy_peer(s.path, batch, images / 4); }));
   print_table("227x227 random crop + mirror + mean, float32 NCHW out (images/s, best of --repeats)", rows);
   std::printf("(the reader thread runs beside the workers; 'per core' divides by workers only)\n");

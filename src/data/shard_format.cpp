@@ -341,6 +341,41 @@ std::vector<double> ShardReader::read_pixel_sum() const {
   return v;
 }
 
+std::vector<int64_t> ShardReader::image_file_offsets() const {
+  H5Lock lock(h5_mutex());
+  std::vector<int64_t> out;
+  const auto bytes = static_cast<int64_t>(meta_.image_bytes());
+  H5Id dcpl = XFER_H5_OPEN(H5Dget_create_plist(images_), Plist, path_);
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t base = H5Dget_offset(images_);
+    if (base == HADDR_UNDEF) return out;
+    for (int64_t i = 0; i < num_images_; ++i) out.push_back(static_cast<int64_t>(base) + i * bytes);
+    return out;
+  }
+  if (layout != H5D_CHUNKED || H5Pget_nfilters(dcpl) != 0) return out;
+  hsize_t cdims[4] = {0, 0, 0, 0};
+  if (H5Pget_chunk(dcpl, 4, cdims) != 4 || static_cast<int>(cdims[1]) != meta_.channels ||
+      static_cast<int>(cdims[2]) != meta_.height || static_cast<int>(cdims[3]) != meta_.width)
+    return out;
+  const auto rows = static_cast<int64_t>(cdims[0]);
+  out.reserve(static_cast<size_t>(num_images_));
+  for (int64_t first = 0; first < num_images_; first += rows) {
+    hsize_t coord[4] = {static_cast<hsize_t>(first), 0, 0, 0};
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    if (H5Dget_chunk_info_by_coord(images_, coord, &mask, &addr, &size) < 0 ||
+        addr == HADDR_UNDEF || mask != 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return {};
+    }
+    for (int64_t k = 0; k < rows && first + k < num_images_; ++k)
+      out.push_back(static_cast<int64_t>(addr) + k * bytes);
+  }
+  return out;
+}
+
 bool shard_complete(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return false;

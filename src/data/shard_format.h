@@ -101,6 +101,10 @@ class ShardReader {
   std::vector<int32_t> read_orig_labels() const;
   std::vector<std::string> read_keys() const;
   std::vector<double> read_pixel_sum() const;
+  // Byte offset in the file of every image, when the images are stored raw
+  // (contiguous, or chunked by whole images without filters); empty when not.
+  // Lets the loader read images with pread() off the HDF5 thread.
+  std::vector<int64_t> image_file_offsets() const;
 
  private:
   std::string path_;

@@ -16,6 +16,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "data/h5.h"
 #include "data/shard_format.h"
 
@@ -137,8 +140,28 @@ class ShardStore {
         readers_[s]->read_images(0, readers_[s]->num_images(),
                                  memory_.data() + bytes_ * static_cast<size_t>(starts_[s]));
       readers_.clear();
+      return;
+    }
+    // Large ones are read image by image with pread() at offsets HDF5 gives
+    // now, so the reader thread never calls HDF5 while the trainer's thread
+    // may (checkpoints): the library is not thread-safe.
+    for (auto& r : readers_) {
+      Direct d;
+      d.offsets = r->image_file_offsets();
+      if (!d.offsets.empty()) {
+        d.fd = ::open(r->path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (d.fd < 0) throw std::runtime_error(r->path() + ": cannot open for reading");
+      }
+      direct_.push_back(std::move(d));
     }
   }
+
+  ~ShardStore() {
+    for (auto& d : direct_)
+      if (d.fd >= 0) ::close(d.fd);
+  }
+  ShardStore(const ShardStore&) = delete;
+  ShardStore& operator=(const ShardStore&) = delete;
 
   const SourceInfo& info() const { return info_; }
   int64_t size() const { return total_; }
@@ -157,7 +180,20 @@ class ShardStore {
     }
     auto s = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), i) -
                                  starts_.begin() - 1);
-    readers_[s]->read_images(i - starts_[s], 1, out);
+    const Direct& d = direct_[s];
+    if (d.fd < 0) {  // filtered or unusual layout: through HDF5, under its lock
+      readers_[s]->read_images(i - starts_[s], 1, out);
+      return;
+    }
+    const off_t at = static_cast<off_t>(d.offsets[static_cast<size_t>(i - starts_[s])]);
+    size_t done = 0;
+    while (done < bytes_) {
+      const ssize_t got = ::pread(d.fd, out + done, bytes_ - done, at + static_cast<off_t>(done));
+      if (got <= 0)
+        throw std::runtime_error(readers_[s]->path() + ": short read of image " +
+                                 std::to_string(i - starts_[s]) + " (truncated shard?)");
+      done += static_cast<size_t>(got);
+    }
   }
 
  private:
@@ -165,7 +201,12 @@ class ShardStore {
   SourceInfo info_;
   size_t bytes_ = 0;
   int64_t total_ = 0;
+  struct Direct {
+    int fd = -1;
+    std::vector<int64_t> offsets;  // of each image in the shard file
+  };
   std::vector<std::unique_ptr<ShardReader>> readers_;
+  std::vector<Direct> direct_;
   std::vector<int64_t> starts_;
   std::vector<int32_t> labels_;
   std::vector<uint8_t> memory_;

@@ -19,9 +19,12 @@
 // Validation: rank r reads the contiguous block [r*N/R, (r+1)*N/R) of the
 // subset in file order, so the ranks together cover it exactly once.
 //
-// Threads: one reader thread makes every HDF5 call (under h5_mutex()); small
-// subsets (up to 2 GiB, or $XFER_DATA_MEMORY_MB) are read into memory when
-// opened; larger ones are read image by image. `threads` workers
+// Threads: HDF5 is called only from the thread that opens the source (and,
+// in the data code, only under h5_mutex()). Small subsets (up to 2 GiB, or
+// $XFER_DATA_MEMORY_MB) are read into memory when opened; for larger ones
+// the opening thread asks HDF5 where each image lies in its file, and one
+// reader thread reads them with pread(), so no background thread enters the
+// (not thread-safe) HDF5 library while the trainer writes a checkpoint. `threads` workers
 // crop, mirror and subtract the mean of whole batches, `prefetch` batches
 // ahead, assuming the next call asks for the same batch size as the last.
 //

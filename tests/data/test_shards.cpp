@@ -56,8 +56,35 @@ TEST(Shards, RoundTrip) {
                              img.begin() + static_cast<ptrdiff_t>(k * 192)));
     }
     EXPECT_EQ(sh.crc32, file_crc32(tmp.str() + "/half0A/" + sh.file));
+    // The raw offsets the loader reads with pread() point at the same bytes.
+    auto offsets = r.image_file_offsets();
+    ASSERT_EQ(offsets.size(), static_cast<size_t>(r.num_images()));
+    std::ifstream file(tmp.str() + "/half0A/" + sh.file, std::ios::binary);
+    for (int64_t k = 0; k < r.num_images(); ++k) {
+      std::vector<char> raw(192);
+      file.seekg(offsets[static_cast<size_t>(k)]);
+      file.read(raw.data(), 192);
+      EXPECT_TRUE(std::equal(raw.begin(), raw.end(), img.begin() + static_cast<ptrdiff_t>(k * 192),
+                             [](char a, uint8_t b) { return static_cast<uint8_t>(a) == b; }));
+    }
   }
   EXPECT_EQ(i, 50);
+}
+
+TEST(Shards, OneImagePerChunkAtImageNetSize) {
+  TempDir tmp("bigchunks");
+  Manifest m = make_synthetic_folder(tmp.str(), "all", 3, 0, 2, 256, 256, 2);
+  ShardReader r(tmp.str() + "/all/train-00000.h5");
+  H5Lock lock(h5_mutex());
+  H5Id f(H5Fopen(r.path().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Id::Kind::File);
+  H5Id d(H5Dopen2(f, "images", H5P_DEFAULT), H5Id::Kind::Dataset);
+  H5Id dcpl(H5Dget_create_plist(d), H5Id::Kind::Plist);
+  hsize_t chunk[4];
+  ASSERT_EQ(H5Pget_chunk(dcpl, 4, chunk), 4);
+  EXPECT_EQ(chunk[0], 1u);
+  EXPECT_EQ(chunk[1], 3u);
+  EXPECT_EQ(chunk[2], 256u);
+  EXPECT_EQ(r.image_file_offsets().size(), 2u);
 }
 
 TEST(Shards, ManifestCountsAndMean) {
