@@ -6,6 +6,7 @@
 
 #include "comm/communicator.h"
 #include "comm/make_communicator.h"
+#include "comm/nccl_communicator.h"
 #include "config/train_config.h"
 #include "core/check.h"
 #include "core/log.h"
@@ -27,7 +28,12 @@ int main(int argc, char** argv) {
     }
     if (!cfg) return kExitDone;
     install_stop_handlers();
-    int rc = run_training(*cfg, *comm);
+    // GPU gradients go over NCCL; MPI stays underneath for bootstrap and
+    // host statistics.
+    std::unique_ptr<Communicator> gpu_comm;
+    if (cfg->backend == "cuda" && comm->size() > 1) gpu_comm = make_nccl_communicator(&argc, &argv);
+    int rc = run_training(*cfg, gpu_comm ? *gpu_comm : *comm);
+    gpu_comm.reset();
     comm.reset();
     return rc;
   } catch (const Error& e) {

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""torch_step.py: the peer of xfer_bench_step. PyTorch running the same
+network (CaffeNet or the small preset), batch, threads and solver for one
+training step (forward, backward, SGD with momentum and weight decay),
+printing images/s in the same columns."""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+
+
+def caffenet(classes):
+    return nn.Sequential(
+        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
+        nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, classes)), (3, 227)
+
+
+def small(classes):
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
+        nn.Conv2d(32, 64, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
+        nn.Conv2d(64, 96, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(96, 96, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(96, 64, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
+        nn.Linear(64 * 3 * 3, 256), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(256, 256), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(256, classes)), (1, 24)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--preset", default="caffenet", choices=["caffenet", "small"])
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--iters", type=int, default=5)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    classes = 1000 if a.preset == "caffenet" else 10
+    net, (c, s) = (caffenet if a.preset == "caffenet" else small)(classes)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(a.batch, c, s, s) * 50
+    y = torch.randint(0, classes, (a.batch,))
+    loss_fn = nn.CrossEntropyLoss()
+    fwd = bwd = upd = 0.0
+    for i in range(a.warmup + a.iters):
+        t0 = time.perf_counter()
+        loss = loss_fn(net(x), y)
+        t1 = time.perf_counter()
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        if i >= a.warmup:
+            fwd += t1 - t0
+            bwd += t2 - t1
+            upd += t3 - t2
+    n = a.iters
+    step = (fwd + bwd + upd) / n
+    print(f"# pytorch {torch.__version__}, preset {a.preset}, batch {a.batch}, threads {a.threads}")
+    print(f"{'torch':<8} {fwd / n * 1e3:10.2f} {bwd / n * 1e3:10.2f} {upd / n * 1e3:10.2f} "
+          f"{step * 1e3:10.2f} {a.batch / step:12.1f}")
+
+
+if __name__ == "__main__":
+    main()
