@@ -367,6 +367,46 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
   EXPECT_TRUE(contains(out, "--parts")) << out;
 }
 
+TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
+  Tree t;
+  const std::string tool = bin_dir() + "/xfer_prep_imagenet";
+  if (!fs::exists(tool)) GTEST_SKIP() << tool << " not built";
+  const std::string dest = t.tmp.str() + "/slurm";
+  const std::string args = " --src " + t.root + " --out " + dest + " --val-labels " + t.val_txt +
+                           " --size 16 --shard-size 4 --threads 1";
+  std::string out;
+  // Without --stage, several parts are refused: "all" needs every part first.
+  EXPECT_NE(run_command("SLURM_PROCID=0 SLURM_NTASKS=2 " + tool + args, &out), 0);
+  EXPECT_TRUE(contains(out, "--stage convert")) << out;
+  for (int part : {1, 0, 2}) {
+    const int rc = run_command("SLURM_PROCID=" + std::to_string(part) + " SLURM_NTASKS=3 " + tool +
+                                   args + " --stage convert",
+                               &out);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_TRUE(contains(out, "part " + std::to_string(part) + "/3")) << out;
+  }
+  ASSERT_EQ(run_command(tool + args + " --stage derive --halves 0 --list mine:" + t.tmp.str() +
+                            "/a.txt:" + t.tmp.str() + "/b.txt",
+                        &out),
+            1)
+      << out;  // the list files do not exist yet
+  EXPECT_TRUE(contains(out, "a.txt")) << out;
+  std::ofstream(t.tmp.str() + "/a.txt") << "n00000001\nn00000003\n";
+  std::ofstream(t.tmp.str() + "/b.txt") << "1\n3\n";
+  ASSERT_EQ(run_command(tool + args + " --stage derive --halves 0 --list mine:" + t.tmp.str() +
+                            "/a.txt:" + t.tmp.str() + "/b.txt",
+                        &out),
+            0)
+      << out;
+  Manifest all = read_manifest(dest + "/all");
+  EXPECT_EQ(all.subsets["train"].num_images, 19);
+  EXPECT_EQ(all.subsets["train"].shards.size(), 6u);
+  Manifest mine = read_manifest(dest + "/mineA");
+  EXPECT_EQ(mine.class_names, (std::vector<std::string>{"n00000001", "n00000003"}));
+  EXPECT_EQ(mine.subsets["train"].num_images, 8);
+  EXPECT_TRUE(fs::exists(dest + "/half0B/mean.h5"));
+}
+
 TEST(ImageNetPrep, PaperLabelOrderIsTheSortedFolderOrder) {
   const std::string paper = paper_dir();
   if (paper.empty()) GTEST_SKIP() << "../shared/paper not present";
