@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# first_run.sh: the README's first command. On a fresh Debian 12 machine (as
+# root, no GPU): installs what is needed, builds the CPU binaries, converts
+# Fashion-MNIST into shards with its splits, runs the fashion-mnist grid on
+# this machine (bases, AnB, BnB, AnB+, BnB+, the dissimilar split, random
+# filters), prints the main table, Table 1 and the decomposition, and writes
+# the figures. Rerunning skips what is done and resumes what is not.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build=${XFER_BUILD:-build}
+results=${XFER_RESULTS:-results/fashion-mnist}
+jobs=${XFER_JOBS:-$(nproc)}
+t0=$(date +%s)
+stamp() { echo "== [$(date -u +%H:%M:%S), $(( $(date +%s) - t0 )) s] $*"; }
+
+stamp "installing dependencies (Debian packages)"
+bash scripts/install_deps.sh
+
+stamp "building the CPU binaries in $build"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXFER_CUDA=OFF -DXFER_TESTS=OFF \
+  -DXFER_BENCH=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j "$(nproc)" --target xfer_train xfer_grid xfer_prep_fmnist xfer_tables xfer_plot
+
+stamp "converting Fashion-MNIST into shards (data/fmnist)"
+"$build/bin/xfer_prep_fmnist" --out data/fmnist
+
+stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
+XFER_BIN="$build/bin" scripts/run_grid_local.sh --preset fashion-mnist --results "$results" -j "$jobs"
+
+stamp "tables and figures ($results/tables)"
+"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition \
+  --out "$results/tables" --figures
+stamp "done: figures in $results/tables, every cell's result.json under $results"
