@@ -226,7 +226,7 @@ uint64_t mix3(uint64_t a, uint64_t b, uint64_t c) {
   return splitmix64(splitmix64(splitmix64(a) ^ b) ^ c);
 }
 
-// Fisher-Yates with xorshift-free splitmix draws and multiply-shift bounds,
+// Fisher-Yates driven by splitmix64, bounded by multiply-shift (no modulo),
 // so the order is the same on every platform and standard library.
 std::vector<int64_t> epoch_permutation(uint64_t seed, int64_t epoch, int64_t n) {
   std::vector<int64_t> p(static_cast<size_t>(n));
