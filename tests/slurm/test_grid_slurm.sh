@@ -8,7 +8,10 @@
 #   2. a running cell requeued with `scontrol requeue` resumes from its
 #      checkpoint and ends with the same result as an uninterrupted run of the
 #      same cell (run beforehand with mpirun -np 2);
-#   3. resubmitting the grid submits nothing and retrains nothing.
+#   3. another running cell, sent USR1 the way --signal=B:USR1@<secs> does
+#      before a time limit (`scancel --batch --signal=USR1`), checkpoints,
+#      requeues itself and resumes;
+#   4. resubmitting the grid submits nothing and retrains nothing.
 # Exit 77 (skipped) without root or SLURM. Leaves the cluster running and
 # cancels its own jobs on the way out.
 #
@@ -90,18 +93,29 @@ submit() {
 say "sbatch jobs/grid.sh"
 submit "$work/driver1.out"
 
-# Requeue the watched cell once it is running and has written a checkpoint.
-job=$(awk -v id="$watched" '$2 == id {j = $1} END {print j}' "$results/.slurm/submitted.tsv")
-[[ -n $job ]] || fail "$watched was not submitted"
-for _ in $(seq 600); do
-  [[ -f $results/$watched/checkpoint.h5 ]] && break
-  [[ -f $results/$watched/result.json ]] && break
-  sleep 0.1
-done
-[[ -f $results/$watched/result.json ]] && fail "$watched finished before it could be requeued; raise XFER_SLURM_TEST_ITERS"
-[[ -f $results/$watched/checkpoint.h5 ]] || fail "$watched wrote no checkpoint within 60 s"
+# The job of a cell once it runs and has written a checkpoint.
+running_with_checkpoint() {
+  local cell=$1 job
+  job=$(awk -v id="$cell" '$2 == id {j = $1} END {print j}' "$results/.slurm/submitted.tsv")
+  [[ -n $job ]] || fail "$cell was not submitted"
+  for _ in $(seq 1200); do
+    [[ -f $results/$cell/checkpoint.h5 || -f $results/$cell/result.json ]] && break
+    sleep 0.1
+  done
+  [[ -f $results/$cell/result.json ]] && fail "$cell finished before it could be interrupted; raise XFER_SLURM_TEST_ITERS"
+  [[ -f $results/$cell/checkpoint.h5 ]] || fail "$cell wrote no checkpoint within 120 s"
+  echo "$job"
+}
+
+job=$(running_with_checkpoint "$watched")
 say "scontrol requeue $job ($watched, running with a checkpoint)"
 scontrol requeue "$job"
+
+# The time-limit path on the next base: USR1 to the batch shell only.
+drilled=half0-B-base
+job=$(running_with_checkpoint "$drilled")
+say "scancel --batch --signal=USR1 $job ($drilled, as before a time limit)"
+scancel --batch --signal=USR1 "$job"
 
 # Wait for every cell: done, or one failed.
 deadline=$((SECONDS + ${XFER_SLURM_TEST_WAIT:-360}))
@@ -127,9 +141,9 @@ say "every cell is done"
 "$bin/xfer_grid" status --results "$results"
 
 # --- 1. every cell: a finished result, 2 ranks, transfers after their bases -------
-python3 - "$results" "$watched" "$work/reference" <<'EOF' || fail "result checks"
+python3 - "$results" "$watched" "$work/reference" "$drilled" <<'EOF' || fail "result checks"
 import json, os, sys
-results, watched, reference = sys.argv[1:4]
+results, watched, reference, drilled = sys.argv[1:5]
 cells = [d for d in sorted(os.listdir(results)) if os.path.isfile(os.path.join(results, d, "cell.json"))]
 assert len(cells) == 11, f"expected 11 cells, found {len(cells)}: {cells}"
 def result(d): return json.load(open(os.path.join(d, "result.json")))
@@ -156,6 +170,15 @@ for k in ("iterations", "curve", "statistic", "config_hash"):
     assert a[k] == b[k], f"{watched}: {k} differs after the requeue:\n{a[k]}\nvs uninterrupted\n{b[k]}"
 print(f"test_grid_slurm: {len(cells)} cells checked; {watched} resumed after {len(starts) - 1} requeue(s) "
       f"to the uninterrupted result (top-1 {a['statistic'].get('top10_mean_top1')})")
+# 3. the USR1 drill: a checkpoint, an exit 75, a self-requeue, a resumed start.
+ev = events(drilled)
+codes = [e["code"] for e in ev if e["event"] == "exit"]
+starts = [e for e in ev if e["event"] == "start"]
+assert codes[:1] == [75] and codes[-1] == 0, f"{drilled}: exits {codes}"
+assert len(starts) >= 2 and starts[-1]["resume"] is True, f"{drilled}: starts {starts}"
+log = open(os.path.join(results, "logs", starts[0]["job"] + ".out")).read()
+assert "requeueing " + starts[0]["job"] in log, f"{drilled}: cell.sh did not requeue itself"
+print(f"test_grid_slurm: {drilled} checkpointed on USR1, requeued itself and resumed")
 EOF
 
 # --- 3. resubmitting retrains nothing ---------------------------------------------
