@@ -53,13 +53,14 @@ fi
 
 # --- slurm.conf --------------------------------------------------------------
 # The node line as slurmd sees the hardware, so the node never registers with
-# less than configured (which would drain it).
+# less than configured (which would drain it). Addresses are 127.0.0.1, so a
+# container whose host name does not resolve works too.
 node_line=$(slurmd -C | head -1)
-node_line=${node_line/NodeName=* CPUs=/NodeName=$host CPUs=}
+node_line=${node_line/NodeName=* CPUs=/NodeName=$host NodeAddr=127.0.0.1 CPUs=}
 want=$(cat <<EOF
 $marker
 ClusterName=xfer
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
