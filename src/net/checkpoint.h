@@ -23,7 +23,7 @@ namespace xfer {
 struct TrainState {
   int64_t iteration = 0;
   DataPosition data;
-  std::array<uint64_t, 4> rng{};
+  std::array<uint64_t, 4> rng{};  // run seed, dropout seed (rank 0), data seed, 0
   std::string config_ini;
   std::string config_hash;
   std::string cell_id;

@@ -61,6 +61,10 @@ TestPoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batch
   return {iter, sums[1] / sums[3], sums[2] / sums[3], sums[0] / sums[3]};
 }
 
+uint64_t dropout_seed_for(const TrainConfig& cfg, const Communicator& comm) {
+  return derive_seed(cfg.seed, 3, comm.rank());
+}
+
 }  // namespace
 
 void install_stop_handlers() {
@@ -126,6 +130,10 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   st.config_ini = cfg.to_ini();
   st.config_hash = cfg.hash();
   st.cell_id = cfg.cell_id;
+  // Every draw is counter-based (initialisation per layer from the seed,
+  // dropout from (seed, rank, iteration), crops and order from (seed, epoch,
+  // position)), so these seeds and the data position are the whole RNG state.
+  st.rng = {cfg.seed, dropout_seed_for(cfg, comm), derive_seed(cfg.seed, 2), 0};
   st.mean = data.mean;
   st.mean_c = data.mean_c;
   st.mean_h = data.mean_h;
@@ -149,7 +157,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
                   << " over " << world << " rank(s), backend " << be->name());
 
   SgdSolver solver(net, cfg.solver);
-  const uint64_t dropout_seed = derive_seed(cfg.seed, 3, comm.rank());
+  const uint64_t dropout_seed = dropout_seed_for(cfg, comm);
   GradientSync sync(comm, net);
   const float scale = 1.f / float(cfg.solver.batch);
   const int64_t max_iter = cfg.solver.max_iter;
