@@ -146,6 +146,9 @@ std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, co
     out.push_back(k);
     out.push_back(v);
   }
+  // Where the arithmetic runs does not define the cell: not in the grid hash.
+  out.push_back("--backend");
+  out.push_back(grid.config.backend);
   out.push_back("--data");
   out.push_back((fs::path(paths.data) / cell.cell.data_name()).string());
   out.push_back("--out");

@@ -29,7 +29,7 @@ std::string trim(const std::string& s) {
 const std::map<std::string, std::set<std::string>>& known_keys() {
   static const std::map<std::string, std::set<std::string>> keys = {
       {"grid",
-       {"name", "network", "fc8_outputs", "seeds", "trainer_config", "images_per_sec", "data",
+       {"name", "network", "backend", "fc8_outputs", "seeds", "trainer_config", "images_per_sec", "data",
         "results"}},
       {"solver",
        {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "snapshot_interval", "batch",
@@ -304,6 +304,8 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   if (s.gpus_per_rank < 0 || s.cpus_per_rank < 1) fail("slurm", "gpus_per_rank >= 0 and cpus_per_rank >= 1");
   if (s.throttle < 0 || s.signal_secs < 0 || s.max_requeues < 0)
     fail("slurm", "throttle, signal_secs and max_requeues must be >= 0");
+  c.backend = to_str(raw, "grid.backend", s.gpus_per_rank > 0 ? "cuda" : "cpu");
+  if (c.backend != "cpu" && c.backend != "cuda") fail("grid.backend", "must be cpu or cuda");
   return c;
 }
 

@@ -5,7 +5,8 @@
 // cell asks for. The grid is enumerated from it in grid.h.
 //
 // Sections and keys (lists are comma separated; integer lists take ranges, "1-7"):
-//   [grid]       name, network (trainer preset: caffenet|small), fc8_outputs (0: the
+//   [grid]       name, network (trainer preset: caffenet|small), backend (cpu|cuda;
+//                default cuda when slurm.gpus_per_rank > 0), fc8_outputs (0: the
 //                trainer's default), seeds (replicates), trainer_config (extra
 //                --config file for every cell), images_per_sec (per rank, for the
 //                cost estimate), data (data root) and results (results directory):
@@ -79,6 +80,7 @@ struct GridConfig {
 
   std::string name;
   std::string network;
+  std::string backend;  // the trainer's --backend
   int fc8_outputs = 0;
   std::vector<int> seeds{0};
   std::string trainer_config;

@@ -53,6 +53,7 @@ TEST(Grid, PaperPresetIsTheReleasedGrid) {
                          "half0-A-random-n1", "natman-AB-n1-finetune"})
     EXPECT_EQ(g.find(id), nullptr) << id;
   EXPECT_EQ(g.config.fc8_outputs, 1000);
+  EXPECT_EQ(g.config.backend, "cuda");
   const GridCell* k = g.find("all-base-k25");
   EXPECT_EQ(k->solver.max_iter, 200000);
   EXPECT_EQ(k->solver.lr_step, 64000);
@@ -90,6 +91,7 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
 
   Grid f = preset("fashion-mnist");
   EXPECT_EQ(f.config.network, "small");
+  EXPECT_EQ(f.config.backend, "cpu");
   std::set<std::string> splits;
   for (const auto& cell : f.cells) splits.insert(cell.cell.split);
   EXPECT_EQ(splits, (std::set<std::string>{"half0", "dissim"}));
