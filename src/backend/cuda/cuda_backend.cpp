@@ -84,10 +84,7 @@ class CudaBackend final : public Backend {
     XFER_CUBLAS(cublasSetStream(ctx_.cublas, ctx_.stream));
     if (const char* mb = std::getenv("XFER_CUDNN_WORKSPACE_MB"))
       ctx_.workspace_limit = size_t(std::strtoull(mb, nullptr, 10)) << 20;
-    for (auto& s : stage_) {
-      XFER_CUDA(cudaMallocHost(&s.host, kStageBytes));
-      XFER_CUDA(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
-    }
+    for (auto& s : stage_) XFER_CUDA(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
     XFER_CUDA(cudaEventCreateWithFlags(&compute_mark_, cudaEventDisableTiming));
     XFER_CUDA(cudaEventCreateWithFlags(&copy_mark_, cudaEventDisableTiming));
     XFER_CUDNN(cudnnCreateTensorDescriptor(&logits_desc_));
@@ -130,9 +127,11 @@ class CudaBackend final : public Backend {
 
   // The host copy goes into a pinned staging buffer and the transfer runs on
   // the copy stream, so the caller's buffer is free on return and the host
-  // goes on while the GPU is still busy. The transfer waits for the work
-  // already queued (which may read dst) and the work queued later waits for
-  // the transfer.
+  // copies the next batch while the GPU is still busy with the last step.
+  // The transfer waits for the work already queued (which may read dst) and
+  // the work queued later waits for the transfer. The two staging buffers
+  // grow to the largest upload (up to kMaxStageBytes), so a whole batch
+  // stages in one piece after the first steps.
   void upload(void* dst, const void* src, size_t bytes) override {
     if (bytes == 0) return;
     XFER_CUDA(cudaEventRecord(compute_mark_, ctx_.stream));
@@ -140,10 +139,16 @@ class CudaBackend final : public Backend {
     auto* d = static_cast<char*>(dst);
     const auto* s = static_cast<const char*>(src);
     while (bytes > 0) {
-      const size_t n = std::min(bytes, kStageBytes);
+      const size_t n = std::min(bytes, kMaxStageBytes);
       Stage& st = stage_[next_stage_];
       next_stage_ = (next_stage_ + 1) % stage_.size();
       XFER_CUDA(cudaEventSynchronize(st.done));  // its previous transfer has left
+      if (st.bytes < n) {
+        if (st.host) XFER_CUDA(cudaFreeHost(st.host));
+        st.host = nullptr;
+        XFER_CUDA(cudaMallocHost(&st.host, n));
+        st.bytes = n;
+      }
       std::memcpy(st.host, s, n);
       XFER_CUDA(cudaMemcpyAsync(d, st.host, n, cudaMemcpyHostToDevice, copy_stream_));
       XFER_CUDA(cudaEventRecord(st.done, copy_stream_));
@@ -241,9 +246,10 @@ class CudaBackend final : public Backend {
   }
 
  private:
-  static constexpr size_t kStageBytes = size_t(32) << 20;
+  static constexpr size_t kMaxStageBytes = size_t(256) << 20;
   struct Stage {
     void* host = nullptr;
+    size_t bytes = 0;
     cudaEvent_t done = nullptr;
   };
 
