@@ -1,0 +1,101 @@
+// bench_gpu_step.cpp: xfer_bench_gpu_step, the throughput of whole training
+// steps (upload of a host batch, forward with the loss read back, backward,
+// SGD update) on generated data, with no synchronisation between phases:
+// the number to set beside PyTorch's (bench/gpu/torch_caffenet.py), which
+// runs the same loop. Prints one "RESULT" line for scripts to read.
+#include <cuda_runtime.h>
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "backend/backend.h"
+#include "core/rng.h"
+#include "net/net.h"
+#include "solver/sgd.h"
+
+namespace po = boost::program_options;
+using namespace xfer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+HostBatch random_batch(const NetSpec& spec, int batch, int outputs) {
+  HostBatch b;
+  b.n = batch;
+  b.c = spec.channels;
+  b.h = b.w = spec.crop;
+  b.images.resize(size_t(batch) * b.c * b.h * b.w);
+  Rng r(7);
+  for (auto& v : b.images) v = r.gaussian(0.f, 50.f);
+  for (int i = 0; i < batch; ++i) b.labels.push_back(int32_t(r.next_u64() % outputs));
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string preset = "caffenet", backend = "cuda";
+  int batch = 256, warmup = 5, iters = 20, outputs = 1000, tf32 = 0, device = 0;
+  po::options_description opts("xfer_bench_gpu_step: training steps per second\n\nOptions");
+  opts.add_options()("help,h", "print this help")
+      ("backend", po::value(&backend)->default_value(backend), "cuda | cpu")
+      ("preset", po::value(&preset)->default_value(preset), "caffenet | small")
+      ("batch", po::value(&batch)->default_value(batch), "images per step")
+      ("outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (classes)")
+      ("tf32", po::value(&tf32)->default_value(tf32), "1: TF32 math for convolutions and GEMMs")
+      ("device", po::value(&device)->default_value(device), "CUDA device")
+      ("warmup", po::value(&warmup)->default_value(warmup), "untimed steps first (algorithm search)")
+      ("iters", po::value(&iters)->default_value(iters), "timed steps");
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << opts << "\n";
+      return 0;
+    }
+    po::notify(vm);
+    if (batch <= 0 || iters <= 0 || warmup < 0 || outputs <= 0)
+      throw std::runtime_error("--batch, --iters and --outputs must be positive, --warmup >= 0");
+    auto be = make_backend(backend, device, 0);
+    be->set_tf32(tf32 != 0);
+    std::string gpu = "none";
+    if (backend == "cuda") {
+      cudaDeviceProp prop{};
+      if (cudaGetDeviceProperties(&prop, device) == cudaSuccess) gpu = prop.name;
+    }
+    const NetSpec spec = net_preset(preset);
+    const auto t_setup = Clock::now();
+    Net net(*be, spec, batch, outputs);
+    net.init_params(1);
+    SgdSolver solver(net, spec.solver);
+    const HostBatch b = random_batch(spec, batch, outputs);
+    be->synchronize();
+    const double setup_s = std::chrono::duration<double>(Clock::now() - t_setup).count();
+
+    LossStats st;
+    Clock::time_point t0;
+    for (int i = 0; i < warmup + iters; ++i) {
+      if (i == warmup) {
+        be->synchronize();
+        t0 = Clock::now();
+      }
+      st = net.forward(b, PassContext{true, 1, uint64_t(i)});
+      net.backward(1.f / batch);
+      solver.update(i);
+    }
+    be->synchronize();
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("RESULT impl=xfer backend=%s gpu=\"%s\" preset=%s batch=%d precision=%s "
+                "ms_per_step=%.2f images_per_s=%.1f setup_s=%.1f last_loss=%.4f\n",
+                backend.c_str(), gpu.c_str(), preset.c_str(), batch, tf32 ? "tf32" : "fp32",
+                1000.0 * s / iters, double(batch) * iters / s, setup_s,
+                st.count ? st.loss_sum / double(st.count) : 0.0);
+  } catch (const std::exception& e) {
+    std::cerr << "xfer_bench_gpu_step: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
