@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
       ("list", po::value(&a.list_file), "run-cell: a file of cell ids, one a line")
       ("task", po::value(&a.task), "run-cell: the line of --list to run (0-based)")
       ("job", po::value(&a.job), "run-cell: this attempt's SLURM job (<array job>_<task>), for status and the attempt limit")
-      ("rerun-stale", po::bool_switch(&a.rerun_stale), "move a stale cell's folder aside and train it again")
+      ("rerun-stale", po::bool_switch(&a.rerun_stale), "move a stale cell's folder to <results>/.stale/ and train it again")
       ("dry-run", po::bool_switch(&a.dry_run), "print the trainer command lines, run nothing")
       ("quiet", po::bool_switch(&a.quiet), "run-cell: do not copy the trainer's output to stdout");
   po::options_description other("other");

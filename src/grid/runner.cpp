@@ -251,7 +251,9 @@ int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
     std::string stamp = utc_now();  // 2026-01-02T03:04:05Z -> 20260102T030405Z
     stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
                 stamp.end());
-    std::string aside = dir + ".stale-" + stamp;
+    // Under a hidden folder, so nothing that reads <results>/*/result.json sees it twice.
+    fs::create_directories(fs::path(opt.paths.results) / ".stale");
+    std::string aside = (fs::path(opt.paths.results) / ".stale" / (id + "-" + stamp)).string();
     fs::rename(dir, aside);
     st = CellState{};
     std::cout << "xfer_grid: " << id << ": stale folder moved to " << aside << "\n";

@@ -26,7 +26,7 @@ struct RunOptions {
   int threads = 0;      // 0: solver.threads, else $SLURM_CPUS_PER_TASK, else cores / (ranks * jobs)
   int jobs = 1;         // cells at once (run_local)
   bool echo = true;     // copy the trainer's output to stdout
-  bool rerun_stale = false;  // move a stale folder aside and start again
+  bool rerun_stale = false;  // move a stale folder to <results>/.stale/ and start again
   std::string job;      // SLURM job of this attempt ("123_4"), recorded for status
   int max_attempts = 0;  // 0: slurm.max_requeues + 1
   bool dry_run = false;  // print the command instead of running it

@@ -140,6 +140,9 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
 
   opt_.rerun_stale = true;
   EXPECT_EQ(run_cell(changed, cell2, opt_), 0);
+  ASSERT_TRUE(fs::is_directory(fs::path(opt_.paths.results) / ".stale"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(opt_.paths.results) / ".stale"),
+                          fs::directory_iterator{}), 1);
   EXPECT_EQ(result(cell.id)["iterations"], 16);
   EXPECT_EQ(inspect_cell(changed, cell2, opt_.paths.results).status, CellStatus::Done);
 }
