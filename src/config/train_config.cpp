@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/check.h"
+#include "config/fidelity.h"
 #include "core/rng.h"
 
 namespace po = boost::program_options;
@@ -36,6 +37,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   po::options_description general("General");
   general.add_options()
       ("help,h", "print this help and exit")
+      ("fidelity", "print where this system deliberately differs from the paper, and exit")
       ("config", po::value(&config_file), "read options from this INI file (command line wins)")
       ("preset", po::value(&c.preset)->default_value(c.preset), "network and solver preset: caffenet | small")
       ("data", po::value(&c.data), "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch")
@@ -82,6 +84,10 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
     po::store(po::parse_command_line(argc, argv, all), vm);
     if (vm.count("help")) {
       std::cout << all << std::endl;
+      return std::nullopt;
+    }
+    if (vm.count("fidelity")) {
+      for (const auto& d : deviations()) std::cout << "- " << d.what << "\n  Why: " << d.why << "\n";
       return std::nullopt;
     }
     if (vm.count("config")) {

@@ -1,0 +1,33 @@
+// fidelity.cpp: the deviations from the paper (see fidelity.h).
+#include "config/fidelity.h"
+
+namespace xfer {
+
+const std::vector<Deviation>& deviations() {
+  static const std::vector<Deviation> v{
+      {"Random numbers: initial weights come from xoshiro256** with Box-Muller, dropout masks "
+       "and crops from a counter-based hash of (seed, rank, iteration / epoch, position).",
+       "Same distributions as Caffe's; the draws differ, but every run is reproducible, resumes "
+       "bit-identically and gives the same masks on the CPU and the GPU."},
+      {"Training order: the training set is reshuffled every epoch.",
+       "Caffe read a LevelDB shuffled once at conversion, in the same order every epoch. A fresh "
+       "order per epoch is standard practice and needs no pre-shuffled database per split."},
+      {"Data parallelism: a cell may train on several GPUs (one MPI rank each) with the global "
+       "batch of 256 split among them and gradients averaged by allreduce.",
+       "The same model as one GPU with batch 256 up to float summation order; the paper trained "
+       "each net on one K20. Dropout masks differ per rank (each rank draws its own)."},
+      {"Pooling and LRN match Caffe's formulas (ceil-rounded pooling, alpha/size in LRN) but are "
+       "computed by oneDNN / cuDNN and our own LRN backward.",
+       "Results agree to float rounding; the tests check both against direct implementations."},
+      {"Optional TF32 math on GPUs (off by default).",
+       "Faster on Ampere/Hopper; the paper used fp32. Results files record when it is on."},
+      {"The Fashion-MNIST embedded default uses a small net of CaffeNet's shape (5 conv + 3 fc, "
+       "groups, LRN, dropout) on 24x24 crops, a short schedule, and a dissimilar split of "
+       "upper-body garments vs the rest.",
+       "It shows the experiment end to end on a CPU in minutes; it is not the paper's ImageNet "
+       "setting and its numbers are not the paper's."},
+  };
+  return v;
+}
+
+}  // namespace xfer
