@@ -92,6 +92,60 @@ std::vector<int32_t> read_int_column(hid_t file, const char* name, int64_t n,
 
 }  // namespace
 
+namespace {
+
+// Where the raw bytes of image i of a [N,C,H,W] uint8 dataset lie in its
+// file, for the images listed in `which` (all when empty); an empty result
+// when they are not stored raw (filters, other chunk shapes, unallocated).
+// HDF5 1.10 looks a chunk up by walking the index, so asking for every image
+// costs O(N^2): the writer does it once and stores the answer.
+std::vector<int64_t> raw_offsets(hid_t images, int64_t n, const ShardMeta& meta,
+                                 const std::vector<int64_t>& which, const std::string& ctx) {
+  std::vector<int64_t> out;
+  const auto bytes = static_cast<int64_t>(meta.image_bytes());
+  H5Id dcpl = XFER_H5_OPEN(H5Dget_create_plist(images), Plist, ctx);
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  std::vector<int64_t> all;
+  const std::vector<int64_t>* idx = &which;
+  if (which.empty()) {
+    for (int64_t i = 0; i < n; ++i) all.push_back(i);
+    idx = &all;
+  }
+  if (layout == H5D_CONTIGUOUS) {
+    const haddr_t base = H5Dget_offset(images);
+    if (base == HADDR_UNDEF) return out;
+    for (int64_t i : *idx) out.push_back(static_cast<int64_t>(base) + i * bytes);
+    return out;
+  }
+  if (layout != H5D_CHUNKED || H5Pget_nfilters(dcpl) != 0) return out;
+  hsize_t cdims[4] = {0, 0, 0, 0};
+  if (H5Pget_chunk(dcpl, 4, cdims) != 4 || static_cast<int>(cdims[1]) != meta.channels ||
+      static_cast<int>(cdims[2]) != meta.height || static_cast<int>(cdims[3]) != meta.width)
+    return out;
+  const auto rows = static_cast<int64_t>(cdims[0]);
+  int64_t cached_first = -1;
+  haddr_t cached_addr = HADDR_UNDEF;
+  for (int64_t i : *idx) {
+    const int64_t first = i - i % rows;
+    if (first != cached_first) {
+      hsize_t coord[4] = {static_cast<hsize_t>(first), 0, 0, 0};
+      unsigned mask = 0;
+      hsize_t size = 0;
+      cached_addr = HADDR_UNDEF;
+      if (H5Dget_chunk_info_by_coord(images, coord, &mask, &cached_addr, &size) < 0 ||
+          cached_addr == HADDR_UNDEF || mask != 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return {};
+      }
+      cached_first = first;
+    }
+    out.push_back(static_cast<int64_t>(cached_addr) + (i - first) * bytes);
+  }
+  return out;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // ShardWriter
 
@@ -182,6 +236,19 @@ void ShardWriter::finish() {
   {
     H5Lock lock(h5_mutex());
     const std::string& c = tmp_path_;
+    // Where each image's bytes lie, for readers that bypass HDF5 (pread).
+    if (count_ > 0) {
+      auto offsets = raw_offsets(images_, count_, meta_, {}, c);
+      if (!offsets.empty()) {
+        hsize_t n = static_cast<hsize_t>(count_);
+        H5Id space = XFER_H5_OPEN(H5Screate_simple(1, &n, nullptr), Dataspace, c);
+        H5Id d = XFER_H5_OPEN(H5Dcreate2(file_, "image_offsets", H5T_STD_I64LE, space,
+                                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              Dataset, c);
+        XFER_H5_CHECK(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()),
+                      c);
+      }
+    }
     hsize_t dims[3] = {static_cast<hsize_t>(meta_.channels), static_cast<hsize_t>(meta_.height),
                        static_cast<hsize_t>(meta_.width)};
     H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, c);
@@ -343,37 +410,27 @@ std::vector<double> ShardReader::read_pixel_sum() const {
 
 std::vector<int64_t> ShardReader::image_file_offsets() const {
   H5Lock lock(h5_mutex());
-  std::vector<int64_t> out;
-  const auto bytes = static_cast<int64_t>(meta_.image_bytes());
-  H5Id dcpl = XFER_H5_OPEN(H5Dget_create_plist(images_), Plist, path_);
-  const H5D_layout_t layout = H5Pget_layout(dcpl);
-  if (layout == H5D_CONTIGUOUS) {
-    const haddr_t base = H5Dget_offset(images_);
-    if (base == HADDR_UNDEF) return out;
-    for (int64_t i = 0; i < num_images_; ++i) out.push_back(static_cast<int64_t>(base) + i * bytes);
-    return out;
-  }
-  if (layout != H5D_CHUNKED || H5Pget_nfilters(dcpl) != 0) return out;
-  hsize_t cdims[4] = {0, 0, 0, 0};
-  if (H5Pget_chunk(dcpl, 4, cdims) != 4 || static_cast<int>(cdims[1]) != meta_.channels ||
-      static_cast<int>(cdims[2]) != meta_.height || static_cast<int>(cdims[3]) != meta_.width)
-    return out;
-  const auto rows = static_cast<int64_t>(cdims[0]);
-  out.reserve(static_cast<size_t>(num_images_));
-  for (int64_t first = 0; first < num_images_; first += rows) {
-    hsize_t coord[4] = {static_cast<hsize_t>(first), 0, 0, 0};
-    unsigned mask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t size = 0;
-    if (H5Dget_chunk_info_by_coord(images_, coord, &mask, &addr, &size) < 0 ||
-        addr == HADDR_UNDEF || mask != 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return {};
+  if (num_images_ == 0) return {};
+  // Prefer the writer's table; check a spread of entries against HDF5, so a
+  // repacked file (chunks moved, table copied) is caught and recomputed.
+  if (H5Lexists(file_, "image_offsets", H5P_DEFAULT) > 0) {
+    H5Id d = XFER_H5_OPEN(H5Dopen2(file_, "image_offsets", H5P_DEFAULT), Dataset, path_);
+    auto dims = h5_dims(d, path_);
+    if (dims.size() == 1 && static_cast<int64_t>(dims[0]) == num_images_) {
+      std::vector<int64_t> table(static_cast<size_t>(num_images_));
+      XFER_H5_CHECK(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, table.data()),
+                    path_);
+      std::vector<int64_t> probe;
+      for (int k = 0; k < 8; ++k) probe.push_back(num_images_ * k / 8);
+      probe.push_back(num_images_ - 1);
+      auto truth = raw_offsets(images_, num_images_, meta_, probe, path_);
+      bool ok = truth.size() == probe.size();
+      for (size_t k = 0; ok && k < probe.size(); ++k)
+        ok = truth[k] == table[static_cast<size_t>(probe[k])];
+      if (ok) return table;
     }
-    for (int64_t k = 0; k < rows && first + k < num_images_; ++k)
-      out.push_back(static_cast<int64_t>(addr) + k * bytes);
   }
-  return out;
+  return raw_offsets(images_, num_images_, meta_, {}, path_);
 }
 
 bool shard_complete(const std::string& path) {

@@ -13,6 +13,8 @@
 //                                  the sorted WNID; Fashion-MNIST: 0..9)
 //   keys         string [N]        source key: file name, or "train:123"
 //   pixel_sum    float64 [C,H,W]   sum of this shard's images (for the mean)
+//   image_offsets int64 [N]        byte offset of each image's raw bytes in
+//                                  this file (readers may pread() them)
 // and attributes: schema_version, dataset, split, subset, channels, height,
 // width, num_classes, class_ids (int32 [K]), class_names (string [K]),
 // shard_index, num_images, skipped (string [S]: "key: reason" of inputs that
@@ -103,6 +105,7 @@ class ShardReader {
   std::vector<double> read_pixel_sum() const;
   // Byte offset in the file of every image, when the images are stored raw
   // (contiguous, or chunked by whole images without filters); empty when not.
+  // From the image_offsets table when it checks out, else asked of HDF5.
   // Lets the loader read images with pread() off the HDF5 thread.
   std::vector<int64_t> image_file_offsets() const;
 

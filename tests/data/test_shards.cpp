@@ -71,6 +71,24 @@ TEST(Shards, RoundTrip) {
   EXPECT_EQ(i, 50);
 }
 
+TEST(Shards, OffsetTableIsCheckedAgainstHdf5) {
+  TempDir tmp("offsets");
+  make_synthetic_folder(tmp.str(), "all", 16, 0, 5, 8, 8, 16);
+  const std::string path = tmp.str() + "/all/train-00000.h5";
+  const auto good = ShardReader(path).image_file_offsets();
+  ASSERT_EQ(good.size(), 16u);
+  {
+    // A stale table, as after a repack that moved the chunks.
+    H5Lock lock(h5_mutex());
+    H5Id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Id::Kind::File);
+    H5Id d(H5Dopen2(f, "image_offsets", H5P_DEFAULT), H5Id::Kind::Dataset);
+    ASSERT_TRUE(d.valid());
+    std::vector<int64_t> wrong(16, 12345);
+    ASSERT_GE(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, wrong.data()), 0);
+  }
+  EXPECT_EQ(ShardReader(path).image_file_offsets(), good);
+}
+
 TEST(Shards, OneImagePerChunkAtImageNetSize) {
   TempDir tmp("bigchunks");
   Manifest m = make_synthetic_folder(tmp.str(), "all", 3, 0, 2, 256, 256, 2);
@@ -128,6 +146,10 @@ assert im.dtype == np.uint8 and im.shape == (16, 3, 8, 8), (im.dtype, im.shape)
 assert im.chunks[0] >= 1 and im.chunks[1:] == (3, 8, 8)
 assert f['labels'].dtype == np.int32 and f['labels'].shape == (16,)
 assert f['orig_labels'].dtype == np.int32
+assert f['image_offsets'].dtype == np.int64 and f['image_offsets'].shape == (16,)
+raw = open(sys.argv[1], 'rb').read()
+o = int(f['image_offsets'][5])
+assert raw[o:o + 192] == im[5].tobytes()
 assert f['keys'][3].decode() == 'train:3'
 a = f.attrs
 assert a['schema_version'] == 1 and a['split'] == 'half1B' and a['subset'] == 'train'
