@@ -62,6 +62,19 @@ int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t 
     const int64_t n = std::min(shard_size, total - first);
     const std::string path = dir + "/" + shard_file_name(meta.subset, j);
     if (shard_complete(path)) {
+      // Kept only if an earlier run with the same settings wrote it.
+      ShardReader r(path);
+      const ShardMeta& m = r.meta();
+      const int64_t had = r.num_images() + static_cast<int64_t>(r.skipped().size());
+      if (m.channels != meta.channels || m.height != meta.height || m.width != meta.width ||
+          m.class_ids != meta.class_ids || m.split != meta.split || m.subset != meta.subset ||
+          m.dataset != meta.dataset || had != n)
+        throw std::runtime_error(
+            path + ": left by an earlier run with other settings (" + std::to_string(m.channels) +
+            "x" + std::to_string(m.height) + "x" + std::to_string(m.width) + ", " +
+            std::to_string(had) + " inputs; now " + std::to_string(meta.channels) + "x" +
+            std::to_string(meta.height) + "x" + std::to_string(meta.width) + ", " +
+            std::to_string(n) + "); remove " + dir + " to convert again");
       if (progress) progress->add(n);
       continue;
     }

@@ -213,6 +213,14 @@ TEST(Shards, RerunSkipsFinishedShards) {
   });
   EXPECT_EQ(produced, (std::vector<int64_t>{16}));
   EXPECT_EQ(fs::last_write_time(dir + "/train-00000.h5"), t0);
+  // Shards of a run with other settings are not silently kept.
+  const std::string e = error_of([&] {
+    write_planned_shards(dir, meta, 40, 20, 0, 1, [](int64_t, int64_t, ShardWriter&) {});
+  });
+  EXPECT_TRUE(contains(e, "train-00000.h5") && contains(e, "other settings")) << e;
+  meta.height = meta.width = 9;
+  EXPECT_THROW(write_planned_shards(dir, meta, 40, 16, 0, 1, [](int64_t, int64_t, ShardWriter&) {}),
+               std::runtime_error);
 }
 
 TEST(Shards, Errors) {
