@@ -3,7 +3,7 @@
 # jobs/grid.sh (never by hand) with the cell's resources, --requeue and
 # --signal=B:USR1@<secs>; task i runs line i of the cells file.
 #
-#   cell.sh XFER_GRID GRID_INI RESULTS DATA TRAINER CELLS_FILE
+#   cell.sh XFER_GRID GRID_INI RESULTS DATA TRAINER CELLS_FILE [--rerun-stale]
 #
 # `xfer_grid run-cell` does the work: it skips a finished cell, resumes from
 # checkpoint.h5, refuses a folder trained with another configuration, and
@@ -19,11 +19,13 @@
 # (--kill-on-invalid-dep) and nothing is retried until the grid is resubmitted.
 set -uo pipefail
 
-if (($# != 6)); then
-  echo "usage: cell.sh XFER_GRID GRID_INI RESULTS DATA TRAINER CELLS_FILE (submitted by jobs/grid.sh)" >&2
+if (($# < 6 || $# > 7)); then
+  echo "usage: cell.sh XFER_GRID GRID_INI RESULTS DATA TRAINER CELLS_FILE [--rerun-stale] (submitted by jobs/grid.sh)" >&2
   exit 2
 fi
 xfer_grid=$1 grid=$2 results=$3 data=$4 trainer=$5 cells=$6
+extra=()
+[[ ${7:-} == --rerun-stale ]] && extra=(--rerun-stale)
 task=${SLURM_ARRAY_TASK_ID:?cell.sh runs as a SLURM array task}
 job="${SLURM_ARRAY_JOB_ID}_${task}"
 id=$(sed -n "$((task + 1))p" "$cells")
@@ -31,7 +33,7 @@ echo "cell.sh: job $job (SLURM job ${SLURM_JOB_ID}, restart ${SLURM_RESTART_COUN
 
 stop_signal=""
 "$xfer_grid" run-cell --grid "$grid" --results "$results" --data "$data" --trainer "$trainer" \
-  --list "$cells" --task "$task" --job "$job" &
+  --list "$cells" --task "$task" --job "$job" "${extra[@]}" &
 runner=$!
 trap 'stop_signal=USR1; kill -USR1 "$runner" 2>/dev/null' USR1
 trap 'stop_signal=${stop_signal:-TERM}; kill -TERM "$runner" 2>/dev/null' TERM INT

@@ -10,7 +10,7 @@
 #                       [--set section.key=value]... [--results DIR] [--data DIR]
 #                       [--bin DIR] [--partition P] [--account A] [--qos Q]
 #                       [--time T] [--throttle N] [--ranks R] [--gpus-per-rank G]
-#                       [--dry-run]
+#                       [--rerun-stale] [--dry-run]
 #
 # (`bash jobs/grid.sh ...` on a login node does the same without the driver job.)
 # Defaults: --preset paper, --results and --data from the grid config,
@@ -18,7 +18,8 @@
 # above and --set slurm.KEY=VALUE override them. Resubmitting is safe: finished
 # cells are skipped, unfinished ones resume from their checkpoints, cells still
 # queued or running are left alone, and cells trained with another
-# configuration stop the submission (move their folders away first).
+# configuration stop the submission (move their folders away first, or pass
+# --rerun-stale to have them moved to <results>/.stale/ and retrained).
 #
 # Why a driver that submits dependent arrays. A transfer may start only after
 # its own base has succeeded, and nothing should hold an allocation while it
@@ -49,7 +50,7 @@ fi
 cd "$root"
 
 preset=paper grid_file="" results="" data="" bin=build/bin dry_run=0
-sets=()
+sets=() rerun=()
 while (($#)); do
   case $1 in
     --preset) preset=$2; shift 2 ;;
@@ -62,6 +63,7 @@ while (($#)); do
       sets+=(--set "slurm.${1#--}=$2"); shift 2 ;;
     --gpus-per-rank) sets+=(--set "slurm.gpus_per_rank=$2"); shift 2 ;;
     --dry-run) dry_run=1; shift ;;
+    --rerun-stale) rerun=(--rerun-stale); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
     *) echo "grid.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -96,7 +98,7 @@ cp "$tmp" "$results/grid.ini.new" && mv "$results/grid.ini.new" "$results/grid.i
 grid=$results/grid.ini
 
 plan=$results/.slurm/submit-$(date -u +%Y%m%dT%H%M%S)-$$
-"$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan"
+"$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan" "${rerun[@]}"
 mapfile -t cell_args <"$plan/sbatch.args"
 
 declare -A job_of   # cell id -> <array job>_<task> of this submission
@@ -109,7 +111,7 @@ while IFS=$'\t' read -r name cells spec after_cell after_job; do
     dep=(--dependency="afterok:$after_job" --kill-on-invalid-dep=yes)
   fi
   cmd=(sbatch --parsable --array="$spec" "${cell_args[@]}" "${dep[@]}"
-       "$root/jobs/cell.sh" "$xfer_grid" "$grid" "$results" "$data" "$trainer" "$cells")
+       "$root/jobs/cell.sh" "$xfer_grid" "$grid" "$results" "$data" "$trainer" "$cells" "${rerun[@]}")
   if ((dry_run)); then
     echo "${cmd[*]}"
     jid="DRYRUN$submitted"

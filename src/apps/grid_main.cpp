@@ -125,10 +125,10 @@ int run(const Args& a) {
     if (a.out.empty()) throw po::error("plan needs --out DIR");
     QueueInfo queue;
     if (!a.no_queue) queue = query_queue(results);
-    Plan plan = make_plan(grid, results, queue);
+    Plan plan = make_plan(grid, results, queue, a.rerun_stale);
     if (!plan.stale.empty()) {
       std::cerr << "xfer_grid: these cells were made with another configuration; move their "
-                   "folders away (or run them with --rerun-stale) before submitting:\n";
+                   "folders away, or submit with --rerun-stale to retrain them:\n";
       for (const auto& s : plan.stale) std::cerr << "  " << s << "\n";
       return 1;
     }

@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 namespace xfer {
 
-Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue) {
+Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue,
+               bool rerun_stale) {
   Plan plan;
   std::vector<CellState> states;
   for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
@@ -25,7 +26,10 @@ Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& qu
       case CellStatus::Done: ++plan.done; continue;
       case CellStatus::Queued:
       case CellStatus::Running: ++plan.active; continue;
-      case CellStatus::Stale: plan.stale.push_back(c.id + ": " + st.reason); continue;
+      case CellStatus::Stale:
+        if (rerun_stale) break;
+        plan.stale.push_back(c.id + ": " + st.reason);
+        continue;
       default: break;
     }
     if (c.deps.empty()) {
@@ -38,7 +42,7 @@ Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& qu
       ready.ids.push_back(c.id);
       continue;
     }
-    if (bst.status == CellStatus::Stale) {
+    if (bst.status == CellStatus::Stale && !rerun_stale) {
       plan.stale.push_back(c.id + ": its base " + base.id + " is stale");
       continue;
     }

@@ -31,7 +31,10 @@ struct Plan {
   size_t active = 0;  // queued or running already
 };
 
-Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue);
+// `rerun_stale`: stale cells are planned like unfinished ones (their tasks move
+// the old folder to <results>/.stale/ and train again) instead of blocking.
+Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue,
+               bool rerun_stale = false);
 
 // Writes into `dir`: plan.tsv (group, cells file, array spec, after_cell,
 // after_job; one line per group), <group>.cells (one id a line) and

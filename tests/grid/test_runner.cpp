@@ -137,6 +137,11 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
 
   Plan plan = make_plan(changed, opt_.paths.results, QueueInfo{});
   ASSERT_EQ(plan.stale.size(), 1u);
+  Plan rerun = make_plan(changed, opt_.paths.results, QueueInfo{}, /*rerun_stale=*/true);
+  EXPECT_TRUE(rerun.stale.empty());
+  ASSERT_FALSE(rerun.groups.empty());
+  EXPECT_NE(std::find(rerun.groups[0].ids.begin(), rerun.groups[0].ids.end(), cell.id),
+            rerun.groups[0].ids.end());
 
   opt_.rerun_stale = true;
   EXPECT_EQ(run_cell(changed, cell2, opt_), 0);
