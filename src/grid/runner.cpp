@@ -121,7 +121,7 @@ int run_teed(const std::vector<std::string>& cmd, const std::string& log, bool e
     close(fds[1]);
     struct sigaction sa {};
     sa.sa_handler = SIG_DFL;
-    for (int s : {SIGUSR1, SIGTERM, SIGINT}) sigaction(s, &sa, nullptr);
+    for (int s : {SIGUSR1, SIGTERM, SIGINT, SIGPIPE}) sigaction(s, &sa, nullptr);
     if (geteuid() == 0) {  // mpirun refuses root without these
       setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
       setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
@@ -299,6 +299,9 @@ int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
             << std::flush;
 
   install(forward_signal);
+  // A closed stdout (`xfer_grid run-cell ... | head`) must not kill the runner
+  // and orphan the trainer: writes then fail quietly, train.log keeps everything.
+  signal(SIGPIPE, SIG_IGN);
   std::deque<std::string> tail;
   double t0 = now_seconds();
   int rc = run_teed(cmd, dir + "/train.log", opt.echo, tail);
