@@ -20,7 +20,7 @@
     std::string why_;                                                                     \
     if (!::xfer::cuda_device_available(&why_))                                            \
       GTEST_SKIP() << "skipped: no usable CUDA device here (" << why_                     \
-                   << "); this test compares the CUDA backend with the CPU one";          \
+                   << "); the GPU tests need one";                                        \
   } while (0)
 
 namespace xfer::testing {

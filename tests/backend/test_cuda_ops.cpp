@@ -12,6 +12,13 @@
 #include "gpu_test_util.h"
 
 namespace xfer {
+
+void PrintTo(const ConvDesc& d, std::ostream* os) {
+  *os << d.n << "x" << d.c << "x" << d.h << "x" << d.w << " -> " << d.out_c << ", kernel "
+      << d.kernel << " stride " << d.stride << " pad " << d.pad << " groups " << d.groups
+      << (d.relu ? " relu" : "");
+}
+
 namespace {
 
 using testing::Buf;
@@ -81,8 +88,17 @@ const ConvDesc kConvs[] = {
     conv(3, 6, 9, 8, 3, 1, 1, 2, false),    // conv4/5: 3x3, groups, no ReLU
     conv(2, 4, 10, 6, 5, 2, 2, 1, false),   // strided and padded
 };
+std::string conv_name(const ConvDesc& d) {
+  return "n" + std::to_string(d.n) + "c" + std::to_string(d.c) + "h" + std::to_string(d.h) + "o" +
+         std::to_string(d.out_c) + "k" + std::to_string(d.kernel) + "s" + std::to_string(d.stride) +
+         "p" + std::to_string(d.pad) + "g" + std::to_string(d.groups) + (d.relu ? "relu" : "");
+}
 INSTANTIATE_TEST_SUITE_P(Shapes, CudaConv,
-                         ::testing::Combine(::testing::ValuesIn(kConvs), ::testing::Bool()));
+                         ::testing::Combine(::testing::ValuesIn(kConvs), ::testing::Bool()),
+                         [](const auto& info) {
+                           return conv_name(std::get<0>(info.param)) +
+                                  (std::get<1>(info.param) ? "_tf32" : "_fp32");
+                         });
 
 Results run_ip(Backend& be, const InnerProductDesc& d, uint64_t seed) {
   const size_t xn = size_t(d.n) * d.in(), wn = size_t(d.out) * d.in(), yn = size_t(d.n) * d.out;

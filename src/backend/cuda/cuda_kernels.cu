@@ -14,6 +14,14 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// Kernels that split a flat index into coordinates do it in 32 bits (64-bit
+// division is many times slower on the GPU); every tensor here is far
+// smaller than 2^32 elements, and this says so if one is not.
+void check_32bit(size_t count, const char* kernel) {
+  XFER_CHECK(count <= 0xffffffffull,
+             "kernel " << kernel << " indexes in 32 bits but got " << count << " elements");
+}
+
 // Enough blocks to cover `count` with a grid-stride loop, capped so huge
 // tensors reuse threads instead of launching millions of blocks.
 unsigned blocks_for(size_t count) {
@@ -26,10 +34,10 @@ unsigned blocks_for(size_t count) {
   for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);       \
        i += size_t(gridDim.x) * blockDim.x)
 
-__global__ void bias_relu_kernel(float* y, const float* b, size_t count, int c, int hw,
-                                 bool relu) {
+__global__ void bias_relu_kernel(float* y, const float* b, size_t count, unsigned c,
+                                 unsigned hw, bool relu) {
   XFER_GRID_STRIDE(i, count) {
-    float v = __fadd_rn(y[i], b[(i / hw) % c]);
+    float v = __fadd_rn(y[i], b[(unsigned(i) / hw) % c]);
     y[i] = relu ? fmaxf(v, 0.f) : v;
   }
 }
@@ -79,9 +87,10 @@ __global__ void max_pool_forward_kernel(const float* x, float* y, int32_t* argma
                                         PoolGeometry g) {
   const size_t count = size_t(g.n) * g.c * g.out_h * g.out_w;
   XFER_GRID_STRIDE(i, count) {
-    const int ow = int(i % g.out_w);
-    const int oh = int((i / g.out_w) % g.out_h);
-    const size_t plane = i / (size_t(g.out_w) * g.out_h);
+    const unsigned j = unsigned(i), plane_size = unsigned(g.out_w) * g.out_h;
+    const int ow = int(j % g.out_w);
+    const int oh = int((j / g.out_w) % g.out_h);
+    const size_t plane = j / plane_size;
     int h0 = oh * g.stride - g.pad, w0 = ow * g.stride - g.pad;
     const int h1 = min(h0 + g.kernel, g.h), w1 = min(w0 + g.kernel, g.w);
     h0 = max(h0, 0);
@@ -108,9 +117,10 @@ __global__ void max_pool_backward_kernel(const float* dy, const int32_t* argmax,
                                          PoolGeometry g) {
   const size_t count = size_t(g.n) * g.c * g.h * g.w;
   XFER_GRID_STRIDE(i, count) {
-    const int ww = int(i % g.w);
-    const int hh = int((i / g.w) % g.h);
-    const size_t plane = i / (size_t(g.w) * g.h);
+    const unsigned j = unsigned(i), plane_size = unsigned(g.w) * g.h;
+    const int ww = int(j % g.w);
+    const int hh = int((j / g.w) % g.h);
+    const size_t plane = j / plane_size;
     const int ph0 = (hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1;
     const int ph1 = min((hh + g.pad) / g.stride + 1, g.out_h);
     const int pw0 = (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1;
@@ -153,7 +163,7 @@ __global__ void loss_gradient_kernel(const float* probs, const int32_t* labels, 
                                      int k, float scale, float* d) {
   const size_t count = size_t(n) * k;
   XFER_GRID_STRIDE(i, count) {
-    const int row = int(i / k), col = int(i % k);
+    const int row = int(unsigned(i) / k), col = int(unsigned(i) % k);
     if (row >= valid) {
       d[i] = 0.f;
     } else {
@@ -167,10 +177,11 @@ __global__ void crop_kernel(const uint8_t* raw, const float* mean, const CropIte
                             int c, int h, int w, int crop_h, int crop_w, float* out) {
   const size_t count = size_t(n) * c * crop_h * crop_w;
   XFER_GRID_STRIDE(i, count) {
-    const int xo = int(i % crop_w);
-    const int y = int((i / crop_w) % crop_h);
-    const int ch = int((i / (size_t(crop_w) * crop_h)) % c);
-    const int ex = int(i / (size_t(crop_w) * crop_h * c));
+    const unsigned j = unsigned(i), plane = unsigned(crop_w) * crop_h;
+    const int xo = int(j % crop_w);
+    const int y = int((j / crop_w) % crop_h);
+    const int ch = int((j / plane) % c);
+    const int ex = int(j / (plane * c));
     const CropItem it = items[ex];
     const int x = it.mirror ? crop_w - 1 - xo : xo;
     const size_t off = (size_t(ch) * h + it.y0 + y) * w + it.x0 + x;
@@ -182,6 +193,7 @@ __global__ void crop_kernel(const uint8_t* raw, const float* mean, const CropIte
 
 void bias_relu(float* y, const float* b, int n, int c, int hw, bool relu, cudaStream_t s) {
   const size_t count = size_t(n) * c * hw;
+  check_32bit(count, "bias_relu");
   bias_relu_kernel<<<blocks_for(count), kThreads, 0, s>>>(y, b, count, c, hw, relu);
   XFER_CUDA_LAUNCH_CHECK("bias_relu");
 }
@@ -228,6 +240,7 @@ void hash_uniform_fill(uint64_t seed, uint64_t stream, float* out, size_t count,
 void max_pool_forward(const float* x, float* y, int32_t* argmax, const PoolGeometry& g,
                       cudaStream_t s) {
   const size_t count = size_t(g.n) * g.c * g.out_h * g.out_w;
+  check_32bit(size_t(g.n) * g.c * g.h * g.w, "max_pool_forward");
   max_pool_forward_kernel<<<blocks_for(count), kThreads, 0, s>>>(x, y, argmax, g);
   XFER_CUDA_LAUNCH_CHECK("max_pool_forward");
 }
@@ -235,6 +248,7 @@ void max_pool_forward(const float* x, float* y, int32_t* argmax, const PoolGeome
 void max_pool_backward(const float* dy, const int32_t* argmax, float* dx, const PoolGeometry& g,
                        cudaStream_t s) {
   const size_t count = size_t(g.n) * g.c * g.h * g.w;
+  check_32bit(count, "max_pool_backward");
   max_pool_backward_kernel<<<blocks_for(count), kThreads, 0, s>>>(dy, argmax, dx, g);
   XFER_CUDA_LAUNCH_CHECK("max_pool_backward");
 }
@@ -249,6 +263,7 @@ void loss_rows(const float* probs, const int32_t* labels, int valid, int k, floa
 void loss_gradient(const float* probs, const int32_t* labels, int n, int valid, int k,
                    float scale, float* d, cudaStream_t s) {
   const size_t count = size_t(n) * k;
+  check_32bit(count, "loss_gradient");
   loss_gradient_kernel<<<blocks_for(count), kThreads, 0, s>>>(probs, labels, n, valid, k, scale,
                                                                d);
   XFER_CUDA_LAUNCH_CHECK("loss_gradient");
@@ -257,6 +272,8 @@ void loss_gradient(const float* probs, const int32_t* labels, int n, int valid, 
 void crop_mirror_mean(const uint8_t* raw, const float* mean, const CropItem* items, int n, int c,
                       int h, int w, int crop_h, int crop_w, float* out, cudaStream_t s) {
   const size_t count = size_t(n) * c * crop_h * crop_w;
+  check_32bit(count, "crop_mirror_mean");
+  check_32bit(size_t(n) * c * h * w, "crop_mirror_mean");
   crop_kernel<<<blocks_for(count), kThreads, 0, s>>>(raw, mean, items, n, c, h, w, crop_h,
                                                       crop_w, out);
   XFER_CUDA_LAUNCH_CHECK("crop_mirror_mean");
