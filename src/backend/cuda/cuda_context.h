@@ -23,7 +23,7 @@ struct Context {
   cublasHandle_t cublas = nullptr;
   bool tf32 = false;
   // Upper bound on a convolution algorithm's workspace (XFER_CUDNN_WORKSPACE_MB).
-  size_t workspace_limit = size_t(1) << 30;
+  size_t workspace_limit = size_t(4) << 30;
 
   // A workspace of at least `bytes`, valid until the next call.
   void* workspace(size_t bytes);
