@@ -2,6 +2,7 @@
 // running a peer command, and the result table.
 #pragma once
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -60,6 +61,31 @@ inline std::string find_python(const std::string& modules) {
     if (capture(std::string(py) + " -c 'import " + modules + "'", out)) return py;
   return {};
 }
+
+// Pins this process (and what it starts) to one CPU while alive, so a
+// "1 thread" row really uses one core, helper threads included.
+class OneCore {
+ public:
+  OneCore() {
+    CPU_ZERO(&saved_);
+    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &saved_)) {
+        CPU_SET(c, &one);
+        break;
+      }
+    pinned_ = sched_setaffinity(0, sizeof one, &one) == 0;
+  }
+  ~OneCore() {
+    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+
+ private:
+  cpu_set_t saved_;
+  bool pinned_ = false;
+};
 
 struct Scratch {
   fs::path path;

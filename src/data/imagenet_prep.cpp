@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -160,32 +162,53 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
     for (int64_t j = o.part; j < shards; j += o.parts)
       mine += std::min<int64_t>(o.shard_size, static_cast<int64_t>(items.size()) - j * o.shard_size);
     Progress progress("imagenet " + subset, mine);
+    // Two buffers: the threads decode block k+1 while this thread writes
+    // block k (one HDF5 writer; decoding dominates but writing is not free).
     const int64_t block = 32 * std::max(1, o.threads);
-    std::vector<uint8_t> images(static_cast<size_t>(block) * bytes);
-    std::vector<std::string> errors(static_cast<size_t>(block));
+    struct Slot {
+      std::vector<uint8_t> images;
+      std::vector<std::string> errors;
+    };
+    Slot slots[2];
+    for (auto& sl : slots) {
+      sl.images.resize(static_cast<size_t>(block) * bytes);
+      sl.errors.resize(static_cast<size_t>(block));
+    }
+    auto decode = [&](int64_t b0, int64_t bn, Slot& sl) {
+      parallel_for(bn, o.threads, [&](int64_t i) {
+        sl.errors[static_cast<size_t>(i)].clear();
+        try {
+          load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
+                        sl.images.data() + static_cast<size_t>(i) * bytes);
+        } catch (const std::exception& e) {
+          sl.errors[static_cast<size_t>(i)] = e.what();
+          if (sl.errors[static_cast<size_t>(i)].empty()) sl.errors[static_cast<size_t>(i)] = "?";
+        }
+        progress.add(1);
+      });
+    };
     const int n = write_planned_shards(
         dir, meta, static_cast<int64_t>(items.size()), o.shard_size, o.part, o.parts,
         [&](int64_t first, int64_t count, ShardWriter& w) {
-          for (int64_t b0 = first; b0 < first + count; b0 += block) {
+          std::future<void> pending = std::async(std::launch::async, decode, first,
+                                                 std::min(block, count), std::ref(slots[0]));
+          for (int64_t b0 = first, k = 0; b0 < first + count; b0 += block, ++k) {
             const int64_t bn = std::min(block, first + count - b0);
-            parallel_for(bn, o.threads, [&](int64_t i) {
-              errors[static_cast<size_t>(i)].clear();
-              try {
-                load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
-                              images.data() + static_cast<size_t>(i) * bytes);
-              } catch (const std::exception& e) {
-                errors[static_cast<size_t>(i)] = e.what();
-              }
-              progress.add(1);
-            });
+            pending.get();
+            const int64_t next = b0 + block;
+            if (next < first + count)
+              pending = std::async(std::launch::async, decode, next,
+                                   std::min(block, first + count - next), std::ref(slots[(k + 1) % 2]));
+            Slot& sl = slots[k % 2];
             for (int64_t i = 0; i < bn; ++i) {
               const ImageNetItem& it = items[static_cast<size_t>(b0 + i)];
-              if (!errors[static_cast<size_t>(i)].empty()) {
-                w.add_skipped(it.key, errors[static_cast<size_t>(i)]);
-                rep.skipped.push_back(it.key + ": " + errors[static_cast<size_t>(i)]);
+              const std::string& err = sl.errors[static_cast<size_t>(i)];
+              if (!err.empty()) {
+                w.add_skipped(it.key, err);
+                rep.skipped.push_back(it.key + ": " + err);
                 continue;
               }
-              w.add(images.data() + static_cast<size_t>(i) * bytes, it.label, it.label, it.key);
+              w.add(sl.images.data() + static_cast<size_t>(i) * bytes, it.label, it.label, it.key);
               ++rep.converted;
             }
           }
