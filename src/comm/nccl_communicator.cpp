@@ -107,9 +107,10 @@ class NcclCommunicator final : public Communicator {
 
   void allreduce_sum(float* data, size_t count) override {
     if (count == 0) return;
-    // The gradients come from the backend's own stream, which is not
-    // visible here: wait for all queued device work first.
-    XFER_NCCL_CUDA(cudaDeviceSynchronize());
+    // The caller has completed the backend's writes (Backend::synchronize,
+    // as GradientSync does); this may run on a worker thread, whose current
+    // device must be ours.
+    XFER_NCCL_CUDA(cudaSetDevice(device_));
     XFER_NCCL(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_));
     wait("ncclAllReduce");
     bytes_reduced_ += count * sizeof(float);
@@ -130,7 +131,8 @@ class NcclCommunicator final : public Communicator {
     cudaPointerAttributes attr{};
     XFER_NCCL_CUDA(cudaPointerGetAttributes(&attr, data));
     if (attr.type == cudaMemoryTypeDevice) {
-      XFER_NCCL_CUDA(cudaDeviceSynchronize());
+      XFER_NCCL_CUDA(cudaSetDevice(device_));
+      XFER_NCCL_CUDA(cudaDeviceSynchronize());  // rare (start-up): no need to be subtle
       XFER_NCCL(ncclBroadcast(data, data, bytes, ncclChar, root, comm_, stream_));
       wait("ncclBroadcast");
       return;

@@ -1,10 +1,11 @@
 // nccl_communicator.h: the NCCL communicator, for gradients in GPU memory.
 // MPI starts the processes and bootstraps NCCL (rank 0's ncclUniqueId is
 // broadcast over MPI); each rank drives the GPU of its node-local rank.
-// allreduce_sum takes device pointers (it first waits for the device's
-// queued work, since the backend's stream is not visible here); broadcast
-// takes device or host pointers (it looks); allreduce_host_sum and barrier
-// go over MPI.
+// allreduce_sum takes device pointers whose writes the caller has completed
+// (Backend::synchronize, as train/GradientSync does before each bucket) and
+// may be called from a worker thread; broadcast takes device or host
+// pointers (it looks, and waits for the device); allreduce_host_sum and
+// barrier go over MPI.
 #pragma once
 
 #include <memory>
