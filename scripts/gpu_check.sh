@@ -14,10 +14,12 @@
 #                                      PyTorch running the same network
 #   scripts/gpu_check.sh all           both, on one machine
 #
-# Environment: JOBS (build parallelism, default 1), PYTHON (the interpreter
-# with torch, default python3), BENCH_ITERS (timed steps, default 20),
-# BENCH_BATCH (default 256), XFER_GPU_BUILD (build dir), XFER_PACKED_GLIBC=1
-# (start through the packed glibc even where the target's is new enough).
+# Environment: JOBS (build parallelism, default 1); PYTHON (the interpreter
+# with torch; else the first of python3, python, /opt/conda/bin/python3 that
+# imports torch); OUT (a folder to copy the logs into); BENCH_ITERS (timed
+# steps, default 20); BENCH_BATCH (default 256); XFER_GPU_BUILD (build dir);
+# XFER_PACKED_GLIBC=1 (start through the packed glibc even where the
+# target's is new enough).
 # Exit status: non-zero when a build, a test or a benchmark failed.
 set -euo pipefail
 
@@ -67,7 +69,11 @@ run() {
   local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/xfer_gpu_check.XXXXXX")"
   tar -C "$work" -xzf "$tgz"
-  local p="$work/gpu_pack" py="${PYTHON:-python3}" failed=0
+  local p="$work/gpu_pack" py="" failed=0
+  for c in ${PYTHON:-} python3 python /opt/conda/bin/python3 /usr/local/bin/python3; do
+    if command -v "$c" >/dev/null && "$c" -c 'import torch' 2>/dev/null; then py="$c"; break; fi
+  done
+  [[ -n "$py" ]] || { echo "no Python with torch found: set PYTHON" >&2; exit 2; }
 
   say "machine"
   nvidia-smi -L || echo "nvidia-smi not available"
@@ -148,6 +154,8 @@ for prec in ("fp32", "tf32"):
     print(f"{prec}: xfer {x or 'n/a'}  torch {t or 'n/a'}  xfer/torch {ratio}")
 PY
   echo "logs in $work"
+  # On the device tool, hand the logs back too.
+  if [[ -n "${OUT:-}" && -d "${OUT:-}" ]]; then cp "$work"/*.log "$results" "$OUT/" || true; fi
   return "$failed"
 }
 
