@@ -1,6 +1,6 @@
-// test_cuda_kernels.cpp: our own kernels checked directly against their host
-// definitions: the dropout hash bit for bit against core/rng.h, and the
-// uint8 crop + mirror + mean transform against the loader's CPU loop.
+// test_cuda_kernels.cpp: our own kernels against their host definitions:
+// the dropout hash bit for bit against core/rng.h, and the GPU data
+// transform (uint8 crop + mirror + mean) against the loader's CPU loop.
 // Skipped, with a message, without a GPU.
 #include <gtest/gtest.h>
 
@@ -8,19 +8,13 @@
 
 #include <cstring>
 
+#include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "core/check.h"
 #include "gpu_test_util.h"
 
 namespace xfer {
 namespace {
-
-template <class T>
-T* device_copy(const std::vector<T>& v) {
-  void* p = nullptr;
-  EXPECT_EQ(cudaMalloc(&p, std::max<size_t>(v.size(), 1) * sizeof(T)), cudaSuccess);
-  EXPECT_EQ(cudaMemcpy(p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
-  return static_cast<T*>(p);
-}
 
 template <class T>
 std::vector<T> host_copy(const T* p, size_t n) {
@@ -55,30 +49,31 @@ TEST(CudaKernels, CropMirrorMeanMatchesHostTransform) {
   Rng r(81);
   for (auto& b : raw) b = uint8_t(r.next_u64() & 255);
   std::vector<float> mean = testing::random_vector(size_t(c) * h * w, 82, 40.f);
-  std::vector<cuda::CropItem> items{{0, 0, 0}, {6, 6, 1}, {3, 2, 1}};
+  const std::vector<GpuCrop> crops{{0, 0, false}, {6, 6, true}, {3, 2, true}};
   // The loader's CPU transform (data/shard_source.cpp), written out.
   std::vector<float> want(size_t(n) * c * ch * cw);
   for (int i = 0; i < n; ++i)
     for (int k = 0; k < c; ++k)
       for (int y = 0; y < ch; ++y)
         for (int x = 0; x < cw; ++x) {
-          const size_t off = (size_t(k) * h + items[i].y0 + y) * w + items[i].x0 + x;
-          const int xo = items[i].mirror ? cw - 1 - x : x;
+          const size_t off = (size_t(k) * h + crops[i].y0 + y) * w + crops[i].x0 + x;
+          const int xo = crops[i].mirror ? cw - 1 - x : x;
           want[((size_t(i) * c + k) * ch + y) * cw + xo] =
               float(raw[size_t(i) * c * h * w + off]) - mean[off];
         }
-  auto* draw = device_copy(raw);
-  auto* dmean = device_copy(mean);
-  auto* ditems = device_copy(items);
-  float* dout = nullptr;
-  ASSERT_EQ(cudaMalloc(&dout, want.size() * sizeof(float)), cudaSuccess);
-  cuda::crop_mirror_mean(draw, dmean, ditems, n, c, h, w, ch, cw, dout, nullptr);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  EXPECT_TRUE(testing::near_all(host_copy(dout, want.size()), want, 0.f));
-  cudaFree(draw);
-  cudaFree(dmean);
-  cudaFree(ditems);
-  cudaFree(dout);
+  // Through the backend, as a loader would use it: raw bytes up, floats out.
+  auto be = make_backend("cuda", 0);
+  void* draw = be->alloc(raw.size());
+  be->upload(draw, raw.data(), raw.size());
+  testing::Buf dmean(*be, mean), out(*be, want.size());
+  cuda_transform_batch(*be, static_cast<const uint8_t*>(draw), dmean.data(), crops, c, h, w, ch,
+                       cw, out.data());
+  EXPECT_TRUE(testing::near_all(out.get(), want, 0.f));
+  EXPECT_THROW(cuda_transform_batch(*be, static_cast<const uint8_t*>(draw), dmean.data(),
+                                    {{7, 0, false}}, c, h, w, ch, cw, out.data()),
+               Error)
+      << "a crop that leaves the image";
+  be->release(draw);
 }
 
 }  // namespace

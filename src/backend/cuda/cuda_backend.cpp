@@ -245,6 +245,26 @@ class CudaBackend final : public Backend {
     cuda::loss_gradient(p, lab, n, valid, k, scale, dlogits, ctx_.stream);
   }
 
+  // See cuda_transform_batch in cuda_backend.h.
+  void transform_batch(const uint8_t* raw, const float* mean, const std::vector<GpuCrop>& crops,
+                       int c, int h, int w, int crop_h, int crop_w, float* out) {
+    const int n = int(crops.size());
+    if (n == 0) return;
+    XFER_CHECK(crop_h <= h && crop_w <= w, "crop " << crop_h << "x" << crop_w
+                                                   << " larger than the image " << h << "x" << w);
+    std::vector<cuda::CropItem> items(crops.size());
+    for (size_t i = 0; i < crops.size(); ++i) {
+      const GpuCrop& g = crops[i];
+      XFER_CHECK(g.y0 >= 0 && g.x0 >= 0 && g.y0 + crop_h <= h && g.x0 + crop_w <= w,
+                 "crop of example " << i << " at (" << g.y0 << ", " << g.x0
+                                    << ") leaves the image");
+      items[i] = cuda::CropItem{g.y0, g.x0, g.mirror ? 1 : 0};
+    }
+    cuda::CropItem* d = crop_items_.get(items.size());
+    upload(d, items.data(), items.size() * sizeof(cuda::CropItem));
+    cuda::crop_mirror_mean(raw, mean, d, n, c, h, w, crop_h, crop_w, out, ctx_.stream);
+  }
+
  private:
   static constexpr size_t kMaxStageBytes = size_t(256) << 20;
   struct Stage {
@@ -287,6 +307,7 @@ class CudaBackend final : public Backend {
   int softmax_n_ = 0, softmax_k_ = 0;
   DeviceBuffer<float> probs_, row_loss_;
   DeviceBuffer<int32_t> labels_, row_rank_;
+  DeviceBuffer<cuda::CropItem> crop_items_;
   std::vector<float> host_loss_;
   std::vector<int32_t> host_rank_;
 };
@@ -310,6 +331,14 @@ bool cuda_device_present(std::string* why) {
 
 std::unique_ptr<Backend> make_cuda_backend(int device) {
   return std::make_unique<CudaBackend>(device);
+}
+
+void cuda_transform_batch(Backend& be, const uint8_t* raw, const float* mean,
+                          const std::vector<GpuCrop>& crops, int c, int h, int w, int crop_h,
+                          int crop_w, float* out) {
+  auto* cuda = dynamic_cast<CudaBackend*>(&be);
+  XFER_CHECK(cuda, "the GPU data transform needs the CUDA backend, not '" << be.name() << "'");
+  cuda->transform_batch(raw, mean, crops, c, h, w, crop_h, crop_w, out);
 }
 
 }  // namespace xfer
