@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "grid/cell_files.h"
 #include "grid/grid.h"
@@ -122,6 +124,28 @@ TEST_F(RunnerTest, StoppedCellResumesToTheSameResult) {
   EXPECT_EQ(events[1]["code"], 75);
   EXPECT_TRUE(events[2]["resume"].get<bool>());
   EXPECT_EQ(events[3]["code"], 0);
+}
+
+TEST_F(RunnerTest, StatusSeesARunningCellWithIterationAndEta) {
+  Grid g = grid({"solver.max_iter=60"});
+  const GridCell& base = *g.find("half0-A-base");
+  setenv("FAKE_SLEEP", "0.05", 1);
+  int rc = -1;
+  std::thread runner([&] { rc = run_cell(g, base, opt_); });
+  CellState seen;
+  for (int i = 0; i < 100; ++i) {
+    seen = inspect_cell(g, base, opt_.paths.results);
+    if (seen.status == CellStatus::Running && seen.iteration >= 10 && seen.eta_s > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  runner.join();
+  unsetenv("FAKE_SLEEP");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(seen.status, CellStatus::Running);
+  EXPECT_GE(seen.iteration, 10);
+  EXPECT_GT(seen.eta_s, 0);
+  EXPECT_LT(seen.eta_s, 60);
+  EXPECT_EQ(inspect_cell(g, base, opt_.paths.results).status, CellStatus::Done);
 }
 
 TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
