@@ -57,6 +57,14 @@ fi
 # container whose host name does not resolve works too.
 node_line=$(slurmd -C | head -1)
 node_line=${node_line/NodeName=* CPUs=/NodeName=$host NodeAddr=127.0.0.1 CPUs=}
+overrides=""
+cpus=$(sed -n 's/.* CPUs=\([0-9]*\).*/\1/p' <<<"$node_line")
+if ((cpus < 2)); then
+  # The tests run cells of 2 ranks: declare 2 CPUs on a 1-CPU machine.
+  mem=$(sed -n 's/.* RealMemory=\([0-9]*\).*/\1/p' <<<"$node_line")
+  node_line="NodeName=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=$mem"
+  overrides="SlurmdParameters=config_overrides"
+fi
 want=$(cat <<EOF
 $marker
 ClusterName=xfer
@@ -85,6 +93,7 @@ SlurmctldPidFile=/run/slurmctld.pid
 SlurmdPidFile=/run/slurmd.pid
 SlurmctldLogFile=$log_dir/slurmctld.log
 SlurmdLogFile=$log_dir/slurmd.log
+$overrides
 $node_line State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
