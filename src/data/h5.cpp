@@ -26,7 +26,7 @@ herr_t walk_innermost(unsigned n, const H5E_error2_t* err, void* data) {
 
 }  // namespace
 
-void h5_fail(const std::string& what, const std::string& context) {
+void h5_fail(const std::string& what, const std::string& context, const char* where) {
   std::string detail;
   {
     H5Lock lock(h5_mutex());
@@ -35,6 +35,12 @@ void h5_fail(const std::string& what, const std::string& context) {
   }
   std::string msg = context + ": " + what;
   if (!detail.empty()) msg += " (" + detail + ")";
+  if (where) {
+    // Only the file's own name: the build path says nothing to a user.
+    std::string w = where;
+    if (auto slash = w.rfind('/'); slash != std::string::npos) w = w.substr(slash + 1);
+    msg += " [" + w + "]";
+  }
   throw std::runtime_error(msg);
 }
 
@@ -63,8 +69,9 @@ void H5Id::reset() {
   id_ = H5I_INVALID_HID;
 }
 
-H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context) {
-  if (id < 0) h5_fail(std::string("HDF5 call failed: ") + call, context);
+H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context,
+                const char* where) {
+  if (id < 0) h5_fail(std::string("HDF5 call failed: ") + call, context, where);
   return H5Id(id, kind);
 }
 

@@ -20,13 +20,19 @@ using H5Lock = std::lock_guard<std::recursive_mutex>;
 // Turns off HDF5's automatic error printing; errors are reported by throwing.
 void h5_silence_errors();
 
-// Throws std::runtime_error("<what>: <context>: <innermost HDF5 message>").
-[[noreturn]] void h5_fail(const std::string& what, const std::string& context);
+// Throws std::runtime_error("<context>: <what> (<innermost HDF5 message>)
+// [source:line]"); `where` is the source location of the failing call.
+[[noreturn]] void h5_fail(const std::string& what, const std::string& context,
+                          const char* where = nullptr);
+
+#define XFER_H5_STR2(x) #x
+#define XFER_H5_STR(x) XFER_H5_STR2(x)
+#define XFER_H5_WHERE __FILE__ ":" XFER_H5_STR(__LINE__)
 
 // Checks the return of an HDF5 call (negative = failure) and names the call.
-#define XFER_H5_CHECK(call, context)                                   \
-  do {                                                                 \
-    if ((call) < 0) ::xfer::h5_fail("HDF5 call failed: " #call, context); \
+#define XFER_H5_CHECK(call, context)                                                    \
+  do {                                                                                  \
+    if ((call) < 0) ::xfer::h5_fail("HDF5 call failed: " #call, context, XFER_H5_WHERE); \
   } while (0)
 
 // An owned hid_t of one HDF5 object kind; closes under the lock.
@@ -51,9 +57,10 @@ class H5Id {
 };
 
 // Checked constructors: `context` (usually the file name) goes into errors.
-H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context);
+H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context,
+                const char* where = nullptr);
 #define XFER_H5_OPEN(call, kind, context) \
-  ::xfer::h5_checked((call), ::xfer::H5Id::Kind::kind, #call, context)
+  ::xfer::h5_checked((call), ::xfer::H5Id::Kind::kind, #call, context, XFER_H5_WHERE)
 
 // Attributes on a file, group or dataset. Readers throw when the attribute is
 // missing or has the wrong type, naming `context`.
