@@ -120,6 +120,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
                                                   << classes << " classes");
 
   auto be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
+  be->set_tf32(cfg.tf32);
   Net net(*be, spec, local_batch, outputs);
   net.init_params(derive_seed(cfg.seed, 1));
   int frozen = 0;
@@ -239,7 +240,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     r.num_outputs = outputs;
     r.ranks = world;
     r.finished = true;
-    r.tf32 = cfg.tf32;
+    r.tf32 = be->tf32();
     r.iterations = st.iteration;
     r.curve = curve;
     r.images_per_s = session_iters > 0 ? session_iters * double(cfg.solver.batch) / train_s : 0;

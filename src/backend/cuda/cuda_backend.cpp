@@ -72,6 +72,9 @@ class CudaBackend final : public Backend {
     XFER_CHECK(cuda_device_present(&why), "the CUDA backend needs a GPU: " << why);
     int count = 0;
     XFER_CUDA(cudaGetDeviceCount(&count));
+    // `device` is the node-local rank; where SLURM gives each rank its own
+    // single visible GPU, that GPU is device 0.
+    if (count == 1) device = 0;
     XFER_CHECK(device >= 0 && device < count,
                "CUDA device " << device << " requested but " << count << " present");
     ctx_.device = device;
