@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
     const int k = static_cast<int>(src.wnids.size());
     std::fprintf(stderr, "%d classes, %zu training and %zu validation images\n", k,
                  src.train.size(), src.val.size());
+    if (src.val.empty())
+      std::fprintf(stderr, "warning: no validation labels given (--val-labels or "
+                           "--val-ground-truth): the folders get no val subset\n");
     if (stage != "derive") {
       const ConvertReport rep = convert_imagenet(src, conv);
       std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,

@@ -24,9 +24,10 @@
 // $XFER_DATA_MEMORY_MB) are read into memory when opened; for larger ones
 // the opening thread asks HDF5 where each image lies in its file, and one
 // reader thread reads them with pread(), so no background thread enters the
-// (not thread-safe) HDF5 library while the trainer writes a checkpoint. `threads` workers
-// crop, mirror and subtract the mean of whole batches, `prefetch` batches
-// ahead, assuming the next call asks for the same batch size as the last.
+// (not thread-safe) HDF5 library while the trainer writes a checkpoint.
+// `threads` workers crop, mirror and subtract the mean of whole batches,
+// `prefetch` batches ahead, assuming the next call asks for the same batch
+// size as the last (another size, or a seek, restarts the prefetch there).
 //
 // Errors (std::runtime_error, naming the path): missing folder or manifest,
 // unreadable or truncated shard, wrong schema version, label out of range,
