@@ -21,7 +21,8 @@ pkgs=(
   procps psmisc
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-torch python3-pil imagemagick hyperfine)
+  # libopenblas0 gives Debian's PyTorch a tuned BLAS (its default is the reference one).
+  pkgs+=(python3-torch libopenblas0-pthread python3-pil imagemagick hyperfine)
 fi
 
 missing=()
