@@ -1,14 +1,9 @@
-// h5.cpp: the HDF5 lock, error reporting and attribute helpers of h5.h.
+// h5.cpp: error reporting and attribute helpers of h5.h (the lock is io/h5.h's).
 #include "data/h5.h"
 
 #include <stdexcept>
 
 namespace xfer {
-
-std::recursive_mutex& h5_mutex() {
-  static std::recursive_mutex m;
-  return m;
-}
 
 void h5_silence_errors() {
   H5Lock lock(h5_mutex());

@@ -11,11 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace xfer {
+#include "io/h5.h"  // h5_mutex(), H5Lock: the one process-wide HDF5 lock
 
-// Held for every HDF5 call made by the data code (recursive: helpers nest).
-std::recursive_mutex& h5_mutex();
-using H5Lock = std::lock_guard<std::recursive_mutex>;
+namespace xfer {
 
 // Turns off HDF5's automatic error printing; errors are reported by throwing.
 void h5_silence_errors();

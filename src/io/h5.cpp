@@ -5,6 +5,13 @@
 
 #include "core/check.h"
 
+namespace xfer {
+std::recursive_mutex& h5_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+}  // namespace xfer
+
 namespace xfer::h5 {
 
 void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
@@ -82,7 +89,10 @@ std::vector<hsize_t> File::dims(const std::string& name) const {
 namespace {
 std::string dims_str(const std::vector<hsize_t>& d) {
   std::string s = "[";
-  for (size_t i = 0; i < d.size(); ++i) s += (i ? "x" : "") + std::to_string(d[i]);
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i) s += 'x';
+    s += std::to_string(d[i]);
+  }
   return s + "]";
 }
 }  // namespace

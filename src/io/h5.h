@@ -6,8 +6,19 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
+
+namespace xfer {
+
+// The one process-wide HDF5 lock. Debian's HDF5 is built without thread
+// safety, so every HDF5 call in the process (the loader's reader thread,
+// checkpoints, shard writers) is made while holding it (recursive: helpers nest).
+std::recursive_mutex& h5_mutex();
+using H5Lock = std::lock_guard<std::recursive_mutex>;
+
+}  // namespace xfer
 
 namespace xfer::h5 {
 

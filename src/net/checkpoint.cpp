@@ -48,6 +48,7 @@ void check_schema(const h5::File& f) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bool with_momentum) {
+  H5Lock lock(h5_mutex());  // the loader's reader thread may be inside HDF5
   const std::string tmp = temp_path_for(path);
   {
     auto f = h5::File::create(tmp);
@@ -77,6 +78,7 @@ void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bo
 }
 
 TrainState read_checkpoint_state(const std::string& path) {
+  H5Lock lock(h5_mutex());
   auto f = h5::File::open_read(path);
   check_schema(f);
   TrainState st;
@@ -104,6 +106,7 @@ TrainState read_checkpoint_state(const std::string& path) {
 }
 
 TrainState load_checkpoint(const std::string& path, Net& net) {
+  H5Lock lock(h5_mutex());
   TrainState st = read_checkpoint_state(path);
   auto f = h5::File::open_read(path);
   const std::string preset = f.attr_string("preset");
@@ -122,6 +125,7 @@ TrainState load_checkpoint(const std::string& path, Net& net) {
 void copy_layers(const std::string& path, Net& net, int n) {
   XFER_CHECK(n >= 1 && n <= kMaxTransferLayer,
              "layers to copy must be in 1.." << kMaxTransferLayer << ", got " << n);
+  H5Lock lock(h5_mutex());
   auto f = h5::File::open_read(path);
   check_schema(f);
   for (const auto& p : net.slots()) {

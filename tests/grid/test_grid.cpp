@@ -98,7 +98,8 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   for (const char* id : {"dissim-A-base", "half0-AA-n7-frozen", "dissim-AB-n3-finetune",
                          "dissim-BA-n1-frozen", "half0-A-random-n2", "half0-B-random-n2"})
     EXPECT_NE(f.find(id), nullptr) << id;
-  EXPECT_EQ(f.cells.size(), 116u);
+  EXPECT_NE(f.find("half0-BB-n4-finetune"), nullptr);  // both selffer targets
+  EXPECT_EQ(f.cells.size(), 144u);
   EXPECT_EQ(f.find("dissim-AB-n3-finetune")->cell.data_name(), "dissimB");
 }
 
