@@ -15,7 +15,7 @@
 #ifdef XFER_WITH_CUDA
 
 #include <cuda_runtime.h>
-#include <mpi.h>
+#include "comm/mpi_world.h"
 #include <nccl.h>
 
 #include <algorithm>
@@ -27,17 +27,6 @@
 namespace xfer {
 
 namespace {
-
-#define XFER_NCCL_MPI(call)                                                     \
-  do {                                                                          \
-    int rc_ = (call);                                                           \
-    if (rc_ != MPI_SUCCESS) {                                                   \
-      char msg_[MPI_MAX_ERROR_STRING];                                          \
-      int len_ = 0;                                                             \
-      MPI_Error_string(rc_, msg_, &len_);                                       \
-      XFER_FAIL("MPI call " #call " failed: " << std::string(msg_, len_));      \
-    }                                                                           \
-  } while (0)
 
 #define XFER_NCCL_CUDA(call)                                                    \
   do {                                                                          \
@@ -56,53 +45,36 @@ namespace {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(int* argc, char*** argv) {
-    int inited = 0;
-    MPI_Initialized(&inited);
-    if (!inited) {
-      int provided = 0;
-      XFER_NCCL_MPI(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided));
-      owns_mpi_ = true;
-    }
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    XFER_NCCL_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
-    XFER_NCCL_MPI(MPI_Comm_size(MPI_COMM_WORLD, &size_));
-    set_error_context(rank_, size_);
-    XFER_NCCL_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL,
-                                      &local_));
-    XFER_NCCL_MPI(MPI_Comm_rank(local_, &local_rank_));
-    XFER_NCCL_MPI(MPI_Comm_size(local_, &local_size_));
+  NcclCommunicator(int* argc, char*** argv) : world_(argc, argv) {
     if (const char* t = std::getenv("XFER_NCCL_TIMEOUT_S")) timeout_s_ = std::atof(t);
 
     // One GPU per rank: the node-local rank's, or device 0 where the
     // launcher already gave each rank a single visible GPU.
     int devices = 0;
     XFER_NCCL_CUDA(cudaGetDeviceCount(&devices));
-    XFER_CHECK(devices == 1 || local_rank_ < devices,
-               "node-local rank " << local_rank_ << " has no GPU of its own: " << devices
-                                  << " visible for " << local_size_
+    XFER_CHECK(devices == 1 || world_.local_rank < devices,
+               "node-local rank " << world_.local_rank << " has no GPU of its own: " << devices
+                                  << " visible for " << world_.local_size
                                   << " ranks on this node (start one rank per GPU)");
-    device_ = devices == 1 ? 0 : local_rank_;
+    device_ = devices == 1 ? 0 : world_.local_rank;
     XFER_NCCL_CUDA(cudaSetDevice(device_));
     XFER_NCCL_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
 
     ncclUniqueId id;
-    if (rank_ == 0) XFER_NCCL(ncclGetUniqueId(&id));
-    XFER_NCCL_MPI(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD));
-    XFER_NCCL(ncclCommInitRank(&comm_, size_, id, rank_));
+    if (world_.rank == 0) XFER_NCCL(ncclGetUniqueId(&id));
+    XFER_MPI(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD));
+    XFER_NCCL(ncclCommInitRank(&comm_, world_.size, id, world_.rank));
   }
 
   ~NcclCommunicator() override {
     if (comm_) ncclCommDestroy(comm_);
     if (stream_) cudaStreamDestroy(stream_);
-    if (local_ != MPI_COMM_NULL) MPI_Comm_free(&local_);
-    if (owns_mpi_) MPI_Finalize();
   }
 
-  int rank() const override { return rank_; }
-  int size() const override { return size_; }
-  int local_rank() const override { return local_rank_; }
-  int local_size() const override { return local_size_; }
+  int rank() const override { return world_.rank; }
+  int size() const override { return world_.size; }
+  int local_rank() const override { return world_.local_rank; }
+  int local_size() const override { return world_.local_size; }
   std::string name() const override { return "nccl"; }
 
   void allreduce_sum(float* data, size_t count) override {
@@ -117,12 +89,7 @@ class NcclCommunicator final : public Communicator {
   }
 
   void allreduce_host_sum(double* data, size_t count) override {
-    while (count > 0) {
-      const int n = int(std::min<size_t>(count, size_t(1) << 30));
-      XFER_NCCL_MPI(MPI_Allreduce(MPI_IN_PLACE, data, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-      data += n;
-      count -= size_t(n);
-    }
+    world_.allreduce_sum(data, count, MPI_DOUBLE, sizeof(double));
   }
 
   // Device buffers go over NCCL, host buffers over MPI.
@@ -137,16 +104,10 @@ class NcclCommunicator final : public Communicator {
       wait("ncclBroadcast");
       return;
     }
-    auto* p = static_cast<char*>(data);
-    while (bytes > 0) {
-      const int n = int(std::min<size_t>(bytes, size_t(1) << 30));
-      XFER_NCCL_MPI(MPI_Bcast(p, n, MPI_BYTE, root, MPI_COMM_WORLD));
-      p += n;
-      bytes -= size_t(n);
-    }
+    world_.broadcast(data, bytes, root);
   }
 
-  void barrier() override { XFER_NCCL_MPI(MPI_Barrier(MPI_COMM_WORLD)); }
+  void barrier() override { XFER_MPI(MPI_Barrier(MPI_COMM_WORLD)); }
 
   [[noreturn]] void abort(int code) override {
     if (comm_) ncclCommAbort(comm_);
@@ -185,9 +146,8 @@ class NcclCommunicator final : public Communicator {
     }
   }
 
-  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1, device_ = 0;
-  MPI_Comm local_ = MPI_COMM_NULL;
-  bool owns_mpi_ = false;
+  MpiWorld world_;  // first member: MPI is up before NCCL and down after it
+  int device_ = 0;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   double timeout_s_ = 600;
