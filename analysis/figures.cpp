@@ -190,6 +190,11 @@ std::vector<fs::path> write_figures(const std::vector<const Dataset*>& src, cons
                [&](const Cell& c, int n) { return c.split == split && c.kind == CellKind::Transfer && c.target == t && c.source != t && c.n == n && c.mode == TransferMode::Frozen; });
     series("random filters", "#e08000", [](const Cell& c) { return is_all_base(c); },
            [](const Cell& c, int n) { return is_all_random(c, n); });
+    // The control on the random halves (the complete and fashion-mnist grids).
+    series("random filters, halves", "#b06000", [](const Cell& c) { return in_group(c, Group::BaseB, 0); },
+           [](const Cell& c, int n) {
+             return c.kind == CellKind::Random && c.is_random_split() && c.n == n;
+           });
   }
 
   // Figure 3 bottom: AnB minus its target's base.
