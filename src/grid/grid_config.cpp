@@ -5,6 +5,7 @@
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/parsers.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -336,11 +337,22 @@ GridConfig load_grid_config(const std::string& path, const std::vector<std::stri
     raw[trim(o.substr(0, eq))] = trim(o.substr(eq + 1));
     note_section(trim(o.substr(0, eq)));
   }
+  GridConfig c;
   try {
-    return parse_grid_config(raw, order);
+    c = parse_grid_config(raw, order);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string(e.what()) + " (in " + path + ")");
   }
+  // A relative trainer_config names a file beside the grid config (or, failing
+  // that, one relative to where we run); cells may run from anywhere, so the
+  // trainer gets an absolute path.
+  if (!c.trainer_config.empty() && std::filesystem::path(c.trainer_config).is_relative()) {
+    auto beside = std::filesystem::path(path).parent_path() / c.trainer_config;
+    auto chosen = std::filesystem::exists(beside) ? beside : std::filesystem::path(c.trainer_config);
+    c.trainer_config = std::filesystem::absolute(chosen).lexically_normal().string();
+    c.raw["grid.trainer_config"] = c.trainer_config;
+  }
+  return c;
 }
 
 std::string to_ini(const GridConfig& cfg) {
