@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,20 @@ inline Manifest make_synthetic_folder(const std::string& root, const std::string
 }
 
 // Runs a shell command; returns its exit status and stdout+stderr.
+// The message of what `fn` throws ("" when it does not).
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
 inline int run_command(const std::string& cmd, std::string* output = nullptr) {
   std::string full = cmd + " 2>&1";
   FILE* p = ::popen(full.c_str(), "r");

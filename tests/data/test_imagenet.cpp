@@ -150,19 +150,6 @@ void expect_colour(const std::vector<uint8_t>& chw, Rgb c, int tol, const std::s
   }
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST(ImageNetPrep, WarpKeepsSolidColoursAndSamplesPixelCentres) {

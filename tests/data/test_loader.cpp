@@ -61,19 +61,6 @@ std::vector<float> image(const HostBatch& b, int n) {
           b.images.begin() + static_cast<ptrdiff_t>(per * (n + 1))};
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST(Loader, EvalFullImageIsImageMinusMean) {

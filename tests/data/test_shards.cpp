@@ -12,23 +12,6 @@
 using namespace xfer;
 using namespace xfer::test;
 
-namespace {
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-}  // namespace
-
 TEST(Shards, RoundTrip) {
   TempDir tmp("roundtrip");
   Manifest m = make_synthetic_folder(tmp.str(), "half0A", 50, 13);
