@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -380,6 +381,7 @@ int run_local(const Grid& grid, const RunOptions& opt) {
   std::map<int, double> started;
   bool stop_sent = false;
   size_t finished_now = 0;
+  const double run_start = now_seconds();
   double t_start = now_seconds();
   for (;;) {
     if (g_local_stop && !stop_sent) {
@@ -453,8 +455,12 @@ int run_local(const Grid& grid, const RunOptions& opt) {
     if (rc == 0) {
       state[idx] = S::Done;
       size_t done = std::count(state.begin(), state.end(), S::Done);
-      char took[32];
-      std::snprintf(took, sizeof took, "%.1f s", secs);
+      // ETA from this run's pace so far (cells finished per second, with
+      // however many run at once), over the cells still to train.
+      const double rate = finished_now / std::max(now_seconds() - run_start, 1e-9);
+      const long eta = std::lround((n - done) / std::max(rate, 1e-9));
+      char took[96];
+      std::snprintf(took, sizeof took, "%.1f s; ETA %ld:%02ld", secs, eta / 60, eta % 60);
       std::cout << "xfer_grid: [done " << done << "/" << n << "] " << id << " (" << took << ")\n";
     } else if (rc == 75) {
       state[idx] = S::Todo;
