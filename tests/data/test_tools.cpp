@@ -15,10 +15,6 @@ namespace {
 
 const char* kFmnist = "/usr/share/datasets/fashion-mnist";
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST(Tools, PrepFashionMnist) {
