@@ -94,11 +94,6 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   const std::string ckpt_path = (out / "checkpoint.h5").string();
   const std::string final_path = (out / "final.h5").string();
   const std::string result_path = (out / "result.json").string();
-  if (root) {
-    fs::create_directories(out);
-    write_file_atomic((out / "config.ini").string(), cfg.to_ini());
-  }
-
   // A resume takes everything from the checkpoint; a transfer takes the
   // base's mean image, as the paper did.
   const bool resuming = cfg.resume && fs::exists(ckpt_path);
@@ -111,6 +106,11 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
                          << "); remove it or choose another --out");
   } else if (!cfg.base.empty()) {
     base_state = read_checkpoint_state(cfg.base);
+  }
+  // Only now: a refused resume must not overwrite the folder's configuration.
+  if (root) {
+    fs::create_directories(out);
+    write_file_atomic((out / "config.ini").string(), cfg.to_ini());
   }
   DataSources data = open_data_sources(cfg, spec, comm, base_state.mean, base_state.mean_c,
                                        base_state.mean_h, base_state.mean_w);
