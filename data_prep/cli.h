@@ -1,7 +1,10 @@
 // cli.h: small helpers shared by the data_prep command lines.
 #pragma once
 
+#include <boost/program_options.hpp>
+
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -43,6 +46,20 @@ inline int env_int(const char* name, int fallback) {
   } catch (const std::logic_error&) {
     return fallback;
   }
+}
+
+// Parses argv against `desc` into `vm`; prints the help and returns false on
+// --help, so the tool exits 0. Option errors throw boost's exceptions.
+inline bool parse_args(int argc, char** argv, const boost::program_options::options_description& desc,
+                       boost::program_options::variables_map& vm) {
+  namespace po = boost::program_options;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return false;
+  }
+  po::notify(vm);
+  return true;
 }
 
 }  // namespace xfer::cli

@@ -46,12 +46,7 @@ int main(int argc, char** argv) {
       "half_nat_idx.txt/half_man_idx.txt); exit 1 on any difference");
   try {
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << '\n';
-      return 0;
-    }
-    po::notify(vm);
+    if (!cli::parse_args(argc, argv, desc, vm)) return 0;
     if (dataset != "imagenet" && dataset != "fmnist")
       throw std::runtime_error("--dataset must be imagenet or fmnist");
     if (num_classes == 0) num_classes = dataset == "imagenet" ? 1000 : 10;

@@ -46,12 +46,7 @@ int main(int argc, char** argv) {
       "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
   try {
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << '\n';
-      return 0;
-    }
-    po::notify(vm);
+    if (!cli::parse_args(argc, argv, desc, vm)) return 0;
     o.dissim = !no_dissim;
     o.checksums = !no_checksums;
     if (o.shard_size <= 0) throw std::runtime_error("--shard-size must be positive");
