@@ -86,10 +86,10 @@ void commit_file(const std::string& tmp, const std::string& path) {
   fsync_folder(path);
 }
 
-void write_file_atomic(const std::string& path, const void* data, size_t size) {
-  const std::string tmp = temp_path_for(path);
+void write_file_checked(const std::string& tmp, const void* data, size_t size,
+                        const std::string& path) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  XFER_CHECK(fd >= 0, write_failure_message(tmp, errno, size));
+  XFER_CHECK(fd >= 0, write_failure_message(path, errno, size));
   try {
     write_all(fd, data, size, path);
     fsync_checked(fd, path);
@@ -103,6 +103,11 @@ void write_file_atomic(const std::string& path, const void* data, size_t size) {
     std::remove(tmp.c_str());
     XFER_FAIL(write_failure_message(path, e, size));
   }
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t size) {
+  const std::string tmp = temp_path_for(path);
+  write_file_checked(tmp, data, size, path);
   commit_file(tmp, path);
 }
 

@@ -24,6 +24,11 @@ void fsync_checked(int fd, const std::string& path);
 // fsyncs `tmp`, renames it onto `path` and fsyncs the folder. On any failure
 // `tmp` is removed, `path` is untouched, and it throws.
 void commit_file(const std::string& tmp, const std::string& path);
+// Writes `size` bytes to the new file `tmp` and fsyncs and closes it, all
+// checked; on failure removes `tmp` and throws, naming `path` (the file the
+// user knows) and the room it needed.
+void write_file_checked(const std::string& tmp, const void* data, size_t size,
+                        const std::string& path);
 // The whole temp-write-fsync-close-rename sequence for bytes in memory.
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& content);

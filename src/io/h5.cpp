@@ -40,6 +40,29 @@ File File::create(const std::string& path) {
   return f;
 }
 
+File File::create_in_memory(const std::string& name) {
+  quiet_errors();
+  File f;
+  f.path_ = name;
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  // Grow by 64 MiB; backing_store = 0: nothing is written when it closes.
+  XFER_CHECK(H5Pset_fapl_core(fapl.get(), size_t{64} << 20, 0) >= 0,
+             "cannot set up an in-memory HDF5 file for " << name);
+  f.h_ = Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  XFER_CHECK(f.h_.valid(), "cannot create in-memory HDF5 file for " << name);
+  return f;
+}
+
+std::vector<char> File::image() {
+  XFER_CHECK(H5Fflush(id(), H5F_SCOPE_GLOBAL) >= 0, path_ << ": cannot flush the HDF5 file");
+  const ssize_t n = H5Fget_file_image(id(), nullptr, 0);
+  XFER_CHECK(n > 0, path_ << ": cannot size the HDF5 file image");
+  std::vector<char> bytes(static_cast<size_t>(n));
+  XFER_CHECK(H5Fget_file_image(id(), bytes.data(), bytes.size()) == n,
+             path_ << ": cannot copy the HDF5 file image");
+  return bytes;
+}
+
 File File::open_read(const std::string& path) {
   quiet_errors();
   File f;

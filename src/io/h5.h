@@ -44,6 +44,10 @@ class Handle {
 class File {
  public:
   static File create(const std::string& path);  // truncates
+  // A file built in memory only (HDF5's core driver): no disk I/O happens
+  // until image() is written out by the caller, so a full disk is a write
+  // error of ours with errno, never a half-closed HDF5 file.
+  static File create_in_memory(const std::string& name);
   static File open_read(const std::string& path);
   const std::string& path() const { return path_; }
   hid_t id() const { return h_.get(); }
@@ -53,6 +57,8 @@ class File {
   // Reads a float dataset; its shape must equal `dims` (the message names both).
   void read_floats(const std::string& name, const std::vector<hsize_t>& dims, float* data) const;
   std::vector<hsize_t> dims(const std::string& name) const;
+  // The bytes of the whole file as it would be on disk (flushes first).
+  std::vector<char> image();
 
   void set_attr(const std::string& name, int64_t v);
   void set_attr(const std::string& name, const std::string& v);

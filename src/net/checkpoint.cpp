@@ -1,6 +1,8 @@
 // checkpoint.cpp: saving and loading networks and training state in HDF5.
 #include "net/checkpoint.h"
 
+#include <cstdio>
+
 #include "core/check.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
@@ -49,9 +51,12 @@ void check_schema(const h5::File& f) {
 
 void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bool with_momentum) {
   H5Lock lock(h5_mutex());  // the loader's reader thread may be inside HDF5
-  const std::string tmp = temp_path_for(path);
+  // Built in memory, then written with checked writes: a full disk is our
+  // error message, and the previous checkpoint stays until this one is
+  // whole on disk and reads back.
+  std::vector<char> bytes;
   {
-    auto f = h5::File::create(tmp);
+    auto f = h5::File::create_in_memory(path);
     f.set_attr("schema", std::string(kSchema));
     f.set_attr("schema_version", kSchemaVersion);
     f.set_attr("preset", net.spec().preset);
@@ -73,6 +78,18 @@ void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bo
     if (!st.mean.empty())
       f.write_floats("/mean", {hsize_t(st.mean_c), hsize_t(st.mean_h), hsize_t(st.mean_w)},
                      st.mean.data());
+    bytes = f.image();
+  }
+  const std::string tmp = temp_path_for(path);
+  write_file_checked(tmp, bytes.data(), bytes.size(), path);
+  try {
+    const TrainState back = read_checkpoint_state(tmp);
+    XFER_CHECK(back.iteration == st.iteration && back.config_hash == st.config_hash,
+               "it reads back with iteration " << back.iteration << " instead of " << st.iteration);
+  } catch (const std::exception& e) {
+    std::remove(tmp.c_str());
+    XFER_FAIL("checkpoint " << path << " did not read back after writing; the previous one is kept: "
+                            << e.what());
   }
   commit_file(tmp, path);
 }

@@ -45,11 +45,14 @@ std::string result_to_json(const RunResult& r) {
   j["code_version"] = code_version();
   j["num_classes"] = r.num_classes;
   j["num_outputs"] = r.num_outputs;
+  j["status"] = r.status;
   j["finished"] = r.finished;
+  if (r.status == "diverged")
+    j["diverged"] = {{"iteration", r.diverged_iteration}, {"what", r.diverged_what}};
   j["iterations"] = r.iterations;
   j["curve"] = curve_json(r.curve);
-  nlohmann::json st;
-  if (!r.curve.empty()) {
+  nlohmann::json st = nlohmann::json::object();
+  if (!r.curve.empty() && r.status == "finished") {
     double best = 0;
     for (const auto& p : r.curve) best = std::max(best, p.top1);
     st["top10_mean_top1"] = top10_mean_top1(r.curve);

@@ -19,6 +19,11 @@ struct RunResult {
   std::string cell_id, preset, config_hash, backend = "cpu";
   int num_classes = 0, num_outputs = 0, ranks = 1;
   bool finished = false, tf32 = false;
+  // "finished", or "diverged" at diverged_iteration because of diverged_what
+  // ("loss nan", "test loss inf"); a diverged result has no statistic.
+  std::string status = "finished";
+  int64_t diverged_iteration = 0;
+  std::string diverged_what;
   int64_t iterations = 0;
   std::vector<TestPoint> curve;
   double images_per_s = 0, wall_s = 0;

@@ -5,13 +5,16 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "backend/backend.h"
 #include "core/check.h"
 #include "core/log.h"
 #include "core/rng.h"
 #include "io/atomic_file.h"
+#include "io/file_lock.h"
 #include "net/checkpoint.h"
 #include "net/net.h"
 #include "solver/sgd.h"
@@ -26,7 +29,15 @@ namespace xfer {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+// The first SIGINT asks for a checkpoint like SIGTERM; a second one, while
+// that is under way, ends the process at once (a user who insists).
+extern "C" void on_stop_signal(int sig) {
+  if (sig == SIGINT && g_stop.load()) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
+  g_stop.store(true);
+}
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
@@ -65,14 +76,73 @@ uint64_t dropout_seed_for(const TrainConfig& cfg, const Communicator& comm) {
   return derive_seed(cfg.seed, 3, comm.rank());
 }
 
+// What a result file says about the run besides its curve.
+struct RunSummary {
+  const TrainConfig& cfg;
+  std::string backend;
+  bool tf32;
+  int classes, outputs, ranks;
+};
+
+// result.json: finished when `diverged` is empty, else diverged (no statistic).
+void write_run_result(const std::string& path, const RunSummary& s, const TrainState& st,
+                      const std::vector<TestPoint>& curve, const std::string& diverged,
+                      const SyncStats& ss, int64_t session_iters, double train_s) {
+  RunResult r;
+  r.cell_id = s.cfg.cell_id;
+  r.preset = s.cfg.preset;
+  r.config_hash = s.cfg.hash();
+  r.backend = s.backend;
+  r.num_classes = s.classes;
+  r.num_outputs = s.outputs;
+  r.ranks = s.ranks;
+  r.finished = diverged.empty();
+  r.status = diverged.empty() ? "finished" : "diverged";
+  r.diverged_iteration = diverged.empty() ? 0 : st.iteration;
+  r.diverged_what = diverged;
+  r.tf32 = s.tf32;
+  r.iterations = st.iteration;
+  r.curve = curve;
+  r.images_per_s = session_iters > 0 ? session_iters * double(s.cfg.solver.batch) / train_s : 0;
+  r.wall_s = st.wall_s;
+  if (ss.steps > 0 && session_iters > 0) {
+    r.comm_bytes_per_step = double(ss.bytes) / ss.steps;
+    r.comm_s_per_step = ss.comm_s / ss.steps;
+    r.comm_hidden_fraction = ss.hidden_fraction();
+    r.step_s = train_s / session_iters;
+  }
+  write_result(path, r);
+}
+
+// "loss nan", "test loss inf": what made a run diverge, or "" when `v` is finite.
+std::string non_finite(const char* what, double v) {
+  if (std::isfinite(v)) return "";
+  return std::string(what) + (std::isnan(v) ? " nan" : " inf");
+}
+
+// Rank 0 owns the output folder while it trains: a second trainer on the same
+// --out stops at once naming the holder, and temporary files of a writer that
+// died (a kill -9 inside a 455 MB checkpoint write) are removed.
+std::optional<FileLock> claim_output(const fs::path& out, bool root) {
+  if (!root) return std::nullopt;
+  fs::create_directories(out);
+  FileLock lock = FileLock::acquire_or_throw((out / ".lock").string(), out.string());
+  int removed = 0;
+  for (const char* f : {"checkpoint.h5", "final.h5", "result.json", "config.ini"})
+    removed += remove_stale_temps((out / f).string());
+  if (removed) XFER_LOG("removed " << removed << " temporary file(s) left in " << out << " by a dead writer");
+  return lock;
+}
+
 }  // namespace
 
 void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGUSR1, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // Ctrl-C and a closed terminal would otherwise lose up to a snapshot
+  // interval (10,000 iterations in the paper); all of them checkpoint.
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 void request_stop() { g_stop.store(true); }
@@ -96,6 +166,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   const std::string result_path = (out / "result.json").string();
   // A resume takes everything from the checkpoint; a transfer takes the
   // base's mean image, as the paper did.
+  const std::optional<FileLock> out_lock = claim_output(out, root);
   const bool resuming = cfg.resume && fs::exists(ckpt_path);
   TrainState base_state;
   if (resuming) {
@@ -108,10 +179,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     base_state = read_checkpoint_state(cfg.base);
   }
   // Only now: a refused resume must not overwrite the folder's configuration.
-  if (root) {
-    fs::create_directories(out);
-    write_file_atomic((out / "config.ini").string(), cfg.to_ini());
-  }
+  if (root) write_file_atomic((out / "config.ini").string(), cfg.to_ini());
   DataSources data = open_data_sources(cfg, spec, comm, base_state.mean, base_state.mean_c,
                                        base_state.mean_h, base_state.mean_w);
   const int classes = data.info.num_classes;
@@ -176,12 +244,25 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   auto t_session = Clock::now();
   double train_s = 0;
   int64_t session_iters = 0;
+  std::string diverged;  // what went non-finite on this rank, "" while all is well
+  RunSummary summary{cfg, be->name(), be->tf32(), classes, outputs, world};
+  auto finish_diverged = [&] {
+    // The last good checkpoint is kept: a checkpoint of NaN weights is worth nothing.
+    if (diverged.empty()) diverged = "loss not finite on another rank";
+    st.wall_s += seconds_since(t_session);
+    if (root) write_run_result(result_path, summary, st, curve, diverged, sync.stats(), 0, 0);
+    XFER_LOG("diverged at iteration " << st.iteration << " (" << diverged << ")");
+    comm.barrier();
+    return kExitDiverged;
+  };
   while (st.iteration < max_iter) {
-    // Every rank must agree to stop, or a collective would hang.
+    // Every rank must agree to stop, or a collective would hang; a rank whose
+    // last loss was not finite stops them all.
     if (cfg.stop_after > 0 && st.iteration == cfg.stop_after && session_iters > 0) g_stop.store(true);
-    double stop = g_stop.load() ? 1 : 0;
-    if (world > 1) comm.allreduce_host_sum(&stop, 1);
-    if (stop > 0) {
+    double flags[2] = {g_stop.load() ? 1.0 : 0.0, diverged.empty() ? 0.0 : 1.0};
+    if (world > 1) comm.allreduce_host_sum(flags, 2);
+    if (flags[1] > 0) return finish_diverged();
+    if (flags[0] > 0) {
       st.wall_s += seconds_since(t_session);
       save(ckpt_path);
       comm.barrier();
@@ -200,6 +281,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     train_s += seconds_since(t0);
     window_loss += ls.loss_sum / std::max<int64_t>(ls.count, 1);
     ++window_n;
+    diverged = non_finite("loss", ls.loss_sum);
 
     if (st.iteration % cfg.display == 0 || st.iteration == max_iter) {
       const double ips = session_iters * double(cfg.solver.batch) / std::max(train_s, 1e-9);
@@ -212,13 +294,17 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
       window_loss = 0;
       window_n = 0;
     }
+    if (!diverged.empty()) continue;  // stop at the top, together with every rank
     if (st.iteration % cfg.solver.test_interval == 0 || st.iteration == max_iter) {
       TestPoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
-      curve.push_back(p);
       char line[160];
       std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",
                     (long long)p.iteration, p.top1, p.top5, p.loss);
       XFER_LOG(line);
+      // The sums are reduced over ranks, so every rank sees the same value.
+      diverged = non_finite("test loss", p.loss);
+      if (!diverged.empty()) return finish_diverged();
+      curve.push_back(p);
     }
     if (st.iteration % cfg.solver.snapshot_interval == 0 && st.iteration < max_iter) {
       const double w = st.wall_s;
@@ -227,32 +313,16 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
       st.wall_s = w;
     }
   }
+  {
+    double flag = diverged.empty() ? 0.0 : 1.0;  // the last step's loss
+    if (world > 1) comm.allreduce_host_sum(&flag, 1);
+    if (flag > 0) return finish_diverged();
+  }
   st.wall_s += seconds_since(t_session);
   save(final_path);
   save(ckpt_path);
   if (root) {
-    RunResult r;
-    r.cell_id = cfg.cell_id;
-    r.preset = cfg.preset;
-    r.config_hash = cfg.hash();
-    r.backend = be->name();
-    r.num_classes = classes;
-    r.num_outputs = outputs;
-    r.ranks = world;
-    r.finished = true;
-    r.tf32 = be->tf32();
-    r.iterations = st.iteration;
-    r.curve = curve;
-    r.images_per_s = session_iters > 0 ? session_iters * double(cfg.solver.batch) / train_s : 0;
-    r.wall_s = st.wall_s;
-    const SyncStats& ss = sync.stats();
-    if (ss.steps > 0) {
-      r.comm_bytes_per_step = double(ss.bytes) / ss.steps;
-      r.comm_s_per_step = ss.comm_s / ss.steps;
-      r.comm_hidden_fraction = ss.hidden_fraction();
-      r.step_s = train_s / session_iters;
-    }
-    write_result(result_path, r);
+    write_run_result(result_path, summary, st, curve, "", sync.stats(), session_iters, train_s);
     XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
                             << top10_mean_top1(curve) << "; " << result_path);
   }

@@ -13,12 +13,15 @@ namespace xfer {
 constexpr int kExitDone = 0;
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitStopped = 75;  // checkpointed on SIGUSR1/SIGTERM: requeue me
+constexpr int kExitDiverged = 3;  // a loss went NaN/inf: result.json says "diverged"
+constexpr int kExitStopped = 75;  // checkpointed on SIGUSR1/SIGTERM/SIGINT/SIGHUP: requeue me
 
-// Trains as configured; returns kExitDone or kExitStopped. Throws on errors.
+// Trains as configured; returns kExitDone, kExitStopped or kExitDiverged (the
+// first non-finite training or test loss ends the run on every rank, keeps the
+// last good checkpoint and writes a result that says diverged). Throws on errors.
 int run_training(const TrainConfig& cfg, Communicator& comm);
 
-// Installs SIGUSR1/SIGTERM handlers that ask a running training to stop at
+// Installs SIGUSR1/SIGTERM/SIGINT/SIGHUP handlers that ask a running training to stop at
 // the next iteration boundary after writing a checkpoint.
 void install_stop_handlers();
 // For tests: ask the run to stop as a signal would.

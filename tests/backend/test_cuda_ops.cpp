@@ -253,6 +253,31 @@ TEST(CudaLoss, StatsAndGradientMatchCpu) {
   for (size_t i = size_t(valid) * k; i < dg.size(); ++i) ASSERT_EQ(dg[i], 0.f) << "row past valid";
 }
 
+// A NaN score is never a hit and keeps the loss NaN, on both backends alike
+// (the kernel once clamped a NaN probability to a finite 87.34).
+TEST(CudaLoss, NanRowsScoreNoHitsAndKeepTheLossNan) {
+  XFER_REQUIRE_GPU();
+  const int n = 3, k = 10;
+  std::vector<float> logits(size_t(n) * k, 0.f);
+  logits[2] = std::nanf("");           // row 0: one NaN score
+  logits[size_t(1) * k + 4] = 9.f;     // row 1: label 4 wins, finite
+  for (int j = 0; j < k; ++j) logits[size_t(2) * k + j] = std::nanf("");  // row 2: all NaN
+  std::vector<int32_t> labels{2, 4, 0};
+  auto run = [&](Backend& be) {
+    Buf x(be, logits);
+    return be.softmax_loss(x.data(), labels.data(), n, n, k);
+  };
+  auto c = cpu();
+  auto g = gpu();
+  const LossStats sc = run(*c), sg = run(*g);
+  EXPECT_EQ(sc.top1, 1);
+  EXPECT_EQ(sc.top5, 1);
+  EXPECT_EQ(sg.top1, sc.top1);
+  EXPECT_EQ(sg.top5, sc.top5);
+  EXPECT_TRUE(std::isnan(sc.loss_sum));
+  EXPECT_TRUE(std::isnan(sg.loss_sum));
+}
+
 // ---------------------------------------------------------------------------
 // Memory: uploads on the copy stream stay ordered with the compute stream.
 

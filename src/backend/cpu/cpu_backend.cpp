@@ -2,6 +2,7 @@
 // elementwise loops oneDNN has no primitive for (dropout with our hash,
 // Caffe's fused SGD update, the loss and its top-k counts).
 #include "backend/cpu/cpu_backend.h"
+#include "backend/loss_rule.h"
 
 #include <omp.h>
 
@@ -83,12 +84,13 @@ class CpuBackend final : public Backend {
       const float* p = probs_.data() + size_t(i) * k;
       const int y = labels[i];
       XFER_CHECK(y >= 0 && y < k, "label " << y << " out of range [0, " << k << ")");
-      st.loss_sum += -std::log(std::max(p[y], FLT_MIN));
-      // Rank of the true class: how many classes score strictly higher.
-      int higher = 0;
-      for (int j = 0; j < k; ++j) higher += p[j] > p[y];
-      st.top1 += higher < 1;
-      st.top5 += higher < 5;
+      // Rank of the true class: how many classes score strictly higher (a
+      // NaN anywhere ranks it out of the top 5; see loss_rule.h).
+      int32_t rank = 0;
+      for (int j = 0; j < k; ++j) rank += rank_contribution(p[j], p[y]);
+      st.loss_sum += row_loss(p[y], rank);
+      st.top1 += top_k_hit(rank, 1);
+      st.top5 += top_k_hit(rank, 5);
     }
     st.count = valid;
     return st;

@@ -14,6 +14,7 @@
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_context.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/loss_rule.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -235,8 +236,8 @@ class CudaBackend final : public Backend {
     XFER_CUDA(cudaStreamSynchronize(ctx_.stream));
     for (int i = 0; i < valid; ++i) {
       st.loss_sum += host_loss_[size_t(i)];
-      st.top1 += host_rank_[size_t(i)] < 1;
-      st.top5 += host_rank_[size_t(i)] < 5;
+      st.top1 += top_k_hit(host_rank_[size_t(i)], 1);
+      st.top5 += top_k_hit(host_rank_[size_t(i)], 5);
     }
     return st;
   }

@@ -7,6 +7,7 @@
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_rng.cuh"
+#include "backend/loss_rule.h"
 
 namespace xfer::cuda {
 
@@ -146,7 +147,7 @@ __global__ void loss_rows_kernel(const float* probs, const int32_t* labels, int 
   const int label = labels[row];
   const float py = p[label];
   int32_t higher = 0;
-  for (int j = threadIdx.x; j < k; j += blockDim.x) higher += p[j] > py;
+  for (int j = threadIdx.x; j < k; j += blockDim.x) higher += rank_contribution(p[j], py);
   partial[threadIdx.x] = higher;
   __syncthreads();
   for (int s = blockDim.x / 2; s > 0; s /= 2) {
@@ -155,7 +156,7 @@ __global__ void loss_rows_kernel(const float* probs, const int32_t* labels, int 
   }
   if (threadIdx.x == 0) {
     row_rank[row] = partial[0];
-    row_loss[row] = -logf(fmaxf(py, FLT_MIN));
+    row_loss[row] = xfer::row_loss(py, partial[0]);
   }
 }
 

@@ -1,0 +1,210 @@
+// test_trainer_faults.cpp: the trainer under faults (ctest label "faults"):
+// a diverging run stops with its own exit code and a result that says so,
+// a NaN score is never a hit on either backend's rule, a full disk while a
+// checkpoint is written keeps the previous one, Ctrl-C and SIGHUP checkpoint,
+// leftovers of a dead writer are removed, two trainers never share a folder.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "backend/backend.h"
+#include "backend/loss_rule.h"
+#include "comm/communicator.h"
+#include "config/train_config.h"
+#include "core/check.h"
+#include "io/file_lock.h"
+#include "net/checkpoint.h"
+#include "net/net_fixtures.h"
+#include "tmpfs_mount.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+namespace {
+
+std::vector<std::string> small_args(const std::string& out) {
+  return {"xfer_train", "--preset", "small", "--out", out, "--max-iter", "24",
+          "--batch", "16", "--test-interval", "8", "--snapshot-interval", "8",
+          "--threads", "1", "--synthetic-train", "96", "--synthetic-val", "40", "--display", "4"};
+}
+
+TrainConfig parse(std::vector<std::string> args) {
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return *parse_train_config(int(argv.size()), argv.data());
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream f(path);
+  return nlohmann::json::parse(f);
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------
+// Divergence
+
+TEST(TrainerFaults, DivergedRunStopsWithItsOwnExitCodeAndSaysSo) {
+  auto dir = testing::temp_dir("diverge");
+  auto comm = make_single_communicator();
+  auto args = small_args(dir + "/cell");
+  for (std::string a : {"--base-lr", "1000"}) args.push_back(a);
+  auto cfg = parse(args);
+  cfg.cell_id = "half0-B-base";
+  ASSERT_EQ(run_training(cfg, *comm), kExitDiverged);
+  auto r = read_json(dir + "/cell/result.json");
+  EXPECT_EQ(r["status"], "diverged");
+  EXPECT_EQ(r["finished"], false);
+  EXPECT_TRUE(r["statistic"].empty()) << r["statistic"].dump();
+  const int64_t at = r["diverged"]["iteration"];
+  EXPECT_GT(at, 0);
+  EXPECT_LE(at, 24);
+  EXPECT_NE(r["diverged"]["what"].get<std::string>().find("loss"), std::string::npos);
+  for (const auto& p : r["curve"]) EXPECT_TRUE(p["top1"].is_number()) << r["curve"].dump();
+  EXPECT_FALSE(fs::exists(dir + "/cell/final.h5"));
+  // Any checkpoint left is one of finite weights from before the divergence.
+  if (fs::exists(dir + "/cell/checkpoint.h5"))
+    EXPECT_LT(read_checkpoint_state(dir + "/cell/checkpoint.h5").iteration, at);
+}
+
+TEST(TrainerFaults, NanScoresAreNeverHitsAndKeepTheLossNan) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // The rule the CUDA kernel runs, on the host.
+  EXPECT_FALSE(top_k_hit(rank_contribution(nan, nan), 5));
+  EXPECT_FALSE(top_k_hit(rank_contribution(0.1f, nan), 5));
+  EXPECT_FALSE(top_k_hit(rank_contribution(nan, 0.9f), 5));
+  EXPECT_TRUE(std::isnan(row_loss(nan, 0)));
+  EXPECT_TRUE(std::isnan(row_loss(0.5f, kNonFiniteRank)));  // another score of the row is NaN
+  EXPECT_FLOAT_EQ(row_loss(0.f, 3), -std::log(FLT_MIN));
+  EXPECT_EQ(rank_contribution(0.2f, 0.1f), 1);
+  EXPECT_EQ(rank_contribution(0.1f, 0.2f), 0);
+  // The CPU backend: a NaN logit row scores zero hits and a NaN loss.
+  auto be = make_backend("cpu", 0, 1);
+  const int n = 2, k = 10;
+  std::vector<float> logits(size_t(n) * k, 0.f);  // CPU backend memory is host memory
+  logits[0] = nan;   // row 0: one NaN score
+  logits[k + 3] = 5;  // row 1: class 3 wins, finite
+  std::vector<int32_t> labels{3, 3};
+  LossStats s = be->softmax_loss(logits.data(), labels.data(), n, n, k);
+  EXPECT_EQ(s.top1, 1);  // row 1 only
+  EXPECT_EQ(s.top5, 1);
+  EXPECT_TRUE(std::isnan(s.loss_sum));
+}
+
+// ---------------------------------------------------------------------------
+// Checkpoints on a full disk, leftovers, two trainers
+
+TEST(TrainerFaults, FullDiskKeepsThePreviousCheckpointAndSaysHowMuchWasNeeded) {
+  testing::TmpfsMount disk("ckpt", 8);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  auto be = make_backend("cpu", 0, 1);
+  Net net(*be, net_preset("small"), 4, 10);
+  net.init_params(1);
+  const std::string ckpt = disk.dir() + "/checkpoint.h5";
+  TrainState st;
+  st.iteration = 8;
+  st.config_hash = "h";
+  save_checkpoint(ckpt, net, st);
+  const auto size = fs::file_size(ckpt);
+  // Fill the disk so that less than one more checkpoint fits.
+  const auto room = fs::space(disk.dir()).available;
+  ASSERT_GT(room, size / 2);
+  std::vector<char> junk(room - size / 2, 'x');
+  { std::ofstream(disk.dir() + "/filler", std::ios::binary).write(junk.data(), std::streamsize(junk.size())); }
+  st.iteration = 16;
+  const std::string e = error_of([&] { save_checkpoint(ckpt, net, st); });
+  EXPECT_NE(e.find("no space left on device writing " + ckpt), std::string::npos) << e;
+  EXPECT_NE(e.find("MB needed"), std::string::npos) << e;
+  EXPECT_EQ(read_checkpoint_state(ckpt).iteration, 8);
+  for (const auto& f : fs::directory_iterator(disk.dir()))
+    EXPECT_EQ(f.path().filename().string().find(".tmp"), std::string::npos) << f.path();
+}
+
+TEST(TrainerFaults, LeftoversOfADeadWriterAreRemovedWhenTheRunStartsAgain) {
+  auto dir = testing::temp_dir("leftovers");
+  fs::create_directories(dir + "/cell");
+  for (const char* f : {"checkpoint.h5.tmp.12345", "checkpoint.h5.tmp.otherhost.77", "result.json.tmp.9"})
+    std::ofstream(dir + "/cell/" + f) << "partial";
+  auto comm = make_single_communicator();
+  ASSERT_EQ(run_training(parse(small_args(dir + "/cell")), *comm), kExitDone);
+  for (const auto& f : fs::directory_iterator(dir + "/cell"))
+    EXPECT_EQ(f.path().filename().string().find(".tmp"), std::string::npos) << f.path();
+}
+
+TEST(TrainerFaults, ASecondTrainerOnTheSameFolderStopsNamingTheHolder) {
+  auto dir = testing::temp_dir("two_trainers");
+  fs::create_directories(dir + "/cell");
+  auto held = FileLock::try_acquire(dir + "/cell/.lock");  // as a running trainer would
+  ASSERT_TRUE(held);
+  auto comm = make_single_communicator();
+  const std::string e = error_of([&] { run_training(parse(small_args(dir + "/cell")), *comm); });
+  EXPECT_NE(e.find("is being written by pid " + std::to_string(getpid())), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(dir + "/cell/config.ini"));
+}
+
+// ---------------------------------------------------------------------------
+// Signals, on the real binary
+
+std::string trainer_binary() { return std::string(std::getenv("XFER_BIN_DIR")) + "/xfer_train"; }
+
+// Starts xfer_train on a long synthetic run, waits until it trains, sends
+// `sig`; returns its exit status.
+int signal_a_training(const std::string& out, int sig) {
+  const std::string log = out + ".log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stdout);
+    (void)f;
+    dup2(1, 2);
+    auto args = small_args(out);
+    args[6] = "100000";   // --max-iter
+    args[12] = "100000";  // --snapshot-interval: only the signal writes one
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(trainer_binary().c_str(), argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 600; ++i) {  // up to a minute for the first iterations
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find("iter 8/") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, sig);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(TrainerFaults, CtrlCAndHangupCheckpointAndExit75) {
+  if (!fs::exists(trainer_binary())) GTEST_SKIP() << "xfer_train not built at " << trainer_binary();
+  auto dir = testing::temp_dir("signals");
+  for (int sig : {SIGINT, SIGHUP}) {
+    const std::string out = dir + "/sig" + std::to_string(sig);
+    EXPECT_EQ(signal_a_training(out, sig), kExitStopped) << strsignal(sig);
+    ASSERT_TRUE(fs::exists(out + "/checkpoint.h5")) << strsignal(sig);
+    EXPECT_GE(read_checkpoint_state(out + "/checkpoint.h5").iteration, 8) << strsignal(sig);
+  }
+}
+
+}  // namespace
+}  // namespace xfer
