@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "analysis/release_names.h"
@@ -162,28 +164,91 @@ std::vector<TimedTest> parse_caffe_log(std::string_view text, const std::string&
   return tests;
 }
 
+namespace {
+
+bool is_gzip(std::string_view b) { return b.size() >= 2 && b[0] == '\x1f' && b[1] == '\x8b'; }
+
+// Inflates the gzip member at the start of `in` onto `out`; returns the bytes
+// it took. `error` is set where the member is damaged or cut short.
+size_t inflate_member(std::string_view in, std::string& out, std::string& error) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {  // 16: gzip wrapper only
+    error = "cannot start zlib";
+    return 0;
+  }
+  size_t fed = 0;  // zlib counts in 32 bits: the input goes in slices
+  char buf[1 << 16];
+  int ret = Z_OK;
+  while (ret == Z_OK) {
+    if (zs.avail_in == 0 && fed < in.size()) {
+      size_t slice = std::min<size_t>(in.size() - fed, 1u << 30);
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + fed));
+      zs.avail_in = static_cast<uInt>(slice);
+      fed += slice;
+    }
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    ret = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  if (ret == Z_BUF_ERROR && zs.avail_in == 0) error = "unexpected end of file";
+  else if (ret != Z_STREAM_END) error = zs.msg ? zs.msg : zError(ret);
+  size_t used = fed - zs.avail_in;
+  inflateEnd(&zs);
+  return used;
+}
+
+// A log's text: plain files as they are, gzip ones decompressed member by
+// member (gzip -c a >> log is a valid log). Decompressed by hand, not with
+// gzread, because gzread stops silently at bytes after the last member.
+struct LogText {
+  std::string text;
+  std::string error;    // damaged or cut short: `text` holds what came before
+  size_t trailing = 0;  // bytes after the last gzip member that are no member
+};
+
+LogText decompress(std::string_view bytes) {
+  LogText t;
+  if (!is_gzip(bytes)) {
+    t.text = bytes;
+    return t;
+  }
+  size_t pos = 0;
+  while (pos < bytes.size() && t.error.empty()) {
+    std::string_view rest = bytes.substr(pos);
+    if (!is_gzip(rest)) {
+      t.trailing = rest.size();
+      break;
+    }
+    pos += inflate_member(rest, t.text, t.error);
+  }
+  return t;
+}
+
+}  // namespace
+
 std::vector<TimedTest> read_caffe_log_file(const std::filesystem::path& file, Diagnostics& diag) {
   std::string name = file.string();
-  gzFile gz = gzopen(name.c_str(), "rb");
-  if (!gz) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
     diag.skip(name, 0, "cannot open");
     return {};
   }
-  std::string text;
-  char buf[1 << 16];
-  int got;
-  while ((got = gzread(gz, buf, sizeof buf)) > 0) text.append(buf, got);
-  // A truncated .gz reads as a short file with Z_BUF_ERROR left behind.
-  int err = Z_OK;
-  const char* what = gzerror(gz, &err);
-  if (got < 0 || err != Z_OK) {
-    diag.warn(name, 0, std::string("read error (") + what + "), using the lines before it");
-    // A cut-off last line is not a line: drop it rather than parse half of it.
-    size_t last = text.rfind('\n');
-    text.resize(last == std::string::npos ? 0 : last + 1);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  LogText log = decompress(bytes);
+  // Junk after the data means the file was damaged or written to by something
+  // else: no part of it is trusted (as gzip -t says, "trailing garbage").
+  if (log.trailing) {
+    diag.skip(name, 0, "trailing garbage: " + std::to_string(log.trailing) + " byte(s) after the gzip data");
+    return {};
   }
-  gzclose(gz);
-  return parse_caffe_log(text, name, diag);
+  if (!log.error.empty()) {
+    diag.warn(name, 0, "read error (" + log.error + "), using the lines before it");
+    // A cut-off last line is not a line: drop it rather than parse half of it.
+    size_t last = log.text.rfind('\n');
+    log.text.resize(last == std::string::npos ? 0 : last + 1);
+  }
+  return parse_caffe_log(log.text, name, diag);
 }
 
 std::vector<CurvePoint> merge_caffe_tests(const std::vector<std::vector<TimedTest>>& files) {

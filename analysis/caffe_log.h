@@ -30,8 +30,10 @@ struct TimedTest {
 std::vector<TimedTest> parse_caffe_log(std::string_view text, const std::string& name,
                                        Diagnostics& diag);
 
-// Reads a file, plain or gzip-compressed (by content, not name). A read error
-// (e.g. a truncated .gz) is reported; the lines read before it are kept.
+// Reads a file, plain or gzip-compressed (by content, not name; several gzip
+// members are one log). A read error (e.g. a truncated .gz) is reported; the
+// lines read before it are kept. Bytes after the last gzip member ("trailing
+// garbage") leave the whole file out, reported: it was damaged or appended to.
 std::vector<TimedTest> read_caffe_log_file(const std::filesystem::path& file, Diagnostics& diag);
 
 // Merges the tests of several files of one network: one point per iteration,

@@ -13,6 +13,8 @@ namespace po = boost::program_options;
 void add_input_options(po::options_description& desc, Inputs& in) {
   desc.add_options()
       ("results", po::value(&in.results), "our results directory: every result.json below it")
+      ("include-hidden", po::bool_switch(&in.include_hidden),
+       "also read dot folders under --results (e.g. .stale/, where xfer_grid --rerun-stale moves old cells)")
       ("caffe-logs", po::value(&in.caffe_logs),
        "Caffe logs as in the paper's release: one folder per network (e.g. ../shared/paper/logs)")
       ("statistic", po::value(&in.statistic)->default_value(in.statistic),
@@ -24,6 +26,7 @@ std::string validate(const Inputs& in) {
   if (in.results.empty() && in.caffe_logs.empty()) return "give --results DIR and/or --caffe-logs DIR";
   if (in.compare && (in.results.empty() || in.caffe_logs.empty()))
     return "--compare needs both --results and --caffe-logs";
+  if (in.include_hidden && in.results.empty()) return "--include-hidden needs --results";
   if (!parse_statistic(in.statistic)) return "--statistic must be top10, best or final";
   return "";
 }
@@ -44,7 +47,7 @@ void name_missing(const Dataset& ds, const std::vector<std::string>& expected, c
 
 std::vector<Dataset> load_inputs(const Inputs& in, Diagnostics& diag) {
   std::vector<Dataset> data;
-  if (!in.results.empty()) data.push_back(read_results_dir(in.results, "ours", diag));
+  if (!in.results.empty()) data.push_back(read_results_dir(in.results, "ours", diag, in.include_hidden));
   if (!in.caffe_logs.empty()) {
     data.push_back(read_caffe_log_dir(in.caffe_logs, "paper", diag));
     name_missing(data.back(), paper_grid_cell_ids(), "the paper's grid", diag);

@@ -16,9 +16,11 @@ struct Inputs {
   std::string caffe_logs;  // a release-style folder of Caffe logs; empty: none
   std::string statistic = "top10";
   bool compare = false;    // ours and the paper's side by side
+  bool include_hidden = false;  // also read dot folders (.stale/) under `results`
 };
 
-// Adds --results, --caffe-logs, --statistic, --compare to `desc`, bound to `in`.
+// Adds --results, --include-hidden, --caffe-logs, --statistic, --compare to
+// `desc`, bound to `in`.
 void add_input_options(boost::program_options::options_description& desc, Inputs& in);
 
 // Checks what the options alone can: at least one input, --compare with both,
@@ -27,7 +29,8 @@ std::string validate(const Inputs& in);
 
 // Reads the inputs: "ours" first, then "paper". Missing cells of the paper's
 // grid in the logs (and, with --compare, cells the paper has that ours lacks)
-// are named in `diag`.
+// are named in `diag`. So are errors (two files for one cell): the binaries
+// check error_count() and then write nothing.
 std::vector<Dataset> load_inputs(const Inputs& in, Diagnostics& diag);
 
 // The column groups to print: with --compare one group holding both data

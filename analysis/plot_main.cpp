@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "xfer_plot: " << e.what() << "\n" << desc;
+    std::cerr << "xfer_plot: " << printable(e.what()) << "\n" << desc;
     return 1;
   }
   if (vm.count("help")) {
@@ -36,12 +36,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (auto problem = validate(in); !problem.empty()) {
-    std::cerr << "xfer_plot: " << problem << "\n" << desc;
+    std::cerr << "xfer_plot: " << printable(problem) << "\n" << desc;
     return 1;
   }
   fo.statistic = *parse_statistic(in.statistic);
   Diagnostics diag;
   auto data = load_inputs(in, diag);
+  if (int errors = diag.error_count()) {
+    std::cerr << diag.report() << "xfer_plot: " << errors << " error(s) in the inputs: no figures written\n";
+    return 1;
+  }
   size_t nets = 0;
   for (const auto& d : data) nets += d.runs.size();
   try {
@@ -53,7 +57,7 @@ int main(int argc, char** argv) {
       for (const auto& f : write_figures(group, g, diag)) std::cout << "wrote " << f.string() << "\n";
     }
   } catch (const std::exception& e) {
-    std::cerr << diag.report() << "xfer_plot: " << e.what() << "\n";
+    std::cerr << diag.report() << "xfer_plot: " << printable(e.what()) << "\n";
     return 1;
   }
   std::cerr << diag.report();

@@ -22,12 +22,20 @@ struct CurvePoint {
   double loss = NAN;
 };
 
+// How a run ended. Only finished runs are pooled into groups.
+enum class RunStatus {
+  Finished,
+  Unfinished,  // stopped before its last iteration (or still running)
+  Diverged,    // its loss became NaN or infinite: it has no number to pool
+};
+
 struct NetRun {
   std::string cell_id;
   Cell cell;
   std::string origin;  // the file or folder it was read from, for messages
   std::vector<CurvePoint> curve;  // ascending iteration, one point per iteration
-  bool finished = true;
+  RunStatus status = RunStatus::Finished;
+  std::string divergence;  // for a diverged run: "at iteration 24 (loss nan)"
 };
 
 // Which single number stands for a network.
@@ -53,8 +61,9 @@ struct Summary {
 };
 Summary summarize(const std::vector<double>& values);
 
-// All the networks of one input, keyed by cell id. Only finished runs are
-// here; unfinished ones are named in the warnings and listed apart.
+// All the networks of one input, keyed by cell id. Only finished runs with
+// finite curves are here; unfinished ones are named in the warnings and listed
+// apart, diverged ones and unreadable files are named in the warnings only.
 struct Dataset {
   std::string name;  // "paper" or "ours": column prefixes and figure legends
   std::map<std::string, NetRun> runs;

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "xfer_tables: " << e.what() << "\n" << desc;
+    std::cerr << "xfer_tables: " << printable(e.what()) << "\n" << desc;
     return 1;
   }
   if (vm.count("help")) {
@@ -54,13 +54,17 @@ int main(int argc, char** argv) {
     if (std::find(names.begin(), names.end(), n) == names.end())
       problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
   if (!problem.empty()) {
-    std::cerr << "xfer_tables: " << problem << "\n" << desc;
+    std::cerr << "xfer_tables: " << printable(problem) << "\n" << desc;
     return 1;
   }
   auto t0 = std::chrono::steady_clock::now();
   Statistic stat = *parse_statistic(in.statistic);
   Diagnostics diag;
   auto data = load_inputs(in, diag);
+  if (int errors = diag.error_count()) {
+    std::cerr << diag.report() << "xfer_tables: " << errors << " error(s) in the inputs: no tables written\n";
+    return 1;
+  }
   size_t nets = 0;
   for (const auto& d : data) nets += d.runs.size();
   try {
@@ -85,7 +89,7 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const std::exception& e) {
-    std::cerr << diag.report() << "xfer_tables: " << e.what() << "\n";
+    std::cerr << diag.report() << "xfer_tables: " << printable(e.what()) << "\n";
     return 1;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,9 +1,10 @@
 // fixtures.h: helpers for the analysis tests: a temporary folder that cleans
-// up after itself, writing text and gzip files, result.json files, and the
-// location of the paper's logs.
+// up after itself, writing text and gzip files, result.json files, the
+// location of the paper's logs, and running the built binaries.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -86,6 +87,29 @@ inline std::string test_block(long iteration, double top1, const std::string& t)
   std::snprintf(score, sizeof score, "Test score #0: %.9g", top1);
   return glog(t, "Iteration " + std::to_string(iteration) + ", Testing net") + glog(t, score) +
          glog(t, "Test score #1: 1.5");
+}
+
+// XFER_BIN_DIR, else the folder of this test (executables all land in one).
+inline fs::path bin(const std::string& name) {
+  if (const char* dir = std::getenv("XFER_BIN_DIR")) return fs::path(dir) / name;
+  std::error_code ec;
+  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
+}
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+// Runs a command line, capturing stdout and stderr through files in `scratch`.
+inline Outcome run_command(const std::string& cmd, const fs::path& scratch) {
+  fs::path o = scratch / "stdout.txt", e = scratch / "stderr.txt";
+  int rc = std::system((cmd + " >" + o.string() + " 2>" + e.string()).c_str());
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(o), slurp(e)};
 }
 
 }  // namespace xfer::testing

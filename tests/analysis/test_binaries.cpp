@@ -1,7 +1,6 @@
 // test_binaries.cpp: xfer_tables and xfer_plot end to end, as a user runs
 // them (XFER_BIN_DIR = where the executables land).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "fixtures.h"
 
@@ -9,29 +8,6 @@ namespace xfer {
 namespace {
 
 using namespace xfer::testing;
-
-// XFER_BIN_DIR, else the folder of this test (executables all land in one).
-fs::path bin(const std::string& name) {
-  if (const char* dir = std::getenv("XFER_BIN_DIR")) return fs::path(dir) / name;
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
-}
-
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-// Runs a command line, capturing stdout and stderr through files.
-Outcome run(const std::string& cmd, const fs::path& scratch) {
-  fs::path o = scratch / "stdout.txt", e = scratch / "stderr.txt";
-  int rc = std::system((cmd + " >" + o.string() + " 2>" + e.string()).c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-  };
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(o), slurp(e)};
-}
 
 class Binaries : public ::testing::Test {
  protected:
@@ -43,17 +19,17 @@ class Binaries : public ::testing::Test {
 };
 
 TEST_F(Binaries, HelpAndBadOptions) {
-  Outcome h = run(bin("xfer_tables").string() + " --help", tmp.path());
+  Outcome h = run_command(bin("xfer_tables").string() + " --help", tmp.path());
   EXPECT_EQ(h.code, 0);
   for (const char* opt : {"--results", "--caffe-logs", "--format", "--out", "--statistic", "--compare", "--figures"})
     EXPECT_NE(h.out.find(opt), std::string::npos) << opt;
-  EXPECT_EQ(run(bin("xfer_plot").string() + " --help", tmp.path()).code, 0);
-  Outcome none = run(bin("xfer_tables").string(), tmp.path());
+  EXPECT_EQ(run_command(bin("xfer_plot").string() + " --help", tmp.path()).code, 0);
+  Outcome none = run_command(bin("xfer_tables").string(), tmp.path());
   EXPECT_EQ(none.code, 1);
   EXPECT_NE(none.err.find("--results"), std::string::npos);
-  EXPECT_EQ(run(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 1);
-  EXPECT_EQ(run(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 1);
-  Outcome table = run(bin("xfer_tables").string() + " --results x --table tabel1", tmp.path());
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 1);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 1);
+  Outcome table = run_command(bin("xfer_tables").string() + " --results x --table tabel1", tmp.path());
   EXPECT_EQ(table.code, 1);
   EXPECT_NE(table.err.find("--table tabel1 is none of"), std::string::npos) << table.err;
 }
@@ -69,9 +45,9 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
   bad["schema_version"] = 7;
   write_result(results, bad);
   fs::path out = tmp.path() / "out";
-  Outcome r = run(bin("xfer_tables").string() + " --results " + results.string() + " --format csv --out " +
-                  out.string() + " --figures",
-              tmp.path());
+  Outcome r = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --format csv --out " +
+                          out.string() + " --figures",
+                      tmp.path());
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("baseB,0,0.552500,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("AnB,3,0.550000,,1"), std::string::npos) << r.out;
@@ -82,8 +58,8 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
   for (const char* f : {"main.csv", "table1.csv", "dissimilar.csv", "random.csv", "relative.csv", "reduced.csv",
                         "decomposition.csv", "transfer.png", "transfer.svg"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
-  Outcome tex = run(bin("xfer_tables").string() + " --results " + results.string() + " --format latex --table main",
-                tmp.path());
+  Outcome tex = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --format latex --table main",
+                        tmp.path());
   EXPECT_EQ(tex.code, 0);
   EXPECT_NE(tex.out.find("\\begin{tabular}"), std::string::npos);
   EXPECT_EQ(tex.out.find("Table 1"), std::string::npos);
@@ -91,7 +67,7 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
 
 TEST_F(Binaries, EmptyResultsDirectoryIsReported) {
   fs::create_directories(tmp.path() / "empty");
-  Outcome r = run(bin("xfer_tables").string() + " --results " + (tmp.path() / "empty").string(), tmp.path());
+  Outcome r = run_command(bin("xfer_tables").string() + " --results " + (tmp.path() / "empty").string(), tmp.path());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("empty: no result.json files"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("| baseB | 0 | — | — | 0 |"), std::string::npos) << r.out;
@@ -103,16 +79,16 @@ TEST_F(Binaries, CompareWithThePaper) {
   fs::path results = tmp.path() / "results";
   write_result(results, result_json("half0-A-base", {0.6251}));
   fs::path out = tmp.path() / "figs";
-  Outcome r = run(bin("xfer_tables").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
-                  " --compare --table main table1",
-              tmp.path());
+  Outcome r = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
+                          " --compare --table main table1",
+                      tmp.path());
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("| baseB | 0 | 0.6251 | — | 1 | 0.6251 | 0.0055 | 8 | +0.0000 |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| 1-7 | — | 0 | — | — | 0.6411 | 10 | +0.0160 | +0.0138 |"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("ours: 147 cell(s) of the paper's logs missing"), std::string::npos) << r.err;
-  Outcome p = run(bin("xfer_plot").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
-                  " --compare --out " + out.string(),
-              tmp.path());
+  Outcome p = run_command(bin("xfer_plot").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
+                          " --compare --out " + out.string(),
+                      tmp.path());
   EXPECT_EQ(p.code, 0) << p.err;
   EXPECT_GT(fs::file_size(out / "transfer.png"), 1000u);
   EXPECT_GT(fs::file_size(out / "transfer.svg"), 1000u);
