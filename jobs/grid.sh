@@ -10,6 +10,7 @@
 #                       [--set section.key=value]... [--results DIR] [--data DIR]
 #                       [--bin DIR] [--partition P] [--account A] [--qos Q]
 #                       [--time T] [--throttle N] [--ranks R] [--gpus-per-rank G]
+#                       [--tasks-per-node N]
 #                       [--rerun-stale] [--dry-run]
 #
 # (`bash jobs/grid.sh ...` on a login node does the same without the driver job.)
@@ -62,6 +63,7 @@ while (($#)); do
     --partition|--account|--qos|--time|--throttle|--ranks)
       sets+=(--set "slurm.${1#--}=$2"); shift 2 ;;
     --gpus-per-rank) sets+=(--set "slurm.gpus_per_rank=$2"); shift 2 ;;
+    --tasks-per-node) sets+=(--set "slurm.tasks_per_node=$2"); shift 2 ;;
     --dry-run) dry_run=1; shift ;;
     --rerun-stale) rerun=(--rerun-stale); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;

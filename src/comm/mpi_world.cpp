@@ -2,6 +2,7 @@
 #include "comm/mpi_world.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace xfer {
 
@@ -17,9 +18,37 @@ MpiWorld::MpiWorld(int* argc, char*** argv) {
   XFER_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   XFER_MPI(MPI_Comm_size(MPI_COMM_WORLD, &size));
   set_error_context(rank, size);
-  XFER_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local_));
+  split_by_node();
   XFER_MPI(MPI_Comm_rank(local_, &local_rank));
   XFER_MPI(MPI_Comm_size(local_, &local_size));
+}
+
+namespace {
+
+// This process's node as srun placed it (SLURM_NODEID), or -1 when srun did
+// not start it: inside a batch job every process inherits SLURM_NODEID, but
+// only srun gives each its own SLURM_PROCID, equal to its MPI rank.
+int srun_node_id(int rank) {
+  const char* procid = std::getenv("SLURM_PROCID");
+  const char* node = std::getenv("SLURM_NODEID");
+  if (!procid || !node || std::atoi(procid) != rank) return -1;
+  return std::atoi(node);
+}
+
+}  // namespace
+
+// The ranks that share a node, as the launcher placed them: under srun its
+// node ids (so the node-local rank that picks a GPU is the one SLURM bound
+// devices for, and two slurmd nodes on one test machine count as two), else
+// the ranks that share memory. Every rank must choose the same way.
+void MpiWorld::split_by_node() {
+  const int node = srun_node_id(rank);
+  int all_srun = node >= 0 ? 1 : 0;
+  XFER_MPI(MPI_Allreduce(MPI_IN_PLACE, &all_srun, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+  if (all_srun)
+    XFER_MPI(MPI_Comm_split(MPI_COMM_WORLD, node, rank, &local_));
+  else
+    XFER_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local_));
 }
 
 MpiWorld::~MpiWorld() {

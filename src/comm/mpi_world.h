@@ -41,6 +41,7 @@ class MpiWorld {
   void broadcast(void* data, size_t bytes, int root);
 
  private:
+  void split_by_node();
   MPI_Comm local_ = MPI_COMM_NULL;
   bool owns_ = false;
 };

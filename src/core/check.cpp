@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 namespace xfer {
 
 namespace {
@@ -18,8 +20,12 @@ void set_error_context(int rank, int world) {
 std::string error_context() {
   char host[256] = "?";
   gethostname(host, sizeof(host) - 1);
-  return std::string("host ") + host + ", rank " + std::to_string(g_rank) + "/" +
-         std::to_string(g_world);
+  std::string where = std::string("host ") + host;
+  // SLURM's node name, where it is not the host name (several slurmd on one
+  // machine, or nodes named apart from their hosts).
+  if (const char* node = std::getenv("SLURMD_NODENAME"); node && *node && where != std::string("host ") + node)
+    where += " (node " + std::string(node) + ")";
+  return where + ", rank " + std::to_string(g_rank) + "/" + std::to_string(g_world);
 }
 
 void throw_error(const char* file, int line, const std::string& what) {

@@ -40,7 +40,7 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
         "threads"}},
       {"base", {"splits", "all", "reduced_k"}},
       {"slurm",
-       {"ranks", "gpus_per_rank", "cpus_per_rank", "mem", "time", "partition", "account", "qos",
+       {"ranks", "tasks_per_node", "gpus_per_rank", "cpus_per_rank", "mem", "time", "partition", "account", "qos",
         "throttle", "signal_secs", "max_requeues", "extra"}},
   };
   return keys;
@@ -290,6 +290,7 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
 
   SlurmSettings& s = c.slurm;
   s.ranks = static_cast<int>(to_long(raw, "slurm.ranks", s.ranks));
+  s.tasks_per_node = static_cast<int>(to_long(raw, "slurm.tasks_per_node", s.tasks_per_node));
   s.gpus_per_rank = static_cast<int>(to_long(raw, "slurm.gpus_per_rank", s.gpus_per_rank));
   s.cpus_per_rank = static_cast<int>(to_long(raw, "slurm.cpus_per_rank", s.cpus_per_rank));
   s.mem = to_str(raw, "slurm.mem", s.mem);
@@ -302,6 +303,8 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   s.max_requeues = static_cast<int>(to_long(raw, "slurm.max_requeues", s.max_requeues));
   s.extra = to_str(raw, "slurm.extra", s.extra);
   if (s.ranks < 1) fail("slurm.ranks", "must be >= 1");
+  if (s.tasks_per_node < 0 || (s.tasks_per_node > 0 && s.ranks % s.tasks_per_node != 0))
+    fail("slurm.tasks_per_node", "must be 0 (SLURM places the ranks) or divide slurm.ranks");
   if (s.gpus_per_rank < 0 || s.cpus_per_rank < 1) fail("slurm", "gpus_per_rank >= 0 and cpus_per_rank >= 1");
   if (s.throttle < 0 || s.signal_secs < 0 || s.max_requeues < 0)
     fail("slurm", "throttle, signal_secs and max_requeues must be >= 0");

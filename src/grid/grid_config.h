@@ -18,7 +18,8 @@
 //                base), reduced_k (reduced-volume all-class bases, first K per class)
 //   [transfer.NAME]  splits, directions (AA, AB, BA, BB), n, modes (frozen, finetune)
 //   [random.NAME]    splits ("all" or split names), halves (A, B; empty for "all"), n
-//   [slurm]      ranks (per cell), gpus_per_rank, cpus_per_rank, mem, time, partition,
+//   [slurm]      ranks (per cell), tasks_per_node (0: SLURM places them; N: N ranks on
+//                each of ceil(ranks / N) nodes), gpus_per_rank, cpus_per_rank, mem, time, partition,
 //                account, qos, throttle (array %N), signal_secs (USR1 this long before
 //                the time limit), max_requeues, extra (more sbatch options)
 #pragma once
@@ -59,6 +60,7 @@ struct RandomBlock {
 
 struct SlurmSettings {
   int ranks = 1;
+  int tasks_per_node = 0;  // 0: SLURM places the ranks; N: N per node
   int gpus_per_rank = 1;
   int cpus_per_rank = 4;
   std::string mem;

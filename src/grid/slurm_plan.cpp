@@ -71,6 +71,10 @@ std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& r
       "--open-mode=append",
       "--output=" + (fs::path(results) / "logs" / "%A_%a.out").string(),
   };
+  if (s.tasks_per_node > 0) {  // a cell across nodes: N ranks (GPUs) on each
+    a.push_back("--nodes=" + std::to_string(s.ranks / s.tasks_per_node));
+    a.push_back("--ntasks-per-node=" + std::to_string(s.tasks_per_node));
+  }
   if (s.gpus_per_rank > 0) a.push_back("--gpus-per-task=" + std::to_string(s.gpus_per_rank));
   if (!s.mem.empty()) a.push_back("--mem=" + s.mem);
   if (!s.partition.empty()) a.push_back("--partition=" + s.partition);

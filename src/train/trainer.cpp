@@ -187,6 +187,9 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   XFER_CHECK(outputs >= classes, "--fc8-outputs " << outputs << " is fewer than the data's "
                                                   << classes << " classes");
 
+  if (world > 1)  // every rank: where it runs and which device it takes there
+    log_line("placed on " + error_context() + ", node-local rank " +
+             std::to_string(comm.local_rank()) + " of " + std::to_string(comm.local_size()));
   auto be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
   be->set_tf32(cfg.tf32);
   Net net(*be, spec, local_batch, outputs);

@@ -32,24 +32,7 @@ done
 host=$(hostname -s)
 
 # --- munge -------------------------------------------------------------------
-mkdir -p /run/munge /var/log/munge /var/lib/munge
-chown munge:munge /run/munge /var/log/munge /var/lib/munge
-chmod 0755 /run/munge
-if [[ ! -s /etc/munge/munge.key ]]; then
-  dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none
-  chown munge:munge /etc/munge/munge.key
-  chmod 0400 /etc/munge/munge.key
-fi
-if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
-  pid_file=/run/munge/munged.pid
-  [[ -f $pid_file ]] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null && rm -f "$pid_file" /run/munge/munge.socket.2*
-  runuser -u munge -- /usr/sbin/munged
-  for _ in $(seq 50); do
-    munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  munge -n | unmunge >/dev/null || { echo "start_cluster: munged does not answer" >&2; exit 1; }
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/start_munge.sh"
 
 # --- slurm.conf --------------------------------------------------------------
 # The node line as slurmd sees the hardware, so the node never registers with
