@@ -1,7 +1,7 @@
 // test_data_parallel.cpp: xfer_train under `mpirun -np 2`: 2 ranks x batch b
 // train the same model as 1 rank x batch 2b; a frozen run reduces only the
 // trainable layers; one rank failing on bad input ends both, promptly, with
-// a message naming the rank.
+// a message naming the rank; a diverging loss stops every rank at once.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -96,6 +96,21 @@ TEST(DataParallel, OneFailingRankEndsTheJob) {
   EXPECT_LT(secs, 60) << log;
   EXPECT_NE(log.find("rank 1/2"), std::string::npos) << log;
   EXPECT_NE(log.find("no-such-data"), std::string::npos) << log;
+}
+
+// A loss that goes NaN stops every rank at the same step (no rank left in a
+// collective), with the divergence exit code and a result that says so.
+TEST(DataParallel, DivergenceStopsEveryRankWithExitThree) {
+  auto dir = testing::temp_dir("dp_diverge");
+  std::string log;
+  int rc = run("timeout 120 " + kMpirun + bin() + kCommon + " --batch 16 --base-lr 1000 --out " +
+                   dir + "/r",
+               &log);
+  EXPECT_EQ(rc, 3) << log;
+  EXPECT_NE(log.find("diverged at iteration"), std::string::npos) << log;
+  auto r = result(dir + "/r");
+  EXPECT_EQ(r["status"], "diverged");
+  EXPECT_EQ(r["ranks"], 2);
 }
 
 }  // namespace
