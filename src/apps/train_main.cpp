@@ -10,10 +10,17 @@
 #include "config/train_config.h"
 #include "core/check.h"
 #include "core/log.h"
+#include "train/provenance.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
   using namespace xfer;
+  set_command_line(argc, argv);
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--version") {  // before MPI: no launcher needed
+      std::cout << version_text("xfer_train", engine_library_versions());
+      return kExitDone;
+    }
   std::unique_ptr<Communicator> comm;
   try {
     comm = make_communicator(&argc, &argv);

@@ -4,6 +4,8 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "core/check.h"
+
+#include <oneapi/dnnl/dnnl.h>
 #ifdef XFER_WITH_CUDA
 #include "backend/cuda/cuda_backend.h"
 #endif
@@ -29,6 +31,17 @@ std::vector<std::string> built_backends() {
   v.push_back("cuda");
 #endif
   return v;
+}
+
+std::vector<std::pair<std::string, std::string>> backend_library_versions() {
+  const dnnl_version_t* v = dnnl_version();
+  std::vector<std::pair<std::string, std::string>> out{
+      {"oneDNN", std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                     std::to_string(v->patch) + " (" + v->hash + ")"}};
+#ifdef XFER_WITH_CUDA
+  for (auto& lib : cuda_library_versions()) out.push_back(std::move(lib));
+#endif
+  return out;
 }
 
 bool cuda_device_available(std::string* why) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace xfer {
@@ -136,6 +137,9 @@ class Backend {
 // device is present. Throws with the reason otherwise.
 std::unique_ptr<Backend> make_backend(const std::string& name, int device = 0, int threads = 0);
 // Names of the backends built into this binary.
+// oneDNN's version, and with CUDA built cuDNN's, cuBLAS's, the CUDA runtime's
+// and driver's, and the GPU models present (for --version and result.json).
+std::vector<std::pair<std::string, std::string>> backend_library_versions();
 std::vector<std::string> built_backends();
 // Whether a CUDA device is usable here (false without a driver or device).
 bool cuda_device_available(std::string* why = nullptr);

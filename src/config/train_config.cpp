@@ -38,6 +38,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   general.add_options()
       ("help,h", "print this help and exit")
       ("fidelity", "print where this system deliberately differs from the paper, and exit")
+      ("version", "print the code version and the versions of the libraries, and exit")
       ("config", po::value(&config_file), "read options from this INI file (command line wins)")
       ("preset", po::value(&c.preset)->default_value(c.preset), "network and solver preset: caffenet | small")
       ("data", po::value(&c.data), "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch")
@@ -86,6 +87,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
       std::cout << all << std::endl;
       return std::nullopt;
     }
+    if (vm.count("version")) return std::nullopt;  // printed by main, which sees every library
     if (vm.count("fidelity")) {
       for (const auto& d : deviations()) std::cout << "- " << d.what << "\n  Why: " << d.why << "\n";
       return std::nullopt;

@@ -70,6 +70,7 @@ void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bo
     f.set_attr("config_hash", st.config_hash);
     f.set_attr("cell_id", st.cell_id);
     f.set_attr("curve", st.curve_json);
+    if (!st.provenance_json.empty()) f.set_attr("provenance", st.provenance_json);
     f.set_attr("wall_ms", int64_t(st.wall_s * 1000));
     for (const auto& p : net.slots()) {
       write_slot(f, "params", net, p, net.params());
@@ -109,6 +110,7 @@ TrainState read_checkpoint_state(const std::string& path) {
   st.config_hash = f.attr_string("config_hash");
   st.cell_id = f.attr_string("cell_id");
   st.curve_json = f.attr_string("curve");
+  if (f.has_attr("provenance")) st.provenance_json = f.attr_string("provenance");
   st.wall_s = f.attr_int("wall_ms") / 1000.0;
   if (f.exists("/mean")) {
     auto d = f.dims("/mean");

@@ -27,6 +27,7 @@ struct TrainState {
   std::string config_ini;
   std::string config_hash;
   std::string cell_id;
+  std::string provenance_json;  // what wrote it (code and library versions, host, command)
   std::string curve_json;  // validation points so far (a resumed run keeps them)
   double wall_s = 0;       // training time so far
   int mean_c = 0, mean_h = 0, mean_w = 0;

@@ -5,15 +5,10 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "core/provenance.h"
 #include "io/atomic_file.h"
 
-#ifndef XFER_CODE_VERSION
-#define XFER_CODE_VERSION "unknown"
-#endif
-
 namespace xfer {
-
-const char* code_version() { return XFER_CODE_VERSION; }
 
 double top10_mean_top1(const std::vector<TestPoint>& curve) {
   if (curve.empty()) return 0;
@@ -68,6 +63,7 @@ std::string result_to_json(const RunResult& r) {
   j["tf32"] = r.tf32;
   j["ranks"] = r.ranks;
   j["step_s"] = r.step_s;
+  if (!r.provenance_json.empty()) j["provenance"] = nlohmann::json::parse(r.provenance_json);
   j["comm"] = {{"bytes_per_step", r.comm_bytes_per_step},
                {"seconds_per_step", r.comm_s_per_step},
                {"hidden_fraction", r.comm_hidden_fraction}};

@@ -24,6 +24,8 @@ struct RunResult {
   std::string status = "finished";
   int64_t diverged_iteration = 0;
   std::string diverged_what;
+  // What produced it (train/provenance.h): code, libraries, host, CPU, command.
+  std::string provenance_json;
   int64_t iterations = 0;
   std::vector<TestPoint> curve;
   double images_per_s = 0, wall_s = 0;
@@ -41,7 +43,5 @@ void write_result(const std::string& path, const RunResult& r);  // atomic
 // The curve as JSON (kept inside checkpoints so a resumed run keeps it).
 std::string curve_to_json(const std::vector<TestPoint>& curve);
 std::vector<TestPoint> curve_from_json(const std::string& s);
-// The code version baked in at build time (git describe), or "unknown".
-const char* code_version();
 
 }  // namespace xfer

@@ -20,6 +20,7 @@
 #include "solver/sgd.h"
 #include "train/data_sources.h"
 #include "train/gradient_sync.h"
+#include "train/provenance.h"
 #include "train/result.h"
 
 namespace fs = std::filesystem;
@@ -101,6 +102,7 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
   r.diverged_iteration = diverged.empty() ? 0 : st.iteration;
   r.diverged_what = diverged;
   r.tf32 = s.tf32;
+  r.provenance_json = provenance_json(s.ranks);
   r.iterations = st.iteration;
   r.curve = curve;
   r.images_per_s = session_iters > 0 ? session_iters * double(s.cfg.solver.batch) / train_s : 0;
@@ -202,6 +204,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   st.config_ini = cfg.to_ini();
   st.config_hash = cfg.hash();
   st.cell_id = cfg.cell_id;
+  st.provenance_json = provenance_json(world);
   // Every draw is counter-based (initialisation per layer from the seed,
   // dropout from (seed, rank, iteration), crops and order from (seed, epoch,
   // position)), so these seeds and the data position are the whole RNG state.

@@ -11,6 +11,7 @@
 #include "backend/backend.h"
 #include "comm/communicator.h"
 #include "config/train_config.h"
+#include "core/provenance.h"
 #include "core/check.h"
 #include "net/checkpoint.h"
 #include "net/net_fixtures.h"
@@ -65,6 +66,17 @@ TEST(Trainer, WritesResultCheckpointsAndConfig) {
   EXPECT_GE(top1, 0.0);
   EXPECT_LE(top1, 1.0);
   EXPECT_GT(r["images_per_s"].get<double>(), 0.0);
+  // Provenance: the build's version, the libraries, the machine, the ranks.
+  EXPECT_EQ(r["code_version"], code_version());
+  EXPECT_NE(std::string(code_version()).find("0."), std::string::npos) << code_version();
+  const auto& p = r["provenance"];
+  EXPECT_EQ(p["code_version"], code_version());
+  for (const char* lib : {"HDF5", "oneDNN", "MPI"}) EXPECT_TRUE(p["libraries"].contains(lib)) << lib;
+  EXPECT_FALSE(p["host"].get<std::string>().empty());
+  EXPECT_FALSE(p["cpu"].get<std::string>().empty());
+  EXPECT_EQ(p["ranks"], 1);
+  EXPECT_NE(read_checkpoint_state(dir + "/cell/final.h5").provenance_json.find(code_version()),
+            std::string::npos);
 }
 
 TEST(Trainer, ResumedRunIsBitIdenticalToUninterrupted) {

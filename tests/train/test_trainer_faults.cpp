@@ -81,8 +81,9 @@ TEST(TrainerFaults, DivergedRunStopsWithItsOwnExitCodeAndSaysSo) {
   for (const auto& p : r["curve"]) EXPECT_TRUE(p["top1"].is_number()) << r["curve"].dump();
   EXPECT_FALSE(fs::exists(dir + "/cell/final.h5"));
   // Any checkpoint left is one of finite weights from before the divergence.
-  if (fs::exists(dir + "/cell/checkpoint.h5"))
+  if (fs::exists(dir + "/cell/checkpoint.h5")) {
     EXPECT_LT(read_checkpoint_state(dir + "/cell/checkpoint.h5").iteration, at);
+  }
 }
 
 TEST(TrainerFaults, NanScoresAreNeverHitsAndKeepTheLossNan) {

@@ -14,6 +14,9 @@ namespace xfer {
 // Whether a CUDA device can be used here; `why` says why not (no driver,
 // driver too old for this toolkit, no device).
 bool cuda_device_present(std::string* why = nullptr);
+// cuDNN, cuBLAS, CUDA runtime and driver versions, and each GPU's model
+// (none listed where no driver or device is present).
+std::vector<std::pair<std::string, std::string>> cuda_library_versions();
 // The CUDA backend on `device` (cuDNN, cuBLAS and our own kernels).
 std::unique_ptr<Backend> make_cuda_backend(int device);
 
