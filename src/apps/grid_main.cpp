@@ -77,6 +77,14 @@ Grid load(const Args& a, std::string& config_path) {
 
 std::string absolute(const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_normal().string(); }
 
+// `status` of a results folder that is not there would show every cell
+// not started: a mistyped path must not look like a grid nobody ran.
+bool results_missing(const std::string& results) {
+  if (fs::is_directory(results)) return false;
+  std::cerr << "xfer_grid: results folder '" << results << "' does not exist\n";
+  return true;
+}
+
 int list_command(const Args& a, const Grid& grid, const std::string& config_path) {
   if (a.format == "ids") {
     for (const auto& c : grid.cells) std::cout << c.id << "\n";
@@ -164,6 +172,7 @@ const GridCell& run_cell_target(const Args& a, const Grid& grid) {
 }
 
 int run(const Args& a) {
+  if (a.command == "status" && !a.results.empty() && results_missing(a.results)) return 1;
   std::string config_path;
   Grid grid = load(a, config_path);
   std::string results = a.results.empty() ? grid.config.results : a.results;
@@ -181,6 +190,7 @@ int run(const Args& a) {
     return 0;
   }
   if (a.command == "status") {
+    if (results_missing(results)) return 1;
     StatusOptions so;
     so.all = !a.pending;
     so.use_queue = !a.no_queue;
