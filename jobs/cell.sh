@@ -17,6 +17,8 @@
 # requeue), so the task does not requeue itself. Any other failure ends the
 # task with the runner's code: afterok dependents are then cancelled
 # (--kill-on-invalid-dep) and nothing is retried until the grid is resubmitted.
+# That includes 3, a diverged run (loss NaN/inf), which is never requeued and
+# which a resubmission leaves out, and 4, a cell another runner is training.
 set -uo pipefail
 
 if (($# < 6 || $# > 7)); then
@@ -58,6 +60,8 @@ case $rc in
       echo "cell.sh: $id checkpointed on SIG${stop_signal:-TERM}; SLURM decides whether it comes back"
     fi
     ;;
+  3) echo "cell.sh: $id diverged (see $results/$id/train.log); its dependents will not start" >&2 ;;
+  4) echo "cell.sh: $id is being trained by another runner; left to it" >&2 ;;
   *) echo "cell.sh: $id failed with exit $rc (see $results/$id/train.log)" >&2 ;;
 esac
 exit "$rc"

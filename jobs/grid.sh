@@ -18,7 +18,8 @@
 # --bin build/bin. Resources come from the config's [slurm] section; the flags
 # above and --set slurm.KEY=VALUE override them. Resubmitting is safe: finished
 # cells are skipped, unfinished ones resume from their checkpoints, cells still
-# queued or running are left alone, and cells trained with another
+# queued or running are left alone, diverged cells (and the transfers that
+# copy from them) are left out and named, and cells trained with another
 # configuration stop the submission (move their folders away first, or pass
 # --rerun-stale to have them moved to <results>/.stale/ and retrained).
 #

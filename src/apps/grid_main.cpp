@@ -50,9 +50,10 @@ const char* kCommands =
     "  run       run every unfinished cell here, bases first (-j cells at once)\n"
     "  run-cell  run one cell (--id, --index, or --list FILE --task N) to the end\n"
     "            of one attempt; exit 0 done, 75 stopped after a checkpoint, 2 bad\n"
-    "            usage, 1 error\n"
+    "            usage or a missing data folder, 3 diverged, 4 being trained by\n"
+    "            another runner (left to it), 1 any other error\n"
     "  plan      work out a SLURM submission into --out DIR (used by jobs/grid.sh)\n"
-    "  status    every cell's state from the results directory and squeue\n"
+    "  status    every cell's state from the results directory, squeue and sacct\n"
     "  resolve   write the resolved grid config (--out FILE, or stdout)\n";
 
 std::string self_dir() {
@@ -76,71 +77,64 @@ Grid load(const Args& a, std::string& config_path) {
 
 std::string absolute(const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_normal().string(); }
 
-int run(const Args& a) {
-  std::string config_path;
-  Grid grid = load(a, config_path);
-  std::string results = a.results.empty() ? grid.config.results : a.results;
-  std::string data = a.data.empty() ? grid.config.data : a.data;
+// `status` of a results folder that is not there would show every cell
+// not started: a mistyped path must not look like a grid nobody ran.
+bool results_missing(const std::string& results) {
+  if (fs::is_directory(results)) return false;
+  std::cerr << "xfer_grid: results folder '" << results << "' does not exist\n";
+  return true;
+}
 
-  if (a.command == "list") {
-    if (a.format == "ids") {
-      for (const auto& c : grid.cells) std::cout << c.id << "\n";
-    } else if (a.format == "tsv") {
-      for (const auto& c : grid.cells) {
-        std::cout << c.index << "\t" << c.id << "\t";
-        for (size_t i = 0; i < c.deps.size(); ++i)
-          std::cout << (i ? "," : "") << grid.cells[c.deps[i]].id;
-        std::cout << (c.deps.empty() ? "-" : "") << "\t" << c.cost_hours << "\n";
-      }
-    } else if (a.format == "summary") {
-      std::cout << "grid '" << grid.config.name << "' from " << config_path << "\n"
-                << format_summary(grid);
-    } else if (a.format == "table") {
-      std::cout << format_table(grid) << "\ngrid '" << grid.config.name << "' from "
-                << config_path << "\n"
-                << format_summary(grid);
-    } else {
-      throw po::error("--format must be table, summary, ids or tsv");
+int list_command(const Args& a, const Grid& grid, const std::string& config_path) {
+  if (a.format == "ids") {
+    for (const auto& c : grid.cells) std::cout << c.id << "\n";
+  } else if (a.format == "tsv") {
+    for (const auto& c : grid.cells) {
+      std::cout << c.index << "\t" << c.id << "\t";
+      for (size_t i = 0; i < c.deps.size(); ++i)
+        std::cout << (i ? "," : "") << grid.cells[c.deps[i]].id;
+      std::cout << (c.deps.empty() ? "-" : "") << "\t" << c.cost_hours << "\n";
     }
-    return 0;
+  } else if (a.format == "summary") {
+    std::cout << "grid '" << grid.config.name << "' from " << config_path << "\n"
+              << format_summary(grid);
+  } else if (a.format == "table") {
+    std::cout << format_table(grid) << "\ngrid '" << grid.config.name << "' from "
+              << config_path << "\n"
+              << format_summary(grid);
+  } else {
+    throw po::error("--format must be table, summary, ids or tsv");
   }
-  if (a.command == "resolve") {
-    std::string text = to_ini(grid.config);
-    if (a.out.empty()) {
-      std::cout << text;
-    } else {
-      fs::create_directories(fs::path(a.out).parent_path().empty() ? "." : fs::path(a.out).parent_path());
-      write_file_atomic(a.out, text);
-    }
-    return 0;
-  }
-  if (a.command == "status") {
-    StatusOptions so;
-    so.all = !a.pending;
-    so.use_queue = !a.no_queue;
-    size_t left = print_status(grid, results, so);
-    return a.check && left > 0 ? 1 : 0;
-  }
-  if (a.command == "plan") {
-    if (a.out.empty()) throw po::error("plan needs --out DIR");
-    QueueInfo queue;
-    if (!a.no_queue) queue = query_queue(results);
-    Plan plan = make_plan(grid, results, queue, a.rerun_stale);
-    if (!plan.stale.empty()) {
-      std::cerr << "xfer_grid: these cells were made with another configuration; move their "
-                   "folders away, or submit with --rerun-stale to retrain them:\n";
-      for (const auto& s : plan.stale) std::cerr << "  " << s << "\n";
-      return 1;
-    }
-    write_plan(plan, grid, absolute(results), a.out);
-    size_t todo = 0;
-    for (const auto& g : plan.groups) todo += g.ids.size();
-    std::cout << "xfer_grid: grid '" << grid.config.name << "': " << grid.cells.size()
-              << " cells, " << plan.done << " done, " << plan.active << " already queued or running, "
-              << todo << " to submit in " << plan.groups.size() << " array job(s)\n";
-    return 0;
-  }
+  return 0;
+}
 
+int plan_command(const Args& a, const Grid& grid, const std::string& results) {
+  if (a.out.empty()) throw po::error("plan needs --out DIR");
+  QueueInfo queue;
+  if (!a.no_queue) queue = query_queue(results);
+  Plan plan = make_plan(grid, results, queue, a.rerun_stale);
+  if (!plan.stale.empty()) {
+    std::cerr << "xfer_grid: these cells were made with another configuration; move their "
+                 "folders away, or submit with --rerun-stale to retrain them:\n";
+    for (const auto& s : plan.stale) std::cerr << "  " << s << "\n";
+    return 1;
+  }
+  if (!plan.left_out.empty()) {
+    std::cerr << "xfer_grid: not submitted: these cells diverged, or copy from one that did; "
+                 "change the solver settings or move their folders away to train them again:\n";
+    for (const auto& s : plan.left_out) std::cerr << "  " << s << "\n";
+  }
+  write_plan(plan, grid, absolute(results), a.out);
+  size_t todo = 0;
+  for (const auto& g : plan.groups) todo += g.ids.size();
+  std::cout << "xfer_grid: grid '" << grid.config.name << "': " << grid.cells.size()
+            << " cells, " << plan.done << " done, " << plan.active << " already queued or running, "
+            << (plan.left_out.empty() ? "" : std::to_string(plan.left_out.size()) + " left out, ")
+            << todo << " to submit in " << plan.groups.size() << " array job(s)\n";
+  return 0;
+}
+
+RunOptions run_options(const Args& a, const std::string& results, const std::string& data) {
   RunOptions opt;
   opt.paths.results = absolute(results);
   opt.paths.data = absolute(data);
@@ -154,25 +148,59 @@ int run(const Args& a) {
   opt.job = a.job;
   opt.dry_run = a.dry_run;
   if (opt.paths.data.empty()) throw po::error("give --data DIR (or grid.data in the config)");
+  return opt;
+}
 
-  if (a.command == "run-cell") {
-    std::string id = a.id;
-    if (id.empty() && a.index >= 0) {
-      if (a.index >= static_cast<int>(grid.cells.size())) throw po::error("--index out of range");
-      id = grid.cells[a.index].id;
-    }
-    if (id.empty() && !a.list_file.empty()) {
-      std::ifstream in(a.list_file);
-      std::string line;
-      for (int i = 0; std::getline(in, line); ++i)
-        if (i == a.task) id = line;
-      if (id.empty()) throw po::error("no line " + std::to_string(a.task) + " in " + a.list_file);
-    }
-    if (id.empty()) throw po::error("run-cell needs --id, --index, or --list with --task");
-    const GridCell* cell = grid.find(id);
-    if (!cell) throw po::error("cell '" + id + "' is not in grid '" + grid.config.name + "'");
-    return run_cell(grid, *cell, opt);
+// The cell run-cell was given: by --id, --index, or line --task of --list.
+const GridCell& run_cell_target(const Args& a, const Grid& grid) {
+  std::string id = a.id;
+  if (id.empty() && a.index >= 0) {
+    if (a.index >= static_cast<int>(grid.cells.size())) throw po::error("--index out of range");
+    id = grid.cells[a.index].id;
   }
+  if (id.empty() && !a.list_file.empty()) {
+    std::ifstream in(a.list_file);
+    std::string line;
+    for (int i = 0; std::getline(in, line); ++i)
+      if (i == a.task) id = line;
+    if (id.empty()) throw po::error("no line " + std::to_string(a.task) + " in " + a.list_file);
+  }
+  if (id.empty()) throw po::error("run-cell needs --id, --index, or --list with --task");
+  const GridCell* cell = grid.find(id);
+  if (!cell) throw po::error("cell '" + id + "' is not in grid '" + grid.config.name + "'");
+  return *cell;
+}
+
+int run(const Args& a) {
+  if (a.command == "status" && !a.results.empty() && results_missing(a.results)) return 1;
+  std::string config_path;
+  Grid grid = load(a, config_path);
+  std::string results = a.results.empty() ? grid.config.results : a.results;
+  std::string data = a.data.empty() ? grid.config.data : a.data;
+
+  if (a.command == "list") return list_command(a, grid, config_path);
+  if (a.command == "resolve") {
+    std::string text = to_ini(grid.config);
+    if (a.out.empty()) {
+      std::cout << text;
+    } else {
+      fs::create_directories(fs::path(a.out).parent_path().empty() ? "." : fs::path(a.out).parent_path());
+      write_file_atomic(a.out, text);
+    }
+    return 0;
+  }
+  if (a.command == "status") {
+    if (results_missing(results)) return 1;
+    StatusOptions so;
+    so.all = !a.pending;
+    so.use_queue = !a.no_queue;
+    size_t left = print_status(grid, results, so);
+    return a.check && left > 0 ? 1 : 0;
+  }
+  if (a.command == "plan") return plan_command(a, grid, results);
+
+  RunOptions opt = run_options(a, results, data);
+  if (a.command == "run-cell") return run_cell(grid, run_cell_target(a, grid), opt);
   if (a.command == "run") {
     if (a.dry_run) {
       for (const auto& c : grid.cells) run_cell(grid, c, opt);

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/file_lock.h"  // this_host
+
 namespace fs = std::filesystem;
 
 namespace xfer {
@@ -131,12 +133,6 @@ void read_progress(const std::string& log, long max_iter, CellState& st, bool ru
 
 bool pid_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
-std::string host_name() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-
 }  // namespace
 
 std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, const RunPaths& paths,
@@ -216,107 +212,172 @@ QueueInfo query_queue(const std::string& results) {
   return q;
 }
 
+namespace {
+
+// How the attempts so far ended: their number, the job of the last start, and
+// the last "exit" event when it is the last word (no start after it).
+struct AttemptLog {
+  int starts = 0;
+  std::string job;
+  nlohmann::json last_exit;  // null when the last event is a start, or none
+};
+
+AttemptLog read_attempts(const std::string& dir) {
+  AttemptLog log;
+  std::ifstream att(dir + "/attempts.jsonl");
+  std::string line;
+  while (std::getline(att, line)) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_discarded() || !e.is_object()) continue;
+    if (e.value("event", "") == "start") {
+      log.starts++;
+      log.job = e.value("job", "");
+      log.last_exit = nullptr;
+    } else if (e.value("event", "") == "exit") {
+      log.last_exit = e;
+    }
+  }
+  return log;
+}
+
+// A result.json that settles the cell: finished (done or stale) or diverged
+// (failed or stale). False when there is none, or it settles nothing.
+bool settled_by_result(const std::string& dir, bool hash_ok, const std::string& stale_why,
+                       CellState& st) {
+  if (!read_json(dir + "/result.json", st.result)) return false;
+  ResultSummary rs = summarize_result(st.result);
+  if (rs.state == ResultState::Finished) {
+    st.status = hash_ok ? CellStatus::Done : CellStatus::Stale;
+    if (!hash_ok) st.reason = "finished " + stale_why;
+    return true;
+  }
+  if (rs.state == ResultState::Diverged) {
+    st.status = hash_ok ? CellStatus::Failed : CellStatus::Stale;
+    st.reason = hash_ok ? rs.reason : rs.reason + ", " + stale_why;
+    st.diverged = hash_ok;
+    return true;
+  }
+  return false;
+}
+
+// Whether the attempt in running.json is alive: by squeue for a SLURM job,
+// by its pid on this host, else (another host, no squeue) assumed so.
+bool live_attempt(const std::string& dir, const QueueInfo* queue, std::string& job) {
+  nlohmann::json run;
+  if (!read_json(dir + "/running.json", run) || !run.is_object()) return false;
+  std::string j = run.value("job", "");
+  bool running;
+  if (!j.empty() && queue && queue->available) {
+    auto it = queue->jobs.find(j);
+    running = it != queue->jobs.end() && it->second.first == "RUNNING";
+  } else if (run.value("host", "") == this_host()) {
+    running = pid_alive(run.value("pid", 0L));
+  } else {
+    running = true;
+  }
+  if (running) job = j;
+  return running;
+}
+
+// The cell's latest submission as squeue sees it: sets Running or Queued.
+void queue_state(const GridCell& cell, const QueueInfo& queue, CellState& st) {
+  auto jc = queue.job_of_cell.find(cell.id);
+  if (jc == queue.job_of_cell.end()) return;
+  auto it = queue.jobs.find(jc->second);
+  if (it == queue.jobs.end()) return;
+  const std::string& state = it->second.first;
+  st.job = jc->second;
+  if (state == "RUNNING") {
+    st.status = CellStatus::Running;
+  } else if (state == "PENDING" || state == "REQUEUED" || state == "CONFIGURING" ||
+             state == "REQUEUE_HOLD") {
+    st.status = CellStatus::Queued;
+    st.reason = it->second.second;
+  }
+}
+
+}  // namespace
+
 CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
                        const QueueInfo* queue) {
   CellState st;
   const std::string dir = cell_dir(results, cell.id);
+  const long max_iter = cell.solver.max_iter;
   nlohmann::json cj;
   bool have_cell_json = read_json(dir + "/cell.json", cj);
   std::string recorded = have_cell_json ? cj.value("grid_hash", "") : "";
   std::string expected = cell_grid_hash(grid, cell, results);
   bool hash_ok = have_cell_json && recorded == expected;
+  std::string stale_why = have_cell_json ? "with another configuration (grid hash " + recorded +
+                                               ", now " + expected + ")"
+                                         : "outside the grid (no cell.json)";
+  AttemptLog attempts = read_attempts(dir);
+  st.attempts = attempts.starts;
+  st.job = attempts.job;
 
-  // Attempts so far, and how the last one ended.
-  std::ifstream att(dir + "/attempts.jsonl");
-  std::string line;
-  nlohmann::json last_exit;
-  bool last_is_exit = false;
-  while (std::getline(att, line)) {
-    auto e = nlohmann::json::parse(line, nullptr, false);
-    if (e.is_discarded()) continue;
-    if (e.value("event", "") == "start") {
-      st.attempts++;
-      st.job = e.value("job", "");
-      last_is_exit = false;
-    } else if (e.value("event", "") == "exit") {
-      last_exit = e;
-      last_is_exit = true;
-    }
-  }
-
-  if (read_json(dir + "/result.json", st.result) && st.result.is_object() &&
-      st.result.value("finished", false)) {
-    read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
-    if (hash_ok) {
-      st.status = CellStatus::Done;
-    } else {
-      st.status = CellStatus::Stale;
-      st.reason = have_cell_json ? "finished with another configuration (grid hash " + recorded +
-                                       ", now " + expected + ")"
-                                 : "finished outside the grid (no cell.json)";
-    }
+  if (settled_by_result(dir, hash_ok, stale_why, st)) {
+    read_progress(dir + "/train.log", max_iter, st, false);
     return st;
   }
-
-  // A live attempt: the marker, checked against squeue or the local pid.
-  nlohmann::json run;
-  bool running = false;
-  if (read_json(dir + "/running.json", run)) {
-    std::string job = run.value("job", "");
-    if (!job.empty() && queue && queue->available) {
-      auto it = queue->jobs.find(job);
-      running = it != queue->jobs.end() && it->second.first == "RUNNING";
-    } else if (run.value("host", "") == host_name()) {
-      running = pid_alive(run.value("pid", 0L));
-    } else {
-      running = true;  // another host and no squeue to ask
-    }
-    if (running) st.job = job;
-  }
-  if (!running && queue) {
-    auto jc = queue->job_of_cell.find(cell.id);
-    if (jc != queue->job_of_cell.end()) {
-      auto it = queue->jobs.find(jc->second);
-      if (it != queue->jobs.end()) {
-        st.job = jc->second;
-        if (it->second.first == "RUNNING") {
-          running = true;
-        } else if (it->second.first == "PENDING" || it->second.first == "REQUEUED" ||
-                   it->second.first == "CONFIGURING" || it->second.first == "REQUEUE_HOLD") {
-          st.status = CellStatus::Queued;
-          st.reason = it->second.second;
-          read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
-          return st;
-        }
-      }
-    }
-  }
-  if (running) {
+  if (live_attempt(dir, queue, st.job)) {
     st.status = CellStatus::Running;
-    read_progress(dir + "/train.log", cell.solver.max_iter, st, true);
-    return st;
+  } else if (queue) {
+    queue_state(cell, *queue, st);
   }
-  read_progress(dir + "/train.log", cell.solver.max_iter, st, false);
-  if (last_is_exit) {
-    int code = last_exit.value("code", 0);
+  read_progress(dir + "/train.log", max_iter, st, st.status == CellStatus::Running);
+  if (st.status != CellStatus::NotStarted) return st;
+
+  const nlohmann::json& last = attempts.last_exit;
+  if (last.is_object()) {
+    int code = last.value("code", 0);
     if (code != 0 && code != 75) {
       st.status = CellStatus::Failed;
-      st.reason = "exit " + std::to_string(code) + ": " + last_exit.value("reason", "");
+      st.reason = last.value("reason", "");
+      if (st.reason.empty()) st.reason = "exit " + std::to_string(code);
       return st;
     }
   }
   if (fs::exists(dir + "/checkpoint.h5")) {
-    if (!hash_ok) {
-      st.status = CellStatus::Stale;
-      st.reason = "checkpoint made with another configuration";
-    } else {
-      st.status = CellStatus::Partial;
-    }
-    return st;
+    st.status = hash_ok ? CellStatus::Partial : CellStatus::Stale;
+    if (!hash_ok) st.reason = "checkpoint made with another configuration";
   }
-  st.status = CellStatus::NotStarted;
   return st;
 }
+
+ResultSummary summarize_result(const nlohmann::json& r) {
+  ResultSummary s;
+  if (!r.is_object()) return s;
+  auto status = r.find("status");
+  if (status == r.end() || !status->is_string()) {
+    s.state = r.value("finished", false) ? ResultState::Finished : ResultState::Unfinished;
+    return s;
+  }
+  const std::string v = status->get<std::string>();
+  if (v == "finished") {
+    s.state = ResultState::Finished;
+  } else if (v == "diverged") {
+    s.state = ResultState::Diverged;
+    s.reason = "diverged";
+    const auto d = r.value("diverged", nlohmann::json::object());
+    if (d.is_object() && d.contains("iteration") && d["iteration"].is_number_integer())
+      s.reason += " at iteration " + std::to_string(d["iteration"].get<long>());
+    if (d.is_object() && d.contains("what") && d["what"].is_string())
+      s.reason += " (" + d["what"].get<std::string>() + ")";
+  } else {
+    s.state = ResultState::Unfinished;
+  }
+  return s;
+}
+
+ResultSummary read_result(const std::string& dir) {
+  nlohmann::json r;
+  if (!read_json(dir + "/result.json", r)) return {};
+  return summarize_result(r);
+}
+
+bool result_finished(const std::string& dir) { return read_result(dir).state == ResultState::Finished; }
+
+std::string cell_lock_path(const std::string& dir) { return dir + "/.cell.lock"; }
 
 bool read_json(const std::string& path, nlohmann::json& out) {
   std::ifstream in(path);
@@ -328,11 +389,6 @@ bool read_json(const std::string& path, nlohmann::json& out) {
 void append_line(const std::string& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
-}
-
-bool result_finished(const std::string& dir) {
-  nlohmann::json r;
-  return read_json(dir + "/result.json", r) && r.is_object() && r.value("finished", false);
 }
 
 std::string utc_now() {

@@ -2,13 +2,20 @@
 // and what its files say about the cell's state.
 //
 // Written by the trainer (xfer_train): checkpoint.h5, final.h5, config.ini and,
-// last and atomically, result.json ({"finished": true, "config_hash": ...}).
+// last and atomically, result.json ({"status": "finished" or "diverged",
+// "finished": ..., "config_hash": ...}; files from before "status" have only
+// "finished"). The trainer also locks its --out folder with <cell>/.lock.
 // Written by the grid runner, beside them:
 //   cell.json       the cell's id, the trainer arguments and their hash (grid_hash);
 //                   a finished cell is reused only while this hash matches
-//   attempts.jsonl  one line per start and per exit of the trainer
-//   train.log       the trainer's output, each line prefixed with its UTC time
+//   attempts.jsonl  one line per start and per exit of the trainer, and one
+//                   "exit" without a start when the runner refused to start it
+//                   (a missing data folder, too many attempts)
+//   train.log       the trainer's output, each line prefixed with its UTC time,
+//                   and the runner's own lines ("# xfer_grid: ...")
 //   running.json    host, pid and SLURM job of a live attempt (removed at its end)
+//   .cell.lock      held (flock) by the runner training the cell, so no two
+//                   runners train it at once; it names that runner's pid and host
 #pragma once
 
 #include <map>
@@ -52,6 +59,8 @@ const char* to_string(CellStatus s);
 struct CellState {
   CellStatus status = CellStatus::NotStarted;
   std::string reason;  // Failed / Stale: why; Queued: squeue's reason
+  bool diverged = false;  // Failed because the loss became NaN/inf: the same
+                          // configuration would only diverge again, so no runner retries it
   std::string job;     // SLURM job of the live or last attempt ("123_4"), if any
   long iteration = -1;  // last iteration seen in train.log
   double eta_s = -1;   // Running: seconds left at the current attempt's pace
@@ -71,11 +80,25 @@ QueueInfo query_queue(const std::string& results);
 CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
                        const QueueInfo* queue = nullptr);
 
+// What a cell's result.json says about its run. Its "status" decides
+// ("finished", "diverged"; anything else is not finished); files written before
+// "status" existed have only "finished".
+enum class ResultState { Missing, Finished, Diverged, Unfinished };
+struct ResultSummary {
+  ResultState state = ResultState::Missing;
+  std::string reason;  // Diverged: "diverged at iteration N (loss nan)"
+};
+ResultSummary summarize_result(const nlohmann::json& result);
+ResultSummary read_result(const std::string& dir);
+bool result_finished(const std::string& dir);
+
+// The lock file a runner holds while it trains the cell in `dir`.
+std::string cell_lock_path(const std::string& dir);
+
 // Small file helpers shared by the runner and status.
 bool read_json(const std::string& path, nlohmann::json& out);
 
 void append_line(const std::string& path, const std::string& line);
-bool result_finished(const std::string& dir);
 std::string utc_now();
 double now_seconds();
 

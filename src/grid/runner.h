@@ -2,10 +2,11 @@
 // the same way on a laptop and inside a SLURM array task; run_local() runs a
 // whole grid on this machine, cells in dependency order, `jobs` at a time.
 //
-// Exit codes of run_cell(), as the trainer's: 0 done (now or before),
-// 75 stopped by a signal after a checkpoint (run again to resume), 2 bad usage
-// or configuration, 1 any other error (a stale folder, a missing base, too
-// many attempts, a trainer error): not worth retrying without a change.
+// A runner holds the cell's lock (<cell>/.cell.lock) while it works on the
+// cell, so two runners (two `xfer_grid run` on one results folder, a rerun
+// beside a runner still stopping) never train one cell twice. The trainer it
+// starts dies with it: it gets the stop signal when the runner dies, kill -9
+// included, and checkpoints.
 #pragma once
 
 #include <string>
@@ -15,6 +16,18 @@
 #include "grid/grid.h"
 
 namespace xfer {
+
+// Exit codes of run_cell(), so of `xfer_grid run-cell` and of a SLURM array
+// task; any code but 0 fails the task, so afterok dependents never start.
+constexpr int kCellDone = 0;      // done, now or before
+constexpr int kCellError = 1;     // a stale folder, a missing base, too many attempts, a
+                                  // trainer error or crash: not worth retrying without a change
+constexpr int kCellUsage = 2;     // bad usage or configuration, a missing data folder
+constexpr int kCellDiverged = 3;  // the loss became NaN/inf; the trainer's own code,
+                                  // kExitDiverged in src/train/trainer.h, passed on as it is
+constexpr int kCellBusy = 4;      // another runner holds the cell's lock; left to it
+constexpr int kCellStopped = 75;  // stopped by a signal after a checkpoint: run again to resume
+                                  // (kExitStopped in src/train/trainer.h)
 
 enum class Launch { Auto, None, Srun, Mpirun };
 Launch parse_launch(const std::string& s);
@@ -35,10 +48,21 @@ struct RunOptions {
 // The full command (launcher, trainer, arguments) for one cell.
 std::vector<std::string> cell_command(const Grid& grid, const GridCell& cell, const RunOptions& opt);
 
-int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt);
+// Why `trainer` cannot be run, or "" when it can.
+std::string trainer_problem(const std::string& trainer);
 
-// Runs every cell not done yet, bases before their transfers; a cell whose base
-// failed is skipped. Returns 0 when every cell is done, 75 when interrupted, else 1.
+// One attempt at `cell`; returns a kCell* code. How it ended, when not done or
+// stopped, is one line without the cell id ("killed by SIGKILL (out of
+// memory?)", "being trained by pid P on host H; skipped"): printed to stderr as
+// "xfer_grid: <id>: <line>", or, when `message` is given, put there instead.
+int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt,
+             std::string* message = nullptr);
+
+// Runs every cell not done yet, bases before their transfers, each in a child
+// process that dies with this one. A cell whose base failed, diverged or is
+// trained by another runner is skipped, and says so; a diverged cell is not
+// retried. Returns 0 when every cell is done, 75 when interrupted, 2 when the
+// trainer cannot be run, else 1.
 int run_local(const Grid& grid, const RunOptions& opt);
 
 }  // namespace xfer

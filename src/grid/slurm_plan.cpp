@@ -20,8 +20,19 @@ Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& qu
   PlanGroup ready{"ready", {}, "", ""};
   std::map<std::string, PlanGroup> waiting;  // base id -> its group
   std::vector<std::string> order;           // base ids in grid order
+  std::vector<bool> left_out(grid.cells.size(), false);
   for (const auto& c : grid.cells) {
     const CellState& st = states[c.index];
+    if (st.diverged) {
+      left_out[c.index] = true;
+      plan.left_out.push_back(c.id + ": " + st.reason);
+      continue;
+    }
+    if (!c.deps.empty() && left_out[c.deps.front()]) {  // bases come first in grid order
+      left_out[c.index] = true;
+      plan.left_out.push_back(c.id + ": its base " + grid.cells[c.deps.front()].id + " diverged");
+      continue;
+    }
     switch (st.status) {
       case CellStatus::Done: ++plan.done; continue;
       case CellStatus::Queued:

@@ -2,7 +2,8 @@
 // from the results directory and squeue, for jobs/grid.sh to submit.
 //
 // Cells done (with a matching grid hash) are left out; so are cells already
-// queued or running from an earlier submission. The rest is grouped into job
+// queued or running from an earlier submission, and diverged cells with the
+// transfers that copy from them (retrying would diverge again). The rest is grouped into job
 // arrays by what they wait for: one group of cells that can start now (the
 // bases, the random controls, transfers whose base is done), and one group per
 // base still to run, submitted with --dependency=afterok on exactly that base's
@@ -27,6 +28,9 @@ struct PlanGroup {
 struct Plan {
   std::vector<PlanGroup> groups;  // "ready" first
   std::vector<std::string> stale;  // cells that block the submission
+  // Diverged cells and the cells that copy from them, with why: not submitted,
+  // since the same configuration would only diverge again.
+  std::vector<std::string> left_out;
   size_t done = 0;
   size_t active = 0;  // queued or running already
 };

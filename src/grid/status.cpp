@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "grid/cell_files.h"
+#include "grid/sacct.h"
 
 namespace xfer {
 
@@ -25,6 +26,29 @@ std::string duration(double s) {
   return buf;
 }
 
+// The job of each cell that is neither done nor in squeue any more, as SLURM
+// accounting says it ended (OUT_OF_MEMORY, TIMEOUT, ...): cell index -> state.
+std::map<int, std::string> ended_in_slurm(const Grid& grid, const std::vector<CellState>& states,
+                                          const QueueInfo& queue) {
+  std::map<int, std::string> job_of;  // cell index -> its latest job
+  for (const auto& c : grid.cells) {
+    const CellState& st = states[c.index];
+    if (st.status == CellStatus::Done || st.status == CellStatus::Running ||
+        st.status == CellStatus::Queued)
+      continue;
+    auto sub = queue.job_of_cell.find(c.id);
+    std::string job = sub != queue.job_of_cell.end() ? sub->second : st.job;
+    if (!job.empty() && !queue.jobs.count(job)) job_of[c.index] = job;
+  }
+  std::vector<std::string> jobs;
+  for (const auto& [index, job] : job_of) jobs.push_back(job);
+  std::map<std::string, std::string> ended = ended_job_states(jobs);
+  std::map<int, std::string> out;
+  for (const auto& [index, job] : job_of)
+    if (auto it = ended.find(job); it != ended.end()) out[index] = it->second;
+  return out;
+}
+
 }  // namespace
 
 size_t print_status(const Grid& grid, const std::string& results, const StatusOptions& opt) {
@@ -38,6 +62,9 @@ size_t print_status(const Grid& grid, const std::string& results, const StatusOp
   std::cout << line;
   std::vector<CellState> states;
   for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
+  // Only where SLURM runs (squeue answered), and only about jobs that ended.
+  std::map<int, std::string> slurm_end;
+  if (queue.available) slurm_end = ended_in_slurm(grid, states, queue);
   for (const auto& c : grid.cells) {
     const CellState& st = states[c.index];
     counts[to_string(st.status)]++;
@@ -63,6 +90,8 @@ size_t print_status(const Grid& grid, const std::string& results, const StatusOp
           (b == CellStatus::Failed || b == CellStatus::Stale))
         note = "its base " + grid.cells[d].id + " is " + to_string(b);
     }
+    if (auto it = slurm_end.find(c.index); it != slurm_end.end())
+      note += (note.empty() ? "" : "; ") + std::string("SLURM: ") + it->second;
     std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", c.id.c_str(),
                   to_string(st.status), iter.c_str(),
                   st.status == CellStatus::Running ? duration(st.eta_s).c_str() : "-",

@@ -4,8 +4,16 @@
 # few seconds' worth of "iterations" and a deterministic result, so the tests
 # can check the runner's bookkeeping without a network to train.
 # Test hooks: FAKE_STOP_AT=N behaves as if SIGUSR1 came at iteration N (once:
-# not when resuming past N); FAKE_FAIL=1 fails with an error; FAKE_SLEEP=S
-# seconds per iteration (default 0.01).
+# not when resuming past N); FAKE_SLEEP=S seconds per iteration (default 0.01).
+# Faults: FAKE_FAIL=1 fails with an error; FAKE_DIVERGE_AT=N diverges at
+# iteration N as xfer_train does (a "diverged at iteration N (loss nan)" line,
+# result.json with "status": "diverged", exit 3); FAKE_SIGNAL=KILL (or SEGV,
+# ...) kills itself with that signal at iteration FAKE_SIGNAL_AT (default 2),
+# as the OOM killer would. FAKE_FAULT_CELL=ID limits the faults to that cell.
+# Each start appends a line to <out>/fake_trainer.starts, so a test can count
+# how often a cell was trained, whatever the runner recorded. FAKE_QUIET=1
+# prints no iteration lines, as a real trainer between its display lines (a
+# chatty one dies of SIGPIPE soon after its runner, whatever the runner did).
 set -u
 out="" max_iter=10 snap=5 cell="" base=""
 while (($#)); do
@@ -21,6 +29,11 @@ while (($#)); do
 done
 [[ -n $out ]] || { echo "fake_trainer: --out missing" >&2; exit 2; }
 rank=${PMIX_RANK:-${OMPI_COMM_WORLD_RANK:-${SLURM_PROCID:-0}}}
+mkdir -p "$out"
+echo "start pid $$ rank $rank" >>"$out/fake_trainer.starts"
+if [[ -n ${FAKE_FAULT_CELL:-} && $FAKE_FAULT_CELL != "$cell" ]]; then
+  unset FAKE_FAIL FAKE_DIVERGE_AT FAKE_SIGNAL
+fi
 if [[ ${FAKE_FAIL:-0} == 1 ]]; then echo "error: fake failure for $cell" >&2; exit 1; fi
 if [[ -n $base && ! -f $base ]]; then echo "error: base $base missing" >&2; exit 1; fi
 stop=0
@@ -40,7 +53,17 @@ while ((it < max_iter)); do
   fi
   sleep "${FAKE_SLEEP:-0.01}"
   it=$((it + 1))
-  echo "iter $it/$max_iter loss 1.0"
+  if [[ -n ${FAKE_SIGNAL:-} && $it == "${FAKE_SIGNAL_AT:-2}" ]]; then kill -"$FAKE_SIGNAL" $$; fi
+  if [[ ${FAKE_DIVERGE_AT:-} == "$it" ]]; then
+    echo "diverged at iteration $it (loss nan)"
+    if ((rank == 0)); then
+      printf '{"cell_id": "%s", "status": "diverged", "finished": false, "config_hash": "h-%s-%s", "iterations": %d, "diverged": {"iteration": %d, "what": "loss nan"}, "statistic": {}}\n' \
+        "$cell" "$cell" "$max_iter" "$it" "$it" >"$out/result.json.tmp"
+      mv "$out/result.json.tmp" "$out/result.json"
+    fi
+    exit 3
+  fi
+  [[ ${FAKE_QUIET:-0} == 1 ]] || echo "iter $it/$max_iter loss 1.0"
   ((it % snap == 0 && it < max_iter)) && checkpoint
 done
 if ((rank == 0)); then

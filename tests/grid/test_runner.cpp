@@ -17,68 +17,14 @@
 #include "grid/grid.h"
 #include "grid/runner.h"
 #include "grid/slurm_plan.h"
+#include "runner_fixture.h"
 
 namespace fs = std::filesystem;
 
 namespace xfer {
 namespace {
 
-std::string source_dir() {
-  const char* s = std::getenv("XFER_SOURCE_DIR");
-  return s ? s : ".";
-}
-
-class RunnerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("xfer_runner_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    for (const char* d : {"half0A", "half0B"}) fs::create_directories(root_ / "data" / d);
-    opt_.paths.results = (root_ / "results").string();
-    opt_.paths.data = (root_ / "data").string();
-    opt_.paths.trainer = source_dir() + "/tests/grid/fake_trainer.sh";
-    opt_.launch = Launch::None;
-    opt_.ranks = 1;
-    opt_.echo = false;
-    unsetenv("FAKE_STOP_AT");
-    unsetenv("FAKE_FAIL");
-  }
-  void TearDown() override {
-    unsetenv("FAKE_STOP_AT");
-    unsetenv("FAKE_FAIL");
-    fs::remove_all(root_);
-  }
-
-  Grid grid(std::vector<std::string> extra = {}) {
-    std::vector<std::string> sets = {"base.splits=half0",         "transfer.all.splits=half0",
-                                     "transfer.all.directions=AB", "transfer.all.n=1",
-                                     "transfer.all.modes=frozen",  "random.halves.splits=half0",
-                                     "random.halves.halves=B",     "random.halves.n=2",
-                                     "solver.max_iter=12",         "solver.snapshot_interval=4",
-                                     "slurm.ranks=1"};
-    sets.insert(sets.end(), extra.begin(), extra.end());
-    return enumerate_grid(load_grid_config(source_dir() + "/jobs/grids/fashion-mnist.ini", sets));
-  }
-
-  int starts(const std::string& id) {
-    std::ifstream in(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
-    int n = 0;
-    for (std::string line; std::getline(in, line);)
-      n += nlohmann::json::parse(line).value("event", "") == "start";
-    return n;
-  }
-
-  nlohmann::json result(const std::string& id) {
-    nlohmann::json r;
-    read_json(cell_dir(opt_.paths.results, id) + "/result.json", r);
-    return r;
-  }
-
-  fs::path root_;
-  RunOptions opt_;
-};
+class RunnerTest : public RunnerFixture {};
 
 TEST_F(RunnerTest, LocalGridRunsEveryCellOnceBasesFirst) {
   Grid g = grid();
