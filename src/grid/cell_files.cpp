@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/exit_codes.h"
 #include "io/file_lock.h"  // this_host
 
 namespace fs = std::filesystem;
@@ -330,7 +331,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string
   const nlohmann::json& last = attempts.last_exit;
   if (last.is_object()) {
     int code = last.value("code", 0);
-    if (code != 0 && code != 75) {
+    if (code != kExitDone && code != kExitStopped) {
       st.status = CellStatus::Failed;
       st.reason = last.value("reason", "");
       if (st.reason.empty()) st.reason = "exit " + std::to_string(code);

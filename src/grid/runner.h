@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/exit_codes.h"
 #include "grid/cell_files.h"
 #include "grid/grid.h"
 
@@ -19,15 +20,13 @@ namespace xfer {
 
 // Exit codes of run_cell(), so of `xfer_grid run-cell` and of a SLURM array
 // task; any code but 0 fails the task, so afterok dependents never start.
-constexpr int kCellDone = 0;      // done, now or before
-constexpr int kCellError = 1;     // a stale folder, a missing base, too many attempts, a
-                                  // trainer error or crash: not worth retrying without a change
-constexpr int kCellUsage = 2;     // bad usage or configuration, a missing data folder
-constexpr int kCellDiverged = 3;  // the loss became NaN/inf; the trainer's own code,
-                                  // kExitDiverged in src/train/trainer.h, passed on as it is
-constexpr int kCellBusy = 4;      // another runner holds the cell's lock; left to it
-constexpr int kCellStopped = 75;  // stopped by a signal after a checkpoint: run again to resume
-                                  // (kExitStopped in src/train/trainer.h)
+// A cell's codes are the trainer's, passed on as they are (core/exit_codes.h).
+constexpr int kCellDone = kExitDone;          // done, now or before
+constexpr int kCellError = kExitError;        // a stale folder, a missing base, too many attempts
+constexpr int kCellUsage = kExitUsage;        // bad usage or configuration, a missing data folder
+constexpr int kCellDiverged = kExitDiverged;  // the loss became NaN/inf
+constexpr int kCellBusy = kExitBusy;          // another runner holds the cell's lock; left to it
+constexpr int kCellStopped = kExitStopped;    // stopped after a checkpoint: run again to resume
 
 enum class Launch { Auto, None, Srun, Mpirun };
 Launch parse_launch(const std::string& s);

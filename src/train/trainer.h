@@ -6,15 +6,11 @@
 
 #include "comm/communicator.h"
 #include "config/train_config.h"
+#include "core/exit_codes.h"
 
 namespace xfer {
 
-// Exit codes of a run (the grid's runner relies on them).
-constexpr int kExitDone = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitDiverged = 3;  // a loss went NaN/inf: result.json says "diverged"
-constexpr int kExitStopped = 75;  // checkpointed on SIGUSR1/SIGTERM/SIGINT/SIGHUP: requeue me
+// Exit codes of a run: core/exit_codes.h (the grid's runner relies on them).
 
 // Trains as configured; returns kExitDone, kExitStopped or kExitDiverged (the
 // first non-finite training or test loss ends the run on every rank, keeps the
