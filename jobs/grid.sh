@@ -15,8 +15,10 @@
 #
 # (`bash jobs/grid.sh ...` on a login node does the same without the driver job.)
 # Defaults: --preset paper, --results and --data from the grid config,
-# --bin build/bin. Resources come from the config's [slurm] section; the flags
-# above and --set slurm.KEY=VALUE override them. Resubmitting is safe: finished
+# --bin build/bin of the source tree (installed: the prefix's bin/). Relative
+# paths are taken from the directory it is submitted from. Resources come
+# from the config's [slurm] section; the flags above and --set slurm.KEY=VALUE
+# override them. Resubmitting is safe: finished
 # cells are skipped, unfinished ones resume from their checkpoints, cells still
 # queued or running are left alone, diverged cells (and the transfers that
 # copy from them) are left out and named, and cells trained with another
@@ -44,14 +46,33 @@
 # `xfer_grid status --results <results>` shows every cell's state.
 set -euo pipefail
 
-root=${XFER_ROOT:-${SLURM_SUBMIT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}}
+# The folder above this script's jobs/ (a source tree, or P/share/xfer when
+# installed). sbatch runs a copy of the script from its spool, so under SLURM
+# ask scontrol which file was submitted; XFER_ROOT overrides.
+script_root() {
+  local cmd=""
+  if [[ -n ${SLURM_JOB_ID:-} ]] && command -v scontrol >/dev/null; then
+    cmd=$(scontrol show job "$SLURM_JOB_ID" 2>/dev/null | sed -n 's/^ *Command=\([^ ]*\).*/\1/p' | head -1)
+  fi
+  [[ -f $cmd ]] || cmd=${BASH_SOURCE[0]}
+  (cd "$(dirname "$cmd")/.." && pwd)
+}
+root=${XFER_ROOT:-$(script_root)}
+[[ -f $root/jobs/cell.sh ]] || root=${SLURM_SUBMIT_DIR:-$root}
 if [[ ! -f $root/jobs/cell.sh ]]; then
-  echo "grid.sh: $root is not the project root; sbatch from there or set XFER_ROOT" >&2
+  echo "grid.sh: no jobs/cell.sh under $root; set XFER_ROOT to the project (or install) root" >&2
   exit 2
 fi
-cd "$root"
+# Relative paths (arguments, and the config's data and results) are taken
+# from where the grid was submitted, so it runs from any directory.
+invoked_in=${SLURM_SUBMIT_DIR:-$PWD}
+cd "$invoked_in"
+from_invocation() { [[ -z $1 || $1 == /* ]] && echo "$1" || echo "$invoked_in/$1"; }
+# The programs: the source tree's build/bin, or the installed prefix's bin/.
+default_bin=$root/build/bin
+[[ -x $default_bin/xfer_grid ]] || default_bin=$(cd "$root/../.." && pwd)/bin
 
-preset=paper grid_file="" results="" data="" bin=build/bin dry_run=0
+preset=paper grid_file="" results="" data="" bin=$default_bin dry_run=0
 sets=() rerun=()
 while (($#)); do
   case $1 in
@@ -72,7 +93,8 @@ while (($#)); do
   esac
 done
 
-bin=$(cd "$bin" && pwd)
+bin=$(cd "$(from_invocation "$bin")" && pwd) || { echo "grid.sh: --bin folder '$bin' does not exist" >&2; exit 2; }
+[[ -n $grid_file ]] && grid_file=$(from_invocation "$grid_file")
 xfer_grid=$bin/xfer_grid
 trainer=$bin/xfer_train
 for b in "$xfer_grid" "$trainer"; do
@@ -87,8 +109,8 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 "$xfer_grid" resolve "${src[@]}" "${sets[@]}" --out "$tmp"
 ini_value() { awk -F' *= *' -v sec="[$1]" -v key="$2" '/^\[/{s=$0} s==sec && $1==key {print $2}' "$tmp"; }
-results=${results:-$(ini_value grid results)}
-data=${data:-$(ini_value grid data)}
+results=$(from_invocation "${results:-$(ini_value grid results)}")
+data=$(from_invocation "${data:-$(ini_value grid data)}")
 [[ -n $results && -n $data ]] || { echo "grid.sh: give --results and --data" >&2; exit 2; }
 mkdir -p "$results"
 results=$(cd "$results" && pwd)

@@ -62,12 +62,22 @@ std::string self_dir() {
   return ec ? "." : p.parent_path().string();
 }
 
+// Where presets live: --grids-dir, else $XFER_GRIDS_DIR, else beside an
+// installed xfer_grid (<bin>/../share/xfer/jobs/grids), else the source tree
+// it was built from.
+std::string presets_dir(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("XFER_GRIDS_DIR"); env && *env) return env;
+  const fs::path installed = fs::path(self_dir()) / ".." / "share" / "xfer" / "jobs" / "grids";
+  std::error_code ec;
+  if (fs::is_directory(installed, ec)) return installed.lexically_normal().string();
+  return XFER_GRIDS_DIR;
+}
+
 Grid load(const Args& a, std::string& config_path) {
   std::string path = a.grid_file;
   if (path.empty() && !a.preset.empty())
-    path = preset_path(a.preset, a.grids_dir.empty() && !std::getenv("XFER_GRIDS_DIR")
-                                     ? XFER_GRIDS_DIR
-                                     : a.grids_dir);
+    path = preset_path(a.preset, presets_dir(a.grids_dir));
   if (path.empty() && !a.results.empty() && fs::exists(a.results + "/grid.ini"))
     path = a.results + "/grid.ini";
   if (path.empty()) throw po::error("give --preset NAME, --grid FILE, or --results DIR holding grid.ini");
@@ -221,7 +231,7 @@ int main(int argc, char** argv) {
   grid_opts.add_options()
       ("preset", po::value(&a.preset), "a preset: paper, complete, fashion-mnist (jobs/grids/NAME.ini)")
       ("grid", po::value(&a.grid_file), "a grid config file instead of a preset")
-      ("grids-dir", po::value(&a.grids_dir), "where presets live (default: $XFER_GRIDS_DIR, else the source tree's jobs/grids)")
+      ("grids-dir", po::value(&a.grids_dir), "where presets live (default: $XFER_GRIDS_DIR, else <bin>/../share/xfer/jobs/grids when installed, else the source tree's jobs/grids)")
       ("set", po::value(&a.sets)->composing(), "override a config key: --set solver.max_iter=100 (repeatable)")
       ("results", po::value(&a.results), "results directory (default: grid.results); <results>/grid.ini is used when no grid is given")
       ("data", po::value(&a.data), "data root; a cell trains on <data>/<data name> (default: grid.data)");
