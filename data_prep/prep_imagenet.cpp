@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   ConvertOptions conv;
   std::string stage, halves, reduced;
   std::vector<std::string> lists;
-  bool natman = false, exact_decode = false, no_checksums = false;
+  bool natman = false, exact_decode = false;
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
   desc.add_options()("help,h", "print this help")(
@@ -56,8 +56,7 @@ int main(int argc, char** argv) {
       "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
       "number of processes converting (default $SLURM_NTASKS)")(
       "exact-decode", po::bool_switch(&exact_decode),
-      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)")(
-      "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
+      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)");
   try {
     po::variables_map vm;
     if (!cli::parse_args(argc, argv, desc, vm)) return 0;
@@ -86,7 +85,7 @@ int main(int argc, char** argv) {
       if (stage == "convert") return 0;
     }
 
-    const Manifest all = finalize_imagenet_all(conv.out_root, !no_checksums);
+    const Manifest all = finalize_imagenet_all(conv.out_root);
     std::vector<HalfSpec> folders;
     for (int s : cli::parse_int_list(halves, "halves"))
       for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
@@ -107,7 +106,7 @@ int main(int argc, char** argv) {
         folders.push_back(h);
     }
     std::vector<Manifest> done{all};
-    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size, !no_checksums));
+    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size));
     std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
     for (const auto& m : done) {
       auto count = [&](const char* s) {
