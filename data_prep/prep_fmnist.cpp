@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "data/fmnist_idx.h"
 #include "data/split_writer.h"
+#include "data/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
       "xfer_prep_fmnist: convert Fashion-MNIST to HDF5 shard folders\n"
       "Writes <out>/{all, half<s>A, half<s>B, dissimA, dissimB, all-k<K>}; finished shards\n"
       "are kept when rerun (and written again when they no longer match their checksums).\n"
-      "\nOptions");
+      "One process at a time writes an output root (<out>/.lock).\n\nOptions");
   bool no_dissim = false;
   desc.add_options()("help,h", "print this help")(
       "src", po::value(&o.src)->default_value("/usr/share/datasets/fashion-mnist"),
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
     if (!cli::parse_args(argc, argv, desc, vm)) return 0;
     o.dissim = !no_dissim;
     if (o.shard_size <= 0) throw std::runtime_error("--shard-size must be positive");
+    // Before any work, so that a second conversion into this root stops at once.
+    const RootWriteLock lock = lock_data_root(o.out);
 
     const auto t0 = std::chrono::steady_clock::now();
     auto find = [&](const std::string& stem) {

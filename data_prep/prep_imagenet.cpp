@@ -5,15 +5,19 @@
 // srun) that write disjoint shards. Stage "derive" (one process, after every
 // part has finished) writes the manifest and mean of "all" and copies the
 // requested split halves out of it: half<s>A/B, natmanA/B, all-k<K>, and
-// halves given as class-list files.
+// halves given as class-list files. Each convert part holds its own lock
+// (<out>/.lock.part-K-of-N), derive and all hold the root's (<out>/.lock):
+// see src/data/write_lock.h.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli.h"
 #include "data/imagenet_prep.h"
 #include "data/split_writer.h"
+#include "data/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -68,6 +72,18 @@ int main(int argc, char** argv) {
                                "derive once");
     if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
       throw std::runtime_error("--size, --shard-size and --threads must be positive");
+    if (conv.parts < 1 || conv.part < 0 || conv.part >= conv.parts)
+      throw std::runtime_error("--part " + std::to_string(conv.part) + " outside 0.." +
+                               std::to_string(conv.parts - 1));
+
+    // Before the (long) listing, so that a clashing run stops at once: a
+    // convert part locks its own shards, derive and all lock the whole root.
+    std::optional<FileLock> part_lock;
+    std::optional<RootWriteLock> root_lock;
+    if (stage == "convert")
+      part_lock.emplace(lock_convert_part(conv.out_root, conv.part, conv.parts));
+    else
+      root_lock.emplace(lock_data_root(conv.out_root));
 
     // The class list is needed in both stages (split files name WNIDs).
     const ImageNetSource src = scan_imagenet(layout);
