@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     for (const auto& b : bad) std::printf("%s\n", b.c_str());
     std::fprintf(stderr, "%zu files in %zu folders: %s\n", files.size(), folders,
                  bad.empty() ? "all match their checksums"
-                             : (std::to_string(bad.size()) + " bad").c_str());
+                             : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
+                                "a folder: it converts damaged shards again").c_str());
     return bad.empty() ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "xfer_verify_data: error: " << e.what() << '\n';
