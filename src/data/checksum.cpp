@@ -117,7 +117,7 @@ uint32_t parse_crc_hex(const std::string& s, const std::string& context) {
 }
 
 const char* const kDamagedAdvice =
-    ": changed since it was written; rerun the prep tool, which converts such files again";
+    "; rerun the prep tool that made the folder: it converts damaged or missing files again";
 
 std::string mismatch_message(const std::string& path, const FileSum& recorded,
                              const FileSum& now) {
