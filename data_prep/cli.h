@@ -48,12 +48,17 @@ inline int env_int(const char* name, int fallback) {
   }
 }
 
-// Parses argv against `desc` into `vm`; prints the help and returns false on
-// --help, so the tool exits 0. Option errors throw boost's exceptions.
+// Parses argv against `desc` (and `positional`, when given) into `vm`; prints
+// the help and returns false on --help, so the tool exits 0. Option errors
+// throw boost's exceptions.
 inline bool parse_args(int argc, char** argv, const boost::program_options::options_description& desc,
-                       boost::program_options::variables_map& vm) {
+                       boost::program_options::variables_map& vm,
+                       const boost::program_options::positional_options_description* positional = nullptr) {
   namespace po = boost::program_options;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
+  po::command_line_parser parser(argc, argv);
+  parser.options(desc);
+  if (positional) parser.positional(*positional);
+  po::store(parser.run(), vm);
   if (vm.count("help")) {
     std::cout << desc << '\n';
     return false;

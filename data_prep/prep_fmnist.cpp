@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "data/fmnist_idx.h"
 #include "data/split_writer.h"
+#include "data/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -21,7 +22,7 @@ namespace {
 struct Options {
   std::string src, out, seeds, reduced;
   int64_t shard_size = 10000;
-  bool dissim = true, checksums = true;
+  bool dissim = true;
 };
 
 }  // namespace
@@ -31,8 +32,9 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_prep_fmnist: convert Fashion-MNIST to HDF5 shard folders\n"
       "Writes <out>/{all, half<s>A, half<s>B, dissimA, dissimB, all-k<K>}; finished shards\n"
-      "are kept when rerun.\n\nOptions");
-  bool no_dissim = false, no_checksums = false;
+      "are kept when rerun (and written again when they no longer match their checksums).\n"
+      "One process at a time writes an output root (<out>/.lock).\n\nOptions");
+  bool no_dissim = false;
   desc.add_options()("help,h", "print this help")(
       "src", po::value(&o.src)->default_value("/usr/share/datasets/fashion-mnist"),
       "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")(
@@ -42,14 +44,14 @@ int main(int argc, char** argv) {
       "reduced", po::value(&o.reduced)->default_value("25"),
       "reduced-volume folders all-k<K>: first K training images per class (\"\" for none)")(
       "shard-size", po::value(&o.shard_size)->default_value(10000), "images per shard")(
-      "no-dissim", po::bool_switch(&no_dissim), "skip dissimA/dissimB")(
-      "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
+      "no-dissim", po::bool_switch(&no_dissim), "skip dissimA/dissimB");
   try {
     po::variables_map vm;
     if (!cli::parse_args(argc, argv, desc, vm)) return 0;
     o.dissim = !no_dissim;
-    o.checksums = !no_checksums;
     if (o.shard_size <= 0) throw std::runtime_error("--shard-size must be positive");
+    // Before any work, so that a second conversion into this root stops at once.
+    const RootWriteLock lock = lock_data_root(o.out);
 
     const auto t0 = std::chrono::steady_clock::now();
     auto find = [&](const std::string& stem) {
@@ -137,7 +139,7 @@ int main(int argc, char** argv) {
       }
       nlohmann::json src = source;
       src["reduced_k"] = p.half.reduced_k;
-      done.push_back(finalize_split_dir(dir, src.dump(), -1, -1, o.checksums));
+      done.push_back(finalize_split_dir(dir, src.dump(), -1, -1));
     }
     progress.finish();
     const double secs =

@@ -5,15 +5,19 @@
 // srun) that write disjoint shards. Stage "derive" (one process, after every
 // part has finished) writes the manifest and mean of "all" and copies the
 // requested split halves out of it: half<s>A/B, natmanA/B, all-k<K>, and
-// halves given as class-list files.
+// halves given as class-list files. Each convert part holds its own lock
+// (<out>/.lock.part-K-of-N), derive and all hold the root's (<out>/.lock):
+// see src/data/write_lock.h.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli.h"
 #include "data/imagenet_prep.h"
 #include "data/split_writer.h"
+#include "data/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -23,7 +27,7 @@ int main(int argc, char** argv) {
   ConvertOptions conv;
   std::string stage, halves, reduced;
   std::vector<std::string> lists;
-  bool natman = false, exact_decode = false, no_checksums = false;
+  bool natman = false, exact_decode = false;
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
   desc.add_options()("help,h", "print this help")(
@@ -56,8 +60,7 @@ int main(int argc, char** argv) {
       "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
       "number of processes converting (default $SLURM_NTASKS)")(
       "exact-decode", po::bool_switch(&exact_decode),
-      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)")(
-      "no-checksums", po::bool_switch(&no_checksums), "skip the CRC-32s in the manifests");
+      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)");
   try {
     po::variables_map vm;
     if (!cli::parse_args(argc, argv, desc, vm)) return 0;
@@ -69,6 +72,18 @@ int main(int argc, char** argv) {
                                "derive once");
     if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
       throw std::runtime_error("--size, --shard-size and --threads must be positive");
+    if (conv.parts < 1 || conv.part < 0 || conv.part >= conv.parts)
+      throw std::runtime_error("--part " + std::to_string(conv.part) + " outside 0.." +
+                               std::to_string(conv.parts - 1));
+
+    // Before the (long) listing, so that a clashing run stops at once: a
+    // convert part locks its own shards, derive and all lock the whole root.
+    std::optional<FileLock> part_lock;
+    std::optional<RootWriteLock> root_lock;
+    if (stage == "convert")
+      part_lock.emplace(lock_convert_part(conv.out_root, conv.part, conv.parts));
+    else
+      root_lock.emplace(lock_data_root(conv.out_root));
 
     // The class list is needed in both stages (split files name WNIDs).
     const ImageNetSource src = scan_imagenet(layout);
@@ -86,7 +101,7 @@ int main(int argc, char** argv) {
       if (stage == "convert") return 0;
     }
 
-    const Manifest all = finalize_imagenet_all(conv.out_root, !no_checksums);
+    const Manifest all = finalize_imagenet_all(conv.out_root);
     std::vector<HalfSpec> folders;
     for (int s : cli::parse_int_list(halves, "halves"))
       for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
@@ -107,7 +122,7 @@ int main(int argc, char** argv) {
         folders.push_back(h);
     }
     std::vector<Manifest> done{all};
-    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size, !no_checksums));
+    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size));
     std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
     for (const auto& m : done) {
       auto count = [&](const char* s) {

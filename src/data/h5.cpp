@@ -49,19 +49,23 @@ H5Id& H5Id::operator=(H5Id&& o) noexcept {
   return *this;
 }
 
-void H5Id::reset() {
-  if (id_ < 0) return;
+void H5Id::reset() { close(); }
+
+herr_t H5Id::close() {
+  if (id_ < 0) return 0;
   H5Lock lock(h5_mutex());
+  herr_t r = 0;
   switch (kind_) {
-    case Kind::File: H5Fclose(id_); break;
-    case Kind::Dataset: H5Dclose(id_); break;
-    case Kind::Dataspace: H5Sclose(id_); break;
-    case Kind::Datatype: H5Tclose(id_); break;
-    case Kind::Attribute: H5Aclose(id_); break;
-    case Kind::Plist: H5Pclose(id_); break;
-    case Kind::Group: H5Gclose(id_); break;
+    case Kind::File: r = H5Fclose(id_); break;
+    case Kind::Dataset: r = H5Dclose(id_); break;
+    case Kind::Dataspace: r = H5Sclose(id_); break;
+    case Kind::Datatype: r = H5Tclose(id_); break;
+    case Kind::Attribute: r = H5Aclose(id_); break;
+    case Kind::Plist: r = H5Pclose(id_); break;
+    case Kind::Group: r = H5Gclose(id_); break;
   }
   id_ = H5I_INVALID_HID;
+  return r;
 }
 
 H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context,

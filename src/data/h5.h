@@ -48,6 +48,9 @@ class H5Id {
   operator hid_t() const { return id_; }
   bool valid() const { return id_ >= 0; }
   void reset();
+  // Closes now and returns HDF5's status (reset() ignores it): a file's close
+  // writes its caches, so a writer must know whether that worked.
+  herr_t close();
 
  private:
   hid_t id_ = H5I_INVALID_HID;

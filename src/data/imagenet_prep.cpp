@@ -14,6 +14,7 @@
 #include "data/image_codec.h"
 #include "data/progress.h"
 #include "data/split_writer.h"
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -224,23 +225,19 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
                          {"size", o.size},
                          {"shard_size", o.shard_size},
                          {"fast_decode", o.fast_decode}};
-  const std::string tmp = dir + "/plan.json.tmp" + std::to_string(o.part);
-  {
-    std::ofstream out(tmp);
-    out << plan.dump(1) << '\n';
-  }
-  fs::rename(tmp, dir + "/plan.json");
+  // Every part writes the same plan; each under its own temporary name.
+  write_file_atomic(dir + "/plan.json", plan.dump(1) + "\n");
   return rep;
 }
 
-Manifest finalize_imagenet_all(const std::string& out_root, bool checksums) {
+Manifest finalize_imagenet_all(const std::string& out_root) {
   const std::string dir = out_root + "/all";
   std::ifstream in(dir + "/plan.json");
   if (!in) throw std::runtime_error(dir + "/plan.json: missing (run the convert stage first)");
   nlohmann::json plan = nlohmann::json::parse(in);
   nlohmann::json source = {{"dataset", "ILSVRC2012"}, {"plan", plan}};
   return finalize_split_dir(dir, source.dump(), plan.at("train_shards").get<int>(),
-                            plan.at("val_shards").get<int>(), checksums);
+                            plan.at("val_shards").get<int>());
 }
 
 }  // namespace xfer

@@ -57,14 +57,15 @@ struct ConvertReport {
   int train_shards = 0, val_shards = 0;
 };
 
-// Writes this part's shards of <out_root>/all (skipping complete ones) and
-// <out_root>/all/plan.json. Files that cannot be decoded are skipped and
+// Writes this part's shards of <out_root>/all (keeping complete ones that
+// match their checksums) and <out_root>/all/plan.json. The caller holds this
+// part's lock (write_lock.h). Files that cannot be decoded are skipped and
 // reported; the conversion goes on.
 ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& o);
 
-// Once every part has finished: checks all planned shards exist and writes
-// the manifest and mean of <out_root>/all.
-Manifest finalize_imagenet_all(const std::string& out_root, bool checksums = true);
+// Once every part has finished: checks all planned shards exist and match
+// their writers' checksums, and writes the manifest and mean of <out_root>/all.
+Manifest finalize_imagenet_all(const std::string& out_root);
 
 // Decodes one file and warps it to size x size, CHW; throws on failure.
 void load_and_warp(const std::string& path, int size, bool fast, uint8_t* chw);

@@ -2,18 +2,19 @@
 // the mean image (formats in shard_format.h).
 #include "data/shard_format.h"
 
-#include <zlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <stdexcept>
 
 #include "data/shard_source.h"
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -34,6 +35,14 @@ H5Id vlen_str_type(const std::string& ctx) {
   return t;
 }
 
+// Dataset creation properties without modification times, so that writing
+// the same shard twice gives the same bytes (and the same checksum).
+H5Id untimed_dcpl(const std::string& ctx) {
+  H5Id dcpl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_CREATE), Plist, ctx);
+  XFER_H5_CHECK(H5Pset_obj_track_times(dcpl, false), ctx);
+  return dcpl;
+}
+
 // A 1-d or 4-d extendible chunked dataset starting empty.
 H5Id create_extendible(hid_t file, const char* name, hid_t type, const std::vector<hsize_t>& row,
                        hsize_t chunk_rows, const std::string& ctx) {
@@ -45,7 +54,7 @@ H5Id create_extendible(hid_t file, const char* name, hid_t type, const std::vect
   }
   const int rank = static_cast<int>(dims.size());
   H5Id space = XFER_H5_OPEN(H5Screate_simple(rank, dims.data(), maxdims.data()), Dataspace, ctx);
-  H5Id dcpl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_CREATE), Plist, ctx);
+  H5Id dcpl = untimed_dcpl(ctx);
   XFER_H5_CHECK(H5Pset_chunk(dcpl, rank, chunk.data()), ctx);
   return XFER_H5_OPEN(H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                       Dataset, ctx + " dataset " + name);
@@ -69,9 +78,19 @@ void append_rows(hid_t dset, hid_t memtype, int64_t first, int64_t n, const void
   XFER_H5_CHECK(H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, data), ctx);
 }
 
+// One line for a shard whose HDF5 structure cannot be read: every shard this
+// code writes has all its datasets and attributes, so a missing one is damage.
+[[noreturn]] void damaged_shard(const std::string& path, const std::string& detail) {
+  throw std::runtime_error(path + ": damaged shard (HDF5 metadata unreadable: " + detail +
+                           "; xfer_verify_data checks every file of the folder against the "
+                           "checksums in its manifest)");
+}
+
 H5Id open_dataset(hid_t file, const char* name, const std::string& ctx, hid_t dapl = H5P_DEFAULT) {
-  if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-    throw std::runtime_error(ctx + ": missing dataset '" + name + "'");
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    damaged_shard(ctx, std::string("no dataset '") + name + "'");
+  }
   return XFER_H5_OPEN(H5Dopen2(file, name, dapl), Dataset, ctx + " dataset " + name);
 }
 
@@ -149,31 +168,60 @@ std::vector<int64_t> raw_offsets(hid_t images, int64_t n, const ShardMeta& meta,
 // ---------------------------------------------------------------------------
 // ShardWriter
 
-ShardWriter::ShardWriter(std::string path, ShardMeta meta, int shard_index)
-    : path_(std::move(path)), meta_(std::move(meta)), shard_index_(shard_index) {
+namespace {
+
+// Roughly what a shard of n images takes on disk (images, labels, keys, the
+// pixel sum and HDF5's bookkeeping): to refuse a shard that cannot fit before
+// writing it, and to say how much room was missing.
+uint64_t shard_bytes_estimate(const ShardMeta& meta, int64_t n) {
+  return static_cast<uint64_t>(n) * (meta.image_bytes() + 64) + meta.image_bytes() * 8 +
+         (uint64_t{64} << 10);
+}
+
+}  // namespace
+
+ShardWriter::ShardWriter(std::string path, ShardMeta meta, int shard_index, int64_t expected_images)
+    : path_(std::move(path)), meta_(std::move(meta)), shard_index_(shard_index),
+      expected_(expected_images) {
   h5_silence_errors();
-  tmp_path_ = path_ + ".tmp";
+  tmp_path_ = temp_path_for(path_);
   if (meta_.image_bytes() == 0) throw std::runtime_error(path_ + ": image size is zero");
+  if (expected_ > 0) {
+    const uint64_t need = shard_bytes_estimate(meta_, expected_);
+    if (free_bytes(path_) < need) throw std::runtime_error(write_failure_message(path_, ENOSPC, need));
+  }
   pixel_sum_.assign(meta_.image_bytes(), 0.0);
   pixel_sum_u32_.assign(meta_.image_bytes(), 0);
-  H5Lock lock(h5_mutex());
-  file_ = XFER_H5_OPEN(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), File,
-                       tmp_path_);
-  const hsize_t img = meta_.image_bytes();
-  const hsize_t rows = std::max<hsize_t>(1, 65536 / img);
-  images_ = create_extendible(file_, "images", H5T_STD_U8LE,
-                              {static_cast<hsize_t>(meta_.channels),
-                               static_cast<hsize_t>(meta_.height),
-                               static_cast<hsize_t>(meta_.width)},
-                              rows, tmp_path_);
-  labels_ = create_extendible(file_, "labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
-  orig_labels_ = create_extendible(file_, "orig_labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
-  H5Id st = vlen_str_type(tmp_path_);
-  keys_ = create_extendible(file_, "keys", st, {}, 1024, tmp_path_);
+  guard([&] {
+    H5Lock lock(h5_mutex());
+    file_ = XFER_H5_OPEN(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                         File, tmp_path_);
+    const hsize_t img = meta_.image_bytes();
+    const hsize_t rows = std::max<hsize_t>(1, 65536 / img);
+    images_ = create_extendible(file_, "images", H5T_STD_U8LE,
+                                {static_cast<hsize_t>(meta_.channels),
+                                 static_cast<hsize_t>(meta_.height),
+                                 static_cast<hsize_t>(meta_.width)},
+                                rows, tmp_path_);
+    labels_ = create_extendible(file_, "labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
+    orig_labels_ = create_extendible(file_, "orig_labels", H5T_STD_I32LE, {}, 4096, tmp_path_);
+    H5Id st = vlen_str_type(tmp_path_);
+    keys_ = create_extendible(file_, "keys", st, {}, 1024, tmp_path_);
+  });
 }
 
 ShardWriter::~ShardWriter() {
-  if (finished_) return;
+  if (!finished_) abandon();
+}
+
+// Gives the temporary file up. Its space is freed first: HDF5 writes its
+// caches when a file is closed, and a close that fails (the disk still full)
+// leaves HDF5 1.10 in a state that crashes at exit (in H5F__close_cb).
+// Truncated, the file has room again for those last writes.
+void ShardWriter::abandon() noexcept {
+  if (::truncate(tmp_path_.c_str(), 0) != 0) {
+    // Nothing there to free (never created, or already gone).
+  }
   images_.reset();
   labels_.reset();
   orig_labels_.reset();
@@ -181,6 +229,22 @@ ShardWriter::~ShardWriter() {
   file_.reset();
   std::error_code ec;
   fs::remove(tmp_path_, ec);
+}
+
+// Runs one step that writes through HDF5. On failure the temporary file is
+// abandoned and one line thrown: the disk-full message when there is no room
+// left (HDF5's own message says only "can't write data"), else HDF5's error.
+void ShardWriter::guard(const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    const int err = errno;
+    const uint64_t need = shard_bytes_estimate(meta_, std::max(expected_, count_));
+    const bool full = err == ENOSPC || err == EDQUOT || free_bytes(path_) < need;
+    const std::string msg = full ? write_failure_message(path_, ENOSPC, need) : e.what();
+    abandon();
+    throw std::runtime_error(msg);
+  }
 }
 
 void ShardWriter::add(const uint8_t* chw, int32_t label, int32_t orig_label,
@@ -215,14 +279,16 @@ void ShardWriter::add_skipped(const std::string& key, const std::string& reason)
 void ShardWriter::flush() {
   const int64_t n = count_ - flushed_;
   if (n == 0) return;
-  H5Lock lock(h5_mutex());
-  append_rows(images_, H5T_NATIVE_UINT8, flushed_, n, buf_images_.data(), tmp_path_);
-  append_rows(labels_, H5T_NATIVE_INT32, flushed_, n, buf_labels_.data(), tmp_path_);
-  append_rows(orig_labels_, H5T_NATIVE_INT32, flushed_, n, buf_orig_.data(), tmp_path_);
-  std::vector<const char*> ptrs;
-  for (const auto& k : buf_keys_) ptrs.push_back(k.c_str());
-  H5Id st = vlen_str_type(tmp_path_);
-  append_rows(keys_, st, flushed_, n, ptrs.data(), tmp_path_);
+  guard([&] {
+    H5Lock lock(h5_mutex());
+    append_rows(images_, H5T_NATIVE_UINT8, flushed_, n, buf_images_.data(), tmp_path_);
+    append_rows(labels_, H5T_NATIVE_INT32, flushed_, n, buf_labels_.data(), tmp_path_);
+    append_rows(orig_labels_, H5T_NATIVE_INT32, flushed_, n, buf_orig_.data(), tmp_path_);
+    std::vector<const char*> ptrs;
+    for (const auto& k : buf_keys_) ptrs.push_back(k.c_str());
+    H5Id st = vlen_str_type(tmp_path_);
+    append_rows(keys_, st, flushed_, n, ptrs.data(), tmp_path_);
+  });
   flushed_ = count_;
   buf_images_.clear();
   buf_labels_.clear();
@@ -230,58 +296,67 @@ void ShardWriter::flush() {
   buf_keys_.clear();
 }
 
+// The image offsets, the pixel sum and the attributes; then everything is
+// flushed, so that closing the file has nothing left to write.
+void ShardWriter::write_trailer() {
+  H5Lock lock(h5_mutex());
+  const std::string& c = tmp_path_;
+  // Where each image's bytes lie, for readers that bypass HDF5 (pread).
+  if (count_ > 0) {
+    auto offsets = raw_offsets(images_, count_, meta_, {}, c);
+    if (!offsets.empty()) {
+      hsize_t n = static_cast<hsize_t>(count_);
+      H5Id space = XFER_H5_OPEN(H5Screate_simple(1, &n, nullptr), Dataspace, c);
+      H5Id d = XFER_H5_OPEN(H5Dcreate2(file_, "image_offsets", H5T_STD_I64LE, space,
+                                       H5P_DEFAULT, untimed_dcpl(c), H5P_DEFAULT),
+                            Dataset, c);
+      XFER_H5_CHECK(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()),
+                    c);
+    }
+  }
+  hsize_t dims[3] = {static_cast<hsize_t>(meta_.channels), static_cast<hsize_t>(meta_.height),
+                     static_cast<hsize_t>(meta_.width)};
+  H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, c);
+  H5Id sum = XFER_H5_OPEN(H5Dcreate2(file_, "pixel_sum", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                     untimed_dcpl(c), H5P_DEFAULT),
+                          Dataset, c);
+  XFER_H5_CHECK(
+      H5Dwrite(sum, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixel_sum_.data()), c);
+  h5_write_attr_int(file_, "schema_version", kShardSchemaVersion, c);
+  h5_write_attr_str(file_, "dataset", meta_.dataset, c);
+  h5_write_attr_str(file_, "split", meta_.split, c);
+  h5_write_attr_str(file_, "subset", meta_.subset, c);
+  h5_write_attr_int(file_, "channels", meta_.channels, c);
+  h5_write_attr_int(file_, "height", meta_.height, c);
+  h5_write_attr_int(file_, "width", meta_.width, c);
+  h5_write_attr_int(file_, "num_classes", meta_.num_classes(), c);
+  h5_write_attr_ints(file_, "class_ids", meta_.class_ids, c);
+  h5_write_attr_strs(file_, "class_names", meta_.class_names, c);
+  h5_write_attr_int(file_, "shard_index", shard_index_, c);
+  h5_write_attr_int(file_, "num_images", count_, c);
+  h5_write_attr_strs(file_, "skipped", skipped_, c);
+  for (H5Id* d : {&images_, &labels_, &orig_labels_, &keys_, &sum})
+    if (d->close() < 0) h5_fail("HDF5 call failed: H5Dclose", c);
+  XFER_H5_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL), c);
+}
+
 void ShardWriter::finish() {
   flush();
   fold_sum();
-  {
-    H5Lock lock(h5_mutex());
-    const std::string& c = tmp_path_;
-    // Where each image's bytes lie, for readers that bypass HDF5 (pread).
-    if (count_ > 0) {
-      auto offsets = raw_offsets(images_, count_, meta_, {}, c);
-      if (!offsets.empty()) {
-        hsize_t n = static_cast<hsize_t>(count_);
-        H5Id space = XFER_H5_OPEN(H5Screate_simple(1, &n, nullptr), Dataspace, c);
-        H5Id d = XFER_H5_OPEN(H5Dcreate2(file_, "image_offsets", H5T_STD_I64LE, space,
-                                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                              Dataset, c);
-        XFER_H5_CHECK(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()),
-                      c);
-      }
-    }
-    hsize_t dims[3] = {static_cast<hsize_t>(meta_.channels), static_cast<hsize_t>(meta_.height),
-                       static_cast<hsize_t>(meta_.width)};
-    H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, c);
-    H5Id sum = XFER_H5_OPEN(H5Dcreate2(file_, "pixel_sum", H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                                       H5P_DEFAULT, H5P_DEFAULT),
-                            Dataset, c);
-    XFER_H5_CHECK(H5Dwrite(sum, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                           pixel_sum_.data()),
-                  c);
-    h5_write_attr_int(file_, "schema_version", kShardSchemaVersion, c);
-    h5_write_attr_str(file_, "dataset", meta_.dataset, c);
-    h5_write_attr_str(file_, "split", meta_.split, c);
-    h5_write_attr_str(file_, "subset", meta_.subset, c);
-    h5_write_attr_int(file_, "channels", meta_.channels, c);
-    h5_write_attr_int(file_, "height", meta_.height, c);
-    h5_write_attr_int(file_, "width", meta_.width, c);
-    h5_write_attr_int(file_, "num_classes", meta_.num_classes(), c);
-    h5_write_attr_ints(file_, "class_ids", meta_.class_ids, c);
-    h5_write_attr_strs(file_, "class_names", meta_.class_names, c);
-    h5_write_attr_int(file_, "shard_index", shard_index_, c);
-    h5_write_attr_int(file_, "num_images", count_, c);
-    h5_write_attr_strs(file_, "skipped", skipped_, c);
-    images_.reset();
-    labels_.reset();
-    orig_labels_.reset();
-    keys_.reset();
-    sum.reset();
-    XFER_H5_CHECK(H5Fflush(file_, H5F_SCOPE_GLOBAL), c);
-    file_.reset();
+  guard([&] { write_trailer(); });
+  guard([&] {
+    if (file_.close() < 0) h5_fail("HDF5 call failed: H5Fclose", tmp_path_);
+  });
+  // The checksum is of the closed file as it lies on disk: what a reader
+  // will find if nothing changes it.
+  try {
+    sum_ = file_checksum(tmp_path_);
+    write_sidecar(path_, sum_);
+  } catch (...) {
+    abandon();
+    throw;
   }
-  std::error_code ec;
-  fs::rename(tmp_path_, path_, ec);
-  if (ec) throw std::runtime_error(path_ + ": cannot rename from " + tmp_path_ + ": " + ec.message());
+  commit_file(tmp_path_, path_);
   finished_ = true;
 }
 
@@ -296,46 +371,54 @@ ShardReader::ShardReader(std::string path) : path_(std::move(path)) {
   H5Lock lock(h5_mutex());
   if (H5Fis_hdf5(c.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
-    throw std::runtime_error(c + ": unreadable shard (not an HDF5 file, or truncated)");
+    throw std::runtime_error(c + ": unreadable shard (not an HDF5 file, or truncated or damaged)");
   }
-  hid_t f = H5Fopen(c.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) {
-    std::string detail;
-    try {
-      h5_fail("", c);
-    } catch (const std::runtime_error& e) {
-      detail = e.what();
+  int64_t version = 0, num_classes = 0;
+  std::vector<hsize_t> dims;
+  // Reading the structure: any failure here is damage to a file this code
+  // wrote whole, and is reported as such rather than as its first symptom.
+  try {
+    hid_t f = H5Fopen(c.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) h5_fail("cannot open", c);
+    file_ = H5Id(f, H5Id::Kind::File);
+    const htri_t has_version = H5Aexists(file_, "schema_version");
+    if (has_version == 0) throw std::runtime_error(c + ": not a shard (no schema_version attribute)");
+    version = h5_read_attr_int(file_, "schema_version", c);
+    if (version == kShardSchemaVersion) {
+      meta_.dataset = h5_read_attr_str(file_, "dataset", c);
+      meta_.split = h5_read_attr_str(file_, "split", c);
+      meta_.subset = h5_read_attr_str(file_, "subset", c);
+      meta_.channels = static_cast<int>(h5_read_attr_int(file_, "channels", c));
+      meta_.height = static_cast<int>(h5_read_attr_int(file_, "height", c));
+      meta_.width = static_cast<int>(h5_read_attr_int(file_, "width", c));
+      meta_.class_ids = h5_read_attr_ints(file_, "class_ids", c);
+      meta_.class_names = h5_read_attr_strs(file_, "class_names", c);
+      shard_index_ = static_cast<int>(h5_read_attr_int(file_, "shard_index", c));
+      num_images_ = h5_read_attr_int(file_, "num_images", c);
+      skipped_ = h5_read_attr_strs(file_, "skipped", c);
+      num_classes = h5_read_attr_int(file_, "num_classes", c);
+      H5Id dapl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_ACCESS), Plist, c);
+      // Random single-image reads gain nothing from a chunk cache.
+      XFER_H5_CHECK(H5Pset_chunk_cache(dapl, 0, 0, 1.0), c);
+      images_ = open_dataset(file_, "images", c, dapl);
+      dims = h5_dims(images_, c);
     }
-    throw std::runtime_error(c + ": unreadable or truncated shard" +
-                             detail.substr(std::min(detail.size(), c.size() + 2)));
+  } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    if (m.find(": damaged shard (") != std::string::npos || m.find(": not a shard") != std::string::npos)
+      throw;
+    // HDF5's messages start with the path; once is enough.
+    const bool prefixed = m.compare(0, c.size(), c) == 0;
+    std::string detail = prefixed ? m.substr(c.size()) : m;
+    while (!detail.empty() && (detail[0] == ':' || detail[0] == ' ')) detail.erase(0, 1);
+    damaged_shard(c, detail);
   }
-  file_ = H5Id(f, H5Id::Kind::File);
-  if (!h5_has_attr(file_, "schema_version"))
-    throw std::runtime_error(c + ": not a shard (no schema_version attribute)");
-  const int64_t version = h5_read_attr_int(file_, "schema_version", c);
   if (version != kShardSchemaVersion)
     throw std::runtime_error(c + ": shard schema version " + std::to_string(version) +
                              ", this program reads version " +
                              std::to_string(kShardSchemaVersion) + "; convert the data again");
-  meta_.dataset = h5_read_attr_str(file_, "dataset", c);
-  meta_.split = h5_read_attr_str(file_, "split", c);
-  meta_.subset = h5_read_attr_str(file_, "subset", c);
-  meta_.channels = static_cast<int>(h5_read_attr_int(file_, "channels", c));
-  meta_.height = static_cast<int>(h5_read_attr_int(file_, "height", c));
-  meta_.width = static_cast<int>(h5_read_attr_int(file_, "width", c));
-  meta_.class_ids = h5_read_attr_ints(file_, "class_ids", c);
-  meta_.class_names = h5_read_attr_strs(file_, "class_names", c);
-  shard_index_ = static_cast<int>(h5_read_attr_int(file_, "shard_index", c));
-  num_images_ = h5_read_attr_int(file_, "num_images", c);
-  skipped_ = h5_read_attr_strs(file_, "skipped", c);
-  if (meta_.class_names.size() != meta_.class_ids.size() ||
-      h5_read_attr_int(file_, "num_classes", c) != meta_.num_classes())
+  if (meta_.class_names.size() != meta_.class_ids.size() || num_classes != meta_.num_classes())
     throw std::runtime_error(c + ": class_ids, class_names and num_classes disagree");
-  H5Id dapl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_ACCESS), Plist, c);
-  // Random single-image reads gain nothing from a chunk cache.
-  XFER_H5_CHECK(H5Pset_chunk_cache(dapl, 0, 0, 1.0), c);
-  images_ = open_dataset(file_, "images", c, dapl);
-  auto dims = h5_dims(images_, c);
   if (dims.size() != 4 || static_cast<int64_t>(dims[0]) != num_images_ ||
       static_cast<int>(dims[1]) != meta_.channels || static_cast<int>(dims[2]) != meta_.height ||
       static_cast<int>(dims[3]) != meta_.width) {
@@ -444,35 +527,8 @@ bool shard_complete(const std::string& path) {
   }
 }
 
-uint32_t file_crc32(const std::string& path, int64_t* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open for checksum");
-  std::vector<char> buf(size_t{1} << 22);
-  uLong crc = crc32(0L, Z_NULL, 0);
-  int64_t total = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize got = in.gcount();
-    if (got <= 0) break;
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(got));
-    total += got;
-  }
-  if (bytes) *bytes = total;
-  return static_cast<uint32_t>(crc);
-}
-
 // ---------------------------------------------------------------------------
 // Manifest
-
-namespace {
-
-std::string crc_hex(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08x", v);
-  return buf;
-}
-
-}  // namespace
 
 void write_manifest(const std::string& dir, const Manifest& m) {
   nlohmann::json j;
@@ -486,6 +542,10 @@ void write_manifest(const std::string& dir, const Manifest& m) {
   j["class_ids"] = m.class_ids;
   j["class_names"] = m.class_names;
   j["mean"] = {{"file", m.mean_file}, {"num_images", m.mean_num_images}};
+  if (m.mean_sum) {
+    j["mean"]["crc32"] = crc_hex(m.mean_sum->crc32);
+    j["mean"]["bytes"] = m.mean_sum->bytes;
+  }
   for (const auto& [name, s] : m.subsets) {
     nlohmann::json js;
     js["num_images"] = s.num_images;
@@ -500,16 +560,7 @@ void write_manifest(const std::string& dir, const Manifest& m) {
     j["subsets"][name] = js;
   }
   j["source"] = nlohmann::json::parse(m.source_json.empty() ? "{}" : m.source_json);
-  const std::string path = dir + "/manifest.json";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(1) << '\n';
-    if (!out) throw std::runtime_error(tmp + ": write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path + ": cannot rename: " + ec.message());
+  write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
 }
 
 Manifest read_manifest(const std::string& dir) {
@@ -536,6 +587,9 @@ Manifest read_manifest(const std::string& dir) {
     m.class_names = j.at("class_names").get<std::vector<std::string>>();
     m.mean_file = j.at("mean").at("file").get<std::string>();
     m.mean_num_images = j.at("mean").at("num_images").get<int64_t>();
+    if (j.at("mean").contains("crc32"))
+      m.mean_sum = FileSum{parse_crc_hex(j["mean"]["crc32"].get<std::string>(), path),
+                           j["mean"].at("bytes").get<int64_t>()};
     for (const auto& [name, js] : j.at("subsets").items()) {
       ManifestSubset s;
       s.num_images = js.at("num_images").get<int64_t>();
@@ -546,7 +600,7 @@ Manifest read_manifest(const std::string& dir) {
         x.file = sh.at("file").get<std::string>();
         x.num_images = sh.at("num_images").get<int64_t>();
         x.bytes = sh.at("bytes").get<int64_t>();
-        x.crc32 = static_cast<uint32_t>(std::stoul(sh.at("crc32").get<std::string>(), nullptr, 16));
+        x.crc32 = parse_crc_hex(sh.at("crc32").get<std::string>(), path);
         s.shards.push_back(x);
       }
       m.subsets[name] = std::move(s);
@@ -558,10 +612,22 @@ Manifest read_manifest(const std::string& dir) {
   return m;
 }
 
-Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
-                            int expected_train, int expected_val, bool checksums) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
+std::vector<RecordedFile> recorded_files(const std::string& dir, const Manifest& m,
+                                         const std::string& subset) {
+  std::vector<RecordedFile> out;
+  for (const auto& [name, sub] : m.subsets)
+    if (subset.empty() || name == subset)
+      for (const auto& sh : sub.shards) out.push_back({dir + "/" + sh.file, sh.sum()});
+  if (subset.empty() && m.mean_sum) out.push_back({dir + "/" + m.mean_file, *m.mean_sum});
+  return out;
+}
+
+namespace {
+
+// The shard files of a folder, by subset and index, checked to be numbered
+// from 0 without gaps (and to be `expected_*` many, when >= 0).
+std::map<std::string, std::map<int, std::string>> list_shards(const std::string& dir,
+                                                              int expected_train, int expected_val) {
   const std::regex name_re(R"((train|val)-(\d{5})\.h5)");
   std::map<std::string, std::map<int, std::string>> found;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -569,10 +635,6 @@ Manifest finalize_split_dir(const std::string& dir, const std::string& source_js
     const std::string fn = e.path().filename().string();
     if (std::regex_match(fn, m, name_re)) found[m[1]][std::stoi(m[2])] = fn;
   }
-  Manifest man;
-  man.source_json = source_json;
-  bool have_meta = false;
-  std::vector<double> sum;
   for (const std::string subset : {"train", "val"}) {
     const auto& files = found[subset];
     const int expected = subset == "train" ? expected_train : expected_val;
@@ -584,63 +646,82 @@ Manifest finalize_split_dir(const std::string& dir, const std::string& source_js
       throw std::runtime_error(dir + ": " + std::to_string(files.size()) + " " + subset +
                                " shards, expected " + std::to_string(expected));
     }
-    if (files.empty()) continue;
-    ManifestSubset s;
     int next = 0;
-    std::vector<std::future<std::pair<uint32_t, int64_t>>> crcs;
+    for (const auto& [idx, fn] : files)
+      if (idx != next++)
+        throw std::runtime_error(dir + "/" + shard_file_name(subset, next - 1) + ": missing shard");
+  }
+  return found;
+}
+
+// Adds one (verified) shard to the manifest being built: metadata checked
+// against the other shards', class counts, skipped inputs, pixel sums.
+void add_shard(Manifest& man, const std::string& dir, const std::string& subset,
+               const std::string& fn, const FileSum& sum, std::vector<double>& pixel_sum) {
+  const std::string path = dir + "/" + fn;
+  ShardReader r(path);
+  const ShardMeta& meta = r.meta();
+  if (man.class_ids.empty() && man.channels == 0) {
+    man.dataset = meta.dataset;
+    man.split = meta.split;
+    man.channels = meta.channels;
+    man.height = meta.height;
+    man.width = meta.width;
+    man.class_ids = meta.class_ids;
+    man.class_names = meta.class_names;
+  } else if (meta.channels != man.channels || meta.height != man.height ||
+             meta.width != man.width) {
+    throw std::runtime_error(path + ": image size " + std::to_string(meta.channels) + "x" +
+                             std::to_string(meta.height) + "x" + std::to_string(meta.width) +
+                             " differs from the other shards' (image size mismatch)");
+  } else if (meta.class_ids != man.class_ids || meta.split != man.split) {
+    throw std::runtime_error(path + ": split or classes differ from the other shards'");
+  }
+  if (meta.subset != subset)
+    throw std::runtime_error(path + ": subset attribute is '" + meta.subset + "'");
+  ManifestSubset& s = man.subsets[subset];
+  s.class_counts.resize(man.class_ids.size(), 0);
+  for (int32_t l : r.read_labels()) ++s.class_counts[static_cast<size_t>(l)];
+  if (subset == "train") {
+    auto ps = r.read_pixel_sum();
+    if (pixel_sum.empty()) pixel_sum.assign(ps.size(), 0.0);
+    for (size_t i = 0; i < ps.size(); ++i) pixel_sum[i] += ps[i];
+  }
+  for (const auto& sk : r.skipped()) s.skipped.push_back(sk);
+  s.num_images += r.num_images();
+  s.shards.push_back({fn, r.num_images(), sum.bytes, sum.crc32});
+}
+
+}  // namespace
+
+Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
+                            int expected_train, int expected_val) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
+  const auto found = list_shards(dir, expected_train, expected_val);
+  // The checksum each shard's writer recorded; the files are checked against
+  // them on background threads while this one reads them in order, so no
+  // damaged shard reaches the mean or the manifest.
+  std::vector<BackgroundVerifier::Item> items;
+  std::vector<std::pair<std::string, std::string>> order;  // subset, file
+  for (const auto& [subset, files] : found)
     for (const auto& [idx, fn] : files) {
-      if (idx != next)
-        throw std::runtime_error(dir + "/" + shard_file_name(subset, next) + ": missing shard");
-      ++next;
       const std::string path = dir + "/" + fn;
-      ShardReader r(path);
-      const ShardMeta& meta = r.meta();
-      if (!have_meta) {
-        man.dataset = meta.dataset;
-        man.split = meta.split;
-        man.channels = meta.channels;
-        man.height = meta.height;
-        man.width = meta.width;
-        man.class_ids = meta.class_ids;
-        man.class_names = meta.class_names;
-        have_meta = true;
-      } else if (meta.channels != man.channels || meta.height != man.height ||
-                 meta.width != man.width) {
-        throw std::runtime_error(path + ": image size " + std::to_string(meta.channels) + "x" +
-                                 std::to_string(meta.height) + "x" + std::to_string(meta.width) +
-                                 " differs from the other shards' (image size mismatch)");
-      } else if (meta.class_ids != man.class_ids || meta.split != man.split) {
-        throw std::runtime_error(path + ": split or classes differ from the other shards'");
-      }
-      if (meta.subset != subset)
-        throw std::runtime_error(path + ": subset attribute is '" + meta.subset + "'");
-      auto labels = r.read_labels();
-      s.class_counts.resize(man.class_ids.size(), 0);
-      for (int32_t l : labels) ++s.class_counts[static_cast<size_t>(l)];
-      if (subset == "train") {
-        auto ps = r.read_pixel_sum();
-        if (sum.empty()) sum.assign(ps.size(), 0.0);
-        for (size_t i = 0; i < ps.size(); ++i) sum[i] += ps[i];
-      }
-      for (const auto& sk : r.skipped()) s.skipped.push_back(sk);
-      s.num_images += r.num_images();
-      s.shards.push_back({fn, r.num_images(), 0, 0});
-      if (checksums)
-        crcs.push_back(std::async(std::launch::async, [path] {
-          int64_t bytes = 0;
-          uint32_t c = file_crc32(path, &bytes);
-          return std::make_pair(c, bytes);
-        }));
-      if (crcs.size() >= 4) crcs[crcs.size() - 4].wait();  // at most 4 at once
+      auto rec = read_sidecar(path);
+      if (!rec)
+        throw std::runtime_error(path + ": no checksum recorded for it (no " + fn +
+                                 ".crc32 beside it: written by an older version, or its writer "
+                                 "was stopped); rerun the prep tool to convert it again");
+      items.push_back({path, *rec});
+      order.emplace_back(subset, fn);
     }
-    for (size_t i = 0; i < crcs.size(); ++i) {
-      auto [c, bytes] = crcs[i].get();
-      s.shards[i].crc32 = c;
-      s.shards[i].bytes = bytes;
-    }
-    if (!checksums)
-      for (auto& sh : s.shards) sh.bytes = static_cast<int64_t>(fs::file_size(dir + "/" + sh.file));
-    man.subsets[subset] = std::move(s);
+  BackgroundVerifier verifier(items, 4, /*remember=*/true);
+  Manifest man;
+  man.source_json = source_json;
+  std::vector<double> sum;
+  for (size_t k = 0; k < order.size(); ++k) {
+    verifier.wait(k);
+    add_shard(man, dir, order[k].first, order[k].second, items[k].recorded, sum);
   }
   if (!man.subsets.count("train") || man.subsets["train"].num_images == 0)
     throw std::runtime_error(dir + ": empty split (no training images)");
@@ -651,7 +732,7 @@ Manifest finalize_split_dir(const std::string& dir, const std::string& source_js
   const double n = static_cast<double>(man.subsets["train"].num_images);
   mean.data.resize(sum.size());
   for (size_t i = 0; i < sum.size(); ++i) mean.data[i] = static_cast<float>(sum[i] / n);
-  write_mean_image(dir, mean, man.subsets["train"].num_images, man.split);
+  man.mean_sum = write_mean_image(dir, mean, man.subsets["train"].num_images, man.split);
   man.mean_num_images = man.subsets["train"].num_images;
   write_manifest(dir, man);
   return man;

@@ -18,16 +18,21 @@
 // and attributes: schema_version, dataset, split, subset, channels, height,
 // width, num_classes, class_ids (int32 [K]), class_names (string [K]),
 // shard_index, num_images, skipped (string [S]: "key: reason" of inputs that
-// could not be decoded). A shard is written under "<name>.tmp" and renamed
-// when complete, so a file with the final name is always whole.
+// could not be decoded). A shard is written under a temporary name unique to
+// its writer (temp_path_for) and renamed when complete and closed without
+// error, so a file with the final name is always whole. Beside it,
+// "<name>.crc32" holds the CRC-32 its writer computed of it (checksum.h).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "data/checksum.h"
 #include "data/h5.h"
 
 namespace xfer {
@@ -53,11 +58,15 @@ struct ShardMeta {
 std::string shard_file_name(const std::string& subset, int index);
 
 // Writes one shard. Images are appended in order; finish() writes the
-// attributes and renames the temporary file to `path`. Destroyed before
-// finish(), it removes the temporary file.
+// attributes, closes the file, computes its CRC-32, writes the sidecar and
+// renames the temporary file to `path`. Destroyed before finish(), it removes
+// the temporary file. With `expected_images` > 0 it refuses, before writing,
+// a shard the disk has no room for. Every write is checked: a failure (a full
+// disk: "no space left on device writing PATH (about N MB needed, M MB free)")
+// removes the temporary file and throws; `path` is never touched.
 class ShardWriter {
  public:
-  ShardWriter(std::string path, ShardMeta meta, int shard_index);
+  ShardWriter(std::string path, ShardMeta meta, int shard_index, int64_t expected_images = 0);
   ~ShardWriter();
   ShardWriter(const ShardWriter&) = delete;
   ShardWriter& operator=(const ShardWriter&) = delete;
@@ -67,13 +76,19 @@ class ShardWriter {
   void add_skipped(const std::string& key, const std::string& reason);
   int64_t count() const { return count_; }
   void finish();
+  const FileSum& checksum() const { return sum_; }  // after finish()
 
  private:
   void flush();
   void fold_sum();
+  void write_trailer();
+  void guard(const std::function<void()>& step);
+  void abandon() noexcept;
   std::string path_, tmp_path_;
   ShardMeta meta_;
   int shard_index_;
+  int64_t expected_ = 0;
+  FileSum sum_;
   H5Id file_, images_, labels_, orig_labels_, keys_;
   int64_t count_ = 0, flushed_ = 0;
   std::vector<uint8_t> buf_images_;
@@ -125,7 +140,8 @@ struct ManifestShard {
   std::string file;  // relative to the folder
   int64_t num_images = 0;
   int64_t bytes = 0;
-  uint32_t crc32 = 0;  // of the whole file (zlib's CRC-32)
+  uint32_t crc32 = 0;  // of the whole file (zlib's CRC-32), from its writer's sidecar
+  FileSum sum() const { return {crc32, bytes}; }
 };
 
 struct ManifestSubset {
@@ -144,25 +160,34 @@ struct Manifest {
   std::map<std::string, ManifestSubset> subsets;  // "train", "val"
   std::string mean_file = "mean.h5";
   int64_t mean_num_images = 0;
+  std::optional<FileSum> mean_sum;  // absent in manifests of older versions
   std::string source_json = "{}";  // free-form description of the input
 };
 
 // Reads and checks <dir>/manifest.json (missing folder, missing file, bad
 // JSON, wrong schema version: each a message naming the path).
 Manifest read_manifest(const std::string& dir);
+// Written whole to a temporary name, fsynced, then renamed.
 void write_manifest(const std::string& dir, const Manifest& m);
 
+// Every file the manifest vouches for (the shards of `subset`, or of all
+// subsets when empty, then the mean when its checksum is recorded), as
+// paths under `dir` with their recorded checksums.
+struct RecordedFile {
+  std::string path;
+  FileSum sum;
+};
+std::vector<RecordedFile> recorded_files(const std::string& dir, const Manifest& m,
+                                         const std::string& subset = "");
+
 // Checks the shards of `dir` (train-*, val-*, numbered from 0 without gaps;
-// `expected_*` >= 0 also checks their number), computes CRC-32s, class counts
-// and the mean of the training images, and writes mean.h5 and manifest.json.
+// `expected_*` >= 0 also checks their number) against the checksums their
+// writers recorded in the sidecars, computes class counts and the mean of the
+// training images, and writes mean.h5 and manifest.json with those checksums.
 Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
-                            int expected_train = -1, int expected_val = -1,
-                            bool checksums = true);
+                            int expected_train = -1, int expected_val = -1);
 
 // Whether `path` is a finished shard (exists and opens as one).
 bool shard_complete(const std::string& path);
-
-// zlib CRC-32 of a whole file.
-uint32_t file_crc32(const std::string& path, int64_t* bytes = nullptr);
 
 }  // namespace xfer

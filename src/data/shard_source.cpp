@@ -11,6 +11,8 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -21,6 +23,7 @@
 
 #include "data/h5.h"
 #include "data/shard_format.h"
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -29,14 +32,49 @@ namespace xfer {
 // ---------------------------------------------------------------------------
 // The mean image
 
+namespace {
+
+std::vector<char> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
+// File access through HDF5's in-memory driver: small files are built or read
+// whole in memory, and only our own checked calls touch the disk. HDF5 still
+// wants a name, one that no file on disk has (the driver refuses those).
+std::string in_memory_name(const std::string& path) { return path + ".in-memory"; }
+
+H5Id in_memory_fapl(const std::string& ctx) {
+  H5Id fapl = XFER_H5_OPEN(H5Pcreate(H5P_FILE_ACCESS), Plist, ctx);
+  XFER_H5_CHECK(H5Pset_fapl_core(fapl, size_t{1} << 16, /*backing_store=*/false), ctx);
+  return fapl;
+}
+
+}  // namespace
+
 MeanImage read_mean_image(const std::string& dir) {
   h5_silence_errors();
-  const std::string path = dir + "/mean.h5";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
+  const Manifest man = read_manifest(dir);
+  const std::string path = dir + "/" + man.mean_file;
   if (!fs::is_regular_file(path, ec)) throw std::runtime_error(path + ": missing mean image");
+  if (!man.mean_sum)
+    throw std::runtime_error(dir + "/manifest.json: no checksum recorded for " + man.mean_file +
+                             " (written by an older version; rerun the prep tool that made this "
+                             "folder: it keeps the finished shards)");
+  // The bytes checked are the bytes used: read once, checked, opened from memory.
+  std::vector<char> bytes = read_whole_file(path);
+  const FileSum now = buffer_checksum(bytes.data(), bytes.size());
+  if (!(now == *man.mean_sum))
+    throw std::runtime_error(mismatch_message(path, *man.mean_sum, now) + kDamagedAdvice);
   H5Lock lock(h5_mutex());
-  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  H5Id fapl = in_memory_fapl(path);
+  XFER_H5_CHECK(H5Pset_file_image(fapl, bytes.data(), bytes.size()), path);
+  hid_t f = H5Fopen(in_memory_name(path).c_str(), H5F_ACC_RDONLY, fapl);
   if (f < 0) h5_fail("unreadable or truncated mean image", path);
   H5Id file(f, H5Id::Kind::File);
   const int64_t version = h5_read_attr_int(file, "schema_version", path);
@@ -57,30 +95,39 @@ MeanImage read_mean_image(const std::string& dir) {
   return m;
 }
 
-void write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
-                      const std::string& split) {
+FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                         const std::string& split) {
   h5_silence_errors();
   const std::string path = dir + "/mean.h5";
-  const std::string tmp = path + ".tmp";
+  std::vector<char> image;
   {
     H5Lock lock(h5_mutex());
-    H5Id file = XFER_H5_OPEN(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                             File, tmp);
+    H5Id fapl = in_memory_fapl(path);
+    H5Id file = XFER_H5_OPEN(
+        H5Fcreate(in_memory_name(path).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), File, path);
     hsize_t dims[3] = {static_cast<hsize_t>(mean.c), static_cast<hsize_t>(mean.h),
                        static_cast<hsize_t>(mean.w)};
-    H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, tmp);
-    H5Id d = XFER_H5_OPEN(H5Dcreate2(file, "mean", H5T_IEEE_F32LE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          Dataset, tmp);
+    H5Id space = XFER_H5_OPEN(H5Screate_simple(3, dims, nullptr), Dataspace, path);
+    H5Id dcpl = XFER_H5_OPEN(H5Pcreate(H5P_DATASET_CREATE), Plist, path);
+    XFER_H5_CHECK(H5Pset_obj_track_times(dcpl, false), path);  // same mean, same bytes
+    H5Id d = XFER_H5_OPEN(
+        H5Dcreate2(file, "mean", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), Dataset,
+        path);
     XFER_H5_CHECK(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, mean.data.data()),
-                  tmp);
-    h5_write_attr_int(file, "schema_version", kShardSchemaVersion, tmp);
-    h5_write_attr_str(file, "split", split, tmp);
-    h5_write_attr_int(file, "num_images", num_images, tmp);
+                  path);
+    h5_write_attr_int(file, "schema_version", kShardSchemaVersion, path);
+    h5_write_attr_str(file, "split", split, path);
+    h5_write_attr_int(file, "num_images", num_images, path);
+    d.reset();
+    XFER_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL), path);
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size <= 0) h5_fail("HDF5 call failed: H5Fget_file_image", path);
+    image.resize(static_cast<size_t>(size));
+    if (H5Fget_file_image(file, image.data(), image.size()) != size)
+      h5_fail("HDF5 call failed: H5Fget_file_image", path);
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(path + ": cannot rename: " + ec.message());
+  write_file_atomic(path, image.data(), image.size());
+  return buffer_checksum(image.data(), image.size());
 }
 
 namespace {
@@ -94,6 +141,10 @@ size_t in_memory_limit() {
     return static_cast<size_t>(std::strtoull(v, nullptr, 10)) << 20;
   return size_t{2} << 30;
 }
+
+// Shards checked at once: reading is what it costs, and a few readers in
+// parallel fill a local disk or a parallel file system's client.
+constexpr int kVerifyThreads = 4;
 
 class ShardStore {
  public:
@@ -111,30 +162,26 @@ class ShardStore {
     info_.num_classes = static_cast<int>(man_.class_ids.size());
     info_.class_names = man_.class_names;
     bytes_ = static_cast<size_t>(man_.channels) * man_.height * man_.width;
-    for (const auto& sh : sub.shards) {
-      auto r = std::make_unique<ShardReader>(o.dir + "/" + sh.file);
-      const ShardMeta& m = r->meta();
-      if (m.channels != man_.channels || m.height != man_.height || m.width != man_.width)
-        throw std::runtime_error(r->path() + ": images are " + std::to_string(m.channels) + "x" +
-                                 std::to_string(m.height) + "x" + std::to_string(m.width) +
-                                 ", the manifest says " + std::to_string(man_.channels) + "x" +
-                                 std::to_string(man_.height) + "x" + std::to_string(man_.width) +
-                                 " (image size mismatch)");
-      if (m.class_ids != man_.class_ids)
-        throw std::runtime_error(r->path() + ": classes differ from the manifest's");
-      if (r->num_images() != sh.num_images)
-        throw std::runtime_error(r->path() + ": holds " + std::to_string(r->num_images()) +
-                                 " images, the manifest says " + std::to_string(sh.num_images));
-      auto l = r->read_labels();
-      labels_.insert(labels_.end(), l.begin(), l.end());
-      starts_.push_back(total_);
-      total_ += r->num_images();
-      readers_.push_back(std::move(r));
+    if (o.verify) {
+      std::vector<BackgroundVerifier::Item> items;
+      for (const auto& f : recorded_files(o.dir, man_, o.subset)) items.push_back({f.path, f.sum});
+      verifier_ = std::make_unique<BackgroundVerifier>(std::move(items), kVerifyThreads);
+    }
+    for (size_t k = 0; k < sub.shards.size(); ++k) {
+      try {
+        open_shard(o.dir + "/" + sub.shards[k].file, sub.shards[k]);
+      } catch (const std::exception&) {
+        // A damaged file fails in many ways; its checksum says so plainly.
+        if (verifier_) verifier_->wait(k);
+        throw;
+      }
     }
     info_.num_examples = total_;
     if (total_ == 0) throw std::runtime_error(o.dir + ": empty split (no " + o.subset + " images)");
-    // Small subsets (Fashion-MNIST, reduced ImageNet) are read once.
+    // Small subsets (Fashion-MNIST, reduced ImageNet) are read once, checked first.
     if (bytes_ * static_cast<size_t>(total_) <= in_memory_limit()) {
+      if (verifier_) verifier_->wait_all();
+      verifier_.reset();
       memory_.resize(bytes_ * static_cast<size_t>(total_));
       for (size_t s = 0; s < readers_.size(); ++s)
         readers_[s]->read_images(0, readers_[s]->num_images(),
@@ -180,6 +227,7 @@ class ShardStore {
     }
     auto s = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), i) -
                                  starts_.begin() - 1);
+    if (verifier_) verifier_->wait(s);  // no image of a shard before its check
     const Direct& d = direct_[s];
     if (d.fd < 0) {  // filtered or unusual layout: through HDF5, under its lock
       readers_[s]->read_images(i - starts_[s], 1, out);
@@ -197,6 +245,28 @@ class ShardStore {
   }
 
  private:
+  // Opens one shard, checks it against the manifest, and takes its labels.
+  void open_shard(const std::string& path, const ManifestShard& sh) {
+    auto r = std::make_unique<ShardReader>(path);
+    const ShardMeta& m = r->meta();
+    if (m.channels != man_.channels || m.height != man_.height || m.width != man_.width)
+      throw std::runtime_error(r->path() + ": images are " + std::to_string(m.channels) + "x" +
+                               std::to_string(m.height) + "x" + std::to_string(m.width) +
+                               ", the manifest says " + std::to_string(man_.channels) + "x" +
+                               std::to_string(man_.height) + "x" + std::to_string(man_.width) +
+                               " (image size mismatch)");
+    if (m.class_ids != man_.class_ids)
+      throw std::runtime_error(r->path() + ": classes differ from the manifest's");
+    if (r->num_images() != sh.num_images)
+      throw std::runtime_error(r->path() + ": holds " + std::to_string(r->num_images()) +
+                               " images, the manifest says " + std::to_string(sh.num_images));
+    auto l = r->read_labels();
+    labels_.insert(labels_.end(), l.begin(), l.end());
+    starts_.push_back(total_);
+    total_ += r->num_images();
+    readers_.push_back(std::move(r));
+  }
+
   Manifest man_;
   SourceInfo info_;
   size_t bytes_ = 0;
@@ -210,6 +280,7 @@ class ShardStore {
   std::vector<int64_t> starts_;
   std::vector<int32_t> labels_;
   std::vector<uint8_t> memory_;
+  std::unique_ptr<BackgroundVerifier> verifier_;  // of the streamed shards, until destroyed
 };
 
 // ---------------------------------------------------------------------------

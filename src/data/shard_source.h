@@ -29,7 +29,16 @@
 // `prefetch` batches ahead, assuming the next call asks for the same batch
 // size as the last (another size, or a seek, restarts the prefetch there).
 //
+// Verification: every shard of the subset is checked against the CRC-32 the
+// manifest records for it before any of its images or labels reach a batch,
+// once per open. Small subsets are checked while they are opened; for large
+// ones a few background threads read the shards while the caller goes on,
+// and the reader thread waits for a shard's check before its first read.
+// read_mean_image checks mean.h5 the same way. A mismatch throws one line
+// naming the file and both checksums.
+//
 // Errors (std::runtime_error, naming the path): missing folder or manifest,
+// a shard or mean that does not match its recorded checksum,
 // unreadable or truncated shard, wrong schema version, label out of range,
 // image size that disagrees with the manifest or the mean, empty subset,
 // crop larger than the image.
@@ -41,11 +50,13 @@
 #include <vector>
 
 #include "data/batch_source.h"
+#include "data/checksum.h"
 
 namespace xfer {
 
 struct MeanImage { int c = 0, h = 0, w = 0; std::vector<float> data; };  // C*H*W at the stored image size
-MeanImage read_mean_image(const std::string& dir);  // dir = one split-half folder
+// dir = one split-half folder; mean.h5 is checked against the manifest first.
+MeanImage read_mean_image(const std::string& dir);
 
 struct ShardSourceOptions {
   std::string dir;          // split-half folder, e.g. data/fmnist/half0A (holds manifest, mean, train-*.h5, val-*.h5)
@@ -57,14 +68,16 @@ struct ShardSourceOptions {
   int rank = 0, world = 1;  // this rank's disjoint slice of every epoch
   int threads = 2;          // background prefetch/augment threads
   int prefetch = 4;         // batches prepared ahead
+  bool verify = true;       // check the shards' checksums; off only to measure what that costs
 };
 
 std::unique_ptr<TrainSource> open_train_shards(const ShardSourceOptions&);
 std::unique_ptr<EvalSource> open_eval_shards(const ShardSourceOptions&);  // centre crop, no mirror
 
 // Writes <dir>/mean.h5 (dataset "mean" float32 [C,H,W], attributes
-// schema_version, split, num_images).
-void write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
-                      const std::string& split);
+// schema_version, split, num_images): built in memory, then written with
+// write_file_atomic. Returns the checksum of the bytes written.
+FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                         const std::string& split);
 
 }  // namespace xfer

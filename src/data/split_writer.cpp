@@ -3,12 +3,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
+
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -48,6 +51,45 @@ void select_examples(const std::vector<int32_t>& labels, const HalfSpec& half, b
   }
 }
 
+namespace {
+
+// Whether the shard an earlier run left at `path` can be kept: it must still
+// match the checksum its writer recorded, and have been written with the same
+// settings. A damaged one (or one without a recorded checksum) is announced
+// and written again; one of other settings is an error, not silently kept.
+bool keep_existing_shard(const std::string& path, const ShardMeta& meta, int64_t n) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return false;
+  const auto recorded = read_sidecar(path);
+  std::string why;
+  if (!recorded) {
+    why = path + ": no checksum recorded for it (written by an older version)";
+  } else {
+    why = check_file(path, *recorded);
+    if (why.empty() && !shard_complete(path)) why = path + ": not a readable shard";
+  }
+  if (!why.empty()) {
+    std::fprintf(stderr, "%s; converting it again\n", why.c_str());
+    return false;
+  }
+  ShardReader r(path);
+  const ShardMeta& m = r.meta();
+  const int64_t had = r.num_images() + static_cast<int64_t>(r.skipped().size());
+  if (m.channels != meta.channels || m.height != meta.height || m.width != meta.width ||
+      m.class_ids != meta.class_ids || m.split != meta.split || m.subset != meta.subset ||
+      m.dataset != meta.dataset || had != n)
+    throw std::runtime_error(
+        path + ": left by an earlier run with other settings (" + std::to_string(m.channels) +
+        "x" + std::to_string(m.height) + "x" + std::to_string(m.width) + ", " +
+        std::to_string(had) + " inputs; now " + std::to_string(meta.channels) + "x" +
+        std::to_string(meta.height) + "x" + std::to_string(meta.width) + ", " +
+        std::to_string(n) + "); remove " + fs::path(path).parent_path().string() +
+        " to convert again");
+  return true;
+}
+
+}  // namespace
+
 int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t total,
                          int64_t shard_size, int part, int parts, const ShardProducer& produce,
                          Progress* progress) {
@@ -61,34 +103,31 @@ int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t 
     const int64_t first = j * shard_size;
     const int64_t n = std::min(shard_size, total - first);
     const std::string path = dir + "/" + shard_file_name(meta.subset, j);
-    if (shard_complete(path)) {
-      // Kept only if an earlier run with the same settings wrote it.
-      ShardReader r(path);
-      const ShardMeta& m = r.meta();
-      const int64_t had = r.num_images() + static_cast<int64_t>(r.skipped().size());
-      if (m.channels != meta.channels || m.height != meta.height || m.width != meta.width ||
-          m.class_ids != meta.class_ids || m.split != meta.split || m.subset != meta.subset ||
-          m.dataset != meta.dataset || had != n)
-        throw std::runtime_error(
-            path + ": left by an earlier run with other settings (" + std::to_string(m.channels) +
-            "x" + std::to_string(m.height) + "x" + std::to_string(m.width) + ", " +
-            std::to_string(had) + " inputs; now " + std::to_string(meta.channels) + "x" +
-            std::to_string(meta.height) + "x" + std::to_string(meta.width) + ", " +
-            std::to_string(n) + "); remove " + dir + " to convert again");
+    // This shard is ours (the caller holds the lock that covers it): any
+    // temporary file of it was left by a writer that died.
+    remove_stale_temps(path);
+    remove_stale_temps(sidecar_path(path));
+    if (keep_existing_shard(path, meta, n)) {
       if (progress) progress->add(n);
       continue;
     }
-    ShardWriter w(path, meta, j);
+    ShardWriter w(path, meta, j, n);
     produce(first, n, w);
     w.finish();
   }
   return shards;
 }
 
-Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size,
-                         bool checksums) {
+Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size) {
   const std::string all_dir = root + "/all";
   const Manifest all = read_manifest(all_dir);
+  // Copying from a damaged shard would give the half fresh, valid checksums
+  // of bad data: the source is checked first (once per process).
+  {
+    std::vector<BackgroundVerifier::Item> items;
+    for (const auto& f : recorded_files(all_dir, all, "")) items.push_back({f.path, f.sum});
+    BackgroundVerifier(std::move(items), 4, /*remember=*/true).wait_all();
+  }
   const std::string dir = root + "/" + half.folder;
   for (int c : half.classes)
     if (c < 0 || c >= static_cast<int>(all.class_ids.size()))
@@ -158,7 +197,7 @@ Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t 
     progress.finish();
   }
   nlohmann::json src = {{"derived_from", "all"}, {"reduced_k", half.reduced_k}};
-  return finalize_split_dir(dir, src.dump(), -1, -1, checksums);
+  return finalize_split_dir(dir, src.dump(), -1, -1);
 }
 
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& fn) {

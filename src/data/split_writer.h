@@ -36,18 +36,21 @@ void select_examples(const std::vector<int32_t>& labels, const HalfSpec& half, b
                      std::vector<int64_t>& keep, std::vector<int32_t>& local);
 
 // Writes shards j (j % parts == part) of `total` examples in shards of
-// `shard_size`: shard j gets examples [j*shard_size, ...). A shard whose file
-// is already complete is skipped. `produce(first, n, writer)` adds the
-// examples (or records them as skipped). Returns the number of shards.
+// `shard_size`: shard j gets examples [j*shard_size, ...). A shard an earlier
+// run finished is kept when it still matches the checksum recorded for it,
+// and written again (saying so on stderr) when it does not. Temporary files
+// of these shards are removed first, so the caller must hold the lock that
+// covers them (write_lock.h). `produce(first, n, writer)` adds the examples
+// (or records them as skipped). Returns the number of shards.
 using ShardProducer = std::function<void(int64_t first, int64_t n, ShardWriter& w)>;
 int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t total,
                          int64_t shard_size, int part, int parts, const ShardProducer& produce,
                          Progress* progress = nullptr);
 
 // Derives the folder of `half` under `root` from the finished `root/all`
-// folder, then finalizes it (manifest, mean). Returns its manifest.
-Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size,
-                         bool checksums = true);
+// folder, whose files are first checked against its manifest, then
+// finalizes it (manifest, mean). Returns its manifest.
+Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size);
 
 // Runs fn(i) for i in [0, n) on `threads` threads; the first exception is
 // rethrown after all have stopped.

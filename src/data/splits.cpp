@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "data/numpy_mt19937.h"
+#include "io/atomic_file.h"
 
 namespace xfer {
 
@@ -113,10 +114,9 @@ ClassSplit split_from_files(const std::string& name, const std::string& file_a,
 }
 
 void write_class_list(const std::string& path, const std::vector<int>& classes) {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error(path + ": cannot write class list");
-  for (int c : classes) out << c << '\n';
-  if (!out) throw std::runtime_error(path + ": write failed");
+  std::string text;
+  for (int c : classes) text += std::to_string(c) + '\n';
+  write_file_atomic(path, text);
 }
 
 }  // namespace xfer

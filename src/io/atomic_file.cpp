@@ -28,12 +28,6 @@ std::string folder_of(const std::string& path) {
   return p.empty() ? "." : p.string();
 }
 
-uint64_t free_bytes(const std::string& path) {
-  struct statvfs s {};
-  if (::statvfs(folder_of(path).c_str(), &s) != 0) return UINT64_MAX;
-  return uint64_t(s.f_bavail) * s.f_frsize;
-}
-
 std::string mb(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MB"; }
 
 void fsync_folder(const std::string& path) {
@@ -44,6 +38,12 @@ void fsync_folder(const std::string& path) {
 }
 
 }  // namespace
+
+uint64_t free_bytes(const std::string& path) {
+  struct statvfs s {};
+  if (::statvfs(folder_of(path).c_str(), &s) != 0) return UINT64_MAX;
+  return uint64_t(s.f_bavail) * s.f_frsize;
+}
 
 std::string write_failure_message(const std::string& path, int err, uint64_t bytes_needed) {
   const uint64_t avail = free_bytes(path);

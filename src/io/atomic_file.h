@@ -33,6 +33,10 @@ void write_file_checked(const std::string& tmp, const void* data, size_t size,
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& content);
 
+// Bytes an unprivileged writer may still use in the folder of `path`
+// (statvfs f_bavail; UINT64_MAX when unknown).
+uint64_t free_bytes(const std::string& path);
+
 // One line for a failed write of `path`: with ENOSPC or EDQUOT (or when the
 // folder has less room than `bytes_needed`) "no space left on device writing
 // PATH (about N MB needed, M MB free)", else "cannot write PATH: <strerror>".

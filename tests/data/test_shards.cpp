@@ -8,6 +8,7 @@
 
 #include "data/shard_source.h"
 #include "data_test_util.h"
+#include "io/atomic_file.h"
 
 using namespace xfer;
 using namespace xfer::test;
@@ -38,7 +39,7 @@ TEST(Shards, RoundTrip) {
       EXPECT_TRUE(std::equal(expect.begin(), expect.end(),
                              img.begin() + static_cast<ptrdiff_t>(k * 192)));
     }
-    EXPECT_EQ(sh.crc32, file_crc32(tmp.str() + "/half0A/" + sh.file));
+    EXPECT_EQ(sh.sum(), file_checksum(tmp.str() + "/half0A/" + sh.file));
     // The raw offsets the loader reads with pread() point at the same bytes.
     auto offsets = r.image_file_offsets();
     ASSERT_EQ(offsets.size(), static_cast<size_t>(r.num_images()));
@@ -159,7 +160,7 @@ TEST(Shards, KilledWriteLeavesNoCompleteShard) {
     ShardWriter w(path, meta, 0);
     auto img = synthetic_image(0, 8, 8);
     w.add(img.data(), 0, 0, "k");
-    EXPECT_TRUE(fs::exists(path + ".tmp"));
+    EXPECT_TRUE(fs::exists(temp_path_for(path)));
     EXPECT_FALSE(fs::exists(path));
     // Destroyed without finish(): as if the process had been stopped.
   }
@@ -175,7 +176,7 @@ TEST(Shards, KilledWriteLeavesNoCompleteShard) {
     w.finish();
   }
   EXPECT_TRUE(shard_complete(path));
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_FALSE(fs::exists(temp_path_for(path)));
 }
 
 TEST(Shards, RerunSkipsFinishedShards) {

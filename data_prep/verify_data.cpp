@@ -1,0 +1,121 @@
+// verify_data.cpp (xfer_verify_data): checks data folders against their
+// manifests: every shard and the mean must still match the CRC-32 recorded
+// when it was written. Takes split-half folders or roots holding them (e.g.
+// data/fmnist, data/imagenet), of any dataset. Exit 0 when every file
+// matches, 1 with one line per bad file otherwise.
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+#include <set>
+
+#include "cli.h"
+#include "data/progress.h"
+#include "data/shard_format.h"
+#include "data/split_writer.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace xfer;
+
+namespace {
+
+// The data folders an argument names: itself when it holds a manifest, else
+// its subfolders that do. Problems go to `bad`.
+std::vector<std::string> data_folders(const std::string& arg, std::vector<std::string>& bad) {
+  std::error_code ec;
+  if (!fs::is_directory(arg, ec)) {
+    bad.push_back(arg + ": missing data folder");
+    return {};
+  }
+  if (fs::exists(arg + "/manifest.json", ec)) return {arg};
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(arg, ec))
+    if (e.is_directory() && fs::exists(e.path() / "manifest.json", ec)) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  if (out.empty()) bad.push_back(arg + ": no data folder (no manifest.json in it or its subfolders)");
+  return out;
+}
+
+// The files the manifest of `dir` vouches for; problems of the folder itself
+// go to `bad`, shards it does not list are mentioned on stderr.
+std::vector<RecordedFile> folder_files(const std::string& dir, std::vector<std::string>& bad) {
+  Manifest m;
+  try {
+    m = read_manifest(dir);
+  } catch (const std::exception& e) {
+    bad.push_back(e.what());
+    return {};
+  }
+  if (!m.mean_sum)
+    bad.push_back(dir + "/manifest.json: no checksum recorded for " + m.mean_file +
+                  " (written by an older version; rerun the prep tool that made this folder)");
+  auto files = recorded_files(dir, m);
+  std::set<std::string> listed;
+  for (const auto& f : files) listed.insert(f.path);
+  const std::regex shard_re(R"((train|val)-\d{5}\.h5)");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (std::regex_match(name, shard_re) && !listed.count(dir + "/" + name))
+      std::fprintf(stderr, "note: %s/%s is not listed in the manifest (not read by the loader)\n",
+                   dir.c_str(), name.c_str());
+  }
+  return files;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> dirs;
+  int threads = 4;
+  po::options_description desc(
+      "xfer_verify_data DIR...: check data folders (or roots of them) against the CRC-32s\n"
+      "in their manifests. Exit 0 when every file matches, 1 with one line per bad file.\n\n"
+      "Options");
+  desc.add_options()("help,h", "print this help")(
+      "dir", po::value(&dirs)->composing(), "a data folder, or a root holding data folders")(
+      "threads", po::value(&threads)->default_value(threads), "files read at once");
+  po::positional_options_description pos;
+  pos.add("dir", -1);
+  try {
+    po::variables_map vm;
+    if (!cli::parse_args(argc, argv, desc, vm, &pos)) return 0;
+    if (dirs.empty()) throw std::runtime_error("no folder given (xfer_verify_data DIR...)");
+    std::vector<std::string> bad;
+    std::vector<RecordedFile> files;
+    size_t folders = 0;
+    for (const auto& d : dirs)
+      for (const auto& f : data_folders(d, bad)) {
+        ++folders;
+        for (auto& r : folder_files(f, bad)) files.push_back(std::move(r));
+      }
+    int64_t total_mb = 0;
+    for (const auto& f : files) total_mb += (f.sum.bytes + (1 << 20) - 1) >> 20;
+    std::vector<std::string> lines(files.size());
+    Progress progress("verify", total_mb, "MB");
+    parallel_for(static_cast<int64_t>(files.size()), threads, [&](int64_t i) {
+      const auto& f = files[static_cast<size_t>(i)];
+      try {
+        lines[static_cast<size_t>(i)] = check_file(f.path, f.sum);
+      } catch (const std::exception& e) {
+        lines[static_cast<size_t>(i)] = e.what();
+      }
+      progress.add((f.sum.bytes + (1 << 20) - 1) >> 20);
+    });
+    progress.finish();
+    for (const auto& l : lines)
+      if (!l.empty()) bad.push_back(l);
+    for (const auto& b : bad) std::printf("%s\n", b.c_str());
+    std::fprintf(stderr, "%zu files in %zu folders: %s\n", files.size(), folders,
+                 bad.empty() ? "all match their checksums"
+                             : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
+                                "a folder: it converts damaged shards again").c_str());
+    return bad.empty() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "xfer_verify_data: error: " << e.what() << '\n';
+    return 1;
+  }
+}
