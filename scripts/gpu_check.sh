@@ -55,7 +55,7 @@ glibc_re='^(ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|libresolv|
 declare -A limit=([test_cuda_kernels]=30 [test_cuda_ops]=60 [test_cuda_training]=80
                   [test_nccl_communicator]=50 [bench]=40)
 say() { printf '\n== %s\n' "$*"; }
-die() { echo "gpu_check: $*" >&2; exit "${2:-2}"; }
+die() { echo "gpu_check: $1" >&2; exit "${2:-2}"; }
 
 # ---------------------------------------------------------------------------
 # pack

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "comm/make_communicator.h"
 #include "comm/mpi_world.h"
@@ -76,6 +77,10 @@ class NcclCommunicator final : public Communicator {
 
   ~NcclCommunicator() override {
     if (comm_) ncclCommDestroy(comm_);
+    for (auto& t : timing_) {
+      cudaEventDestroy(t.start);
+      cudaEventDestroy(t.stop);
+    }
     if (produced_) cudaEventDestroy(produced_);
     if (stream_) cudaStreamDestroy(stream_);
   }
@@ -106,11 +111,26 @@ class NcclCommunicator final : public Communicator {
     XFER_NCCL_CUDA(cudaSetDevice(device_));
     XFER_NCCL_CUDA(cudaEventRecord(produced_, static_cast<cudaStream_t>(stream)));
     XFER_NCCL_CUDA(cudaStreamWaitEvent(stream_, produced_, 0));
+    // Timed from after the wait, so only the sum itself counts.
+    if (timed_ == timing_.size()) timing_.push_back(make_timing());
+    const Timing& t = timing_[timed_++];
+    XFER_NCCL_CUDA(cudaEventRecord(t.start, stream_));
     XFER_NCCL(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_));
+    XFER_NCCL_CUDA(cudaEventRecord(t.stop, stream_));
     bytes_reduced_ += count * sizeof(float);
   }
 
-  void wait_enqueued() override { wait("ncclAllReduce (enqueued gradient buckets)"); }
+  double wait_enqueued() override {
+    wait("ncclAllReduce (enqueued gradient buckets)");
+    double seconds = 0;
+    for (size_t i = 0; i < timed_; ++i) {
+      float ms = 0;
+      XFER_NCCL_CUDA(cudaEventElapsedTime(&ms, timing_[i].start, timing_[i].stop));
+      seconds += ms / 1e3;
+    }
+    timed_ = 0;
+    return seconds;
+  }
 
   void allreduce_host_sum(double* data, size_t count) override {
     if (world_) world_->allreduce_sum(data, count, MPI_DOUBLE, sizeof(double));
@@ -157,6 +177,17 @@ class NcclCommunicator final : public Communicator {
     XFER_NCCL_CUDA(cudaSetDevice(device_));
   }
 
+  // A pair of events around one enqueued sum (the pairs are reused every step).
+  struct Timing {
+    cudaEvent_t start = nullptr, stop = nullptr;
+  };
+  static Timing make_timing() {
+    Timing t;
+    XFER_NCCL_CUDA(cudaEventCreate(&t.start));
+    XFER_NCCL_CUDA(cudaEventCreate(&t.stop));
+    return t;
+  }
+
   // Waits for everything on stream_, polling NCCL's asynchronous error; on
   // an error or after timeout_s_ the communicator is aborted and the
   // failure thrown (main then ends every rank).
@@ -192,6 +223,8 @@ class NcclCommunicator final : public Communicator {
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t produced_ = nullptr;
+  std::vector<Timing> timing_;  // timing_[0, timed_) belong to sums not yet waited for
+  size_t timed_ = 0;
   double timeout_s_ = 600;
 };
 

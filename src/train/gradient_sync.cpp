@@ -74,7 +74,7 @@ void GradientSync::finish_step() {
   if (ready_end_ > sent_end_) send(sent_end_, ready_end_);
   auto t0 = Clock::now();
   if (device_queue_) {
-    comm_.wait_enqueued();
+    stats_.comm_s += comm_.wait_enqueued();
   } else {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return in_flight_ == 0 || error_; });

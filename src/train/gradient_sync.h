@@ -20,8 +20,8 @@
 namespace xfer {
 
 struct SyncStats {
-  double comm_s = 0;     // time spent inside allreduce calls (host path only:
-                         // on a device queue only the exposed wait is seen)
+  double comm_s = 0;     // time spent inside allreduce calls (on a device
+                         // queue: the sums' own time on the device)
   double exposed_s = 0;  // time backward's caller waited for them after backward
   uint64_t bytes = 0;    // gradient bytes reduced
   int64_t steps = 0;

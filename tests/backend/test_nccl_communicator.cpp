@@ -80,7 +80,7 @@ TEST(NcclCommunicator, EnqueuedSumFollowsTheProducerStream) {
     buf.set(host);  // queued on the backend's streams
     comm->enqueue_allreduce_sum(buf.data(), n / 2, be->native_stream());
     comm->enqueue_allreduce_sum(buf.data() + n / 2, n - n / 2, be->native_stream());
-    comm->wait_enqueued();
+    EXPECT_GT(comm->wait_enqueued(), 0.0) << "the sums' device time";
     const std::vector<float> got = buf.get();
     for (size_t i = 0; i < n; ++i)
       ASSERT_EQ(got[i], float(comm->size()) * float(i % 11)) << "round " << round << ", " << i;
@@ -108,6 +108,7 @@ TEST(NcclCommunicator, GradientSyncSumsEveryTrainableGradient) {
     net.backward(1.f / 16);
     sync.finish_step();
     EXPECT_EQ(sync.stats().bytes, net.trainable_count() * sizeof(float));
+    EXPECT_GT(sync.stats().comm_s, 0.0) << "device time of the sums";
   }
   const std::vector<float> summed = net.grads().to_host();
   for (size_t i = 0; i < net.trainable_count(); ++i)
