@@ -296,7 +296,10 @@ run() {
   dirs="$(torch_cuda_dirs "$py")"
   echo "CUDA libraries from: $dirs"
   set_launch "$p" "$p/lib:$dirs"
+  # One rank on one machine: NCCL's bootstrap over loopback needs no network,
+  # which the GPU machine may not have.
   export XFER_NCCL_TIMEOUT_S=60 NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
+  export NCCL_SOCKET_IFNAME="${NCCL_SOCKET_IFNAME:-lo}"
   say "GPU tests"
   for t in "${tests[@]}"; do
     step "$t" "${limit[$t]}" "${launch[@]}" "$p/bin/$t" || failed=1
