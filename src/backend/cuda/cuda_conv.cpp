@@ -156,6 +156,15 @@ class Conv final : public ConvOp {
     XFER_CUDNN(cudnnSetConvolutionMathType(conv_[dir], c.math));
   }
 
+  // The workspace of the settled configuration, which must still fit the bound.
+  void fit(Choice& c, size_t bytes, const char* what) const {
+    c.bytes = std::max(c.bytes, bytes);
+    XFER_CHECK(c.bytes <= ctx_.workspace_limit,
+               "cuDNN's " << what << " algorithm " << c.algo << " needs " << (c.bytes >> 20)
+                          << " MiB of workspace with its math type, over the bound of "
+                          << (ctx_.workspace_limit >> 20) << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
+  }
+
   Choice choose_forward() {
     std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
     int got = 0;
@@ -170,7 +179,7 @@ class Conv final : public ConvOp {
     size_t bytes = 0;
     XFER_CUDNN(cudnnGetConvolutionForwardWorkspaceSize(
         ctx_.cudnn, x_, w_, conv_[kFwd], y_, cudnnConvolutionFwdAlgo_t(c.algo), &bytes));
-    c.bytes = std::max(c.bytes, bytes);
+    fit(c, bytes, "forward");
     return c;
   }
 
@@ -188,7 +197,7 @@ class Conv final : public ConvOp {
     size_t bytes = 0;
     XFER_CUDNN(cudnnGetConvolutionBackwardDataWorkspaceSize(
         ctx_.cudnn, w_, y_, conv_[kData], x_, cudnnConvolutionBwdDataAlgo_t(c.algo), &bytes));
-    c.bytes = std::max(c.bytes, bytes);
+    fit(c, bytes, "backward-data");
     return c;
   }
 
@@ -207,7 +216,7 @@ class Conv final : public ConvOp {
     size_t bytes = 0;
     XFER_CUDNN(cudnnGetConvolutionBackwardFilterWorkspaceSize(
         ctx_.cudnn, x_, y_, conv_[kFilter], w_, cudnnConvolutionBwdFilterAlgo_t(c.algo), &bytes));
-    c.bytes = std::max(c.bytes, bytes);
+    fit(c, bytes, "backward-filter");
     return c;
   }
 
