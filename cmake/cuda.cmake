@@ -27,6 +27,13 @@ if(XFER_WITH_CUDA)
     set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   endif()
+  # One CUDA runtime on the link line: the shared one, which CUDA::cudart
+  # names too and which the GPU machine's PyTorch wheels provide. CMake's
+  # default for CUDA targets is the static one, and both together give a
+  # process two runtimes with separate state.
+  if(NOT DEFINED CMAKE_CUDA_RUNTIME_LIBRARY)
+    set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
+  endif()
   enable_language(CUDA)
   message(STATUS "xfer: CUDA backend ON (cuDNN ${CUDNN_LIBRARY}, NCCL ${NCCL_LIBRARY}, archs ${CMAKE_CUDA_ARCHITECTURES})")
 else()

@@ -1,167 +1,320 @@
 #!/usr/bin/env bash
-# gpu_check.sh: the GPU checks of the CUDA backend, in two halves, for a GPU
-# machine that has the CUDA 13 driver and PyTorch (with cuDNN, cuBLAS and
-# NCCL as its nvidia-* wheels) but none of our other libraries.
+# gpu_check.sh: the GPU checks of the CUDA backend, built here and run on a
+# GPU machine that has an NVIDIA driver and a CUDA 13 PyTorch (with cuDNN,
+# cuBLAS, cudart and NCCL as its nvidia-* wheels) but none of our other
+# libraries, in a window of a few minutes.
 #
 #   scripts/gpu_check.sh pack          build here; pack the GPU tests, the
 #                                      step benchmark and the non-CUDA shared
 #                                      libraries they load (MPI, HDF5, Boost,
-#                                      oneDNN, ...) into build-gpu-check/gpu_pack.tgz
-#   scripts/gpu_check.sh run [PACK]    on the GPU machine: unpack, point the
-#                                      loader at PyTorch's nvidia/*/lib, run the
-#                                      GPU tests, then time a CaffeNet training
-#                                      step at batch 256 in fp32 and TF32 beside
-#                                      PyTorch running the same network
-#   scripts/gpu_check.sh all           both, on one machine
+#                                      oneDNN, ...) into $build/gpu_pack.tgz
+#   scripts/gpu_check.sh rehearse [PACK]
+#                                      here: unpack into a clean environment
+#                                      and check that every binary and library
+#                                      of the pack finds everything it needs in
+#                                      the pack, except the driver (libcuda)
+#                                      and what PyTorch provides; and that the
+#                                      pack is at most 60 MiB
+#   scripts/gpu_check.sh preflight     on the GPU machine: in seconds, whether
+#                                      it can run the checks at all, and why not
+#   scripts/gpu_check.sh run [PACK]    on the GPU machine: preflight, then the
+#                                      GPU tests, then a CaffeNet training step
+#                                      at batch 256 in fp32 and TF32 beside
+#                                      PyTorch; within 8 minutes in all
+#   scripts/gpu_check.sh all           pack and run, on one machine
 #
-# Environment: JOBS (build parallelism, default 1); PYTHON (the interpreter
-# with torch; else the first of python3, python, /opt/conda/bin/python3 that
-# imports torch); OUT (a folder to copy the logs into); BENCH_ITERS (timed
-# steps, default 20); BENCH_BATCH (default 256); XFER_GPU_BUILD (build dir);
-# XFER_PACKED_GLIBC=1 (start through the packed glibc even where the
-# target's is new enough).
-# Exit status: non-zero when a build, a test or a benchmark failed.
+# Every external call of the preflight has its own timeout (20-30 s), and
+# every test and benchmark one of its own (limit, below); NCCL's device
+# waits are bounded at 60 s (XFER_NCCL_TIMEOUT_S). A failing step's log is
+# printed whole.
+#
+# Environment: JOBS (build parallelism, default 1); CUDA_ARCHS (default
+# "80;90"); XFER_GPU_BUILD (build dir, default build-gpu-check); PYTHON (the
+# interpreter with torch; else the first of python3, python,
+# /opt/conda/bin/python3 that imports torch); OUT (the folder every log is
+# written into as it is produced; default a temporary folder); BENCH_ITERS
+# (timed steps, default 20); BENCH_BATCH (default 256); MIN_FREE_MIB (free
+# GPU memory the checks need, default 24576); XFER_PACKED_GLIBC=1 (start
+# through the packed glibc even where the target's is new enough).
+# Exit status: 0 all passed; 1 a test or benchmark failed; 2 usage or a
+# missing pack; 3 preflight failed (nothing was run).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${XFER_GPU_BUILD:-$root/build-gpu-check}"
 tests=(test_cuda_kernels test_cuda_ops test_cuda_training test_nccl_communicator)
 bench=xfer_bench_gpu_step
+max_pack_mib=60
+# Libraries the target supplies: its driver, and PyTorch's CUDA wheels.
+provided='^(libcuda\.so|libcudart\.so|libcublas\.so|libcublasLt\.so|libcudnn[a-z_]*\.so|libnccl\.so)'
+# glibc and its loader, packed apart (used only where the target's is older).
+glibc_re='^(ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|libresolv|libutil\.so)'
+# Seconds each step may take: 220 for the tests and 4 x 40 for the
+# benchmarks, which with the preflight's worst case (about 60) and the
+# unpacking stays within 8 minutes.
+declare -A limit=([test_cuda_kernels]=30 [test_cuda_ops]=60 [test_cuda_training]=80
+                  [test_nccl_communicator]=50 [bench]=40)
 say() { printf '\n== %s\n' "$*"; }
+die() { echo "gpu_check: $1" >&2; exit "${2:-2}"; }
 
 # ---------------------------------------------------------------------------
-pack() {
-  say "build (in $build)"
-  cmake -S "$root" -B "$build" -DXFER_CUDA=ON -DXFER_TESTS=ON -DXFER_BENCH=ON \
-    -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$build" -j"${JOBS:-1}" --target "${tests[@]}" "$bench"
+# pack
 
-  say "pack"
-  local stage="$build/gpu_pack"
-  rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib"
-  for t in "${tests[@]}" "$bench"; do cp "$build/bin/$t" "$stage/bin/"; done
-  cp "$root/scripts/gpu_check.sh" "$root/bench/gpu/torch_caffenet.py" "$stage/"
-  # Every shared library the binaries load except the CUDA ones (the
-  # target's driver and PyTorch's wheels provide those, matched to its
-  # driver). glibc goes apart, with its loader: it is used only where the
-  # target's glibc is older than ours.
-  local cuda='^(libcuda\.so|libcudart|libcublas|libcudnn|libnccl|libcurand|libnvrtc|libnvJitLink|libnvidia)'
-  local glibc='^(ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|libresolv|libutil\.so)'
-  mkdir -p "$stage/glibc"
+# A fresh build dir gets only what the pack needs; an existing one (a
+# development build named by XFER_GPU_BUILD) keeps its own settings.
+build_targets() {
+  say "build (in $build)"
+  local fresh=()
+  [[ -f "$build/CMakeCache.txt" ]] || fresh=(-DXFER_TOOLS=OFF -DXFER_TEST_DIRS=backend
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHS:-80;90}")
+  cmake -S "$root" -B "$build" -DXFER_CUDA=ON -DXFER_TESTS=ON -DXFER_BENCH=ON "${fresh[@]}"
+  cmake --build "$build" -j"${JOBS:-1}" --target "${tests[@]}" "$bench"
+}
+
+# Copies every shared library the staged binaries load into lib/ (glibc
+# into glibc/), except what the target provides.
+stage_libraries() {
+  local stage="$1" lib name
   ldd "$stage"/bin/* | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | sort -u |
     while read -r lib; do
-      local name; name="$(basename "$lib")"
-      if grep -Eq "$glibc" <<<"$name"; then cp -L "$lib" "$stage/glibc/"
-      elif ! grep -Eq "$cuda" <<<"$name"; then cp -L "$lib" "$stage/lib/"; fi
+      name="$(basename "$lib")"
+      if grep -Eq "$glibc_re" <<<"$name"; then cp -L "$lib" "$stage/glibc/"
+      elif ! grep -Eq "$provided" <<<"$name"; then cp -L "$lib" "$stage/lib/"; fi
     done
   # What the binaries expect from the target's glibc.
   objdump -T "$stage"/bin/* "$stage"/lib/* 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV |
-    tail -1 > "$stage/glibc_needed"
+    tail -1 >"$stage/glibc_needed"
+}
+
+pack() {
+  build_targets
+  say "pack"
+  local stage="$build/gpu_pack"
+  rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib" "$stage/glibc"
+  for t in "${tests[@]}" "$bench"; do cp "$build/bin/$t" "$stage/bin/"; done
+  strip --strip-unneeded "$stage"/bin/* 2>/dev/null || true
+  cp "$root/scripts/gpu_check.sh" "$root/bench/gpu/torch_caffenet.py" "$stage/"
+  stage_libraries "$stage"
   tar -C "$build" -czf "$build/gpu_pack.tgz" gpu_pack
   echo "packed $(ls "$stage/bin" | wc -l) binaries and $(ls "$stage/lib" | wc -l) libraries:" \
     "$build/gpu_pack.tgz ($(du -h "$build/gpu_pack.tgz" | cut -f1)); needs $(cat "$stage/glibc_needed")"
 }
 
 # ---------------------------------------------------------------------------
-run() {
-  local tgz="${1:-$build/gpu_pack.tgz}"
-  [[ -f "$tgz" ]] || { echo "no pack at $tgz: run '$0 pack' first" >&2; exit 2; }
-  local work
-  work="$(mktemp -d "${TMPDIR:-/tmp}/xfer_gpu_check.XXXXXX")"
-  tar -C "$work" -xzf "$tgz"
-  local p="$work/gpu_pack" py="" failed=0
-  for c in ${PYTHON:-} python3 python /opt/conda/bin/python3 /usr/local/bin/python3; do
-    if command -v "$c" >/dev/null && "$c" -c 'import torch' 2>/dev/null; then py="$c"; break; fi
-  done
-  [[ -n "$py" ]] || { echo "no Python with torch found: set PYTHON" >&2; exit 2; }
+# rehearse: the pack alone, in a clean environment
 
-  say "machine"
-  nvidia-smi -L || echo "nvidia-smi not available"
-  echo "glibc here: $(ldd --version | head -1); the pack needs $(cat "$p/glibc_needed")"
+# Prints "file: library" for each library that a file of the pack needs and
+# that neither the pack nor the target's PyTorch/driver provides.
+unresolved() {
+  local p="$1" f line name
+  for f in "$p"/bin/* "$p"/lib/*; do
+    env -i PATH=/usr/bin:/bin "LD_LIBRARY_PATH=$p/lib:$p/glibc" ldd "$f" 2>&1 |
+      while read -r line; do
+        name="${line%% *}"
+        [[ $name == lib* || $name == ld-linux* ]] || continue
+        grep -Eq "$provided" <<<"$name" && continue
+        # Found by name inside the pack, wherever this machine's loader found it.
+        [[ -e "$p/lib/$name" || -e "$p/glibc/$name" ]] && continue
+        echo "$(basename "$f"): $name (${line#*=> })"
+      done
+  done
+}
+
+rehearse() {
+  local tgz="${1:-$build/gpu_pack.tgz}" work p bad size_kib
+  [[ -f "$tgz" ]] || die "no pack at $tgz: run '$0 pack' first"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/xfer_gpu_rehearse.XXXXXX")"
+  trap 'rm -rf "$work"' RETURN
+  tar -C "$work" -xzf "$tgz"
+  p="$work/gpu_pack"
+  size_kib="$(du -k "$tgz" | cut -f1)"
+  echo "pack: $tgz, $((size_kib / 1024)) MiB ($size_kib KiB; limit $max_pack_mib MiB);" \
+    "$(ls "$p/bin" | wc -l) binaries, $(ls "$p/lib" | wc -l) libraries"
+  bad="$(unresolved "$p" | sort -u)"
+  if [[ -n "$bad" ]]; then
+    echo "FAILED: needed but neither packed nor provided by the target:"; echo "$bad"; return 1
+  fi
+  echo "every binary and library resolves inside the pack, apart from the driver and" \
+    "PyTorch's CUDA libraries"
+  ((size_kib <= max_pack_mib * 1024)) || { echo "FAILED: the pack is over $max_pack_mib MiB"; return 1; }
+  echo "rehearsal passed"
+}
+
+# ---------------------------------------------------------------------------
+# preflight: every reason the run could not work, in seconds
+
+find_python() {
+  local c
+  for c in ${PYTHON:-} python3 python /opt/conda/bin/python3 /usr/local/bin/python3; do
+    if command -v "$c" >/dev/null && timeout 20 "$c" -c 'import torch' 2>/dev/null; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+# The folders under site-packages/nvidia that hold PyTorch's CUDA libraries.
+torch_cuda_dirs() {
   local sp
-  sp="$("$py" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')"
-  "$py" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda,
-    "cuDNN", torch.backends.cudnn.version(), "GPU", torch.cuda.is_available())'
-  # PyTorch's CUDA libraries: every folder under site-packages/nvidia that
-  # holds a shared library (nvidia/<pkg>/lib, or nvidia/cu13/lib).
-  local cuda_dirs
-  cuda_dirs="$(find "$sp/nvidia" -name 'lib*.so*' -printf '%h\n' 2>/dev/null | sort -u | paste -sd:)"
-  local ld="$p/lib${cuda_dirs:+:$cuda_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  echo "CUDA libraries from: ${cuda_dirs:-nowhere (no site-packages/nvidia)}"
-  # Our binaries start through our own glibc loader where the target's glibc
-  # is older than the one they were built against.
-  local need have launch
+  sp="$(timeout 20 "$1" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')"
+  find "$sp/nvidia" -name 'lib*.so*' -printf '%h\n' 2>/dev/null | sort -u | paste -sd:
+}
+
+check_driver() {
+  command -v nvidia-smi >/dev/null || { echo "no nvidia-smi: no NVIDIA driver installed"; return 1; }
+  timeout 20 nvidia-smi -L || { echo "nvidia-smi failed: the driver is not working"; return 1; }
+  ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1' ||
+    [[ -n "$(find /usr/lib* /lib* -maxdepth 3 -name 'libcuda.so.1' 2>/dev/null | head -1)" ]] ||
+    { echo "libcuda.so.1 (the driver's CUDA library) is not installed"; return 1; }
+  local cuda
+  cuda="$(timeout 20 nvidia-smi | grep -o 'CUDA Version: [0-9]*' | grep -o '[0-9]*$' || true)"
+  echo "driver supports CUDA ${cuda:-unknown}"
+  [[ -z "$cuda" || "$cuda" -ge 13 ]] || { echo "the driver supports CUDA $cuda; CUDA 13 is needed"; return 1; }
+}
+
+check_torch() {
+  local py="$1" ver dirs lib
+  ver="$(timeout 30 "$py" -c 'import torch; print(torch.__version__, torch.version.cuda)')"
+  echo "torch and CUDA: $ver"
+  [[ "${ver#* }" == 13* ]] || { echo "this PyTorch is not built for CUDA 13 ($ver)"; return 1; }
+  dirs="$(torch_cuda_dirs "$py")"
+  for lib in libcudnn.so.9 libcublas.so.13 libcudart.so.13 libnccl.so.2; do
+    [[ -n "$(tr ':' '\n' <<<"$dirs" | while read -r d; do ls "$d/$lib" 2>/dev/null; done)" ]] ||
+      { echo "PyTorch's nvidia wheels lack $lib (looked in: ${dirs:-no site-packages/nvidia})"; return 1; }
+  done
+}
+
+check_memory() {
+  local free
+  free="$(timeout 20 nvidia-smi --query-gpu=memory.free --format=csv,noheader,nounits | head -1)"
+  echo "free GPU memory: ${free:-unknown} MiB (need ${MIN_FREE_MIB:-24576})"
+  [[ -n "$free" && "$free" -ge "${MIN_FREE_MIB:-24576}" ]] || { echo "not enough free GPU memory"; return 1; }
+}
+
+# The glibc check needs the unpacked pack ($1); without one it is skipped.
+check_glibc() {
+  local have need
+  have="$(getconf GNU_LIBC_VERSION | awk '{print $2}')"
+  [[ -n "${1:-}" && -f "$1/glibc_needed" ]] || { echo "glibc $have"; return 0; }
+  need="$(sed 's/GLIBC_//' "$1/glibc_needed")"
+  echo "glibc $have; the pack needs $need"
+  if [[ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]]; then
+    ls "$1"/glibc/ld-linux* >/dev/null 2>&1 || { echo "glibc too old and none packed"; return 1; }
+    echo "(older than needed: the binaries start through the packed glibc)"
+  fi
+}
+
+preflight() {
+  local pack_dir="${1:-}" py
+  say "preflight"
+  [[ "$(uname -m)" == x86_64 ]] || { echo "FAILED: $(uname -m) machine; the pack is x86-64"; return 3; }
+  check_glibc "$pack_dir" || { echo "FAILED: glibc"; return 3; }
+  check_driver || { echo "FAILED: driver"; return 3; }
+  py="$(find_python)" || { echo "FAILED: no Python that imports torch (set PYTHON)"; return 3; }
+  echo "python: $py"
+  check_torch "$py" || { echo "FAILED: PyTorch"; return 3; }
+  check_memory || { echo "FAILED: GPU memory"; return 3; }
+  echo "preflight passed"
+}
+
+# ---------------------------------------------------------------------------
+# run
+
+# Sets launch=(...): how to start a packed binary with the pack's libraries
+# and PyTorch's CUDA libraries.
+set_launch() {
+  local p="$1" ld="$2" need have
   need="$(sed 's/GLIBC_//' "$p/glibc_needed")"
   have="$(getconf GNU_LIBC_VERSION | awk '{print $2}')"
   if [[ -z "${XFER_PACKED_GLIBC:-}" &&
         "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" == "$need" ]]; then
     launch=(env "LD_LIBRARY_PATH=$ld")
   else
-    echo "starting through the packed glibc (this glibc: $have, needed: $need)"
     launch=("$(ls "$p"/glibc/ld-linux*)" --library-path "$p/glibc:$ld")
   fi
-  local missing=""
-  for b in "$p"/bin/*; do
-    if [[ ${launch[0]} == env ]]; then
-      missing+="$("${launch[@]}" ldd "$b" | grep 'not found' || true)"
-    else
-      missing+="$("${launch[@]}" --list "$b" | grep 'not found' || true)"
-    fi
-  done
-  if [[ -n "$missing" ]]; then
-    echo "libraries not found:"; sort -u <<<"$missing"; exit 3
+}
+
+# Runs one step under its time limit with its log in $logs; prints the log
+# whole when it failed (or skipped what should have run), its tail otherwise.
+step() {
+  local name="$1" secs="$2" rc=0
+  shift 2
+  local log="$logs/$name.log"
+  echo "$name (limit ${secs} s): log $log"
+  timeout --kill-after=5 "$secs" "$@" >"$log" 2>&1 || rc=$?
+  if ((rc == 124 || rc == 137)); then
+    cat "$log"; echo "$name: TIMED OUT after $secs s"; return 1
+  elif ((rc != 0)); then
+    cat "$log"; echo "$name: FAILED (exit $rc)"; return 1
+  elif grep -q '^\[  SKIPPED \]' "$log"; then
+    cat "$log"; echo "$name: tests were SKIPPED although a GPU was expected"; return 1
   fi
+  tail -n 8 "$log"; echo "$name: passed"
+}
 
-  say "GPU tests"
-  for t in "${tests[@]}"; do
-    if [[ $t == test_nccl_communicator ]] && ! command -v mpirun >/dev/null; then
-      echo "$t: skipped: no MPI runtime on this machine (MPI bootstraps NCCL)"
-      continue
-    fi
-    local log="$work/$t.log" rc=0
-    timeout 900 "${launch[@]}" "$p/bin/$t" >"$log" 2>&1 || rc=$?
-    tail -n 25 "$log"
-    if ((rc != 0)); then
-      echo "$t: FAILED (exit $rc)"; failed=1
-    elif grep -q '^\[  SKIPPED \]' "$log"; then
-      echo "$t: tests were SKIPPED although a GPU was expected"; failed=1
-    else
-      echo "$t: passed"
-    fi
-  done
-
-  say "CaffeNet training step, batch ${BENCH_BATCH:-256}: xfer beside PyTorch"
-  local results="$work/results.txt" args
-  : >"$results"
+run_benchmarks() {
+  local p="$1" py="$2" args failed=0
+  : >"$logs/results.txt"
   for tf32 in 0 1; do
     args=(--batch "${BENCH_BATCH:-256}" --tf32 "$tf32" --iters "${BENCH_ITERS:-20}" --warmup 5)
-    timeout 600 "${launch[@]}" "$p/bin/$bench" --preset caffenet "${args[@]}" \
-      | tee -a "$results" || { echo "$bench (tf32 $tf32) FAILED"; failed=1; }
-    timeout 600 "$py" "$p/torch_caffenet.py" "${args[@]}" | tee -a "$results" ||
-      { echo "torch_caffenet.py (tf32 $tf32) FAILED"; failed=1; }
+    # Timed algorithm search, as PyTorch's cudnn.benchmark (ours stays deterministic).
+    step "xfer_step_tf32_$tf32" "${limit[bench]}" env XFER_CUDNN_BENCHMARK=1 \
+      "${launch[@]}" "$p/bin/$bench" --preset caffenet "${args[@]}" || failed=1
+    step "torch_step_tf32_$tf32" "${limit[bench]}" "$py" "$p/torch_caffenet.py" "${args[@]}" ||
+      failed=1
+    grep -h '^RESULT' "$logs/xfer_step_tf32_$tf32.log" "$logs/torch_step_tf32_$tf32.log" \
+      >>"$logs/results.txt" 2>/dev/null || true
   done
   say "summary (images/s; goal: xfer >= torch at each precision)"
-  "$py" - "$results" <<'PY'
+  "$py" - "$logs/results.txt" <<'PY'
 import re, sys
 rows = {}
 for line in open(sys.argv[1]):
-    if line.startswith("RESULT"):
-        kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
-        rows[(kv["precision"], kv["impl"].split("-")[0])] = float(kv["images_per_s"])
+    kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    rows[(kv["precision"], kv["impl"].split("-")[0])] = float(kv["images_per_s"])
 for prec in ("fp32", "tf32"):
     x, t = rows.get((prec, "xfer")), rows.get((prec, "torch"))
     ratio = f"{x / t:.2f}" if x and t else "n/a"
     print(f"{prec}: xfer {x or 'n/a'}  torch {t or 'n/a'}  xfer/torch {ratio}")
 PY
-  echo "logs in $work"
-  # On the device tool, hand the logs back too.
-  if [[ -n "${OUT:-}" && -d "${OUT:-}" ]]; then cp "$work"/*.log "$results" "$OUT/" || true; fi
+  return "$failed"
+}
+
+run() {
+  local tgz="${1:-$build/gpu_pack.tgz}" work p py dirs failed=0
+  [[ -f "$tgz" ]] || die "no pack at $tgz: run '$0 pack' first"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/xfer_gpu_check.XXXXXX")"
+  logs="${OUT:-$work/logs}"
+  mkdir -p "$logs"
+  # Everything this run prints goes to the output folder as it is printed.
+  exec > >(tee -a "$logs/gpu_check.log") 2>&1
+  echo "gpu_check run: $(date -u +%FT%TZ) on $(hostname); logs in $logs"
+  tar -C "$work" -xzf "$tgz"
+  p="$work/gpu_pack"
+  preflight "$p" || die "preflight failed: nothing was run" 3
+  py="$(find_python)"
+  dirs="$(torch_cuda_dirs "$py")"
+  echo "CUDA libraries from: $dirs"
+  set_launch "$p" "$p/lib:$dirs"
+  # One rank on one machine: NCCL's bootstrap over loopback needs no network,
+  # which the GPU machine may not have.
+  export XFER_NCCL_TIMEOUT_S=60 NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
+  export NCCL_SOCKET_IFNAME="${NCCL_SOCKET_IFNAME:-lo}"
+  say "GPU tests"
+  for t in "${tests[@]}"; do
+    step "$t" "${limit[$t]}" "${launch[@]}" "$p/bin/$t" || failed=1
+  done
+  say "CaffeNet training step, batch ${BENCH_BATCH:-256}: xfer beside PyTorch"
+  run_benchmarks "$p" "$py" || failed=1
+  echo "finished $(date -u +%FT%TZ); logs in $logs"
   return "$failed"
 }
 
 case "${1:-all}" in
   pack) pack ;;
+  rehearse) rehearse "${2:-}" ;;
+  preflight) preflight "${2:-}" ;;
   run) run "${2:-}" ;;
   all) pack && run ;;
-  *) echo "usage: $0 pack | run [PACK.tgz] | all" >&2; exit 2 ;;
+  *) die "usage: $0 pack | rehearse [PACK.tgz] | preflight | run [PACK.tgz] | all" ;;
 esac

@@ -96,14 +96,19 @@ class Backend {
   virtual void set_tf32(bool on) {}
   virtual bool tf32() const { return false; }
 
-  // Memory.
+  // Memory. release never throws (it runs in destructors): a failure to
+  // free is logged and the memory leaked.
   virtual void* alloc(size_t bytes) = 0;
-  virtual void release(void* p) = 0;
+  virtual void release(void* p) noexcept = 0;
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;
   virtual void download(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   virtual void zero(void* p, size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // The native queue every op is enqueued on (the cudaStream_t of the CUDA
+  // backend), for communicators that order their work behind it; null where
+  // ops complete on return (CPU).
+  virtual void* native_stream() { return nullptr; }
 
   // Ops made once per shape.
   virtual std::unique_ptr<ConvOp> make_conv(const ConvDesc& d) = 0;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace xfer {
@@ -33,6 +34,20 @@ class Communicator {
   virtual void barrier() = 0;
   // Ends every rank of the job (used by main after an error on one rank).
   [[noreturn]] virtual void abort(int code) = 0;
+
+  // Device communicators (nccl) can order a sum behind the work that
+  // produces its data instead of having the host wait for that work:
+  // enqueue_allreduce_sum sums `data` after everything already enqueued on
+  // `stream` (the backend's native stream, Backend::native_stream) and
+  // returns at once; wait_enqueued returns when every enqueued sum is done,
+  // with the seconds the sums themselves took on the device, and throws if
+  // one failed. Only where enqueues_on_device() is true.
+  virtual bool enqueues_on_device() const { return false; }
+  virtual void enqueue_allreduce_sum(float* data, size_t count, void* stream) {
+    throw std::logic_error("enqueue_allreduce_sum on the '" + name() +
+                           "' communicator, which has no device queue");
+  }
+  virtual double wait_enqueued() { return 0; }
 
   // Bytes this rank has passed to allreduce_sum since construction (the
   // gradient payload; host statistics are not counted), for tests and reports.

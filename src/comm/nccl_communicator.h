@@ -1,11 +1,13 @@
 // nccl_communicator.h: the NCCL communicator, for gradients in GPU memory.
-// MPI starts the processes and bootstraps NCCL (rank 0's ncclUniqueId is
-// broadcast over MPI); each rank drives the GPU of its node-local rank.
+// Under an MPI launcher, MPI bootstraps NCCL (rank 0's ncclUniqueId is
+// broadcast over MPI) and each rank drives the GPU of its node-local rank;
+// without one it is a single rank on one GPU and needs no MPI runtime.
 // allreduce_sum takes device pointers whose writes the caller has completed
-// (Backend::synchronize, as train/GradientSync does before each bucket) and
-// may be called from a worker thread; broadcast takes device or host
-// pointers (it looks, and waits for the device); allreduce_host_sum and
-// barrier go over MPI.
+// and may be called from a worker thread; enqueue_allreduce_sum orders the
+// sum behind the producer's stream instead (what train/GradientSync uses);
+// broadcast takes device or host pointers (it looks, and waits for the
+// device); allreduce_host_sum and barrier go over MPI (nothing to do for a
+// single rank). Device waits are bounded by XFER_NCCL_TIMEOUT_S (600 s).
 #pragma once
 
 #include <memory>
@@ -14,9 +16,11 @@
 
 namespace xfer {
 
-// Initialises MPI if nobody has, picks this rank's GPU (the node-local rank,
-// or device 0 where each rank sees a single GPU) and creates the NCCL
-// communicator. Throws where the binary was built without CUDA/NCCL.
+// Under an MPI launcher (or XFER_COMM=mpi): initialises MPI if nobody has,
+// picks this rank's GPU (the node-local rank, or device 0 where each rank
+// sees a single GPU) and creates the NCCL communicator. Otherwise rank 0 of
+// 1 on device 0, without MPI. Throws where the binary was built without
+// CUDA/NCCL.
 std::unique_ptr<Communicator> make_nccl_communicator(int* argc, char*** argv);
 
 }  // namespace xfer

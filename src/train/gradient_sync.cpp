@@ -16,8 +16,9 @@ double seconds(Clock::time_point a, Clock::time_point b) {
 
 GradientSync::GradientSync(Communicator& comm, Net& net, size_t bucket_bytes)
     : comm_(comm), net_(net), bucket_elems_(std::max<size_t>(1, bucket_bytes / sizeof(float))) {
+  if (comm_.enqueues_on_device()) device_queue_ = net_.backend().native_stream();
   net_.on_gradients_ready([this](size_t offset, size_t count) { on_ready(offset, count); });
-  if (comm_.size() > 1) thread_ = std::thread(&GradientSync::worker, this);
+  if (comm_.size() > 1 && !device_queue_) thread_ = std::thread(&GradientSync::worker, this);
 }
 
 GradientSync::~GradientSync() {
@@ -36,12 +37,22 @@ void GradientSync::on_ready(size_t offset, size_t count) {
                                                                               << ", expected " << ready_end_ << ")");
   ready_end_ = offset + count;
   if (ready_end_ - sent_end_ >= bucket_elems_) {
-    // Gradients written by the backend must be complete before another
-    // thread (or stream) reads them.
-    net_.backend().synchronize();
-    enqueue(sent_end_, ready_end_);
+    send(sent_end_, ready_end_);
     sent_end_ = ready_end_;
   }
+}
+
+void GradientSync::send(size_t begin, size_t end) {
+  if (device_queue_) {
+    // Ordered on the device behind the backward that wrote the bucket.
+    comm_.enqueue_allreduce_sum(net_.grads().data() + begin, end - begin, device_queue_);
+    stats_.bytes += (end - begin) * sizeof(float);
+    return;
+  }
+  // Gradients written by the backend must be complete before another
+  // thread reads them (a no-op on the CPU backend).
+  if (comm_.size() > 1) net_.backend().synchronize();
+  enqueue(begin, end);
 }
 
 void GradientSync::enqueue(size_t begin, size_t end) {
@@ -60,12 +71,11 @@ void GradientSync::enqueue(size_t begin, size_t end) {
 }
 
 void GradientSync::finish_step() {
-  if (ready_end_ > sent_end_) {
-    net_.backend().synchronize();
-    enqueue(sent_end_, ready_end_);
-  }
+  if (ready_end_ > sent_end_) send(sent_end_, ready_end_);
   auto t0 = Clock::now();
-  {
+  if (device_queue_) {
+    stats_.comm_s += comm_.wait_enqueued();
+  } else {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return in_flight_ == 0 || error_; });
     if (error_) std::rethrow_exception(error_);

@@ -1,9 +1,11 @@
 // gradient_sync.h: averages gradients over the ranks while backward is still
 // running. The net reports each parameter layer's gradients as soon as they
 // are final (top layer first, a growing prefix of the flat buffer); full
-// buckets go to a communication thread at once, so the allreduce of fc8 and
-// fc7 overlaps the backward of the convolutions. Frozen layers are never
-// reported, so they are never sent.
+// buckets are sent at once, so the allreduce of fc8 and fc7 overlaps the
+// backward of the convolutions. A device communicator (NCCL) gets each bucket
+// enqueued behind the backend's stream, and the host waits once, at the end
+// of the step; others get it from a communication thread after the host has
+// waited for the backend. Frozen layers are never reported, so never sent.
 #pragma once
 
 #include <condition_variable>
@@ -18,7 +20,8 @@
 namespace xfer {
 
 struct SyncStats {
-  double comm_s = 0;     // time spent inside allreduce calls
+  double comm_s = 0;     // time spent inside allreduce calls (on a device
+                         // queue: the sums' own time on the device)
   double exposed_s = 0;  // time backward's caller waited for them after backward
   uint64_t bytes = 0;    // gradient bytes reduced
   int64_t steps = 0;
@@ -41,12 +44,14 @@ class GradientSync {
 
  private:
   void on_ready(size_t offset, size_t count);
+  void send(size_t begin, size_t end);
   void enqueue(size_t begin, size_t end);
   void worker();
 
   Communicator& comm_;
   Net& net_;
   size_t bucket_elems_;
+  void* device_queue_ = nullptr;  // the backend's stream, where comm_ enqueues on the device
   size_t ready_end_ = 0, sent_end_ = 0;  // prefix complete / handed to the thread
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;

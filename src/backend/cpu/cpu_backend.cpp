@@ -36,7 +36,7 @@ class CpuBackend final : public Backend {
     XFER_CHECK(p, "out of host memory allocating " << bytes << " bytes");
     return p;
   }
-  void release(void* p) override { std::free(p); }
+  void release(void* p) noexcept override { std::free(p); }
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void copy(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }

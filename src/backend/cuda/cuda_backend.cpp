@@ -15,8 +15,7 @@
 #include "backend/cuda/cuda_context.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/loss_rule.h"
-
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include "core/log.h"
 
 namespace xfer {
 
@@ -88,6 +87,8 @@ class CudaBackend final : public Backend {
     XFER_CUBLAS(cublasSetStream(ctx_.cublas, ctx_.stream));
     if (const char* mb = std::getenv("XFER_CUDNN_WORKSPACE_MB"))
       ctx_.workspace_limit = size_t(std::strtoull(mb, nullptr, 10)) << 20;
+    if (const char* b = std::getenv("XFER_CUDNN_BENCHMARK"))
+      ctx_.benchmark = std::strcmp(b, "1") == 0;
     for (auto& s : stage_) XFER_CUDA(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
     XFER_CUDA(cudaEventCreateWithFlags(&compute_mark_, cudaEventDisableTiming));
     XFER_CUDA(cudaEventCreateWithFlags(&copy_mark_, cudaEventDisableTiming));
@@ -125,8 +126,15 @@ class CudaBackend final : public Backend {
     XFER_CUDA(cudaMalloc(&p, std::max<size_t>(bytes, 256)));
     return p;
   }
-  void release(void* p) override {
-    if (p) XFER_CUDA(cudaFree(p));
+  void release(void* p) noexcept override {
+    if (!p) return;
+    const cudaError_t e = cudaFree(p);
+    if (e == cudaSuccess) return;
+    try {
+      log_line(std::string("warning: cudaFree failed, memory leaked: ") + cudaGetErrorName(e) +
+               ": " + cudaGetErrorString(e) + " [" + error_context() + "]");
+    } catch (...) {
+    }
   }
 
   // The host copy goes into a pinned staging buffer and the transfer runs on
@@ -181,6 +189,9 @@ class CudaBackend final : public Backend {
     XFER_CUDA(cudaStreamSynchronize(copy_stream_));
     XFER_CUDA(cudaStreamSynchronize(ctx_.stream));
   }
+  // Uploads are ordered onto this stream too (copy_mark_), so work behind
+  // it sees them.
+  void* native_stream() override { return ctx_.stream; }
 
   // ---------------------------------------------------------------------
   // Ops.

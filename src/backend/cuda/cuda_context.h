@@ -22,6 +22,9 @@ struct Context {
   cudnnHandle_t cudnn = nullptr;
   cublasHandle_t cublas = nullptr;
   bool tf32 = false;
+  // Convolution algorithms by timing (XFER_CUDNN_BENCHMARK=1) instead of
+  // cuDNN's heuristic; see cuda_conv.cpp for what that costs in repeatability.
+  bool benchmark = false;
   // Upper bound on a convolution algorithm's workspace (XFER_CUDNN_WORKSPACE_MB).
   size_t workspace_limit = size_t(4) << 30;
 

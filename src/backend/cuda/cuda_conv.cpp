@@ -1,10 +1,17 @@
-// cuda_conv.cpp: grouped convolution on cuDNN. The three algorithms
-// (forward, backward data, backward filter) are measured once when the op is
-// made for its shape (cudnnFind*) and the fastest whose workspace fits the
-// bound is kept; the shared workspace is sized then, so steps never allocate.
-// Math: strict fp32 (FMA) by default, TF32 tensor cores when the backend's
-// tf32 switch was on when the op was made. Bias and the fused ReLU are one
-// kernel of ours after the convolution.
+// cuda_conv.cpp: grouped convolution on cuDNN. Each direction (forward,
+// backward data, backward filter) gets its algorithm once, when the op is
+// made for its shape, and keeps it: only deterministic algorithms (no
+// atomics: the same inputs give the same bits), only ones whose workspace
+// fits the bound, only tensor-core ones when TF32 is on. By default the
+// choice is cuDNN's heuristic (cudnnGet*_v7), which depends only on the
+// shape, the cuDNN version and the GPU, so every process of a run, and a
+// resumed run, picks the same algorithms and repeats the same bits. With
+// XFER_CUDNN_BENCHMARK=1 the fastest by timing (cudnnFind*) is taken
+// instead: quicker steps, but the choice may differ between processes.
+// Each direction has its own convolution descriptor set to its winner's
+// math type, and the shared workspace is sized for the final choices, so
+// steps never allocate. Bias and the fused ReLU are one kernel of ours after
+// the convolution.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -13,8 +20,11 @@
 #include "backend/cuda/cuda_context.h"
 #include "backend/cuda/cuda_kernels.h"
 
-// cuDNN 9 marks its descriptor API deprecated in favour of the graph API;
-// it is still supported and is the plainest way to run fixed convolutions.
+// cuDNN 9 marks its whole descriptor API for convolutions (descriptors,
+// cudnnFind*/cudnnGet*_v7, cudnnConvolution*) deprecated in favour of the
+// graph API; it is still supported in 9.x and is the plainest way to run
+// fixed convolutions. Moving to the graph API (cudnn_frontend) is the
+// replacement when a cuDNN release drops it.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace xfer::cuda {
@@ -25,22 +35,44 @@ bool uses_tensor_cores(cudnnMathType_t m) {
   return m == CUDNN_TENSOR_OP_MATH || m == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
-// The first (fastest) successful result that fits the workspace bound and
-// keeps to the requested precision.
+// TF32 and cuDNN's math types for fp32 data (cuDNN 9, cudnnMathType_t):
+// CUDNN_FMA_MATH allows only FMA kernels, strict fp32. CUDNN_DEFAULT_MATH
+// and CUDNN_TENSOR_OP_MATH both allow TF32 tensor-core kernels on Ampere and
+// later (the fp32 inputs are rounded to TF32 inside the kernel; that is not
+// the "down conversion" that ALLOW_CONVERSION is about). The environment
+// variable NVIDIA_TF32_OVERRIDE=0 forbids TF32 in every math type, but no
+// setting turns it on where FMA_MATH is set. So: strict fp32 searches and
+// runs with FMA_MATH; TF32 searches with TENSOR_OP_MATH, where cuDNN reports
+// for each algorithm the math type it was measured with, and runs each
+// direction with its winner's math type.
+cudnnMathType_t search_math(bool tf32) { return tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH; }
+
+struct Choice {
+  int algo = 0;
+  size_t bytes = 0;
+  cudnnMathType_t math = CUDNN_FMA_MATH;
+};
+
+// The first usable result (they come best first): succeeded, deterministic,
+// within the workspace bound, and keeping to the requested precision.
 template <class Perf>
-const Perf& pick(const std::vector<Perf>& perf, int returned, const Context& ctx, const char* what,
-                 const ConvDesc& d) {
+Choice pick(const std::vector<Perf>& perf, int returned, const Context& ctx, const char* what,
+            const ConvDesc& d) {
   for (int i = 0; i < returned; ++i) {
-    const Perf& p = perf[i];
+    const Perf& p = perf[size_t(i)];
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > ctx.workspace_limit) continue;
+    if (p.determinism != CUDNN_DETERMINISTIC) continue;
     if (!ctx.tf32 && uses_tensor_cores(p.mathType)) continue;
-    return p;
+    // Strict fp32 keeps FMA_MATH whatever the result says (a DEFAULT_MATH
+    // label would allow TF32 when the descriptor is set to it).
+    return Choice{int(p.algo), p.memory, ctx.tf32 ? p.mathType : CUDNN_FMA_MATH};
   }
-  XFER_FAIL("cuDNN found no " << what << " algorithm for convolution " << d.n << "x" << d.c << "x"
-                              << d.h << "x" << d.w << " -> " << d.out_c << " (kernel " << d.kernel
-                              << ", groups " << d.groups << ") within a workspace of "
-                              << (ctx.workspace_limit >> 20)
-                              << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
+  XFER_FAIL("cuDNN found no deterministic " << what << " algorithm for convolution " << d.n << "x"
+                                            << d.c << "x" << d.h << "x" << d.w << " -> "
+                                            << d.out_c << " (kernel " << d.kernel << ", groups "
+                                            << d.groups << ") within a workspace of "
+                                            << (ctx.workspace_limit >> 20)
+                                            << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
 }
 
 class Conv final : public ConvOp {
@@ -50,7 +82,6 @@ class Conv final : public ConvOp {
     XFER_CUDNN(cudnnCreateTensorDescriptor(&y_));
     XFER_CUDNN(cudnnCreateTensorDescriptor(&b_));
     XFER_CUDNN(cudnnCreateFilterDescriptor(&w_));
-    XFER_CUDNN(cudnnCreateConvolutionDescriptor(&conv_));
     XFER_CUDNN(cudnnSetTensor4dDescriptor(x_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, d.n, d.c, d.h,
                                           d.w));
     XFER_CUDNN(cudnnSetTensor4dDescriptor(y_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, d.n, d.out_c,
@@ -58,17 +89,18 @@ class Conv final : public ConvOp {
     XFER_CUDNN(cudnnSetTensor4dDescriptor(b_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, d.out_c, 1, 1));
     XFER_CUDNN(cudnnSetFilter4dDescriptor(w_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, d.out_c,
                                           d.c / d.groups, d.kernel, d.kernel));
-    XFER_CUDNN(cudnnSetConvolution2dDescriptor(conv_, d.pad, d.pad, d.stride, d.stride, 1, 1,
-                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    XFER_CUDNN(cudnnSetConvolutionGroupCount(conv_, d.groups));
-    XFER_CUDNN(cudnnSetConvolutionMathType(conv_, ctx.tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    for (auto& c : conv_) c = make_conv_descriptor();
     int n = 0, c = 0, h = 0, w = 0;
-    XFER_CUDNN(cudnnGetConvolution2dForwardOutputDim(conv_, x_, w_, &n, &c, &h, &w));
+    XFER_CUDNN(cudnnGetConvolution2dForwardOutputDim(conv_[kFwd], x_, w_, &n, &c, &h, &w));
     XFER_CHECK(n == d.n && c == d.out_c && h == d.out_h() && w == d.out_w(),
                "cuDNN's convolution output " << n << "x" << c << "x" << h << "x" << w
                                              << " differs from the layer's " << d.n << "x"
                                              << d.out_c << "x" << d.out_h() << "x" << d.out_w());
-    choose_algorithms();
+    fwd_ = choose_forward();
+    data_ = choose_backward_data();
+    filter_ = choose_backward_filter();
+    // Size the shared workspace now so that no step allocates.
+    ctx_.workspace(std::max({fwd_.bytes, data_.bytes, filter_.bytes}));
   }
 
   ~Conv() override {
@@ -76,72 +108,124 @@ class Conv final : public ConvOp {
     cudnnDestroyTensorDescriptor(y_);
     cudnnDestroyTensorDescriptor(b_);
     cudnnDestroyFilterDescriptor(w_);
-    cudnnDestroyConvolutionDescriptor(conv_);
+    for (auto c : conv_)
+      if (c) cudnnDestroyConvolutionDescriptor(c);
   }
 
   void forward(const float* x, const float* w, const float* b, float* y) override {
     const float one = 1.f, zero = 0.f;
-    XFER_CUDNN(cudnnConvolutionForward(ctx_.cudnn, &one, x_, x, w_, w, conv_, fwd_algo_,
-                                       ctx_.workspace(fwd_bytes_), fwd_bytes_, &zero, y_, y));
+    XFER_CUDNN(cudnnConvolutionForward(ctx_.cudnn, &one, x_, x, w_, w, conv_[kFwd],
+                                       cudnnConvolutionFwdAlgo_t(fwd_.algo),
+                                       ctx_.workspace(fwd_.bytes), fwd_.bytes, &zero, y_, y));
     bias_relu(y, b, d_.n, d_.out_c, d_.out_h() * d_.out_w(), d_.relu, ctx_.stream);
   }
 
   void backward_data(const float* dy, const float* w, float* dx) override {
     const float one = 1.f, zero = 0.f;
-    XFER_CUDNN(cudnnConvolutionBackwardData(ctx_.cudnn, &one, w_, w, y_, dy, conv_, data_algo_,
-                                            ctx_.workspace(data_bytes_), data_bytes_, &zero, x_,
+    XFER_CUDNN(cudnnConvolutionBackwardData(ctx_.cudnn, &one, w_, w, y_, dy, conv_[kData],
+                                            cudnnConvolutionBwdDataAlgo_t(data_.algo),
+                                            ctx_.workspace(data_.bytes), data_.bytes, &zero, x_,
                                             dx));
   }
 
   void backward_weights(const float* x, const float* dy, float* dw, float* db) override {
     const float one = 1.f, zero = 0.f;
-    XFER_CUDNN(cudnnConvolutionBackwardFilter(ctx_.cudnn, &one, x_, x, y_, dy, conv_,
-                                              filter_algo_, ctx_.workspace(filter_bytes_),
-                                              filter_bytes_, &zero, w_, dw));
+    XFER_CUDNN(cudnnConvolutionBackwardFilter(ctx_.cudnn, &one, x_, x, y_, dy, conv_[kFilter],
+                                              cudnnConvolutionBwdFilterAlgo_t(filter_.algo),
+                                              ctx_.workspace(filter_.bytes), filter_.bytes,
+                                              &zero, w_, dw));
     XFER_CUDNN(cudnnConvolutionBackwardBias(ctx_.cudnn, &one, y_, dy, &zero, b_, db));
   }
 
  private:
-  void choose_algorithms() {
-    int returned = 0;
-    {
-      std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
-      XFER_CUDNN(cudnnFindConvolutionForwardAlgorithm(ctx_.cudnn, x_, w_, conv_, y_,
-                                                      int(perf.size()), &returned, perf.data()));
-      const auto& p = pick(perf, returned, ctx_, "forward", d_);
-      fwd_algo_ = p.algo;
-      fwd_bytes_ = p.memory;
-    }
-    {
-      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+  enum Direction { kFwd = 0, kData = 1, kFilter = 2 };
+
+  cudnnConvolutionDescriptor_t make_conv_descriptor() {
+    cudnnConvolutionDescriptor_t c = nullptr;
+    XFER_CUDNN(cudnnCreateConvolutionDescriptor(&c));
+    XFER_CUDNN(cudnnSetConvolution2dDescriptor(c, d_.pad, d_.pad, d_.stride, d_.stride, 1, 1,
+                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    XFER_CUDNN(cudnnSetConvolutionGroupCount(c, d_.groups));
+    XFER_CUDNN(cudnnSetConvolutionMathType(c, search_math(ctx_.tf32)));
+    return c;
+  }
+
+  // Sets the direction's descriptor to the winner's math type (the
+  // workspace is then asked again for exactly that configuration).
+  void settle(Direction dir, const Choice& c) {
+    XFER_CUDNN(cudnnSetConvolutionMathType(conv_[dir], c.math));
+  }
+
+  // The workspace of the settled configuration, which must still fit the bound.
+  void fit(Choice& c, size_t bytes, const char* what) const {
+    c.bytes = std::max(c.bytes, bytes);
+    XFER_CHECK(c.bytes <= ctx_.workspace_limit,
+               "cuDNN's " << what << " algorithm " << c.algo << " needs " << (c.bytes >> 20)
+                          << " MiB of workspace with its math type, over the bound of "
+                          << (ctx_.workspace_limit >> 20) << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
+  }
+
+  Choice choose_forward() {
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+    int got = 0;
+    if (ctx_.benchmark)
+      XFER_CUDNN(cudnnFindConvolutionForwardAlgorithm(ctx_.cudnn, x_, w_, conv_[kFwd], y_,
+                                                      int(perf.size()), &got, perf.data()));
+    else
+      XFER_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx_.cudnn, x_, w_, conv_[kFwd], y_,
+                                                        int(perf.size()), &got, perf.data()));
+    Choice c = pick(perf, got, ctx_, "forward", d_);
+    settle(kFwd, c);
+    size_t bytes = 0;
+    XFER_CUDNN(cudnnGetConvolutionForwardWorkspaceSize(
+        ctx_.cudnn, x_, w_, conv_[kFwd], y_, cudnnConvolutionFwdAlgo_t(c.algo), &bytes));
+    fit(c, bytes, "forward");
+    return c;
+  }
+
+  Choice choose_backward_data() {
+    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+    int got = 0;
+    if (ctx_.benchmark)
       XFER_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(
-          ctx_.cudnn, w_, y_, conv_, x_, int(perf.size()), &returned, perf.data()));
-      const auto& p = pick(perf, returned, ctx_, "backward-data", d_);
-      data_algo_ = p.algo;
-      data_bytes_ = p.memory;
-    }
-    {
-      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(
-          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+          ctx_.cudnn, w_, y_, conv_[kData], x_, int(perf.size()), &got, perf.data()));
+    else
+      XFER_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+          ctx_.cudnn, w_, y_, conv_[kData], x_, int(perf.size()), &got, perf.data()));
+    Choice c = pick(perf, got, ctx_, "backward-data", d_);
+    settle(kData, c);
+    size_t bytes = 0;
+    XFER_CUDNN(cudnnGetConvolutionBackwardDataWorkspaceSize(
+        ctx_.cudnn, w_, y_, conv_[kData], x_, cudnnConvolutionBwdDataAlgo_t(c.algo), &bytes));
+    fit(c, bytes, "backward-data");
+    return c;
+  }
+
+  Choice choose_backward_filter() {
+    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(
+        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+    int got = 0;
+    if (ctx_.benchmark)
       XFER_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(
-          ctx_.cudnn, x_, y_, conv_, w_, int(perf.size()), &returned, perf.data()));
-      const auto& p = pick(perf, returned, ctx_, "backward-filter", d_);
-      filter_algo_ = p.algo;
-      filter_bytes_ = p.memory;
-    }
-    // Size the shared workspace now so that no step allocates.
-    ctx_.workspace(std::max({fwd_bytes_, data_bytes_, filter_bytes_}));
+          ctx_.cudnn, x_, y_, conv_[kFilter], w_, int(perf.size()), &got, perf.data()));
+    else
+      XFER_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          ctx_.cudnn, x_, y_, conv_[kFilter], w_, int(perf.size()), &got, perf.data()));
+    Choice c = pick(perf, got, ctx_, "backward-filter", d_);
+    settle(kFilter, c);
+    size_t bytes = 0;
+    XFER_CUDNN(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+        ctx_.cudnn, x_, y_, conv_[kFilter], w_, cudnnConvolutionBwdFilterAlgo_t(c.algo), &bytes));
+    fit(c, bytes, "backward-filter");
+    return c;
   }
 
   Context& ctx_;
   ConvDesc d_;
   cudnnTensorDescriptor_t x_ = nullptr, y_ = nullptr, b_ = nullptr;
   cudnnFilterDescriptor_t w_ = nullptr;
-  cudnnConvolutionDescriptor_t conv_ = nullptr;
-  cudnnConvolutionFwdAlgo_t fwd_algo_{};
-  cudnnConvolutionBwdDataAlgo_t data_algo_{};
-  cudnnConvolutionBwdFilterAlgo_t filter_algo_{};
-  size_t fwd_bytes_ = 0, data_bytes_ = 0, filter_bytes_ = 0;
+  cudnnConvolutionDescriptor_t conv_[3] = {nullptr, nullptr, nullptr};  // per Direction
+  Choice fwd_, data_, filter_;
 };
 
 }  // namespace

@@ -10,8 +10,6 @@
 #include "backend/cuda/cuda_context.h"
 #include "backend/cuda/cuda_kernels.h"
 
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-
 namespace xfer::cuda {
 
 namespace {
