@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
 
@@ -11,6 +12,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_plot", {})) return 0;
   using namespace xfer;
   Inputs in;
   FigureOptions fo;
@@ -18,7 +20,7 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_plot: the figures of \"How transferable are features in deep neural networks?\"\n"
       "as PNG and SVG. With --compare both inputs go on one figure. Options");
-  desc.add_options()("help,h", "this help");
+  desc.add_options()("help,h", "this help")("version", "print the code version and exit");
   add_input_options(desc, in);
   desc.add_options()
       ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, dissimilar, relative, reduced .png/.svg")

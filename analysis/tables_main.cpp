@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
 #include "analysis/tables.h"
@@ -15,6 +16,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_tables", {})) return 0;
   using namespace xfer;
   Inputs in;
   std::string format = "markdown", out_dir;
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_tables: the tables of \"How transferable are features in deep neural networks?\"\n"
       "from our results and/or the paper's Caffe logs. Options");
-  desc.add_options()("help,h", "this help");
+  desc.add_options()("help,h", "this help")("version", "print the code version and exit");
   add_input_options(desc, in);
   desc.add_options()
       ("format", po::value(&format)->default_value(format), "markdown, csv or latex (stdout and --out files)")

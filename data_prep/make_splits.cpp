@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/provenance.h"
 #include "cli.h"
 #include "data/fmnist_idx.h"
 #include "data/splits.h"
@@ -26,11 +27,12 @@ std::vector<int> read_indices(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_make_splits", xfer::core_library_versions())) return 0;
   std::string dataset, split, seeds, out, check, names_file;
   int num_classes = 0, size_a = -1;
   po::options_description desc(
       "xfer_make_splits: the class lists of the experiment's splits\n\nOptions");
-  desc.add_options()("help,h", "print this help")(
+  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
       "dataset", po::value(&dataset)->default_value("imagenet"), "imagenet or fmnist")(
       "split", po::value(&split)->default_value("half"),
       "half (random halves by seed), natman (ImageNet) or dissim (Fashion-MNIST)")(

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/provenance.h"
 #include "cli.h"
 #include "data/fmnist_idx.h"
 #include "data/split_writer.h"
@@ -28,6 +29,7 @@ struct Options {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_fmnist", xfer::core_library_versions())) return 0;
   Options o;
   po::options_description desc(
       "xfer_prep_fmnist: convert Fashion-MNIST to HDF5 shard folders\n"
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
       "are kept when rerun (and written again when they no longer match their checksums).\n"
       "One process at a time writes an output root (<out>/.lock).\n\nOptions");
   bool no_dissim = false;
-  desc.add_options()("help,h", "print this help")(
+  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
       "src", po::value(&o.src)->default_value("/usr/share/datasets/fashion-mnist"),
       "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")(
       "out", po::value(&o.out)->default_value("data/fmnist"), "output root")(

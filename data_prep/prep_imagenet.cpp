@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/provenance.h"
 #include "cli.h"
 #include "data/imagenet_prep.h"
 #include "data/split_writer.h"
@@ -23,6 +24,7 @@ namespace po = boost::program_options;
 using namespace xfer;
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_imagenet", xfer::core_library_versions())) return 0;
   ImageNetLayoutOptions layout;
   ConvertOptions conv;
   std::string stage, halves, reduced;
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
   bool natman = false, exact_decode = false;
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
-  desc.add_options()("help,h", "print this help")(
+  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
       "src", po::value(&layout.root)->required(), "ImageNet root holding train/<wnid>/ and val/")(
       "out", po::value(&conv.out_root)->required(), "output root (e.g. data/imagenet)")(
       "synsets", po::value(&layout.synsets),

@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "core/provenance.h"
 #include "cli.h"
 #include "data/progress.h"
 #include "data/shard_format.h"
@@ -69,13 +70,14 @@ std::vector<RecordedFile> folder_files(const std::string& dir, std::vector<std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_verify_data", xfer::core_library_versions())) return 0;
   std::vector<std::string> dirs;
   int threads = 4;
   po::options_description desc(
       "xfer_verify_data DIR...: check data folders (or roots of them) against the CRC-32s\n"
       "in their manifests. Exit 0 when every file matches, 1 with one line per bad file.\n\n"
       "Options");
-  desc.add_options()("help,h", "print this help")(
+  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
       "dir", po::value(&dirs)->composing(), "a data folder, or a root holding data folders")(
       "threads", po::value(&threads)->default_value(threads), "files read at once");
   po::positional_options_description pos;

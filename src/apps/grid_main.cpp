@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/provenance.h"
 #include "grid/cell_files.h"
 #include "grid/grid.h"
 #include "grid/runner.h"
@@ -226,6 +227,7 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "xfer_grid", {})) return 0;
   Args a;
   po::options_description grid_opts("grid");
   grid_opts.add_options()
@@ -253,6 +255,7 @@ int main(int argc, char** argv) {
   po::options_description other("other");
   other.add_options()
       ("help,h", "this help")
+      ("version", "print the code version and exit")
       ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv")
       ("out", po::value(&a.out), "plan: the folder to write; resolve: the file")
       ("pending", po::bool_switch(&a.pending), "status: only the cells not done")

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <fstream>
+#include <iostream>
 
 namespace xfer {
 
@@ -49,6 +50,16 @@ std::string version_text(const std::string& tool, const LibraryVersions& librari
   std::string s = tool + " " + code_version() + "\n";
   for (const auto& [name, version] : libraries) s += "  " + name + " " + version + "\n";
   return s;
+}
+
+bool print_version_if_asked(int argc, char** argv, const std::string& tool,
+                            const LibraryVersions& libraries) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--version") {
+      std::cout << version_text(tool, libraries);
+      return true;
+    }
+  return false;
 }
 
 }  // namespace xfer

@@ -30,5 +30,9 @@ const std::string& command_line();
 
 // The text of --version: "<tool> <version>" and one line per library.
 std::string version_text(const std::string& tool, const LibraryVersions& libraries);
+// Every tool's --version, handled before anything else (no launcher, no
+// other option needed): prints version_text and returns true when asked.
+bool print_version_if_asked(int argc, char** argv, const std::string& tool,
+                            const LibraryVersions& libraries);
 
 }  // namespace xfer

@@ -21,6 +21,13 @@ for f in bin/xfer_train bin/xfer_grid bin/xfer_prep_fmnist bin/xfer_tables share
   [[ -e $prefix/$f ]] || fail "$f not installed"
 done
 
+# Every installed program says which code it is.
+for b in "$prefix"/bin/xfer_*; do
+  "$b" --version >"$work/version.txt" 2>&1 || fail "$(basename "$b") --version failed"
+  grep -Eq "^$(basename "$b") [0-9]+\.[0-9]+\.[0-9]+(\+[0-9a-f]+(-dirty)?|-nogit)$" <(head -1 "$work/version.txt") \
+    || fail "$(basename "$b") --version: $(head -1 "$work/version.txt")"
+done
+
 # From a directory that is neither the source tree nor the prefix.
 mkdir -p "$work/user" && cd "$work/user"
 "$prefix/bin/xfer_grid" list --preset paper >list.txt 2>&1 || { cat list.txt; fail "xfer_grid list --preset paper"; }
