@@ -31,8 +31,11 @@ done
 
 host=$(hostname -s)
 
+here=$(dirname "${BASH_SOURCE[0]}")
+source "$here/lib.sh"
+
 # --- munge -------------------------------------------------------------------
-bash "$(dirname "${BASH_SOURCE[0]}")/start_munge.sh"
+bash "$here/start_munge.sh"
 
 # --- slurm.conf --------------------------------------------------------------
 # The node line as slurmd sees the hardware, so the node never registers with
@@ -52,23 +55,8 @@ want=$(cat <<EOF
 $marker
 ClusterName=xfer
 SlurmctldHost=$host(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=cred_expire=10
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-MpiDefault=none
-ReturnToService=2
+$(slurm_conf_common)
 KillWait=30
-MinJobAge=600
 MaxArraySize=10001
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd

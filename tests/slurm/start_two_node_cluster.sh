@@ -32,7 +32,9 @@ fi
 for b in munged slurmctld slurmd sinfo sbatch; do
   command -v "$b" >/dev/null || { echo "start_two_node_cluster: $b is not installed" >&2; exit 77; }
 done
-bash "$(dirname "${BASH_SOURCE[0]}")/start_munge.sh"
+here=$(dirname "${BASH_SOURCE[0]}")
+source "$here/lib.sh"
+bash "$here/start_munge.sh"
 
 host=$(hostname -s)
 mem=$(slurmd -C | sed -n 's/.* RealMemory=\([0-9]*\).*/\1/p' | head -1)
@@ -43,23 +45,8 @@ cat >"$conf.tmp" <<CONF
 ClusterName=xfer2
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=6917
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=cred_expire=10
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-MpiDefault=none
-ReturnToService=2
+$(slurm_conf_common)
 KillWait=10
-MinJobAge=600
 SlurmdParameters=config_overrides
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool-%n

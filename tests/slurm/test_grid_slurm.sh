@@ -38,19 +38,12 @@ rc=0
 bash "$src/tests/slurm/start_cluster.sh" || rc=$?
 if ((rc == 77)); then echo "test_grid_slurm: SKIP: no SLURM here (needs root and slurm-wlm)"; exit 77; fi
 ((rc == 0)) || fail "the SLURM cluster did not start"
-for b in xfer_grid xfer_train xfer_prep_fmnist; do
-  [[ -x $bin/$b ]] || fail "$bin/$b is missing (build everything first)"
-done
+source "$src/tests/slurm/lib.sh"
+require_programs "$bin" xfer_grid xfer_train xfer_prep_fmnist xfer_verify_data
 
 # --- data ----------------------------------------------------------------------
 data=$work/data
-if [[ ! -f $data/.prepared ]]; then
-  say "preparing Fashion-MNIST into $data"
-  rm -rf "$data"
-  "$bin/xfer_prep_fmnist" --out "$data" --seeds 0 --reduced "" --no-dissim >/dev/null \
-    || fail "xfer_prep_fmnist failed"
-  touch "$data/.prepared"
-fi
+prepare_fmnist "$data" "$bin"
 
 # --- the shrunk grid: 11 cells (2 bases, AA/AB x n 1-2 x frozen/finetune, a random control)
 sets=(
@@ -74,13 +67,7 @@ say "reference: $watched with mpirun -np 2"
   || { cat "$work/reference.log" >&2; fail "the reference run failed"; }
 
 # --- submit, requeue one running cell, wait ---------------------------------------
-jobs_of_results() { cut -f1 "$results/.slurm/submitted.tsv" 2>/dev/null | cut -d_ -f1 | sort -u; }
-cleanup() {
-  local ids
-  ids=$(jobs_of_results | tr '\n' ' ')
-  [[ -n ${ids// } ]] && scancel $ids 2>/dev/null || true
-}
-trap cleanup EXIT
+trap 'cancel_jobs_of "$results"' EXIT
 
 submit() {
   local out=$1
@@ -90,13 +77,29 @@ submit() {
   cat "$out"
 }
 
+# The first submission is watched as soon as the driver has submitted the
+# cells (sbatch --wait may return only seconds after the driver ended, by
+# which time an idle machine has finished the cell to be interrupted).
+submit_and_go_on() {
+  local out=$1
+  rm -f "$out"
+  (cd "$src" && sbatch --output="$out" jobs/grid.sh --preset fashion-mnist "${sets[@]}" \
+     --results "$results" --data "$data" --bin "$bin") >/dev/null || fail "sbatch failed"
+  for _ in $(seq 600); do
+    grep -qs "grid.sh: submitted" "$out" && { cat "$out"; return 0; }
+    sleep 0.1
+  done
+  cat "$out" >&2
+  fail "the driver job submitted nothing within 60 s"
+}
+
 say "sbatch jobs/grid.sh"
-submit "$work/driver1.out"
+submit_and_go_on "$work/driver1.out"
 
 # The job of a cell once it runs and has written a checkpoint.
 running_with_checkpoint() {
   local cell=$1 job
-  job=$(awk -v id="$cell" '$2 == id {j = $1} END {print j}' "$results/.slurm/submitted.tsv")
+  job=$(job_of_cell "$results" "$cell")
   [[ -n $job ]] || fail "$cell was not submitted"
   for _ in $(seq 1200); do
     [[ -f $results/$cell/checkpoint.h5 || -f $results/$cell/result.json ]] && break
@@ -123,7 +126,7 @@ while :; do
   status=$("$bin/xfer_grid" status --results "$results" 2>&1) || true
   if "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1; then break; fi
   if grep -qE '^[^ ]+ +(failed|stale) ' <<<"$status"; then fail "a cell failed"; fi
-  if [[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] &&
+  if [[ -z $(squeue -h -j "$(jobs_of_results "$results" | paste -sd,)" 2>/dev/null) ]] &&
      ! "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1; then
     sleep 2  # the last task may have left squeue a moment before its result landed
     "$bin/xfer_grid" status --results "$results" --check >/dev/null 2>&1 && break
@@ -134,7 +137,7 @@ while :; do
 done
 # Results land before each task's bookkeeping ends: wait for the tasks to leave the queue.
 for _ in $(seq 150); do
-  [[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] && break
+  [[ -z $(squeue -h -j "$(jobs_of_results "$results" | paste -sd,)" 2>/dev/null) ]] && break
   sleep 0.2
 done
 say "every cell is done"

@@ -46,14 +46,9 @@ submit() {
   (cd "$src" && bash jobs/grid.sh --preset fashion-mnist "${sets[@]}" --results "$results" \
      --data "$work/data" --bin "$work/bin") 2>&1
 }
-jobs_of_results() { cut -f1 "$results/.slurm/submitted.tsv" 2>/dev/null | cut -d_ -f1 | sort -u; }
-cleanup() {
-  local ids
-  ids=$(jobs_of_results | tr '\n' ' ')
-  [[ -n ${ids// } ]] && scancel $ids 2>/dev/null || true
-}
-trap cleanup EXIT
-job_of() { awk -v id="$1" '$2 == id {j = $1} END {print j}' "$results/.slurm/submitted.tsv"; }
+source "$src/tests/slurm/lib.sh"
+trap 'cancel_jobs_of "$results"' EXIT
+job_of() { job_of_cell "$results" "$1"; }
 
 # sbatch passes this environment on to the tasks (--export=ALL).
 export FAKE_DIVERGE_AT=5 FAKE_FAULT_CELL=half0-A-base
@@ -62,10 +57,10 @@ submit | tee "$work/submit1.out" || fail "grid.sh failed"
 unset FAKE_DIVERGE_AT FAKE_FAULT_CELL
 
 for _ in $(seq 600); do
-  [[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] && break
+  [[ -z $(squeue -h -j "$(jobs_of_results "$results" | paste -sd,)" 2>/dev/null) ]] && break
   sleep 0.2
 done
-[[ -z $(squeue -h -j "$(jobs_of_results | paste -sd,)" 2>/dev/null) ]] || fail "jobs still queued after 120 s"
+[[ -z $(squeue -h -j "$(jobs_of_results "$results" | paste -sd,)" 2>/dev/null) ]] || fail "jobs still queued after 120 s"
 say "every job left the queue"
 
 # --- 1. exit 3 fails the task, no requeue; its dependent never starts -------------

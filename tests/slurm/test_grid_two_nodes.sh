@@ -44,18 +44,10 @@ cleanup() {
   bash "$src/tests/slurm/start_two_node_cluster.sh" "$cluster" --stop || true
 }
 trap cleanup EXIT
-for b in xfer_grid xfer_train xfer_prep_fmnist; do
-  [[ -x $bin/$b ]] || fail "$bin/$b is missing (build everything first)"
-done
-
+source "$src/tests/slurm/lib.sh"
+require_programs "$bin" xfer_grid xfer_train xfer_prep_fmnist xfer_verify_data
 data=$work/data
-if [[ ! -f $data/.prepared ]]; then
-  say "preparing Fashion-MNIST into $data"
-  rm -rf "$data"
-  "$bin/xfer_prep_fmnist" --out "$data" --seeds 0 --reduced "" --no-dissim >/dev/null \
-    || fail "xfer_prep_fmnist failed"
-  touch "$data/.prepared"
-fi
+prepare_fmnist "$data" "$bin"
 
 # 3 cells: both bases of half0 and AB n=1 frozen; 2 ranks, one per node.
 sets=(
@@ -82,6 +74,7 @@ OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 submit() {  # results-folder driver-output [more grid.sh arguments]
   local r=$1 out=$2
   shift 2
+  rm -f "$out"
   (cd "$src" && sbatch --output="$out" jobs/grid.sh --preset fashion-mnist "${sets[@]}" \
      --results "$r" --data "$data" --bin "$bin" "$@") >/dev/null || fail "sbatch failed"
   for _ in $(seq 600); do
@@ -91,7 +84,6 @@ submit() {  # results-folder driver-output [more grid.sh arguments]
   cat "$out" >&2
   fail "the driver job submitted nothing within 60 s"
 }
-job_of() { awk -v id="$2" '$2 == id {j = $1} END {print j}' "$1/.slurm/submitted.tsv"; }
 wait_for() {  # file, what
   for _ in $(seq 1200); do [[ -f $1 ]] && return 0; sleep 0.1; done
   fail "$2: $1 did not appear within 120 s"
@@ -101,7 +93,7 @@ say "sbatch jobs/grid.sh, 2 ranks per cell, one per node"
 submit "$results" "$work/two-nodes-driver.out"
 wait_for "$results/$watched/checkpoint.h5" "$watched running"
 [[ -f $results/$watched/result.json ]] && fail "$watched finished before it could be requeued"
-job=$(job_of "$results" "$watched")
+job=$(job_of_cell "$results" "$watched")
 say "scontrol requeue $job ($watched, running on both nodes)"
 scontrol requeue "$job"
 
@@ -163,7 +155,7 @@ done
 [[ -n $victim ]] || fail "no rank of the long cell started on n2"
 # The victim's cell: its --out folder.
 cell=$(tr '\0' '\n' <"/proc/$victim/cmdline" | grep -A1 -x -- --out | tail -1 | xargs basename)
-kjob=$(job_of "$results_kill" "$cell")
+kjob=$(job_of_cell "$results_kill" "$cell")
 kill -9 "$victim"
 killed_at=$SECONDS
 until [[ -z $(squeue -h -j "$kjob" 2>/dev/null) ]]; do

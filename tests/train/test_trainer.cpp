@@ -15,6 +15,7 @@
 #include "core/check.h"
 #include "net/checkpoint.h"
 #include "net/net_fixtures.h"
+#include "train/train_fixtures.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -22,20 +23,8 @@ namespace fs = std::filesystem;
 namespace xfer {
 namespace {
 
-TrainConfig small_run(const std::string& out) {
-  std::vector<std::string> args{"xfer_train", "--preset", "small", "--out", out, "--max-iter", "24",
-                                "--batch", "16", "--test-interval", "8", "--snapshot-interval", "8",
-                                "--threads", "1", "--synthetic-train", "96", "--synthetic-val", "40",
-                                "--display", "8"};
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return *parse_train_config(int(argv.size()), argv.data());
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream f(path);
-  return nlohmann::json::parse(f);
-}
+using testing::read_json;
+using testing::small_run;
 
 std::vector<float> weights_of(const std::string& ckpt) {
   auto be = make_backend("cpu", 0, 1);

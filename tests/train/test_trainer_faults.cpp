@@ -26,6 +26,7 @@
 #include "net/checkpoint.h"
 #include "net/net_fixtures.h"
 #include "tmpfs_mount.h"
+#include "train/train_fixtures.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -33,22 +34,9 @@ namespace fs = std::filesystem;
 namespace xfer {
 namespace {
 
-std::vector<std::string> small_args(const std::string& out) {
-  return {"xfer_train", "--preset", "small", "--out", out, "--max-iter", "24",
-          "--batch", "16", "--test-interval", "8", "--snapshot-interval", "8",
-          "--threads", "1", "--synthetic-train", "96", "--synthetic-val", "40", "--display", "4"};
-}
-
-TrainConfig parse(std::vector<std::string> args) {
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return *parse_train_config(int(argv.size()), argv.data());
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream f(path);
-  return nlohmann::json::parse(f);
-}
+using testing::parse_run;
+using testing::read_json;
+std::vector<std::string> small_args(const std::string& out) { return testing::small_run_args(out); }
 
 std::string error_of(const std::function<void()>& fn) {
   try {
@@ -67,7 +55,7 @@ TEST(TrainerFaults, DivergedRunStopsWithItsOwnExitCodeAndSaysSo) {
   auto comm = make_single_communicator();
   auto args = small_args(dir + "/cell");
   for (std::string a : {"--base-lr", "1000"}) args.push_back(a);
-  auto cfg = parse(args);
+  auto cfg = parse_run(args);
   cfg.cell_id = "half0-B-base";
   ASSERT_EQ(run_training(cfg, *comm), kExitDiverged);
   auto r = read_json(dir + "/cell/result.json");
@@ -145,7 +133,7 @@ TEST(TrainerFaults, LeftoversOfADeadWriterAreRemovedWhenTheRunStartsAgain) {
   for (const char* f : {"checkpoint.h5.tmp.12345", "checkpoint.h5.tmp.otherhost.77", "result.json.tmp.9"})
     std::ofstream(dir + "/cell/" + f) << "partial";
   auto comm = make_single_communicator();
-  ASSERT_EQ(run_training(parse(small_args(dir + "/cell")), *comm), kExitDone);
+  ASSERT_EQ(run_training(parse_run(small_args(dir + "/cell")), *comm), kExitDone);
   for (const auto& f : fs::directory_iterator(dir + "/cell"))
     EXPECT_EQ(f.path().filename().string().find(".tmp"), std::string::npos) << f.path();
 }
@@ -156,7 +144,7 @@ TEST(TrainerFaults, ASecondTrainerOnTheSameFolderStopsNamingTheHolder) {
   auto held = FileLock::try_acquire(dir + "/cell/.lock");  // as a running trainer would
   ASSERT_TRUE(held);
   auto comm = make_single_communicator();
-  const std::string e = error_of([&] { run_training(parse(small_args(dir + "/cell")), *comm); });
+  const std::string e = error_of([&] { run_training(parse_run(small_args(dir + "/cell")), *comm); });
   EXPECT_NE(e.find("is being written by pid " + std::to_string(getpid())), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(dir + "/cell/config.ini"));
 }
