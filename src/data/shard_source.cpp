@@ -65,7 +65,7 @@ MeanImage read_mean_image(const std::string& dir) {
   if (!man.mean_sum)
     throw std::runtime_error(dir + "/manifest.json: no checksum recorded for " + man.mean_file +
                              " (written by an older version; rerun the prep tool that made this "
-                             "folder: it keeps the finished shards)");
+                             "folder: it converts what has no recorded checksum again)");
   // The bytes checked are the bytes used: read once, checked, opened from memory.
   std::vector<char> bytes = read_whole_file(path);
   const FileSum now = buffer_checksum(bytes.data(), bytes.size());
