@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/cpus.h"
 #include "core/provenance.h"
 #include "cli.h"
 #include "data/imagenet_prep.h"
@@ -54,9 +55,8 @@ int main(int argc, char** argv) {
       "size", po::value(&conv.size)->default_value(256), "stored image side")(
       "shard-size", po::value(&conv.shard_size)->default_value(5000),
       "images per shard (5000 x 192 KiB = 0.94 GiB)")(
-      "threads", po::value(&conv.threads)->default_value(
-                     static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
-      "decoding threads")(
+      "threads", po::value(&conv.threads)->default_value(usable_cpus()),
+      "decoding threads (default: the CPUs this process may use)")(
       "part", po::value(&conv.part)->default_value(cli::env_int("SLURM_PROCID", 0)),
       "this process's part (default $SLURM_PROCID)")(
       "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),

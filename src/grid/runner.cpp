@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/cpus.h"
 #include "grid/process.h"
 #include "io/file_lock.h"
 
@@ -34,10 +35,6 @@ Launch parse_launch(const std::string& s) {
 
 namespace {
 
-int hardware_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
-}
 
 int env_int(const char* name) {
   const char* v = std::getenv(name);
@@ -58,7 +55,8 @@ int cell_threads(const Grid& grid, const GridCell& cell, const RunOptions& opt) 
   if (opt.threads > 0) return opt.threads;
   if (cell.solver.threads > 0) return cell.solver.threads;
   if (int c = env_int("SLURM_CPUS_PER_TASK"); c > 0) return c;
-  int per = hardware_threads() / (cell_ranks(grid, opt) * std::max(1, opt.jobs));
+  // The CPUs this process may use (taskset, cgroups), not the machine's cores.
+  int per = usable_cpus() / (cell_ranks(grid, opt) * std::max(1, opt.jobs));
   return std::max(1, per);
 }
 
