@@ -199,7 +199,11 @@ QueueInfo query_queue(const std::string& results) {
     if (ls >> job >> id) q.job_of_cell[id] = job;
   }
   if (std::system("command -v squeue >/dev/null 2>&1") != 0) return q;
-  FILE* p = popen("squeue -h -r -o '%i|%T|%r' 2>/dev/null", "r");
+  // Only this user's jobs: on a shared cluster the whole queue is large, and
+  // the grid's jobs are always the submitting user's.
+  const std::string cmd =
+      "squeue -h -r --user=" + std::to_string(getuid()) + " -o '%i|%T|%r' 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
   if (!p) return q;
   char buf[512];
   while (std::fgets(buf, sizeof buf, p)) {

@@ -418,6 +418,9 @@ TEST_F(GridFaultsSlurm, StatusShowsHowSlurmEndedAJob) {
   EXPECT_EQ(status_line(g, "half0-B-random-n2").find("SLURM:"), std::string::npos);
   std::string args = read_text(stubs_ / "sacct.args");
   EXPECT_NE(args.find("--user=" + std::to_string(getuid())), std::string::npos) << args;
+  // squeue too is asked about this user's jobs only, not the whole cluster's.
+  const std::string squeue_args = read_text(stubs_ / "squeue.args");
+  EXPECT_NE(squeue_args.find("--user=" + std::to_string(getuid())), std::string::npos) << squeue_args;
   EXPECT_NE(args.find("77_0"), std::string::npos) << args;
 
   // Accounting off: sacct fails; status says nothing about it, and still works.
