@@ -111,10 +111,11 @@ trap 'rm -f "$tmp"' EXIT
 ini_value() { awk -F' *= *' -v sec="[$1]" -v key="$2" '/^\[/{s=$0} s==sec && $1==key {print $2}' "$tmp"; }
 results=$(from_invocation "${results:-$(ini_value grid results)}")
 data=$(from_invocation "${data:-$(ini_value grid data)}")
+[[ -d $data ]] || { echo "grid.sh: data root '$data' does not exist" >&2; exit 2; }
 [[ -n $results && -n $data ]] || { echo "grid.sh: give --results and --data" >&2; exit 2; }
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
-data=$(cd "$data" 2>/dev/null && pwd) || { echo "grid.sh: data root '$data' does not exist" >&2; exit 2; }
+data=$(cd "$data" && pwd)
 mkdir -p "$results/logs" "$results/.slurm"
 if [[ -f $results/grid.ini ]] && ! cmp -s "$tmp" "$results/grid.ini"; then
   cp "$results/grid.ini" "$results/.slurm/grid.ini.$(date -u +%Y%m%dT%H%M%S)"
@@ -123,7 +124,16 @@ cp "$tmp" "$results/grid.ini.new" && mv "$results/grid.ini.new" "$results/grid.i
 grid=$results/grid.ini
 
 plan=$results/.slurm/submit-$(date -u +%Y%m%dT%H%M%S)-$$
-"$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan" "${rerun[@]}"
+# Checked before anything is submitted: every cell's data folder and the
+# trainer's backend (by xfer_grid plan), and the launcher of multi-rank cells.
+ranks=$(ini_value slurm ranks)
+if ((${ranks:-1} > 1 && !dry_run)); then
+  command -v srun >/dev/null || { echo "grid.sh: cells of $ranks ranks start with srun, which is not on PATH" >&2; exit 2; }
+  srun --mpi=list 2>&1 | grep -q pmix \
+    || { echo "grid.sh: this SLURM's srun has no pmix plugin (srun --mpi=list), which cells of $ranks ranks use" >&2; exit 2; }
+fi
+"$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan" --data "$data" \
+  --trainer "$trainer" "${rerun[@]}"
 mapfile -t cell_args <"$plan/sbatch.args"
 
 declare -A job_of   # cell id -> <array job>_<task> of this submission

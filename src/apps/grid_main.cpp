@@ -119,6 +119,33 @@ int list_command(const Args& a, const Grid& grid, const std::string& config_path
   return 0;
 }
 
+// What every cell to submit needs, checked in seconds before anything is
+// submitted (a missing piece would otherwise fail each cell when it starts,
+// hours later): its data folder with a manifest, and a trainer built with the
+// grid's backend. Returns the first missing piece, or "".
+std::string missing_for_submission(const Grid& grid, const Plan& plan, const std::string& data,
+                                   const std::string& trainer) {
+  for (const auto& g : plan.groups)
+    for (const auto& id : g.ids) {
+      const fs::path folder = fs::path(data) / grid.find(id)->cell.data_name();
+      std::error_code ec;
+      if (!fs::is_regular_file(folder / "manifest.json", ec))
+        return "cell " + id + " trains on " + folder.string() +
+               ", which has no manifest.json (prepare the data first: data_prep/README.md)";
+    }
+  FILE* p = popen(("'" + trainer + "' --version 2>&1").c_str(), "r");
+  std::string version;
+  char buf[256];
+  while (p && std::fgets(buf, sizeof buf, p)) version += buf;
+  if (!p || pclose(p) != 0) return "the trainer " + trainer + " does not run (--version failed)";
+  const auto line = version.find("  backends ");
+  const std::string backends = line == std::string::npos ? "" : version.substr(line + 11, version.find('\n', line) - line - 11);
+  if ((" " + backends + " ").find(" " + grid.config.backend + " ") == std::string::npos)
+    return "the trainer " + trainer + " is built without the '" + grid.config.backend +
+           "' backend the grid asks for (built: " + (backends.empty() ? "unknown" : backends) + ")";
+  return "";
+}
+
 int plan_command(const Args& a, const Grid& grid, const std::string& results) {
   if (a.out.empty()) throw po::error("plan needs --out DIR");
   QueueInfo queue;
@@ -134,6 +161,15 @@ int plan_command(const Args& a, const Grid& grid, const std::string& results) {
     std::cerr << "xfer_grid: not submitted: these cells diverged, or copy from one that did; "
                  "change the solver settings or move their folders away to train them again:\n";
     for (const auto& s : plan.left_out) std::cerr << "  " << s << "\n";
+  }
+  if (!a.data.empty() || !a.trainer.empty()) {
+    const std::string trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
+    const std::string missing =
+        missing_for_submission(grid, plan, a.data.empty() ? grid.config.data : a.data, trainer);
+    if (!missing.empty()) {
+      std::cerr << "xfer_grid: nothing submitted: " << missing << "\n";
+      return 1;
+    }
   }
   write_plan(plan, grid, absolute(results), a.out);
   size_t todo = 0;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "backend/backend.h"
 #include "comm/communicator.h"
 #include "comm/make_communicator.h"
 #include "comm/nccl_communicator.h"
@@ -18,7 +19,11 @@ int main(int argc, char** argv) {
   set_command_line(argc, argv);
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--version") {  // before MPI: no launcher needed
-      std::cout << version_text("xfer_train", engine_library_versions());
+      LibraryVersions libs = engine_library_versions();
+      std::string built;
+      for (const auto& b : built_backends()) built += (built.empty() ? "" : " ") + b;
+      libs.insert(libs.begin(), {"backends", built});  // grid.sh checks this line
+      std::cout << version_text("xfer_train", libs);
       return kExitDone;
     }
   std::unique_ptr<Communicator> comm;

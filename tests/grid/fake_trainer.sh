@@ -18,6 +18,7 @@ set -u
 out="" max_iter=10 snap=5 cell="" base=""
 while (($#)); do
   case $1 in
+    --version) printf 'xfer_train 0.0.0-fake\n  backends cpu cuda\n'; exit 0 ;;  # as grid.sh checks it
     --out) out=$2; shift 2 ;;
     --max-iter) max_iter=$2; shift 2 ;;
     --snapshot-interval) snap=$2; shift 2 ;;

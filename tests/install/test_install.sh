@@ -34,7 +34,7 @@ mkdir -p "$work/user" && cd "$work/user"
 grep -q "from $prefix/share/xfer/jobs/grids/paper.ini" list.txt || fail "the preset was not found beside the installed binary: $(tail -3 list.txt)"
 grep -q "170 cells" list.txt || fail "the paper preset does not have 170 cells"
 
-"$prefix/bin/xfer_prep_fmnist" --out data --seeds 0 --reduced "" --no-dissim >prep.log 2>&1 || { cat prep.log; fail "prep"; }
+"$prefix/bin/xfer_prep_fmnist" --out data --seeds 0 --reduced "" >prep.log 2>&1 || { cat prep.log; fail "prep"; }
 cat >two.ini <<'INI'
 [grid]
 name = two-cells

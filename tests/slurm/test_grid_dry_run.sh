@@ -2,7 +2,9 @@
 # test_grid_dry_run.sh: jobs/grid.sh --dry-run on the paper grid prints the
 # sbatch lines it would run, without SLURM: one array of the 23 bases and the 7
 # random controls, then one array per base with afterok on exactly that base's
-# task, each with the cell resources, --requeue and --signal=B:USR1.
+# task, each with the cell resources, --requeue and --signal=B:USR1; and its
+# checks before submitting: data root, every cell's data folder, the
+# trainer's backend.
 set -euo pipefail
 src=${XFER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 bin=${XFER_BIN_DIR:-$src/build/bin}
@@ -12,8 +14,37 @@ mkdir -p "$work/data"
 fail() { echo "test_grid_dry_run: FAIL: $*" >&2; exit 1; }
 
 for s in "$src"/jobs/*.sh "$src"/tests/slurm/*.sh; do bash -n "$s" || fail "syntax: $s"; done
-out=$(cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/results" \
-        --data "$work/data" --bin "$bin" --partition gpu --throttle 8 --dry-run) || fail "grid.sh failed"
+dry_run() {
+  (cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/results" \
+     --data "$work/data" --bin "$bin" --partition gpu --throttle 8 --dry-run "$@" 2>&1)
+}
+
+# Checked before anything is submitted, each failure naming what is missing:
+# the data root,
+msg=$(cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/results" \
+        --data "$work/no-such-data" --bin "$bin" --dry-run 2>&1) && fail "a missing data root was accepted"
+grep -q "data root '$work/no-such-data' does not exist" <<<"$msg" || fail "data root message: $msg"
+# every cell's data folder (the loop creates each one the error names: the
+# paper grid's data folders, one message at a time),
+seen=0
+until out=$(dry_run); do
+  folder=$(sed -n "s/.*trains on \([^,]*\), which has no manifest.json.*/\1/p" <<<"$out")
+  [[ -n $folder && $folder == "$work/data/"* ]] || fail "not a missing-data message: $out"
+  mkdir -p "$folder" && echo '{}' >"$folder/manifest.json"
+  seen=$((seen + 1))
+  ((seen < 60)) || fail "more than 60 data folders asked for"
+done
+((seen >= 10)) || fail "only $seen data folders were asked for"
+# and a trainer built with the grid's backend (paper: cuda).
+mkdir -p "$work/cpu-only"
+ln -s "$bin/xfer_grid" "$work/cpu-only/xfer_grid"
+printf '#!/bin/sh\necho "xfer_train 0.0.0-nogit"\necho "  backends cpu"\n' >"$work/cpu-only/xfer_train"
+chmod +x "$work/cpu-only/xfer_train"
+msg=$(cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/r2" \
+        --data "$work/data" --bin "$work/cpu-only" --dry-run 2>&1) && fail "a CPU-only trainer was accepted for a cuda grid"
+grep -q "built without the 'cuda' backend the grid asks for (built: cpu)" <<<"$msg" || fail "backend message: $msg"
+echo "test_grid_dry_run: preflight names the data root, $seen data folders one by one, the trainer's backends"
+# $out: the dry run that passed the checks.
 echo "$out"
 grep -q "170 cells, 0 done, 0 already queued or running, 170 to submit in 11 array job(s)" <<<"$out" \
   || fail "unexpected plan"
