@@ -18,8 +18,26 @@ if(NOT XFER_CUDA STREQUAL "OFF")
   endif()
 endif()
 if(XFER_WITH_CUDA)
+  # Every architecture clusters run (V100 70, T4 75, A100 80, A10/A40 86,
+  # L4/L40 89, H100/H200 90) that this toolkit still builds for; CUDA 13
+  # dropped 70. The newest one also gets PTX, so later GPUs JIT-compile it.
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-    set(CMAKE_CUDA_ARCHITECTURES 80 90)
+    find_program(XFER_NVCC nvcc HINTS ${CUDAToolkit_BIN_DIR} /usr/local/cuda/bin)
+    execute_process(COMMAND ${XFER_NVCC} --list-gpu-arch OUTPUT_VARIABLE nvcc_archs ERROR_QUIET)
+    set(archs "")
+    foreach(a 70 75 80 86 89 90)
+      if(nvcc_archs MATCHES "compute_${a}")
+        list(APPEND archs ${a}-real)
+      endif()
+    endforeach()
+    if(archs)
+      list(POP_BACK archs newest)
+      string(REPLACE "-real" "" newest ${newest})
+      list(APPEND archs ${newest})  # real code and PTX
+    else()
+      set(archs 80 90)
+    endif()
+    set(CMAKE_CUDA_ARCHITECTURES ${archs})
   endif()
   # Our .cu files are C++17. Unset, CUDA_STANDARD follows the project's
   # C++20, which CMake 3.25 cannot request from nvcc.

@@ -10,7 +10,8 @@
 #                       [--set section.key=value]... [--results DIR] [--data DIR]
 #                       [--bin DIR] [--partition P] [--account A] [--qos Q]
 #                       [--time T] [--throttle N] [--ranks R] [--gpus-per-rank G]
-#                       [--tasks-per-node N]
+#                       [--tasks-per-node N]   (--throttle N: at most N tasks of each
+#                       array run at once; the grid has one array per base, see below)
 #                       [--rerun-stale] [--dry-run]
 #
 # (`bash jobs/grid.sh ...` on a login node does the same without the driver job.)
@@ -126,11 +127,15 @@ grid=$results/grid.ini
 plan=$results/.slurm/submit-$(date -u +%Y%m%dT%H%M%S)-$$
 # Checked before anything is submitted: every cell's data folder and the
 # trainer's backend (by xfer_grid plan), and the launcher of multi-rank cells.
-ranks=$(ini_value slurm ranks)
+ranks=$(ini_value slurm ranks) launcher=$(ini_value slurm launcher) mpi=$(ini_value slurm mpi)
 if ((${ranks:-1} > 1 && !dry_run)); then
-  command -v srun >/dev/null || { echo "grid.sh: cells of $ranks ranks start with srun, which is not on PATH" >&2; exit 2; }
-  srun --mpi=list 2>&1 | grep -q pmix \
-    || { echo "grid.sh: this SLURM's srun has no pmix plugin (srun --mpi=list), which cells of $ranks ranks use" >&2; exit 2; }
+  if [[ ${launcher:-auto} == mpirun ]]; then
+    command -v mpirun >/dev/null || { echo "grid.sh: [slurm] launcher = mpirun, but mpirun is not on PATH" >&2; exit 2; }
+  else
+    command -v srun >/dev/null || { echo "grid.sh: cells of $ranks ranks start with srun, which is not on PATH" >&2; exit 2; }
+    srun --mpi=list 2>&1 | grep -qw "${mpi:-pmix}" \
+      || { echo "grid.sh: this SLURM's srun has no '${mpi:-pmix}' MPI plugin (srun --mpi=list; set [slurm] mpi or launcher = mpirun)" >&2; exit 2; }
+  fi
 fi
 "$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan" --data "$data" \
   --trainer "$trainer" "${rerun[@]}"

@@ -40,7 +40,7 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
         "threads"}},
       {"base", {"splits", "all", "reduced_k"}},
       {"slurm",
-       {"ranks", "tasks_per_node", "gpus_per_rank", "cpus_per_rank", "mem", "time", "partition", "account", "qos",
+       {"ranks", "tasks_per_node", "launcher", "mpi", "gpus_per_rank", "cpus_per_rank", "mem", "time", "partition", "account", "qos",
         "throttle", "signal_secs", "max_requeues", "extra"}},
   };
   return keys;
@@ -291,6 +291,11 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   SlurmSettings& s = c.slurm;
   s.ranks = static_cast<int>(to_long(raw, "slurm.ranks", s.ranks));
   s.tasks_per_node = static_cast<int>(to_long(raw, "slurm.tasks_per_node", s.tasks_per_node));
+  s.launcher = to_str(raw, "slurm.launcher", s.launcher);
+  s.mpi = to_str(raw, "slurm.mpi", s.mpi);
+  if (s.launcher != "auto" && s.launcher != "srun" && s.launcher != "mpirun")
+    fail("slurm.launcher", "must be auto (srun under SLURM), srun or mpirun");
+  if (s.mpi.empty()) fail("slurm.mpi", "names srun's --mpi plugin, e.g. pmix or pmi2");
   s.gpus_per_rank = static_cast<int>(to_long(raw, "slurm.gpus_per_rank", s.gpus_per_rank));
   s.cpus_per_rank = static_cast<int>(to_long(raw, "slurm.cpus_per_rank", s.cpus_per_rank));
   s.mem = to_str(raw, "slurm.mem", s.mem);

@@ -19,7 +19,8 @@
 //   [transfer.NAME]  splits, directions (AA, AB, BA, BB), n, modes (frozen, finetune)
 //   [random.NAME]    splits ("all" or split names), halves (A, B; empty for "all"), n
 //   [slurm]      ranks (per cell), tasks_per_node (0: SLURM places them; N: N ranks on
-//                each of ceil(ranks / N) nodes), gpus_per_rank, cpus_per_rank, mem, time, partition,
+//                each of ceil(ranks / N) nodes), launcher (auto, srun, mpirun), mpi (srun's
+//                --mpi: pmix, pmi2), gpus_per_rank, cpus_per_rank, mem, time, partition,
 //                account, qos, throttle (array %N), signal_secs (USR1 this long before
 //                the time limit), max_requeues, extra (more sbatch options)
 #pragma once
@@ -61,6 +62,8 @@ struct RandomBlock {
 struct SlurmSettings {
   int ranks = 1;
   int tasks_per_node = 0;  // 0: SLURM places the ranks; N: N per node
+  std::string launcher = "auto";  // auto (srun under SLURM), srun, mpirun: how a cell's ranks start
+  std::string mpi = "pmix";       // srun --mpi=<this>: pmix, pmi2 (what the site's MPI was built for)
   int gpus_per_rank = 1;
   int cpus_per_rank = 4;
   std::string mem;

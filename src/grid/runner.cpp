@@ -41,9 +41,12 @@ int env_int(const char* name) {
   return v ? std::atoi(v) : 0;
 }
 
-Launch resolve_launch(Launch l, int ranks) {
+// --launch, else the grid's [slurm] launcher, else srun inside a SLURM job
+// and mpirun outside one; a single rank is started directly.
+Launch resolve_launch(Launch l, const std::string& configured, int ranks) {
   if (l != Launch::Auto) return l;
   if (ranks <= 1) return Launch::None;
+  if (configured != "auto") return parse_launch(configured);
   return std::getenv("SLURM_JOB_ID") ? Launch::Srun : Launch::Mpirun;
 }
 
@@ -71,9 +74,10 @@ std::string join(const std::vector<std::string>& v) {
 std::vector<std::string> cell_command(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
   int ranks = cell_ranks(grid, opt);
   std::vector<std::string> cmd;
-  switch (resolve_launch(opt.launch, ranks)) {
+  switch (resolve_launch(opt.launch, grid.config.slurm.launcher, ranks)) {
     case Launch::Srun: {
-      cmd = {"srun", "--mpi=pmix", "--ntasks=" + std::to_string(ranks), "--kill-on-bad-exit=1"};
+      cmd = {"srun", "--mpi=" + grid.config.slurm.mpi, "--ntasks=" + std::to_string(ranks),
+             "--kill-on-bad-exit=1"};
       // srun no longer inherits the batch job's --cpus-per-task (SLURM 22.05).
       if (int c = env_int("SLURM_CPUS_PER_TASK"); c > 0)
         cmd.push_back("--cpus-per-task=" + std::to_string(c));

@@ -168,5 +168,28 @@ TEST_F(RunnerTest, PlanWaitsOnExactlyTheBaseStillToRun) {
   EXPECT_NE(std::find(args.begin(), args.end(), "--output=/r/logs/%A_%a.out"), args.end());
 }
 
+// How a cell's ranks start comes from the grid's [slurm] section: srun with
+// the site's MPI plugin, or mpirun; cells across nodes ask for N per node.
+TEST_F(RunnerTest, LauncherAndPlacementComeFromTheSlurmSection) {
+  auto has = [](const std::vector<std::string>& v, const std::string& a) {
+    return std::find(v.begin(), v.end(), a) != v.end();
+  };
+  RunOptions o = opt_;
+  o.launch = Launch::Auto;
+  o.ranks = 0;
+  Grid g = grid({"slurm.ranks=4", "slurm.launcher=srun", "slurm.mpi=pmi2", "slurm.tasks_per_node=2"});
+  auto cmd = cell_command(g, *g.find("half0-A-base"), o);
+  EXPECT_EQ(cmd.at(0), "srun");
+  EXPECT_TRUE(has(cmd, "--mpi=pmi2"));
+  EXPECT_TRUE(has(cmd, "--ntasks=4"));
+  auto args = cell_sbatch_args(g, "/r");
+  EXPECT_TRUE(has(args, "--nodes=2"));
+  EXPECT_TRUE(has(args, "--ntasks-per-node=2"));
+  Grid m = grid({"slurm.ranks=2", "slurm.launcher=mpirun"});
+  EXPECT_EQ(cell_command(m, *m.find("half0-A-base"), o).at(0), "mpirun");
+  EXPECT_THROW(grid({"slurm.launcher=ssh"}), std::exception);
+  EXPECT_THROW(grid({"slurm.ranks=3", "slurm.tasks_per_node=2"}), std::exception);
+}
+
 }  // namespace
 }  // namespace xfer
