@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   ConvertOptions conv;
   std::string stage, halves, reduced;
   std::vector<std::string> lists;
-  bool natman = false, exact_decode = false;
+  bool natman = false, exact_decode = false, no_val = false;
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
   desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       "convert (decode into all/), derive (manifest of all/, then the halves), or all (both)")(
       "halves", po::value(&halves)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
       "natman", po::bool_switch(&natman), "write natmanA (natural) / natmanB (man-made)")(
+      "no-val", po::bool_switch(&no_val), "convert without validation labels (the folders get no val subset)")(
       "reduced", po::value(&reduced)->default_value(""),
       "reduced-volume folders all-k<K>, e.g. 1,2,5,10,25,50,100,250,500,750,1000,1300")(
       "list", po::value(&lists)->composing(),
@@ -92,9 +93,12 @@ int main(int argc, char** argv) {
     const int k = static_cast<int>(src.wnids.size());
     std::fprintf(stderr, "%d classes, %zu training and %zu validation images\n", k,
                  src.train.size(), src.val.size());
-    if (src.val.empty())
-      std::fprintf(stderr, "warning: no validation labels given (--val-labels or "
-                           "--val-ground-truth): the folders get no val subset\n");
+    // Every cell would fail when it first tests, hours into a cluster job.
+    if (src.val.empty() && !no_val)
+      throw std::runtime_error(
+          "no validation labels given: pass --val-labels val.txt (ILSVRC2012's auxiliary "
+          "files) or --val-ground-truth with --devkit-synsets; without them no split gets "
+          "validation images (--no-val converts anyway)");
     if (stage != "derive") {
       const ConvertReport rep = convert_imagenet(src, conv);
       std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,

@@ -352,6 +352,15 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
   EXPECT_TRUE(contains(out, "nowhere") && contains(out, "missing")) << out;
   ASSERT_EQ(run_command(tool + " --help", &out), 0);
   EXPECT_TRUE(contains(out, "--parts")) << out;
+  // Without validation labels every split would have no validation images and
+  // each cell would fail only when it first tests: refused unless asked.
+  const std::string bare = tool + " --src " + t.root + " --out " + t.tmp.str() + "/noval" +
+                           " --halves 0 --size 24 --shard-size 8 --threads 2";
+  EXPECT_NE(run_command(bare, &out), 0);
+  EXPECT_TRUE(contains(out, "no validation labels given") && contains(out, "--val-labels")) << out;
+  EXPECT_FALSE(fs::exists(t.tmp.str() + "/noval/all/manifest.json"));
+  ASSERT_EQ(run_command(bare + " --no-val", &out), 0) << out;
+  EXPECT_TRUE(fs::exists(t.tmp.str() + "/noval/half0A/manifest.json"));
 }
 
 TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
