@@ -5,6 +5,8 @@
 # step time of frozen cells at n = 0..7, and data parallelism at R = 1 and 2.
 # Usage: bench/run_cpu_bench.sh [build-dir]   (needs scripts/install_deps.sh --bench)
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 cd "$(dirname "$0")/.."
 build=${1:-build}
 bin=$build/bin

@@ -8,6 +8,8 @@
 # backend is built against the toolkit and GPUs the cells will run on.
 #   sbatch [--gpus=1] jobs/build.sh [BUILD_DIR] [extra cmake -D options...]
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 root=${XFER_ROOT:-${SLURM_SUBMIT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}}
 build=${1:-$root/build}
 shift || true

@@ -20,6 +20,8 @@
 # That includes 3, a diverged run (loss NaN/inf), which is never requeued and
 # which a resubmission leaves out, and 4, a cell another runner is training.
 set -uo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 
 if (($# < 6 || $# > 7)); then
   echo "usage: cell.sh XFER_GRID GRID_INI RESULTS DATA TRAINER CELLS_FILE [--rerun-stale] (submitted by jobs/grid.sh)" >&2

@@ -89,7 +89,7 @@ while (($#)); do
     --tasks-per-node) sets+=(--set "slurm.tasks_per_node=$2"); shift 2 ;;
     --dry-run) dry_run=1; shift ;;
     --rerun-stale) rerun=(--rerun-stale); shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
     *) echo "grid.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

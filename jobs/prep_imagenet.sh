@@ -10,6 +10,8 @@
 # the reduced-volume folders from them.
 #   sbatch jobs/prep_imagenet.sh SRC [OUT (data/imagenet)] [more options, e.g. --val-labels FILE]
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 root=${XFER_ROOT:-${SLURM_SUBMIT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}}
 cd "$root"
 src=${1:?usage: prep_imagenet.sh SRC [OUT] [options]}

@@ -6,6 +6,8 @@
 # filters), prints the main table, Table 1 and the decomposition, and writes
 # the figures. Rerunning skips what is done and resumes what is not.
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 build=${XFER_BUILD:-build}
@@ -15,7 +17,7 @@ t0=$(date +%s)
 stamp() { echo "== [$(date -u +%H:%M:%S), $(( $(date +%s) - t0 )) s] $*"; }
 
 stamp "installing dependencies (Debian packages)"
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh --cpu-default
 
 stamp "building the CPU binaries in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXFER_CUDA=OFF -DXFER_TESTS=OFF \

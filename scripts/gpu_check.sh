@@ -39,6 +39,8 @@
 # Exit status: 0 all passed; 1 a test or benchmark failed; 2 usage or a
 # missing pack; 3 preflight failed (nothing was run).
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${XFER_GPU_BUILD:-$root/build-gpu-check}"

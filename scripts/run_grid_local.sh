@@ -9,6 +9,8 @@
 #
 # Then: build/bin/xfer_grid status --results results/fashion-mnist
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bin=${XFER_BIN:-build/bin}

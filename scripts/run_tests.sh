@@ -5,6 +5,8 @@
 # (mpirun -np 2), data, analysis, the real single-node SLURM cluster, and the
 # GPU tests, which skip with a message where no GPU is present.
 set -euo pipefail
+# --help prints the comment above and does nothing else.
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 build=${XFER_TEST_BUILD:-build-test}

@@ -14,6 +14,16 @@ mkdir -p "$work/data"
 fail() { echo "test_grid_dry_run: FAIL: $*" >&2; exit 1; }
 
 for s in "$src"/jobs/*.sh "$src"/tests/slurm/*.sh; do bash -n "$s" || fail "syntax: $s"; done
+# --help on every script prints its usage and does nothing else (here: writes
+# nothing in an empty folder, within seconds).
+mkdir -p "$work/help" && cd "$work/help"
+for s in "$src"/scripts/*.sh "$src"/jobs/*.sh "$src"/bench/*.sh; do
+  out=$(timeout 10 bash "$s" --help 2>&1) || fail "$(basename "$s") --help failed: $out"
+  grep -q "^$(basename "$s"):" <<<"$out" || fail "$(basename "$s") --help does not say what it is: $(head -2 <<<"$out")"
+  grep -q "^SBATCH" <<<"$out" && fail "$(basename "$s") --help prints its #SBATCH lines"
+  [[ -z $(ls -A) ]] || fail "$(basename "$s") --help wrote $(ls -A)"
+done
+cd "$src"
 dry_run() {
   (cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/results" \
      --data "$work/data" --bin "$bin" --partition gpu --throttle 8 --dry-run "$@" 2>&1)
