@@ -67,6 +67,15 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 for n in n1 n2; do alive "$dir/slurmd-$n.pid" || slurmd -f "$conf" -N "$n"; done
+# Its own daemons, not another cluster's answering on the same ports.
+sleep 0.5
+for p in slurmctld slurmd-n1 slurmd-n2; do
+  if ! alive "$dir/$p.pid"; then
+    echo "start_two_node_cluster: $p did not start (ports 6917/6921/6922 held by another cluster?)" >&2
+    tail -n 5 "$dir/${p}.log" >&2 || true
+    exit 1
+  fi
+done
 
 for _ in $(seq 150); do
   states=$(sinfo -h -N -o '%N %T' 2>/dev/null | sort -u || true)
