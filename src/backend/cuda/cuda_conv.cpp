@@ -165,59 +165,67 @@ class Conv final : public ConvOp {
                           << (ctx_.workspace_limit >> 20) << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
   }
 
-  Choice choose_forward() {
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+  // One direction's choice: ask cuDNN for its candidates (timed or by
+  // heuristic), keep the first deterministic one that fits, set the
+  // direction's descriptor to its math type, and size the workspace for that.
+  // `search(perf, count, &got)` and `workspace(algo, &bytes)` are the
+  // direction's cuDNN calls, whose argument orders differ.
+  template <class Perf, class Search, class Workspace>
+  Choice choose(Direction dir, const char* what, int count, Search search, Workspace workspace) {
+    std::vector<Perf> perf(static_cast<size_t>(count));
     int got = 0;
-    if (ctx_.benchmark)
-      XFER_CUDNN(cudnnFindConvolutionForwardAlgorithm(ctx_.cudnn, x_, w_, conv_[kFwd], y_,
-                                                      int(perf.size()), &got, perf.data()));
-    else
-      XFER_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx_.cudnn, x_, w_, conv_[kFwd], y_,
-                                                        int(perf.size()), &got, perf.data()));
-    Choice c = pick(perf, got, ctx_, "forward", d_);
-    settle(kFwd, c);
+    search(perf.data(), count, &got);
+    Choice c = pick(perf, got, ctx_, what, d_);
+    settle(dir, c);
     size_t bytes = 0;
-    XFER_CUDNN(cudnnGetConvolutionForwardWorkspaceSize(
-        ctx_.cudnn, x_, w_, conv_[kFwd], y_, cudnnConvolutionFwdAlgo_t(c.algo), &bytes));
-    fit(c, bytes, "forward");
+    workspace(c.algo, &bytes);
+    fit(c, bytes, what);
     return c;
+  }
+
+  Choice choose_forward() {
+    return choose<cudnnConvolutionFwdAlgoPerf_t>(
+        kFwd, "forward", CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+        [&](cudnnConvolutionFwdAlgoPerf_t* p, int n, int* got) {
+          if (ctx_.benchmark)
+            XFER_CUDNN(cudnnFindConvolutionForwardAlgorithm(ctx_.cudnn, x_, w_, conv_[kFwd], y_, n, got, p));
+          else
+            XFER_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx_.cudnn, x_, w_, conv_[kFwd], y_, n, got, p));
+        },
+        [&](int algo, size_t* bytes) {
+          XFER_CUDNN(cudnnGetConvolutionForwardWorkspaceSize(
+              ctx_.cudnn, x_, w_, conv_[kFwd], y_, cudnnConvolutionFwdAlgo_t(algo), bytes));
+        });
   }
 
   Choice choose_backward_data() {
-    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
-    int got = 0;
-    if (ctx_.benchmark)
-      XFER_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(
-          ctx_.cudnn, w_, y_, conv_[kData], x_, int(perf.size()), &got, perf.data()));
-    else
-      XFER_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-          ctx_.cudnn, w_, y_, conv_[kData], x_, int(perf.size()), &got, perf.data()));
-    Choice c = pick(perf, got, ctx_, "backward-data", d_);
-    settle(kData, c);
-    size_t bytes = 0;
-    XFER_CUDNN(cudnnGetConvolutionBackwardDataWorkspaceSize(
-        ctx_.cudnn, w_, y_, conv_[kData], x_, cudnnConvolutionBwdDataAlgo_t(c.algo), &bytes));
-    fit(c, bytes, "backward-data");
-    return c;
+    return choose<cudnnConvolutionBwdDataAlgoPerf_t>(
+        kData, "backward-data", CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+        [&](cudnnConvolutionBwdDataAlgoPerf_t* p, int n, int* got) {
+          if (ctx_.benchmark)
+            XFER_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(ctx_.cudnn, w_, y_, conv_[kData], x_, n, got, p));
+          else
+            XFER_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx_.cudnn, w_, y_, conv_[kData], x_, n, got, p));
+        },
+        [&](int algo, size_t* bytes) {
+          XFER_CUDNN(cudnnGetConvolutionBackwardDataWorkspaceSize(
+              ctx_.cudnn, w_, y_, conv_[kData], x_, cudnnConvolutionBwdDataAlgo_t(algo), bytes));
+        });
   }
 
   Choice choose_backward_filter() {
-    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(
-        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
-    int got = 0;
-    if (ctx_.benchmark)
-      XFER_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(
-          ctx_.cudnn, x_, y_, conv_[kFilter], w_, int(perf.size()), &got, perf.data()));
-    else
-      XFER_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-          ctx_.cudnn, x_, y_, conv_[kFilter], w_, int(perf.size()), &got, perf.data()));
-    Choice c = pick(perf, got, ctx_, "backward-filter", d_);
-    settle(kFilter, c);
-    size_t bytes = 0;
-    XFER_CUDNN(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-        ctx_.cudnn, x_, y_, conv_[kFilter], w_, cudnnConvolutionBwdFilterAlgo_t(c.algo), &bytes));
-    fit(c, bytes, "backward-filter");
-    return c;
+    return choose<cudnnConvolutionBwdFilterAlgoPerf_t>(
+        kFilter, "backward-filter", CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+        [&](cudnnConvolutionBwdFilterAlgoPerf_t* p, int n, int* got) {
+          if (ctx_.benchmark)
+            XFER_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(ctx_.cudnn, x_, y_, conv_[kFilter], w_, n, got, p));
+          else
+            XFER_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx_.cudnn, x_, y_, conv_[kFilter], w_, n, got, p));
+        },
+        [&](int algo, size_t* bytes) {
+          XFER_CUDNN(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+              ctx_.cudnn, x_, y_, conv_[kFilter], w_, cudnnConvolutionBwdFilterAlgo_t(algo), bytes));
+        });
   }
 
   Context& ctx_;
