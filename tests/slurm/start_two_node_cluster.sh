@@ -23,6 +23,12 @@ if [[ ${2:-} == --stop ]]; then
   for p in "$dir"/slurmd-n1.pid "$dir"/slurmd-n2.pid "$dir"/slurmctld.pid; do
     if alive "$p"; then kill "$(cat "$p")"; fi
   done
+  # A daemon whose pid file is gone (SLURM removes them on some paths) is
+  # found by its configuration file; one that ignores SIGTERM (a slurmd
+  # cleaning up steps) is killed after 5 s: these are the tests' own daemons.
+  pkill -f -- "-f $conf" 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -f -- "-f $conf" >/dev/null || exit 0; sleep 0.1; done
+  pkill -9 -f -- "-f $conf" 2>/dev/null || true
   exit 0
 fi
 if [[ $(id -u) -ne 0 ]]; then
