@@ -150,7 +150,8 @@ int plan_command(const Args& a, const Grid& grid, const std::string& results) {
   if (a.out.empty()) throw po::error("plan needs --out DIR");
   QueueInfo queue;
   if (!a.no_queue) queue = query_queue(results);
-  Plan plan = make_plan(grid, results, queue, a.rerun_stale);
+  const std::string data = a.data.empty() ? grid.config.data : a.data;
+  Plan plan = make_plan(grid, RunPaths{results, absolute(data), ""}, queue, a.rerun_stale);
   if (!plan.stale.empty()) {
     std::cerr << "xfer_grid: these cells were made with another configuration; move their "
                  "folders away, or submit with --rerun-stale to retrain them:\n";
@@ -165,7 +166,7 @@ int plan_command(const Args& a, const Grid& grid, const std::string& results) {
   if (!a.data.empty() || !a.trainer.empty()) {
     const std::string trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
     const std::string missing =
-        missing_for_submission(grid, plan, a.data.empty() ? grid.config.data : a.data, trainer);
+        missing_for_submission(grid, plan, data, trainer);
     if (!missing.empty()) {
       std::cerr << "xfer_grid: nothing submitted: " << missing << "\n";
       return 1;
@@ -241,7 +242,7 @@ int run(const Args& a) {
     StatusOptions so;
     so.all = !a.pending;
     so.use_queue = !a.no_queue;
-    size_t left = print_status(grid, results, so);
+    size_t left = print_status(grid, RunPaths{results, absolute(data), ""}, so);
     return a.check && left > 0 ? 1 : 0;
   }
   if (a.command == "plan") return plan_command(a, grid, results);

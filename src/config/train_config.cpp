@@ -3,14 +3,12 @@
 
 #include <boost/program_options.hpp>
 
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/check.h"
 #include "config/fidelity.h"
-#include "core/rng.h"
 
 namespace po = boost::program_options;
 
@@ -200,21 +198,6 @@ std::string TrainConfig::to_ini() const {
     << "synthetic-train = " << synthetic_train << "\n"
     << "synthetic-val = " << synthetic_val << "\n";
   return o.str();
-}
-
-std::string TrainConfig::hash() const {
-  // What determines the trained weights. The base is named by path: a cell
-  // that moved its base elsewhere is retrained, which is the safe side.
-  std::ostringstream o;
-  o.precision(17);
-  o << preset << '|' << data << '|' << base << '|' << transfer_n << '|' << transfer_mode << '|'
-    << fc8_outputs << '|' << dropout_ratio << '|' << solver.base_lr << '|' << solver.gamma << '|' << solver.lr_step << '|'
-    << solver.max_iter << '|' << solver.momentum << '|' << solver.weight_decay << '|'
-    << solver.batch << '|' << solver.test_interval << '|' << seed << '|' << tf32 << '|'
-    << test_batches << '|' << synthetic_classes << '|' << synthetic_train << '|' << synthetic_val;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(fnv1a(o.str().c_str())));
-  return buf;
 }
 
 }  // namespace xfer

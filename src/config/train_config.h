@@ -42,9 +42,7 @@ struct TrainConfig {
   void validate() const;  // throws xfer::Error naming the option
   // The configuration as INI text (option names as in --help).
   std::string to_ini() const;
-  // Hash of what determines the trained model (not where files go, threads,
-  // or how often it prints): a cell whose hash changed is not reused.
-  std::string hash() const;
+  // What identifies the run is config/run_identity.h.
 };
 
 // Parses argv (and --config FILE). Returns nullopt after printing --help.

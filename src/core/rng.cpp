@@ -2,6 +2,7 @@
 #include "core/rng.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace xfer {
 
@@ -38,6 +39,12 @@ float Rng::gaussian(float mean, float std) {
   if (u1 < 1e-300) u1 = 1e-300;
   double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   return static_cast<float>(mean + std * z);
+}
+
+std::string fnv1a_hex(std::string_view s) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(s)));
+  return buf;
 }
 
 }  // namespace xfer

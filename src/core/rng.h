@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace xfer {
 
@@ -43,13 +45,15 @@ inline uint64_t derive_seed(uint64_t run_seed, uint64_t purpose, uint64_t rank =
   return mix64(mix64(run_seed ^ (purpose * 0x632be59bd9b4e019ULL)) ^ rank);
 }
 
-}  // namespace xfer
-
-namespace xfer {
 // FNV-1a: a stable hash of a name (unlike std::hash, the same in every build).
-inline uint64_t fnv1a(const char* s) {
+inline uint64_t fnv1a(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (; *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 0x100000001b3ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
   return h;
 }
+
+// fnv1a() as 16 hex digits: how identities (of a run, of a data folder) are
+// written.
+std::string fnv1a_hex(std::string_view s);
+
 }  // namespace xfer

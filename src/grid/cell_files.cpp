@@ -10,10 +10,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 
+#include "config/run_identity.h"
+#include "core/check.h"
 #include "core/exit_codes.h"
 #include "io/file_lock.h"  // this_host
 
@@ -31,24 +34,6 @@ std::string fmt_double(double v) {
   std::ostringstream s;
   s.precision(10);
   s << v;
-  return s.str();
-}
-
-std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
   return s.str();
 }
 
@@ -165,15 +150,25 @@ std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, co
   return out;
 }
 
-std::string cell_grid_hash(const Grid& grid, const GridCell& cell, const std::string& results) {
-  std::string text;
-  for (const auto& [k, v] : defining_args(grid, cell)) text += k + "=" + v + "\n";
-  text += "data=" + cell.cell.data_name() + "\n";
-  if (!grid.config.trainer_config.empty())
-    text += "trainer_config=" + fnv1a_hex(read_text(grid.config.trainer_config)) + "\n";
-  if (cell.cell.kind == CellKind::Transfer)
-    text += "base=" + cell.cell.base_of_source().id() + "@" + base_config_hash(cell, results) + "\n";
-  return fnv1a_hex(text);
+CellIdentity cell_identity(const Grid& grid, const GridCell& cell, const RunPaths& paths,
+                           const std::string& recorded_data) {
+  std::vector<std::string> args = trainer_args(grid, cell, paths, 0);
+  args.insert(args.begin(), "xfer_train");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  const std::optional<TrainConfig> cfg = parse_train_config(int(argv.size()), argv.data());
+  XFER_CHECK(cfg, "the trainer arguments of " << cell.id << " ask for help, not a run");
+  CellIdentity id;
+  try {
+    id.data = data_identity_of(*cfg);
+  } catch (const std::exception&) {
+    // Data on a scratch file system that is not mounted now has not changed:
+    // keep what was recorded rather than call finished cells stale.
+    id.data = recorded_data.empty() ? "unreadable" : recorded_data;
+  }
+  const std::string base = cell.cell.kind == CellKind::Transfer ? base_config_hash(cell, paths.results) : "";
+  id.run = run_identity(*cfg, id.data, base);
+  return id;
 }
 
 const char* to_string(CellStatus s) {
@@ -303,18 +298,21 @@ void queue_state(const GridCell& cell, const QueueInfo& queue, CellState& st) {
 
 }  // namespace
 
-CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
+CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                        const QueueInfo* queue) {
+  const std::string& results = paths.results;
   CellState st;
   const std::string dir = cell_dir(results, cell.id);
   const long max_iter = cell.solver.max_iter;
   nlohmann::json cj;
   bool have_cell_json = read_json(dir + "/cell.json", cj);
-  std::string recorded = have_cell_json ? cj.value("grid_hash", "") : "";
-  std::string expected = cell_grid_hash(grid, cell, results);
+  const std::string recorded = have_cell_json ? cj.value("identity", "") : "";
+  const std::string expected =
+      cell_identity(grid, cell, paths, have_cell_json ? cj.value("data_identity", "") : "").run;
   bool hash_ok = have_cell_json && recorded == expected;
-  std::string stale_why = have_cell_json ? "with another configuration (grid hash " + recorded +
-                                               ", now " + expected + ")"
+  std::string stale_why = have_cell_json ? "with another configuration (identity " +
+                                               (recorded.empty() ? "none" : recorded) + ", now " +
+                                               expected + ")"
                                          : "outside the grid (no cell.json)";
   AttemptLog attempts = read_attempts(dir);
   st.attempts = attempts.starts;

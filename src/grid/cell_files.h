@@ -3,11 +3,12 @@
 //
 // Written by the trainer (xfer_train): checkpoint.h5, final.h5, config.ini and,
 // last and atomically, result.json ({"status": "finished" or "diverged",
-// "finished": ..., "config_hash": ...}; files from before "status" have only
+// "finished": ..., "config_hash": the run identity}; files from before "status" have only
 // "finished"). The trainer also locks its --out folder with <cell>/.lock.
 // Written by the grid runner, beside them:
-//   cell.json       the cell's id, the trainer arguments and their hash (grid_hash);
-//                   a finished cell is reused only while this hash matches
+//   cell.json       the cell's id, the trainer arguments, its run identity and
+//                   its data's identity (cell_identity); a finished cell is
+//                   reused only while the identity matches
 //   attempts.jsonl  one line per start and per exit of the trainer, and one
 //                   "exit" without a start when the runner refused to start it
 //                   (a missing data folder, too many attempts)
@@ -40,17 +41,23 @@ std::string cell_dir(const std::string& results, const std::string& id);
 std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                                       int threads);
 
-// The hash of what defines the cell's training: every trainer argument except
-// paths and --threads, the data folder's name, the trainer config file's text
-// and, for a transfer, the base's own config_hash. 16 hex digits.
-std::string cell_grid_hash(const Grid& grid, const GridCell& cell, const std::string& results);
+// The cell's run identity (config/run_identity.h), computed as the trainer
+// computes it from the arguments the grid gives it: its data folder's
+// identity and, for a transfer, the base's identity from the base's
+// result.json. When the data folder cannot be read now, `recorded_data` (what
+// cell.json recorded) stands in for it.
+struct CellIdentity {
+  std::string run, data;
+};
+CellIdentity cell_identity(const Grid& grid, const GridCell& cell, const RunPaths& paths,
+                           const std::string& recorded_data = "");
 
 enum class CellStatus {
   NotStarted,  // no folder, or nothing in it yet
   Partial,     // a checkpoint to resume from, not running
   Queued,      // pending in squeue
   Running,     // a live attempt
-  Done,        // result.json finished, and the grid hash matches
+  Done,        // result.json finished, and the run identity matches
   Failed,      // the last attempt ended with a real error
   Stale,       // results or checkpoint made with another configuration
 };
@@ -77,7 +84,7 @@ struct QueueInfo {
 };
 QueueInfo query_queue(const std::string& results);
 
-CellState inspect_cell(const Grid& grid, const GridCell& cell, const std::string& results,
+CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                        const QueueInfo* queue = nullptr);
 
 // What a cell's result.json says about its run. Its "status" decides

@@ -94,7 +94,7 @@ class LocalRunner {
 void LocalRunner::scan() {
   size_t already = 0;
   for (const auto& c : grid_.cells) {
-    CellState st = inspect_cell(grid_, c, opt_.paths.results);
+    CellState st = inspect_cell(grid_, c, opt_.paths);
     if (st.status == CellStatus::Done) {
       state_[c.index] = S::Done;
       ++already;

@@ -170,7 +170,7 @@ std::optional<Outcome> check_before(const Grid& grid, const GridCell& cell, cons
       return Outcome{kCellError, "its base " + base_id + " has not finished"};
   }
   if (auto busy = lock_cell(dir, lock)) return busy;
-  st = inspect_cell(grid, cell, opt.paths.results);
+  st = inspect_cell(grid, cell, opt.paths);
   if (st.status == CellStatus::Done) {
     std::cout << "xfer_grid: " << id << ": already done\n";
     return Outcome{};
@@ -206,9 +206,11 @@ std::optional<Outcome> check_before(const Grid& grid, const GridCell& cell, cons
 nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOptions& opt,
                             const std::vector<std::string>& cmd, const CellState& st) {
   const std::string dir = cell_dir(opt.paths.results, cell.id);
+  const CellIdentity identity = cell_identity(grid, cell, opt.paths);
   nlohmann::json cj = {{"id", cell.id},
                        {"grid", grid.config.name},
-                       {"grid_hash", cell_grid_hash(grid, cell, opt.paths.results)},
+                       {"identity", identity.run},
+                       {"data_identity", identity.data},
                        {"command", cmd},
                        {"written", utc_now()}};
   write_file_atomic(dir + "/cell.json", cj.dump(2) + "\n");
@@ -304,9 +306,6 @@ Outcome attempt(const Grid& grid, const GridCell& cell, const RunOptions& opt, c
   append_line(dir + "/attempts.jsonl", ex.dump());
   fs::remove(dir + "/running.json");
   if (o.code == kCellDone) {
-    nlohmann::json r;
-    read_json(dir + "/result.json", r);
-    if (r.is_object() && r.contains("config_hash")) cj["trainer_config_hash"] = r["config_hash"];
     cj["finished"] = utc_now();
     write_file_atomic(dir + "/cell.json", cj.dump(2) + "\n");
     std::cout << "xfer_grid: " << cell.id << ": done in " << static_cast<long>(secs) << " s\n";

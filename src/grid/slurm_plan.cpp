@@ -11,11 +11,11 @@ namespace fs = std::filesystem;
 
 namespace xfer {
 
-Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue,
+Plan make_plan(const Grid& grid, const RunPaths& paths, const QueueInfo& queue,
                bool rerun_stale) {
   Plan plan;
   std::vector<CellState> states;
-  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, &queue));
 
   PlanGroup ready{"ready", {}, "", ""};
   std::map<std::string, PlanGroup> waiting;  // base id -> its group

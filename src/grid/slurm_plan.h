@@ -37,7 +37,7 @@ struct Plan {
 
 // `rerun_stale`: stale cells are planned like unfinished ones (their tasks move
 // the old folder to <results>/.stale/ and train again) instead of blocking.
-Plan make_plan(const Grid& grid, const std::string& results, const QueueInfo& queue,
+Plan make_plan(const Grid& grid, const RunPaths& paths, const QueueInfo& queue,
                bool rerun_stale = false);
 
 // Writes into `dir`: plan.tsv (group, cells file, array spec, after_cell,

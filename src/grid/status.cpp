@@ -51,7 +51,8 @@ std::map<int, std::string> ended_in_slurm(const Grid& grid, const std::vector<Ce
 
 }  // namespace
 
-size_t print_status(const Grid& grid, const std::string& results, const StatusOptions& opt) {
+size_t print_status(const Grid& grid, const RunPaths& paths, const StatusOptions& opt) {
+  const std::string& results = paths.results;
   QueueInfo queue;
   if (opt.use_queue) queue = query_queue(results);
   std::map<std::string, int> counts;
@@ -61,7 +62,7 @@ size_t print_status(const Grid& grid, const std::string& results, const StatusOp
                 "iteration", "eta", "job", "note");
   std::cout << line;
   std::vector<CellState> states;
-  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, results, &queue));
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, &queue));
   // Only where SLURM runs (squeue answered), and only about jobs that ended.
   std::map<int, std::string> slurm_end;
   if (queue.available) slurm_end = ended_in_slurm(grid, states, queue);

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "grid/cell_files.h"  // RunPaths
 #include "grid/grid.h"
 
 namespace xfer {
@@ -15,6 +16,8 @@ struct StatusOptions {
 };
 
 // Prints the table and a summary; returns the number of cells not done.
-size_t print_status(const Grid& grid, const std::string& results, const StatusOptions& opt);
+// `paths.data` may be empty or unreadable: cells keep the data identity they
+// recorded (cell_identity).
+size_t print_status(const Grid& grid, const RunPaths& paths, const StatusOptions& opt);
 
 }  // namespace xfer

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "backend/backend.h"
+#include "config/run_identity.h"
 #include "core/check.h"
 #include "core/log.h"
 #include "core/rng.h"
@@ -92,7 +93,7 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
   RunResult r;
   r.cell_id = s.cfg.cell_id;
   r.preset = s.cfg.preset;
-  r.config_hash = s.cfg.hash();
+  r.config_hash = st.config_hash;  // the run identity
   r.backend = s.backend;
   r.num_classes = s.classes;
   r.num_outputs = s.outputs;
@@ -171,14 +172,14 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   const std::optional<FileLock> out_lock = claim_output(out, root);
   const bool resuming = cfg.resume && fs::exists(ckpt_path);
   TrainState base_state;
+  if (!cfg.base.empty()) base_state = read_checkpoint_state(cfg.base);
+  const std::string identity = run_identity(cfg, data_identity_of(cfg), base_state.config_hash);
   if (resuming) {
     base_state = read_checkpoint_state(ckpt_path);
-    XFER_CHECK(base_state.config_hash == cfg.hash(),
-               ckpt_path << " was written by a run with another configuration (hash "
-                         << base_state.config_hash << ", this run " << cfg.hash()
+    XFER_CHECK(base_state.config_hash == identity,
+               ckpt_path << " was written by a run with another configuration (identity "
+                         << base_state.config_hash << ", this run " << identity
                          << "); remove it or choose another --out");
-  } else if (!cfg.base.empty()) {
-    base_state = read_checkpoint_state(cfg.base);
   }
   // Only now: a refused resume must not overwrite the folder's configuration.
   if (root) write_file_atomic((out / "config.ini").string(), cfg.to_ini());
@@ -202,7 +203,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
 
   TrainState st;
   st.config_ini = cfg.to_ini();
-  st.config_hash = cfg.hash();
+  st.config_hash = identity;
   st.cell_id = cfg.cell_id;
   st.provenance_json = provenance_json(world);
   // Every draw is counter-based (initialisation per layer from the seed,

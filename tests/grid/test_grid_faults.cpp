@@ -163,18 +163,18 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
   EXPECT_EQ(occurrences(out, "[failed] half0-A-base: " + why), 1u) << out;
   EXPECT_EQ(occurrences(out, "half0-AB-n1-frozen: skipped, its base half0-A-base failed: " + why), 1u)
       << out;
-  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths.results);
+  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_TRUE(st.diverged);
   EXPECT_EQ(st.reason, why);
   EXPECT_EQ(st.iteration, 5);
   EXPECT_EQ(starts("half0-AB-n1-frozen"), 0);
   for (const char* id : {"half0-B-base", "half0-B-random-n2"})
-    EXPECT_EQ(inspect_cell(g, *g.find(id), opt_.paths.results).status, CellStatus::Done) << id;
+    EXPECT_EQ(inspect_cell(g, *g.find(id), opt_.paths).status, CellStatus::Done) << id;
 
   // status: failed, with the iteration; never done.
   testing::internal::CaptureStdout();
-  print_status(g, opt_.paths.results, StatusOptions{true, false});
+  print_status(g, opt_.paths, StatusOptions{true, false});
   out = testing::internal::GetCapturedStdout();
   std::istringstream lines(out);
   std::string line;
@@ -196,7 +196,7 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
   EXPECT_EQ(message.rfind(why + "; not retried", 0), 0u) << message;
 
   // A SLURM resubmission leaves it and its transfer out.
-  Plan plan = make_plan(g, opt_.paths.results, QueueInfo{});
+  Plan plan = make_plan(g, opt_.paths, QueueInfo{});
   ASSERT_EQ(plan.left_out.size(), 2u);
   EXPECT_EQ(plan.left_out[0], "half0-A-base: " + why);
   EXPECT_EQ(plan.left_out[1], "half0-AB-n1-frozen: its base half0-A-base diverged");
@@ -211,22 +211,22 @@ TEST_F(GridFaults, StatusTrustsResultStatusOverFinished) {
   nlohmann::json r = result(cell.id);
   // A file without "status" (older trainers): "finished" decides.
   ASSERT_FALSE(r.contains("status"));
-  EXPECT_EQ(inspect_cell(g, cell, opt_.paths.results).status, CellStatus::Done);
+  EXPECT_EQ(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
   // A diverged run that also claims to be finished, with a perfect top-1.
   r["status"] = "diverged";
   r["diverged"] = {{"iteration", 7}, {"what", "loss inf"}};
   r["statistic"] = {{"top10_mean_top1", 1.0}};
   std::ofstream(path) << r.dump();
-  CellState st = inspect_cell(g, cell, opt_.paths.results);
+  CellState st = inspect_cell(g, cell, opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_EQ(st.reason, "diverged at iteration 7 (loss inf)");
   EXPECT_FALSE(result_finished(cell_dir(opt_.paths.results, cell.id)));
   r["status"] = "finished";
   std::ofstream(path) << r.dump();
-  EXPECT_EQ(inspect_cell(g, cell, opt_.paths.results).status, CellStatus::Done);
+  EXPECT_EQ(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
   r["status"] = "running";
   std::ofstream(path) << r.dump();
-  EXPECT_NE(inspect_cell(g, cell, opt_.paths.results).status, CellStatus::Done);
+  EXPECT_NE(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
 }
 
 // ---------------------------------------------------------------------------
@@ -332,7 +332,7 @@ TEST_F(GridFaults, MissingDataFolderFailsWithTheFolderNamed) {
   EXPECT_EQ(occurrences(out, why), 3u) << out;
   const std::string dir = cell_dir(opt_.paths.results, "half0-B-base");
   EXPECT_NE(read_text(dir + "/train.log").find(why), std::string::npos);
-  CellState st = inspect_cell(g, *g.find("half0-B-base"), opt_.paths.results);
+  CellState st = inspect_cell(g, *g.find("half0-B-base"), opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_EQ(st.reason, why);
   EXPECT_EQ(st.attempts, 0);
@@ -354,7 +354,7 @@ TEST_F(GridFaults, TrainerKilledBySignalIsNamed) {
     std::string message;
     EXPECT_EQ(run_cell(g, cell, opt_, &message), kCellError) << c.signal;
     EXPECT_EQ(message, c.why);
-    CellState st = inspect_cell(g, cell, opt_.paths.results);
+    CellState st = inspect_cell(g, cell, opt_.paths);
     EXPECT_EQ(st.status, CellStatus::Failed);
     EXPECT_EQ(st.reason, c.why);
   }
@@ -393,7 +393,7 @@ class GridFaultsSlurm : public GridFaults {
   std::string status_line(const Grid& g, const std::string& id, std::string* err = nullptr) {
     testing::internal::CaptureStdout();
     testing::internal::CaptureStderr();
-    print_status(g, opt_.paths.results, StatusOptions{});
+    print_status(g, opt_.paths, StatusOptions{});
     std::string out = testing::internal::GetCapturedStdout();
     std::string e = testing::internal::GetCapturedStderr();
     if (err) *err = e;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "data/manifest.h"
 #include "grid/cell_files.h"
 #include "grid/grid.h"
 #include "grid/runner.h"
@@ -32,7 +33,7 @@ TEST_F(RunnerTest, LocalGridRunsEveryCellOnceBasesFirst) {
   opt_.jobs = 2;
   ASSERT_EQ(run_local(g, opt_), 0);
   for (const auto& c : g.cells) {
-    EXPECT_EQ(inspect_cell(g, c, opt_.paths.results).status, CellStatus::Done) << c.id;
+    EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, CellStatus::Done) << c.id;
     EXPECT_EQ(starts(c.id), 1) << c.id;
   }
   // The transfer was given its base's weights and its base finished first.
@@ -56,7 +57,7 @@ TEST_F(RunnerTest, StoppedCellResumesToTheSameResult) {
   fs::remove_all(cell_dir(opt_.paths.results, base.id));
   setenv("FAKE_STOP_AT", "6", 1);
   ASSERT_EQ(run_cell(g, base, opt_), 75);
-  CellState st = inspect_cell(g, base, opt_.paths.results);
+  CellState st = inspect_cell(g, base, opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Partial);
   EXPECT_EQ(st.iteration, 6);
   ASSERT_EQ(run_cell(g, base, opt_), 0);
@@ -80,7 +81,7 @@ TEST_F(RunnerTest, StatusSeesARunningCellWithIterationAndEta) {
   std::thread runner([&] { rc = run_cell(g, base, opt_); });
   CellState seen;
   for (int i = 0; i < 100; ++i) {
-    seen = inspect_cell(g, base, opt_.paths.results);
+    seen = inspect_cell(g, base, opt_.paths);
     if (seen.status == CellStatus::Running && seen.iteration >= 10 && seen.eta_s > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -91,7 +92,7 @@ TEST_F(RunnerTest, StatusSeesARunningCellWithIterationAndEta) {
   EXPECT_GE(seen.iteration, 10);
   EXPECT_GT(seen.eta_s, 0);
   EXPECT_LT(seen.eta_s, 60);
-  EXPECT_EQ(inspect_cell(g, base, opt_.paths.results).status, CellStatus::Done);
+  EXPECT_EQ(inspect_cell(g, base, opt_.paths).status, CellStatus::Done);
 }
 
 TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
@@ -100,14 +101,14 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
   ASSERT_EQ(run_cell(g, cell, opt_), 0);
   Grid changed = grid({"solver.max_iter=16"});
   const GridCell& cell2 = *changed.find("half0-B-random-n2");
-  CellState st = inspect_cell(changed, cell2, opt_.paths.results);
+  CellState st = inspect_cell(changed, cell2, opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Stale);
   EXPECT_EQ(run_cell(changed, cell2, opt_), 1);
   EXPECT_EQ(starts(cell.id), 1);
 
-  Plan plan = make_plan(changed, opt_.paths.results, QueueInfo{});
+  Plan plan = make_plan(changed, opt_.paths, QueueInfo{});
   ASSERT_EQ(plan.stale.size(), 1u);
-  Plan rerun = make_plan(changed, opt_.paths.results, QueueInfo{}, /*rerun_stale=*/true);
+  Plan rerun = make_plan(changed, opt_.paths, QueueInfo{}, /*rerun_stale=*/true);
   EXPECT_TRUE(rerun.stale.empty());
   ASSERT_FALSE(rerun.groups.empty());
   EXPECT_NE(std::find(rerun.groups[0].ids.begin(), rerun.groups[0].ids.end(), cell.id),
@@ -119,14 +120,57 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
   EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(opt_.paths.results) / ".stale"),
                           fs::directory_iterator{}), 1);
   EXPECT_EQ(result(cell.id)["iterations"], 16);
-  EXPECT_EQ(inspect_cell(changed, cell2, opt_.paths.results).status, CellStatus::Done);
+  EXPECT_EQ(inspect_cell(changed, cell2, opt_.paths).status, CellStatus::Done);
+}
+
+// A minimal manifest for the fixture's data folder `split`; `crc` stands for
+// the content of its one shard.
+void write_test_manifest(const std::string& root, const std::string& split, uint32_t crc) {
+  Manifest m;
+  m.dataset = "fashion-mnist";
+  m.split = split;
+  m.channels = 1;
+  m.height = m.width = 28;
+  m.class_ids = {0, 1};
+  m.class_names = {"a", "b"};
+  m.subsets["train"].shards = {ManifestShard{"train-00000.h5", 10, 100, crc}};
+  write_manifest(root + "/" + split, m);
+}
+
+TEST_F(RunnerTest, IdentityFollowsTheDataNotItsPath) {
+  write_test_manifest(opt_.paths.data, "half0A", 1);
+  write_test_manifest(opt_.paths.data, "half0B", 2);
+  Grid g = grid();
+  ASSERT_EQ(run_local(g, opt_), 0);
+  auto all_done = [&](const char* when) {
+    for (const auto& c : g.cells)
+      EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, CellStatus::Done) << c.id << " " << when;
+  };
+  // The data copied elsewhere, the results moved: the same cells.
+  fs::copy(opt_.paths.data, root_ / "copy", fs::copy_options::recursive);
+  opt_.paths.data = (root_ / "copy").string();
+  fs::rename(opt_.paths.results, root_ / "moved");
+  opt_.paths.results = (root_ / "moved").string();
+  all_done("after the copy and the move");
+  // The data out of reach (scratch not mounted): what cell.json recorded stands.
+  opt_.paths.data = (root_ / "absent").string();
+  all_done("with the data out of reach");
+  // Other content under the same name: the cells trained on it, and the
+  // transfer onto it, are stale; those on half0A are not.
+  opt_.paths.data = (root_ / "copy").string();
+  write_test_manifest(opt_.paths.data, "half0B", 3);
+  for (const auto& c : g.cells) {
+    const bool on_b = c.cell.data_name() == "half0B";
+    EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, on_b ? CellStatus::Stale : CellStatus::Done) << c.id;
+  }
+  for (const auto& c : g.cells) EXPECT_EQ(starts(c.id), 1) << c.id;
 }
 
 TEST_F(RunnerTest, RealErrorsFailWithTheirReasonAndBlockDependents) {
   Grid g = grid();
   setenv("FAKE_FAIL", "1", 1);
   EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_), 1);
-  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths.results);
+  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_NE(st.reason.find("fake failure"), std::string::npos) << st.reason;
   // A transfer refuses to start without its base.
@@ -142,7 +186,7 @@ TEST_F(RunnerTest, PlanWaitsOnExactlyTheBaseStillToRun) {
   Grid g = grid({"transfer.all.directions=AB,BA,AA"});
   ASSERT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 0);
   QueueInfo none;
-  Plan p = make_plan(g, opt_.paths.results, none);
+  Plan p = make_plan(g, opt_.paths, none);
   EXPECT_EQ(p.done, 1u);
   ASSERT_EQ(p.groups.size(), 2u);
   EXPECT_EQ(p.groups[0].name, "ready");
@@ -157,7 +201,7 @@ TEST_F(RunnerTest, PlanWaitsOnExactlyTheBaseStillToRun) {
   q.available = true;
   q.job_of_cell["half0-A-base"] = "41_0";
   q.jobs["41_0"] = {"PENDING", "Priority"};
-  Plan p2 = make_plan(g, opt_.paths.results, q);
+  Plan p2 = make_plan(g, opt_.paths, q);
   EXPECT_EQ(p2.active, 1u);
   ASSERT_EQ(p2.groups.size(), 2u);
   EXPECT_EQ(p2.groups[1].after_job, "41_0");

@@ -156,6 +156,9 @@ for c in cells:
     assert r["finished"] is True and r["cell_id"] == c, c
     assert r.get("ranks") == 2, f"{c}: trained by {r.get('ranks')} ranks, not 2"
     assert r["iterations"] > 0 and r["curve"], c
+    # One identity: the grid's (cell.json) is the one the trainer computed.
+    cj = json.load(open(os.path.join(results, c, "cell.json")))
+    assert cj["identity"] == r["config_hash"], f"{c}: grid identity {cj['identity']}, trainer's {r['config_hash']}"
     parts = c.split("-")
     if len(parts) == 4 and parts[1][0] == "A":  # a transfer from A: half0-AA-n1-frozen, ...
         base_end = [e for e in events("half0-A-base") if e["event"] == "exit"][-1]["time"]

@@ -1,8 +1,11 @@
 // test_trainer_shards.cpp: the trainer on real shards: Fashion-MNIST
 // converted by xfer_prep_fmnist, a base on half0A, then a frozen AnB transfer
 // on half0B that uses the base's mean image (as the paper did), end to end
-// through the xfer_train binary.
+// through the xfer_train binary; and runs that resume after their data or
+// results were reached another way (a symlink, a moved folder, a copy).
 #include <gtest/gtest.h>
+
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -43,6 +46,71 @@ TEST(TrainerOnShards, BaseThenFrozenTransferWithTheBaseMean) {
   EXPECT_EQ(xfer.mean, base.mean);  // not half0B's own mean
   auto own = read_checkpoint_state(dir + "/base/final.h5");
   EXPECT_EQ(own.rng[0], 1u);  // the run seed
+}
+
+// ---------------------------------------------------------------------------
+// Relocation: the run identity names the data and the base by content.
+
+class TrainerRelocation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kFashion)) GTEST_SKIP() << kFashion << " is absent (apt-get install dataset-fashion-mnist)";
+    bin_ = std::getenv("XFER_BIN_DIR");
+    dir_ = testing::temp_dir("trainer_relocation");
+    ASSERT_EQ(sh(bin_ + "/xfer_prep_fmnist --out " + dir_ + "/data"), 0);
+  }
+  // xfer_train's exit code; its output goes to <dir>/<log>.
+  int train(const std::string& args, const std::string& log) {
+    const std::string cmd = bin_ + "/xfer_train --preset small --threads 1 --max-iter 40 --batch 32 "
+                            "--test-interval 20 --test-batches 4 --display 20 " + args + " > " +
+                            dir_ + "/" + log + " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  }
+  std::string log(const std::string& name) {
+    std::ifstream f(dir_ + "/" + name);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  std::string bin_, dir_;
+};
+
+TEST_F(TrainerRelocation, ResumesThroughASymlinkToTheSameShards) {
+  const std::string run = " --out " + dir_ + "/base";
+  ASSERT_EQ(train("--data " + dir_ + "/data/half0A --stop-after 20" + run, "first.log"), 75) << log("first.log");
+  fs::create_directory_symlink(dir_ + "/data/half0A", dir_ + "/link");
+  ASSERT_EQ(train("--data " + dir_ + "/link" + run, "second.log"), 0) << log("second.log");
+  EXPECT_NE(log("second.log").find("resuming"), std::string::npos) << log("second.log");
+}
+
+TEST_F(TrainerRelocation, TransferResumesAfterTheResultsFolderMoved) {
+  const std::string data = "--data " + dir_ + "/data/";
+  ASSERT_EQ(train(data + "half0A --out " + dir_ + "/results/base", "base.log"), 0) << log("base.log");
+  const std::string transfer = " --transfer-n 3 --transfer-mode finetune";
+  ASSERT_EQ(train(data + "half0B --base " + dir_ + "/results/base/final.h5 --out " + dir_ +
+                      "/results/xfer --stop-after 20" + transfer, "first.log"),
+            75)
+      << log("first.log");
+  fs::rename(dir_ + "/results", dir_ + "/moved");
+  ASSERT_EQ(train(data + "half0B --base " + dir_ + "/moved/base/final.h5 --out " + dir_ +
+                      "/moved/xfer" + transfer, "second.log"),
+            0)
+      << log("second.log");
+  EXPECT_NE(log("second.log").find("resuming"), std::string::npos) << log("second.log");
+}
+
+TEST_F(TrainerRelocation, ResumesOnACopyOfItsDataButNotOnOtherData) {
+  const std::string run = " --out " + dir_ + "/base";
+  ASSERT_EQ(train("--data " + dir_ + "/data/half0A --stop-after 20" + run, "first.log"), 75) << log("first.log");
+  // Other images under the same folder name: another configuration, refused.
+  fs::create_directory(dir_ + "/other");
+  fs::copy(dir_ + "/data/half0B", dir_ + "/other/half0A", fs::copy_options::recursive);
+  ASSERT_EQ(train("--data " + dir_ + "/other/half0A" + run, "other.log"), 1) << log("other.log");
+  EXPECT_NE(log("other.log").find("another configuration"), std::string::npos) << log("other.log");
+  // The same shards copied to another file system path: resumes.
+  fs::create_directory(dir_ + "/copy");
+  fs::copy(dir_ + "/data/half0A", dir_ + "/copy/half0A", fs::copy_options::recursive);
+  ASSERT_EQ(train("--data " + dir_ + "/copy/half0A" + run, "second.log"), 0) << log("second.log");
+  EXPECT_NE(log("second.log").find("resuming"), std::string::npos) << log("second.log");
 }
 
 }  // namespace

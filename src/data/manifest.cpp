@@ -1,0 +1,122 @@
+// manifest.cpp: reading, writing and identifying a data folder's manifest.json.
+#include "data/manifest.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/rng.h"
+#include "io/atomic_file.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+void write_manifest(const std::string& dir, const Manifest& m) {
+  nlohmann::json j;
+  j["schema_version"] = m.schema_version;
+  j["dataset"] = m.dataset;
+  j["split"] = m.split;
+  j["channels"] = m.channels;
+  j["height"] = m.height;
+  j["width"] = m.width;
+  j["num_classes"] = m.class_ids.size();
+  j["class_ids"] = m.class_ids;
+  j["class_names"] = m.class_names;
+  j["mean"] = {{"file", m.mean_file}, {"num_images", m.mean_num_images}};
+  if (m.mean_sum) {
+    j["mean"]["crc32"] = crc_hex(m.mean_sum->crc32);
+    j["mean"]["bytes"] = m.mean_sum->bytes;
+  }
+  for (const auto& [name, s] : m.subsets) {
+    nlohmann::json js;
+    js["num_images"] = s.num_images;
+    js["class_counts"] = s.class_counts;
+    js["skipped"] = s.skipped;
+    js["shards"] = nlohmann::json::array();
+    for (const auto& sh : s.shards)
+      js["shards"].push_back({{"file", sh.file},
+                              {"num_images", sh.num_images},
+                              {"bytes", sh.bytes},
+                              {"crc32", crc_hex(sh.crc32)}});
+    j["subsets"][name] = js;
+  }
+  j["source"] = nlohmann::json::parse(m.source_json.empty() ? "{}" : m.source_json);
+  write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
+}
+
+Manifest read_manifest(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw std::runtime_error(dir + ": missing data directory (run the data_prep tools first)");
+  const std::string path = dir + "/manifest.json";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": missing manifest (conversion not finished?)");
+  Manifest m;
+  try {
+    nlohmann::json j = nlohmann::json::parse(in);
+    m.schema_version = j.at("schema_version").get<int>();
+    if (m.schema_version != kShardSchemaVersion)
+      throw std::runtime_error("schema version " + std::to_string(m.schema_version) +
+                               ", this program reads version " +
+                               std::to_string(kShardSchemaVersion) + "; convert the data again");
+    m.dataset = j.at("dataset").get<std::string>();
+    m.split = j.at("split").get<std::string>();
+    m.channels = j.at("channels").get<int>();
+    m.height = j.at("height").get<int>();
+    m.width = j.at("width").get<int>();
+    m.class_ids = j.at("class_ids").get<std::vector<int32_t>>();
+    m.class_names = j.at("class_names").get<std::vector<std::string>>();
+    m.mean_file = j.at("mean").at("file").get<std::string>();
+    m.mean_num_images = j.at("mean").at("num_images").get<int64_t>();
+    if (j.at("mean").contains("crc32"))
+      m.mean_sum = FileSum{parse_crc_hex(j["mean"]["crc32"].get<std::string>(), path),
+                           j["mean"].at("bytes").get<int64_t>()};
+    for (const auto& [name, js] : j.at("subsets").items()) {
+      ManifestSubset s;
+      s.num_images = js.at("num_images").get<int64_t>();
+      s.class_counts = js.at("class_counts").get<std::vector<int64_t>>();
+      s.skipped = js.at("skipped").get<std::vector<std::string>>();
+      for (const auto& sh : js.at("shards")) {
+        ManifestShard x;
+        x.file = sh.at("file").get<std::string>();
+        x.num_images = sh.at("num_images").get<int64_t>();
+        x.bytes = sh.at("bytes").get<int64_t>();
+        x.crc32 = parse_crc_hex(sh.at("crc32").get<std::string>(), path);
+        s.shards.push_back(x);
+      }
+      m.subsets[name] = std::move(s);
+    }
+    m.source_json = j.value("source", nlohmann::json::object()).dump();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": bad manifest: " + e.what());
+  }
+  return m;
+}
+
+std::vector<RecordedFile> recorded_files(const std::string& dir, const Manifest& m,
+                                         const std::string& subset) {
+  std::vector<RecordedFile> out;
+  for (const auto& [name, sub] : m.subsets)
+    if (subset.empty() || name == subset)
+      for (const auto& sh : sub.shards) out.push_back({dir + "/" + sh.file, sh.sum()});
+  if (subset.empty() && m.mean_sum) out.push_back({dir + "/" + m.mean_file, *m.mean_sum});
+  return out;
+}
+
+std::string data_identity(const Manifest& m) {
+  std::ostringstream o;
+  o << "schema " << m.schema_version << "\ndataset " << m.dataset << "\nsplit " << m.split
+    << "\nimage " << m.channels << "x" << m.height << "x" << m.width << "\nclasses";
+  for (int32_t c : m.class_ids) o << ' ' << c;
+  for (const auto& [name, sub] : m.subsets)
+    for (const auto& sh : sub.shards)
+      o << "\n" << name << ' ' << sh.file << ' ' << sh.num_images << ' ' << sh.bytes << ' '
+        << crc_hex(sh.crc32);
+  if (m.mean_sum) o << "\nmean " << m.mean_sum->bytes << ' ' << crc_hex(m.mean_sum->crc32);
+  return fnv1a_hex(o.str());
+}
+
+}  // namespace xfer
