@@ -271,7 +271,7 @@ Dataset read_caffe_log_dir(const std::filesystem::path& dir, const std::string& 
   ds.name = dataset_name;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    diag.skip(dir.string(), 0, "not a directory of Caffe logs");
+    diag.error(dir.string(), 0, "no such directory of Caffe logs");
     return ds;
   }
   std::vector<fs::path> nets;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/cli.h"
 #include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
@@ -20,27 +21,15 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_plot: the figures of \"How transferable are features in deep neural networks?\"\n"
       "as PNG and SVG. With --compare both inputs go on one figure. Options");
-  desc.add_options()("help,h", "this help")("version", "print the code version and exit");
+  cli::add_common_options(desc);
   add_input_options(desc, in);
   desc.add_options()
       ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, dissimilar, relative, reduced .png/.svg")
       ("gnuplot", po::value(&fo.gnuplot)->default_value(fo.gnuplot), "the gnuplot program to run");
+  return cli::run_tool("xfer_plot", [&]() -> int {
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "xfer_plot: " << printable(e.what()) << "\n" << desc;
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
-  if (auto problem = validate(in); !problem.empty()) {
-    std::cerr << "xfer_plot: " << printable(problem) << "\n" << desc;
-    return 1;
-  }
+  if (!cli::parse(argc, argv, desc, vm)) return 0;
+  if (auto problem = validate(in); !problem.empty()) throw cli::UsageError(printable(problem));
   fo.statistic = *parse_statistic(in.statistic);
   Diagnostics diag;
   auto data = load_inputs(in, diag);
@@ -59,9 +48,10 @@ int main(int argc, char** argv) {
       for (const auto& f : write_figures(group, g, diag)) std::cout << "wrote " << f.string() << "\n";
     }
   } catch (const std::exception& e) {
-    std::cerr << diag.report() << "xfer_plot: " << printable(e.what()) << "\n";
+    std::cerr << diag.report() << "xfer_plot: error: " << printable(e.what()) << "\n";
     return 1;
   }
   std::cerr << diag.report();
   return nets == 0 ? 2 : 0;
+  });
 }

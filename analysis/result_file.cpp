@@ -265,7 +265,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
   ds.name = dataset_name;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    diag.skip(dir.string(), 0, "not a results directory");
+    diag.error(dir.string(), 0, "no such results directory");
     return ds;
   }
   auto files = find_result_files(dir, include_hidden, diag);

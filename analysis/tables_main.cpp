@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/cli.h"
 #include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_tables: the tables of \"How transferable are features in deep neural networks?\"\n"
       "from our results and/or the paper's Caffe logs. Options");
-  desc.add_options()("help,h", "this help")("version", "print the code version and exit");
+  cli::add_common_options(desc);
   add_input_options(desc, in);
   desc.add_options()
       ("format", po::value(&format)->default_value(format), "markdown, csv or latex (stdout and --out files)")
@@ -33,18 +34,9 @@ int main(int argc, char** argv) {
       ("table", po::value(&only)->multitoken(),
        "print only these: main table1 dissimilar random relative reduced decomposition")
       ("figures", po::bool_switch(&figures), "also write the figures (PNG and SVG) into --out");
+  return cli::run_tool("xfer_tables", [&]() -> int {
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "xfer_tables: " << printable(e.what()) << "\n" << desc;
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (!cli::parse(argc, argv, desc, vm)) return 0;
   std::string problem = validate(in);
   Format fmt = Format::Markdown;
   if (format == "csv") fmt = Format::Csv;
@@ -55,10 +47,7 @@ int main(int argc, char** argv) {
   for (const auto& n : only)
     if (std::find(names.begin(), names.end(), n) == names.end())
       problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
-  if (!problem.empty()) {
-    std::cerr << "xfer_tables: " << printable(problem) << "\n" << desc;
-    return 1;
-  }
+  if (!problem.empty()) throw cli::UsageError(printable(problem));
   auto t0 = std::chrono::steady_clock::now();
   Statistic stat = *parse_statistic(in.statistic);
   Diagnostics diag;
@@ -91,10 +80,11 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const std::exception& e) {
-    std::cerr << diag.report() << "xfer_tables: " << printable(e.what()) << "\n";
+    std::cerr << diag.report() << "xfer_tables: error: " << printable(e.what()) << "\n";
     return 1;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cerr << diag.report() << nets << " network(s) read in " << secs << " s\n";
   return nets == 0 ? 2 : 0;
+  });
 }

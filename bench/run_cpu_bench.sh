@@ -22,8 +22,8 @@ for spec in "caffenet 32 3" "small 128 20"; do
   preset=$1 batch=$2 iters=$3
   best_ours=0 best_torch=0
   for ((r = 0; r < reps; r++)); do
-    o=$($bin/xfer_bench_step --preset "$preset" --batch "$batch" --threads "$threads" --iters "$iters" --frozen 0 | tail -1 | awk '{print $6}')
-    t=$($py bench/torch_step.py --preset "$preset" --batch "$batch" --threads "$threads" --iters "$iters" | tail -1 | awk '{print $6}')
+    o=$($bin/xfer_bench_step --network "$preset" --batch "$batch" --threads "$threads" --iters "$iters" --frozen 0 | tail -1 | awk '{print $6}')
+    t=$($py bench/torch_step.py --network "$preset" --batch "$batch" --threads "$threads" --iters "$iters" | tail -1 | awk '{print $6}')
     best_ours=$(awk -v a="$best_ours" -v b="$o" 'BEGIN{print (b > a) ? b : a}')
     best_torch=$(awk -v a="$best_torch" -v b="$t" 'BEGIN{print (b > a) ? b : a}')
   done
@@ -34,14 +34,14 @@ done
 
 echo
 echo "== frozen cells: step time by frozen layers n (caffenet, batch 32) =="
-$bin/xfer_bench_step --preset caffenet --batch 32 --threads "$threads" --iters 3 --frozen 0,1,2,3,4,5,6,7
+$bin/xfer_bench_step --network caffenet --batch 32 --threads "$threads" --iters 3 --frozen 0,1,2,3,4,5,6,7
 
 echo
 echo "== data parallelism on the CPU: caffenet, global batch 32, R ranks =="
 tmp=$(mktemp -d)
 for R in 1 2; do
   per=$((threads / R)); ((per < 1)) && per=1
-  mpirun -np $R --oversubscribe --bind-to none $bin/xfer_train --preset caffenet --batch 32 \
+  mpirun -np $R --oversubscribe --bind-to none $bin/xfer_train --network caffenet --batch 32 \
     --max-iter 4 --test-interval 4 --test-batches 1 --display 4 --threads $per \
     --synthetic-train 64 --synthetic-val 32 --out "$tmp/r$R" > "$tmp/r$R.log" 2>&1
   $py - "$tmp/r$R/result.json" "$R" <<'PY'

@@ -42,15 +42,15 @@ def small(classes):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="caffenet", choices=["caffenet", "small"])
+    ap.add_argument("--network", default="caffenet", choices=["caffenet", "small"])
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iters", type=int, default=5)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    classes = 1000 if a.preset == "caffenet" else 10
-    net, (c, s) = (caffenet if a.preset == "caffenet" else small)(classes)
+    classes = 1000 if a.network == "caffenet" else 10
+    net, (c, s) = (caffenet if a.network == "caffenet" else small)(classes)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(a.batch, c, s, s) * 50
     y = torch.randint(0, classes, (a.batch,))
@@ -71,7 +71,7 @@ def main():
             upd += t3 - t2
     n = a.iters
     step = (fwd + bwd + upd) / n
-    print(f"# pytorch {torch.__version__}, preset {a.preset}, batch {a.batch}, threads {a.threads}")
+    print(f"# pytorch {torch.__version__}, preset {a.network}, batch {a.batch}, threads {a.threads}")
     print(f"{'torch':<8} {fwd / n * 1e3:10.2f} {bwd / n * 1e3:10.2f} {upd / n * 1e3:10.2f} "
           f"{step * 1e3:10.2f} {a.batch / step:12.1f}")
 

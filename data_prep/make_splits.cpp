@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "core/provenance.h"
-#include "cli.h"
+#include "core/cli.h"
 #include "data/fmnist_idx.h"
 #include "data/splits.h"
 
@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   int num_classes = 0, size_a = -1;
   po::options_description desc(
       "xfer_make_splits: the class lists of the experiment's splits\n\nOptions");
-  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "dataset", po::value(&dataset)->default_value("imagenet"), "imagenet or fmnist")(
       "split", po::value(&split)->default_value("half"),
       "half (random halves by seed), natman (ImageNet) or dissim (Fashion-MNIST)")(
@@ -46,11 +47,11 @@ int main(int argc, char** argv) {
       "check", po::value(&check),
       "compare with the paper's files in this folder (half<s>{A,B}_classes.txt, "
       "half_nat_idx.txt/half_man_idx.txt); exit 1 on any difference");
-  try {
+  return cli::run_tool("xfer_make_splits", [&]() -> int {
     po::variables_map vm;
-    if (!cli::parse_args(argc, argv, desc, vm)) return 0;
+    if (!cli::parse(argc, argv, desc, vm)) return 0;
     if (dataset != "imagenet" && dataset != "fmnist")
-      throw std::runtime_error("--dataset must be imagenet or fmnist");
+      throw cli::UsageError("--dataset must be imagenet or fmnist");
     if (num_classes == 0) num_classes = dataset == "imagenet" ? 1000 : 10;
     std::vector<std::string> names;
     if (dataset == "fmnist") names = fmnist_class_names();
@@ -62,16 +63,16 @@ int main(int argc, char** argv) {
     }
     std::vector<ClassSplit> splits;
     if (split == "half") {
-      for (int s : cli::parse_int_list(seeds, "seeds"))
+      for (int s : cli::parse_int_list(seeds, "--seeds"))
         splits.push_back(random_halves(s, num_classes, size_a));
     } else if (split == "natman") {
-      if (num_classes != 1000) throw std::runtime_error("natman splits the 1000 ImageNet classes");
+      if (num_classes != 1000) throw cli::UsageError("--split natman splits the 1000 ImageNet classes");
       splits.push_back(natman_split());
     } else if (split == "dissim") {
-      if (num_classes != 10) throw std::runtime_error("dissim splits the 10 Fashion-MNIST classes");
+      if (num_classes != 10) throw cli::UsageError("--split dissim splits the 10 Fashion-MNIST classes");
       splits.push_back(fmnist_dissim_split());
     } else {
-      throw std::runtime_error("--split must be half, natman or dissim");
+      throw cli::UsageError("--split must be half, natman or dissim");
     }
     int mismatches = 0;
     for (const auto& s : splits) {
@@ -95,8 +96,5 @@ int main(int argc, char** argv) {
       }
     }
     return mismatches == 0 ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_make_splits: error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/provenance.h"
-#include "cli.h"
+#include "core/cli.h"
 #include "data/fmnist_idx.h"
 #include "data/split_writer.h"
 #include "data/write_lock.h"
@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
       "are kept when rerun (and written again when they no longer match their checksums).\n"
       "One process at a time writes an output root (<out>/.lock).\n\nOptions");
   bool no_dissim = false;
-  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "src", po::value(&o.src)->default_value("/usr/share/datasets/fashion-mnist"),
       "folder of {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]")(
       "out", po::value(&o.out)->default_value("data/fmnist"), "output root")(
@@ -47,11 +48,15 @@ int main(int argc, char** argv) {
       "reduced-volume folders all-k<K>: first K training images per class (\"\" for none)")(
       "shard-size", po::value(&o.shard_size)->default_value(10000), "images per shard")(
       "no-dissim", po::bool_switch(&no_dissim), "skip dissimA/dissimB");
-  try {
+  return cli::run_tool("xfer_prep_fmnist", [&]() -> int {
     po::variables_map vm;
-    if (!cli::parse_args(argc, argv, desc, vm)) return 0;
+    if (!cli::parse(argc, argv, desc, vm)) return 0;
     o.dissim = !no_dissim;
-    if (o.shard_size <= 0) throw std::runtime_error("--shard-size must be positive");
+    if (o.shard_size <= 0) throw cli::UsageError("--shard-size must be positive");
+    const std::vector<int> seed_list = cli::parse_int_list(o.seeds, "--seeds");
+    const std::vector<int> reduced_list = cli::parse_int_list(o.reduced, "--reduced");
+    for (int k : reduced_list)
+      if (k <= 0) throw cli::UsageError("--reduced: K must be positive, got " + std::to_string(k));
     // Before any work, so that a second conversion into this root stops at once.
     const RootWriteLock lock = lock_data_root(o.out);
 
@@ -79,14 +84,11 @@ int main(int argc, char** argv) {
       if (l < 0 || l > 9) throw std::runtime_error(find("t10k-labels-idx1-ubyte") + ": label out of range");
 
     std::vector<HalfSpec> folders{all_classes(10)};
-    for (int s : cli::parse_int_list(o.seeds, "seeds"))
+    for (int s : seed_list)
       for (auto& h : halves_of(random_halves(s, 10))) folders.push_back(h);
     if (o.dissim)
       for (auto& h : halves_of(fmnist_dissim_split())) folders.push_back(h);
-    for (int k : cli::parse_int_list(o.reduced, "reduced")) {
-      if (k <= 0) throw std::runtime_error("--reduced: K must be positive");
-      folders.push_back(all_classes(10, k));
-    }
+    for (int k : reduced_list) folders.push_back(all_classes(10, k));
 
     // Plan everything first so the progress bar knows the total.
     struct Plan {
@@ -160,8 +162,5 @@ int main(int argc, char** argv) {
     }
     std::printf("wrote %zu folders under %s in %.2f s\n", done.size(), o.out.c_str(), secs);
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_prep_fmnist: error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }

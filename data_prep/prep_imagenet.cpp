@@ -16,7 +16,7 @@
 
 #include "core/cpus.h"
 #include "core/provenance.h"
-#include "cli.h"
+#include "core/cli.h"
 #include "data/imagenet_prep.h"
 #include "data/split_writer.h"
 #include "data/write_lock.h"
@@ -28,12 +28,13 @@ int main(int argc, char** argv) {
   if (xfer::print_version_if_asked(argc, argv, "xfer_prep_imagenet", xfer::core_library_versions())) return 0;
   ImageNetLayoutOptions layout;
   ConvertOptions conv;
-  std::string stage, halves, reduced;
+  std::string stage, seeds, reduced;
   std::vector<std::string> lists;
   bool natman = false, exact_decode = false, no_val = false;
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
-  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "src", po::value(&layout.root)->required(), "ImageNet root holding train/<wnid>/ and val/")(
       "out", po::value(&conv.out_root)->required(), "output root (e.g. data/imagenet)")(
       "synsets", po::value(&layout.synsets),
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
       "WNIDs in ILSVRC2012_ID order (from the devkit's meta.mat), one per line")(
       "stage", po::value(&stage)->default_value("all"),
       "convert (decode into all/), derive (manifest of all/, then the halves), or all (both)")(
-      "halves", po::value(&halves)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
+      "seeds", po::value(&seeds)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
       "natman", po::bool_switch(&natman), "write natmanA (natural) / natmanB (man-made)")(
       "no-val", po::bool_switch(&no_val), "convert without validation labels (the folders get no val subset)")(
       "reduced", po::value(&reduced)->default_value(""),
@@ -64,20 +65,24 @@ int main(int argc, char** argv) {
       "number of processes converting (default $SLURM_NTASKS)")(
       "exact-decode", po::bool_switch(&exact_decode),
       "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)");
-  try {
+  return cli::run_tool("xfer_prep_imagenet", [&]() -> int {
     po::variables_map vm;
-    if (!cli::parse_args(argc, argv, desc, vm)) return 0;
+    if (!cli::parse(argc, argv, desc, vm)) return 0;
     conv.fast_decode = !exact_decode;
     if (stage != "convert" && stage != "derive" && stage != "all")
-      throw std::runtime_error("--stage must be convert, derive or all");
+      throw cli::UsageError("--stage must be convert, derive or all");
     if (stage == "all" && conv.parts > 1)
-      throw std::runtime_error("--parts > 1: run --stage convert in every part, then --stage "
+      throw cli::UsageError("--parts > 1: run --stage convert in every part, then --stage "
                                "derive once");
     if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
-      throw std::runtime_error("--size, --shard-size and --threads must be positive");
+      throw cli::UsageError("--size, --shard-size and --threads must be positive");
     if (conv.parts < 1 || conv.part < 0 || conv.part >= conv.parts)
-      throw std::runtime_error("--part " + std::to_string(conv.part) + " outside 0.." +
+      throw cli::UsageError("--part " + std::to_string(conv.part) + " outside 0.." +
                                std::to_string(conv.parts - 1));
+    const std::vector<int> seed_list = cli::parse_int_list(seeds, "--seeds");
+    const std::vector<int> reduced_list = cli::parse_int_list(reduced, "--reduced");
+    for (int r : reduced_list)
+      if (r <= 0) throw cli::UsageError("--reduced: K must be positive, got " + std::to_string(r));
 
     // Before the (long) listing, so that a clashing run stops at once: a
     // convert part locks its own shards, derive and all lock the whole root.
@@ -109,16 +114,13 @@ int main(int argc, char** argv) {
 
     const Manifest all = finalize_imagenet_all(conv.out_root);
     std::vector<HalfSpec> folders;
-    for (int s : cli::parse_int_list(halves, "halves"))
+    for (int s : seed_list)
       for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
     if (natman) {
-      if (k != 1000) throw std::runtime_error("--natman needs the 1000 ILSVRC2012 classes");
+      if (k != 1000) throw cli::UsageError("--natman needs the 1000 ILSVRC2012 classes");
       for (auto& h : halves_of(natman_split())) folders.push_back(h);
     }
-    for (int r : cli::parse_int_list(reduced, "reduced")) {
-      if (r <= 0) throw std::runtime_error("--reduced: K must be positive");
-      folders.push_back(all_classes(k, r));
-    }
+    for (int r : reduced_list) folders.push_back(all_classes(k, r));
     for (const auto& l : lists) {
       auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
       if (c1 == std::string::npos || c2 == std::string::npos)
@@ -144,8 +146,5 @@ int main(int argc, char** argv) {
     for (const auto& [name, sub] : all.subsets)
       for (const auto& s : sub.skipped) std::printf("skipped (%s) %s\n", name.c_str(), s.c_str());
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_prep_imagenet: error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }

@@ -12,7 +12,7 @@
 #include <set>
 
 #include "core/provenance.h"
-#include "cli.h"
+#include "core/cli.h"
 #include "data/progress.h"
 #include "data/shard_format.h"
 #include "data/split_writer.h"
@@ -77,15 +77,16 @@ int main(int argc, char** argv) {
       "xfer_verify_data DIR...: check data folders (or roots of them) against the CRC-32s\n"
       "in their manifests. Exit 0 when every file matches, 1 with one line per bad file.\n\n"
       "Options");
-  desc.add_options()("help,h", "print this help")("version", "print the code version and exit")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "dir", po::value(&dirs)->composing(), "a data folder, or a root holding data folders")(
       "threads", po::value(&threads)->default_value(threads), "files read at once");
   po::positional_options_description pos;
   pos.add("dir", -1);
-  try {
+  return cli::run_tool("xfer_verify_data", [&]() -> int {
     po::variables_map vm;
-    if (!cli::parse_args(argc, argv, desc, vm, &pos)) return 0;
-    if (dirs.empty()) throw std::runtime_error("no folder given (xfer_verify_data DIR...)");
+    if (!cli::parse(argc, argv, desc, vm, "", &pos)) return 0;
+    if (dirs.empty()) throw cli::UsageError("no folder given (xfer_verify_data DIR...)");
     std::vector<std::string> bad;
     std::vector<RecordedFile> files;
     size_t folders = 0;
@@ -116,8 +117,5 @@ int main(int argc, char** argv) {
                              : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
                                 "a folder: it converts damaged shards again").c_str());
     return bad.empty() ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_verify_data: error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }

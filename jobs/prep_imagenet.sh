@@ -20,4 +20,4 @@ shift 2 || shift $#
 prep=${XFER_BIN:-build/bin}/xfer_prep_imagenet
 srun "$prep" --src "$src" --out "$out" --stage convert --threads "${SLURM_CPUS_PER_TASK:-8}" "$@"
 srun --ntasks=1 "$prep" --src "$src" --out "$out" --stage derive --parts 1 --part 0 \
-  --halves 0-3 --natman --reduced 1,2,5,10,25,50,100,250,500,750,1000,1300 "$@"
+  --seeds 0-3 --natman --reduced 1,2,5,10,25,50,100,250,500,750,1000,1300 "$@"

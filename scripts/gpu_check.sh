@@ -261,7 +261,7 @@ run_benchmarks() {
     args=(--batch "${BENCH_BATCH:-256}" --tf32 "$tf32" --iters "${BENCH_ITERS:-20}" --warmup 5)
     # Timed algorithm search, as PyTorch's cudnn.benchmark (ours stays deterministic).
     step "xfer_step_tf32_$tf32" "${limit[bench]}" env XFER_CUDNN_BENCHMARK=1 \
-      "${launch[@]}" "$p/bin/$bench" --preset caffenet "${args[@]}" || failed=1
+      "${launch[@]}" "$p/bin/$bench" --network caffenet "${args[@]}" || failed=1
     step "torch_step_tf32_$tf32" "${limit[bench]}" "$py" "$p/torch_caffenet.py" "${args[@]}" ||
       failed=1
     grep -h '^RESULT' "$logs/xfer_step_tf32_$tf32.log" "$logs/torch_step_tf32_$tf32.log" \

@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+#include "core/cli.h"
+#include "core/provenance.h"
 #include "bench_common.h"
 #include "data/imagenet_prep.h"
 
@@ -152,12 +154,13 @@ Row imagemagick(const fs::path& dir, const std::vector<std::string>& files, int 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   int count = 300, threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int im_count = 60, repeats = 3;
   bool keep = false;
   po::options_description desc("bench_data_convert: conversion throughput, ours beside peers\n\nOptions");
-  desc.add_options()("help,h", "print this help")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "images", po::value(&count)->default_value(count), "generated JPEGs")(
       "threads", po::value(&threads)->default_value(threads), "threads for the all-cores row")(
       "imagemagick-images", po::value(&im_count)->default_value(im_count),
@@ -165,12 +168,7 @@ int main(int argc, char** argv) {
       "repeats", po::value(&repeats)->default_value(repeats), "runs per row; the best is shown")(
       "keep", po::bool_switch(&keep), "keep the generated files");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
-    return 0;
-  }
-  po::notify(vm);
+  if (!cli::parse(argc, argv, desc, vm)) return 0;
   Scratch s("xfer_bench_convert");
   s.keep = keep;
   std::vector<std::string> files;
@@ -194,4 +192,9 @@ int main(int argc, char** argv) {
   rows.push_back(imagemagick(s.path, files, im_count));
   print_table("decode + warp to 256x256 + write (images/s, best of --repeats; 1-thread rows pinned to one CPU)", rows);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "bench_data_convert", {})) return 0;
+  return xfer::cli::run_tool("bench_data_convert", [&] { return run_bench(argc, argv); });
 }

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/cli.h"
+#include "core/provenance.h"
 #include "bench_common.h"
 #include "data/shard_source.h"
 #include "data/split_writer.h"
@@ -133,22 +135,18 @@ void print_check_rate(const fs::path& root) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   int n = 256, batch = 64, repeats = 3;
   int64_t images = 4096;
   po::options_description desc("bench_data_loader: 227 crops + mirror + mean, ours beside numpy\n\nOptions");
-  desc.add_options()("help,h", "print this help")(
+  cli::add_common_options(desc);
+  desc.add_options()(
       "stored", po::value(&n)->default_value(n), "generated 3x256x256 images in the shard")(
       "batch", po::value(&batch)->default_value(batch), "batch size")(
       "images", po::value(&images)->default_value(images), "images timed per row")(
       "repeats", po::value(&repeats)->default_value(repeats), "runs per row; the best is shown");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
-    return 0;
-  }
-  po::notify(vm);
+  if (!cli::parse(argc, argv, desc, vm)) return 0;
   Scratch s("xfer_bench_loader");
   make_folder(s.path, n);
   // Best of `repeats`: on a shared machine the fastest run is the least disturbed.
@@ -181,4 +179,9 @@ int main(int argc, char** argv) {
   std::printf("(1-worker rows and the peer run pinned to one CPU, reader thread included)\n");
   print_check_rate(s.path);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  if (xfer::print_version_if_asked(argc, argv, "bench_data_loader", {})) return 0;
+  return xfer::cli::run_tool("bench_data_loader", [&] { return run_bench(argc, argv); });
 }

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "backend/backend.h"
+#include "core/cli.h"
 #include "core/rng.h"
 #include "net/net.h"
 #include "solver/sgd.h"
@@ -40,25 +41,21 @@ int main(int argc, char** argv) {
   std::string preset = "caffenet", backend = "cuda";
   int batch = 256, warmup = 5, iters = 20, outputs = 1000, tf32 = 0, device = 0;
   po::options_description opts("xfer_bench_gpu_step: training steps per second\n\nOptions");
-  opts.add_options()("help,h", "print this help")
+  cli::add_common_options(opts);
+  opts.add_options()
       ("backend", po::value(&backend)->default_value(backend), "cuda | cpu")
-      ("preset", po::value(&preset)->default_value(preset), "caffenet | small")
+      ("network", po::value(&preset)->default_value(preset), "network preset: caffenet | small")
       ("batch", po::value(&batch)->default_value(batch), "images per step")
-      ("outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (classes)")
+      ("fc8-outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (classes)")
       ("tf32", po::value(&tf32)->default_value(tf32), "1: TF32 math for convolutions and GEMMs")
       ("device", po::value(&device)->default_value(device), "CUDA device")
       ("warmup", po::value(&warmup)->default_value(warmup), "untimed steps first (algorithm search)")
       ("iters", po::value(&iters)->default_value(iters), "timed steps");
-  try {
+  return cli::run_tool("xfer_bench_gpu_step", [&]() -> int {
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts << "\n";
-      return 0;
-    }
-    po::notify(vm);
+    if (!cli::parse(argc, argv, opts, vm)) return 0;
     if (batch <= 0 || iters <= 0 || warmup < 0 || outputs <= 0)
-      throw std::runtime_error("--batch, --iters and --outputs must be positive, --warmup >= 0");
+      throw cli::UsageError("--batch, --iters and --fc8-outputs must be positive, --warmup >= 0");
     auto be = make_backend(backend, device, 0);
     be->set_tf32(tf32 != 0);
     std::string gpu = "none";
@@ -93,9 +90,6 @@ int main(int argc, char** argv) {
                 backend.c_str(), gpu.c_str(), preset.c_str(), batch, tf32 ? "tf32" : "fp32",
                 1000.0 * s / iters, double(batch) * iters / s, setup_s,
                 st.count ? st.loss_sum / double(st.count) : 0.0);
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_bench_gpu_step: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -49,7 +49,7 @@ def caffenet(outputs):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--outputs", type=int, default=1000)
+    p.add_argument("--fc8-outputs", type=int, default=1000)
     p.add_argument("--tf32", type=int, choices=(0, 1), default=0,
                    help="1: TF32 math for convolutions and matmuls")
     p.add_argument("--warmup", type=int, default=5)
@@ -64,7 +64,7 @@ def main():
     torch.manual_seed(1)
     dev = torch.device("cuda")
     t_setup = time.perf_counter()
-    model = caffenet(a.outputs).to(dev)
+    model = caffenet(a.fc8_outputs).to(dev)
     weights = [q for n, q in model.named_parameters() if n.endswith("weight")]
     biases = [q for n, q in model.named_parameters() if n.endswith("bias")]
     base_lr = 0.01
@@ -72,7 +72,7 @@ def main():
                            {"params": biases, "lr": 2 * base_lr, "weight_decay": 0.0}],
                           lr=base_lr, momentum=0.9)
     x_host = (torch.randn(a.batch, 3, 227, 227) * 50).pin_memory()
-    y_host = torch.randint(0, a.outputs, (a.batch,)).pin_memory()
+    y_host = torch.randint(0, a.fc8_outputs, (a.batch,)).pin_memory()
     torch.cuda.synchronize()
     setup_s = time.perf_counter() - t_setup
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "backend/backend.h"
+#include "core/cli.h"
 #include "data/synthetic_source.h"
 #include "net/net.h"
 #include "solver/sgd.h"
@@ -74,25 +75,21 @@ int main(int argc, char** argv) {
   int batch = 32, threads = 2, warmup = 2, iters = 5, outputs = 0;
   bool tf32 = false;
   po::options_description opts("xfer_bench_step: time one training step\n\nOptions");
-  opts.add_options()("help,h", "print this help")
-      ("preset", po::value(&preset)->default_value(preset), "caffenet | small")
+  cli::add_common_options(opts);
+  opts.add_options()
+      ("network", po::value(&preset)->default_value(preset), "network preset: caffenet | small")
       ("backend", po::value(&backend)->default_value(backend), "cpu | cuda")
       ("batch", po::value(&batch)->default_value(batch), "batch")
       ("threads", po::value(&threads)->default_value(threads), "CPU threads")
       ("warmup", po::value(&warmup)->default_value(warmup), "untimed steps first")
       ("iters", po::value(&iters)->default_value(iters), "timed steps")
-      ("outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (0: 1000 for caffenet, 10 for small)")
+      ("fc8-outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (0: 1000 for caffenet, 10 for small)")
       ("frozen", po::value(&frozen_list)->default_value(frozen_list), "comma-separated frozen layer counts, e.g. 0,1,2,3,4,5,6,7")
       ("tf32", po::value(&tf32)->default_value(tf32), "TF32 math (cuda)");
-  try {
+  return cli::run_tool("xfer_bench_step", [&]() -> int {
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts << "\n";
-      return 0;
-    }
-    po::notify(vm);
-    if (batch <= 0 || iters <= 0 || warmup < 0) throw std::runtime_error("--batch and --iters must be positive");
+    if (!cli::parse(argc, argv, opts, vm)) return 0;
+    if (batch <= 0 || iters <= 0 || warmup < 0) throw cli::UsageError("--batch and --iters must be positive");
     NetSpec spec = net_preset(preset);
     if (outputs == 0) outputs = preset == "caffenet" ? 1000 : 10;
     auto be = make_backend(backend, 0, threads);
@@ -101,18 +98,12 @@ int main(int argc, char** argv) {
                 preset.c_str(), backend.c_str(), batch, threads, iters, warmup);
     std::printf("%-8s %10s %10s %10s %10s %12s\n", "frozen", "fwd_ms", "bwd_ms", "update_ms", "step_ms",
                 "images/s");
-    std::stringstream ss(frozen_list);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      int n = std::stoi(item);
+    for (int n : cli::parse_int_list(frozen_list, "--frozen")) {
       Timing t = time_steps(*be, spec, batch, outputs, n, warmup, iters);
       std::printf("%-8d %10.2f %10.2f %10.2f %10.2f %12.1f\n", n, t.fwd, t.bwd, t.upd, t.step(),
                   batch * 1000.0 / t.step());
       std::fflush(stdout);
     }
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_bench_step: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cli.h"
 #include "core/provenance.h"
 #include "grid/cell_files.h"
 #include "grid/grid.h"
@@ -92,7 +93,7 @@ std::string absolute(const std::string& p) { return p.empty() ? p : fs::absolute
 // not started: a mistyped path must not look like a grid nobody ran.
 bool results_missing(const std::string& results) {
   if (fs::is_directory(results)) return false;
-  std::cerr << "xfer_grid: results folder '" << results << "' does not exist\n";
+  std::cerr << "xfer_grid: error: results folder '" << results << "' does not exist\n";
   return true;
 }
 
@@ -290,9 +291,8 @@ int main(int argc, char** argv) {
       ("dry-run", po::bool_switch(&a.dry_run), "print the trainer command lines, run nothing")
       ("quiet", po::bool_switch(&a.quiet), "run-cell: do not copy the trainer's output to stdout");
   po::options_description other("other");
+  cli::add_common_options(other);
   other.add_options()
-      ("help,h", "this help")
-      ("version", "print the code version and exit")
       ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv")
       ("out", po::value(&a.out), "plan: the folder to write; resolve: the file")
       ("pending", po::bool_switch(&a.pending), "status: only the cells not done")
@@ -307,20 +307,11 @@ int main(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("command", 1);
 
-  try {
+  return cli::run_tool("xfer_grid", [&]() -> int {
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(parse_opts).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help") || a.command.empty()) {
-      std::cout << "usage: xfer_grid COMMAND [options]\n\n" << kCommands << "\n" << all << "\n";
-      return vm.count("help") ? 0 : 2;
-    }
+    const std::string usage = std::string("usage: xfer_grid COMMAND [options]\n\n") + kCommands;
+    if (!cli::parse(argc, argv, parse_opts, vm, usage, &pos, &all)) return 0;
+    if (a.command.empty()) throw cli::UsageError("give a command: list, run, run-cell, plan, status or resolve");
     return run(a);
-  } catch (const po::error& e) {
-    std::cerr << "xfer_grid: " << e.what() << " (see xfer_grid --help)\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "xfer_grid: " << e.what() << "\n";
-    return 2;
-  }
+  });
 }

@@ -10,6 +10,7 @@
 #include "comm/nccl_communicator.h"
 #include "config/train_config.h"
 #include "core/check.h"
+#include "core/cli.h"
 #include "core/log.h"
 #include "train/provenance.h"
 #include "train/trainer.h"
@@ -32,12 +33,12 @@ int main(int argc, char** argv) {
     set_error_context(comm->rank(), comm->size());
     set_log_rank(comm->rank(), comm->size());
     std::optional<TrainConfig> cfg;
-    try {
+    // Usage errors as every tool reports them (core/cli.h), once, not per rank.
+    const int usage_rc = cli::run_tool("xfer_train", [&] {
       cfg = parse_train_config(argc, argv);
-    } catch (const Error& e) {
-      if (comm->rank() == 0) std::cerr << "xfer_train: " << e.what() << std::endl;
-      return kExitUsage;
-    }
+      return kExitDone;
+    }, comm->rank() == 0);
+    if (usage_rc != kExitDone) return usage_rc;
     if (!cfg) return kExitDone;
     install_stop_handlers();
     // GPU gradients go over NCCL; MPI stays underneath for bootstrap and

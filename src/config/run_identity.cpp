@@ -17,7 +17,7 @@ std::string run_identity(const TrainConfig& cfg, const std::string& data_identit
   const SolverSpec& s = cfg.solver;
   std::ostringstream o;
   o.precision(17);
-  o << "preset " << cfg.preset << "\ndata " << data_identity << "\nbase " << base_identity
+  o << "network " << cfg.network << "\ndata " << data_identity << "\nbase " << base_identity
     << "\ntransfer " << cfg.transfer_n << ' ' << cfg.transfer_mode << "\nfc8-outputs "
     << cfg.fc8_outputs << "\ndropout-ratio " << cfg.dropout_ratio << "\nsolver " << s.base_lr
     << ' ' << s.gamma << ' ' << s.lr_step << ' ' << s.max_iter << ' ' << s.momentum << ' '

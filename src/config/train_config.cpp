@@ -3,11 +3,11 @@
 
 #include <boost/program_options.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/check.h"
+#include "core/cli.h"
 #include "config/fidelity.h"
 
 namespace po = boost::program_options;
@@ -31,14 +31,11 @@ void take(const po::variables_map& vm, const char* name, std::optional<T>& v) {
 
 std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv) {
   TrainConfig c;
-  std::string config_file;
   po::options_description general("General");
+  cli::add_common_options(general);
   general.add_options()
-      ("help,h", "print this help and exit")
       ("fidelity", "print where this system deliberately differs from the paper, and exit")
-      ("version", "print the code version and the versions of the libraries, and exit")
-      ("config", po::value(&config_file), "read options from this INI file (command line wins)")
-      ("preset", po::value(&c.preset)->default_value(c.preset), "network and solver preset: caffenet | small")
+      ("network", po::value(&c.network)->default_value(c.network), "network preset (and its solver defaults): caffenet | small")
       ("data", po::value(&c.data), "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch")
       ("out", po::value(&c.out)->default_value(c.out), "output folder: config.ini, checkpoint.h5, final.h5, result.json")
       ("cell-id", po::value(&c.cell_id), "grid cell id recorded in the result (e.g. half0-AB-n3-frozen)")
@@ -79,26 +76,11 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   all.add(general).add(transfer).add(solver).add(run);
 
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, all), vm);
-    if (vm.count("help")) {
-      std::cout << all << std::endl;
-      return std::nullopt;
-    }
-    if (vm.count("version")) return std::nullopt;  // printed by main, which sees every library
-    if (vm.count("fidelity")) {
-      for (const auto& d : deviations()) std::cout << "- " << d.what << "\n  Why: " << d.why << "\n";
-      return std::nullopt;
-    }
-    if (vm.count("config")) {
-      std::string path = vm["config"].as<std::string>();
-      std::ifstream f(path);
-      XFER_CHECK(f, "cannot read config file " << path);
-      po::store(po::parse_config_file(f, all), vm);
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    XFER_FAIL(e.what() << " (see --help)");
+  if (!cli::parse(argc, argv, all, vm)) return std::nullopt;
+  if (vm.count("version")) return std::nullopt;  // printed by main, which sees every library
+  if (vm.count("fidelity")) {
+    for (const auto& d : deviations()) std::cout << "- " << d.what << "\n  Why: " << d.why << "\n";
+    return std::nullopt;
   }
   take(vm, "base-lr", s.base_lr);
   take(vm, "gamma", s.gamma);
@@ -110,7 +92,11 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   take(vm, "test-interval", s.test_interval);
   take(vm, "snapshot-interval", s.snapshot_interval);
 
-  c.solver = net_preset(c.preset).solver;
+  try {
+    c.solver = net_preset(c.network).solver;
+  } catch (const Error& e) {
+    throw cli::UsageError(std::string("--network: ") + e.what());
+  }
   auto& sv = c.solver;
   if (s.base_lr) sv.base_lr = *s.base_lr;
   if (s.gamma) sv.gamma = *s.gamma;
@@ -121,12 +107,16 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   if (s.batch) sv.batch = *s.batch;
   if (s.test_interval) sv.test_interval = *s.test_interval;
   if (s.snapshot_interval) sv.snapshot_interval = *s.snapshot_interval;
-  c.validate();
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw cli::UsageError(e.what());
+  }
   return c;
 }
 
 void TrainConfig::validate() const {
-  net_preset(preset);  // throws naming the known presets
+  net_preset(network);  // throws naming the known presets
   XFER_CHECK(backend == "cpu" || backend == "cuda", "--backend must be cpu or cuda, got '" << backend << "'");
   XFER_CHECK(transfer_mode == "none" || transfer_mode == "frozen" || transfer_mode == "finetune" ||
                  transfer_mode == "random",
@@ -167,7 +157,7 @@ void TrainConfig::validate() const {
 std::string TrainConfig::to_ini() const {
   std::ostringstream o;
   o.precision(17);
-  o << "preset = " << preset << "\n"
+  o << "network = " << network << "\n"
     << "data = " << data << "\n"
     << "out = " << out << "\n"
     << "cell-id = " << cell_id << "\n"

@@ -1,7 +1,8 @@
 // train_config.h: everything a training run is told, as one plain struct.
 // Boost.Program_options (train_config.cpp) is the single source of the option
-// names, defaults and help, for the command line and for config files;
-// validate() says what to change when a value is wrong.
+// names, defaults and help, for the command line and for config files, used
+// as every tool uses it (core/cli.h); validate() says what to change when a
+// value is wrong.
 #pragma once
 
 #include <optional>
@@ -13,7 +14,7 @@
 namespace xfer {
 
 struct TrainConfig {
-  std::string preset = "small";
+  std::string network = "small";  // the network preset (net_spec.h)
   std::string data;      // split-half shard folder; empty: the generated batch
   std::string out = "run";
   std::string cell_id;
@@ -45,8 +46,9 @@ struct TrainConfig {
   // What identifies the run is config/run_identity.h.
 };
 
-// Parses argv (and --config FILE). Returns nullopt after printing --help.
-// Throws xfer::Error on unknown or invalid options.
+// Parses argv (and --config FILE). Returns nullopt after printing --help,
+// --fidelity or on --version (which main prints). Throws po::error or
+// cli::UsageError on unknown or invalid options.
 std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv);
 
 }  // namespace xfer

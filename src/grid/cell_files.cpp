@@ -51,7 +51,7 @@ std::vector<std::pair<std::string, std::string>> defining_args(const Grid& grid,
   const GridConfig& cfg = grid.config;
   const SolverSettings& s = cell.solver;
   std::vector<std::pair<std::string, std::string>> a = {
-      {"--preset", cfg.network}, {"--cell-id", cell.id}};
+      {"--network", cfg.network}, {"--cell-id", cell.id}};
   if (cell.cell.kind == CellKind::Transfer) {
     a.push_back({"--transfer-n", std::to_string(cell.cell.n)});
     a.push_back({"--transfer-mode", to_string(cell.cell.mode)});

@@ -11,15 +11,22 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/cli.h"
+
 namespace xfer {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
+using cli::parse_string_list;
+using cli::trim;
+
+// cli::parse_int_list, its message under the grid config's prefix.
+std::vector<int> int_list(const std::string& key, const std::string& s) {
+  try {
+    return cli::parse_int_list(s, key);
+  } catch (const cli::UsageError& e) {
+    throw std::runtime_error(std::string("grid config: ") + e.what());
+  }
 }
 
 [[noreturn]] void fail(const std::string& key, const std::string& why) {
@@ -154,12 +161,7 @@ std::vector<char> parse_halves(const std::string& key, const std::string& s) {
 }
 
 std::vector<int> checked_n(const std::string& key, const std::string& s) {
-  std::vector<int> n;
-  try {
-    n = parse_int_list(s);
-  } catch (const std::exception& e) {
-    fail(key, e.what());
-  }
+  const std::vector<int> n = int_list(key, s);
   if (n.empty()) fail(key, "needs at least one layer count");
   for (int v : n)
     if (v < 1 || v > 7) fail(key, "layer count " + std::to_string(v) + " is outside 1..7");
@@ -168,40 +170,6 @@ std::vector<int> checked_n(const std::string& key, const std::string& s) {
 
 }  // namespace
 
-std::vector<int> parse_int_list(const std::string& s) {
-  std::vector<int> out;
-  for (const auto& item : parse_string_list(s)) {
-    size_t dash = item.find('-', 1);
-    try {
-      size_t pos = 0;
-      if (dash == std::string::npos) {
-        out.push_back(std::stoi(item, &pos));
-        if (pos != item.size()) throw std::invalid_argument(item);
-      } else {
-        int lo = std::stoi(item.substr(0, dash), &pos);
-        if (pos != dash) throw std::invalid_argument(item);
-        std::string hi_s = item.substr(dash + 1);
-        int hi = std::stoi(hi_s, &pos);
-        if (pos != hi_s.size() || hi < lo) throw std::invalid_argument(item);
-        for (int v = lo; v <= hi; ++v) out.push_back(v);
-      }
-    } catch (const std::exception&) {
-      throw std::runtime_error("'" + item + "' is not an integer or a range like 1-7");
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> parse_string_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    item = trim(item);
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
                              const std::vector<std::string>& section_order) {
@@ -216,13 +184,9 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   }
   c.name = to_str(raw, "grid.name", "grid");
   c.network = to_str(raw, "grid.network");
-  if (c.network.empty()) fail("grid.network", "is required (the trainer's --preset: caffenet or small)");
+  if (c.network.empty()) fail("grid.network", "is required (the trainer's --network: caffenet or small)");
   c.fc8_outputs = static_cast<int>(to_long(raw, "grid.fc8_outputs", 0));
-  try {
-    c.seeds = parse_int_list(to_str(raw, "grid.seeds", "0"));
-  } catch (const std::exception& e) {
-    fail("grid.seeds", e.what());
-  }
+  c.seeds = int_list("grid.seeds", to_str(raw, "grid.seeds", "0"));
   if (c.seeds.empty()) fail("grid.seeds", "needs at least one seed");
   for (int s : c.seeds)
     if (s < 0) fail("grid.seeds", "seeds are >= 0");
@@ -238,11 +202,7 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   c.base_splits = parse_string_list(to_str(raw, "base.splits"));
   for (const auto& s : c.base_splits) check_split_name("base.splits", s);
   c.all_base = to_bool(raw, "base.all", false);
-  try {
-    c.reduced_k = parse_int_list(to_str(raw, "base.reduced_k"));
-  } catch (const std::exception& e) {
-    fail("base.reduced_k", e.what());
-  }
+  c.reduced_k = int_list("base.reduced_k", to_str(raw, "base.reduced_k"));
   for (int k : c.reduced_k)
     if (k < 1) fail("base.reduced_k", "K must be >= 1");
 

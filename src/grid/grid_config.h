@@ -120,8 +120,5 @@ std::string to_ini(const GridConfig& cfg);
 // ./jobs/grids (the programs pass the source tree's folder they were built from).
 std::string preset_path(const std::string& name, const std::string& dir = "");
 
-// "1-3,5" -> {1,2,3,5}. Throws on anything else.
-std::vector<int> parse_int_list(const std::string& s);
-std::vector<std::string> parse_string_list(const std::string& s);
 
 }  // namespace xfer

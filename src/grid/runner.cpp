@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/cli.h"
 #include "core/cpus.h"
 #include "grid/process.h"
 #include "io/file_lock.h"
@@ -35,11 +36,7 @@ Launch parse_launch(const std::string& s) {
 
 namespace {
 
-
-int env_int(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::atoi(v) : 0;
-}
+using cli::env_int;
 
 // --launch, else the grid's [slurm] launcher, else srun inside a SLURM job
 // and mpirun outside one; a single rank is started directly.
@@ -57,7 +54,7 @@ int cell_ranks(const Grid& grid, const RunOptions& opt) {
 int cell_threads(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
   if (opt.threads > 0) return opt.threads;
   if (cell.solver.threads > 0) return cell.solver.threads;
-  if (int c = env_int("SLURM_CPUS_PER_TASK"); c > 0) return c;
+  if (int c = env_int("SLURM_CPUS_PER_TASK", 0); c > 0) return c;
   // The CPUs this process may use (taskset, cgroups), not the machine's cores.
   int per = usable_cpus() / (cell_ranks(grid, opt) * std::max(1, opt.jobs));
   return std::max(1, per);
@@ -79,7 +76,7 @@ std::vector<std::string> cell_command(const Grid& grid, const GridCell& cell, co
       cmd = {"srun", "--mpi=" + grid.config.slurm.mpi, "--ntasks=" + std::to_string(ranks),
              "--kill-on-bad-exit=1"};
       // srun no longer inherits the batch job's --cpus-per-task (SLURM 22.05).
-      if (int c = env_int("SLURM_CPUS_PER_TASK"); c > 0)
+      if (int c = env_int("SLURM_CPUS_PER_TASK", 0); c > 0)
         cmd.push_back("--cpus-per-task=" + std::to_string(c));
       if (grid.config.slurm.gpus_per_rank > 0)
         cmd.push_back("--gpus-per-task=" + std::to_string(grid.config.slurm.gpus_per_rank));

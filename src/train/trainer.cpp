@@ -92,7 +92,7 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
                       const SyncStats& ss, int64_t session_iters, double train_s) {
   RunResult r;
   r.cell_id = s.cfg.cell_id;
-  r.preset = s.cfg.preset;
+  r.preset = s.cfg.network;
   r.config_hash = st.config_hash;  // the run identity
   r.backend = s.backend;
   r.num_classes = s.classes;
@@ -152,7 +152,7 @@ void request_stop() { g_stop.store(true); }
 
 int run_training(const TrainConfig& cfg, Communicator& comm) {
   g_stop.store(false);
-  NetSpec spec = net_preset(cfg.preset);
+  NetSpec spec = net_preset(cfg.network);
   spec.solver = cfg.solver;
   if (cfg.dropout_ratio >= 0)
     for (auto& l : spec.layers)

@@ -25,12 +25,12 @@ TEST_F(Binaries, HelpAndBadOptions) {
     EXPECT_NE(h.out.find(opt), std::string::npos) << opt;
   EXPECT_EQ(run_command(bin("xfer_plot").string() + " --help", tmp.path()).code, 0);
   Outcome none = run_command(bin("xfer_tables").string(), tmp.path());
-  EXPECT_EQ(none.code, 1);
+  EXPECT_EQ(none.code, 2);  // usage errors exit 2 (core/cli.h)
   EXPECT_NE(none.err.find("--results"), std::string::npos);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 1);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 1);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 2);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 2);
   Outcome table = run_command(bin("xfer_tables").string() + " --results x --table tabel1", tmp.path());
-  EXPECT_EQ(table.code, 1);
+  EXPECT_EQ(table.code, 2);
   EXPECT_NE(table.err.find("--table tabel1 is none of"), std::string::npos) << table.err;
 }
 

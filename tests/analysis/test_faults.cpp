@@ -355,7 +355,7 @@ TEST_F(FaultsBinaries, HelpNamesIncludeHidden) {
             std::string::npos);
   EXPECT_NE(run_command(bin("xfer_plot").string() + " --help", tmp.path()).out.find("--include-hidden"),
             std::string::npos);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --caffe-logs x --include-hidden", tmp.path()).code, 1);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --caffe-logs x --include-hidden", tmp.path()).code, 2);
 }
 
 TEST_F(FaultsBinaries, StaleCopyIgnoredUnlessAskedThenAnError) {

@@ -37,7 +37,7 @@ int run(const std::string& cmd, std::string* out = nullptr) {
 
 const std::string kMpirun = "mpirun -np 2 --oversubscribe --bind-to none ";
 const std::string kCommon =
-    " --preset small --threads 1 --dropout-ratio 0 --max-iter 12 --test-interval 6 --display 6"
+    " --network small --threads 1 --dropout-ratio 0 --max-iter 12 --test-interval 6 --display 6"
     " --synthetic-train 256 --synthetic-val 64";
 
 std::vector<float> final_weights(const std::string& dir) {

@@ -123,7 +123,7 @@ TEST(DataFaults, ConcurrentImageNetPartsBothFinishAndTheResultVerifies) {
   ASSERT_EQ(p0.wait(), 0) << p0.output();
   ASSERT_EQ(p1.wait(), 0) << p1.output();
   std::string said;
-  ASSERT_EQ(run_command(base + " --stage derive --halves 0", &said), 0) << said;
+  ASSERT_EQ(run_command(base + " --stage derive --seeds 0", &said), 0) << said;
   EXPECT_EQ(read_manifest(out + "/all").subsets.at("train").shards.size(), 4u);
   EXPECT_EQ(run_command(bin_dir() + "/xfer_verify_data " + out, &said), 0) << said;
   EXPECT_TRUE(temp_files_in(out).empty());

@@ -338,7 +338,7 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
   std::string out;
   const std::string dest = t.tmp.str() + "/tool";
   ASSERT_EQ(run_command(tool + " --src " + t.root + " --out " + dest + " --val-labels " +
-                            t.val_txt + " --halves 0,1 --reduced 1 --size 24 --shard-size 8 "
+                            t.val_txt + " --seeds 0,1 --reduced 1 --size 24 --shard-size 8 "
                             "--threads 2",
                         &out),
             0)
@@ -355,7 +355,7 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
   // Without validation labels every split would have no validation images and
   // each cell would fail only when it first tests: refused unless asked.
   const std::string bare = tool + " --src " + t.root + " --out " + t.tmp.str() + "/noval" +
-                           " --halves 0 --size 24 --shard-size 8 --threads 2";
+                           " --seeds 0 --size 24 --shard-size 8 --threads 2";
   EXPECT_NE(run_command(bare, &out), 0);
   EXPECT_TRUE(contains(out, "no validation labels given") && contains(out, "--val-labels")) << out;
   EXPECT_FALSE(fs::exists(t.tmp.str() + "/noval/all/manifest.json"));
@@ -381,7 +381,7 @@ TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
     ASSERT_EQ(rc, 0) << out;
     EXPECT_TRUE(contains(out, "part " + std::to_string(part) + "/3")) << out;
   }
-  ASSERT_EQ(run_command(tool + args + " --stage derive --halves 0 --list mine:" + t.tmp.str() +
+  ASSERT_EQ(run_command(tool + args + " --stage derive --seeds 0 --list mine:" + t.tmp.str() +
                             "/a.txt:" + t.tmp.str() + "/b.txt",
                         &out),
             1)
@@ -389,7 +389,7 @@ TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
   EXPECT_TRUE(contains(out, "a.txt")) << out;
   std::ofstream(t.tmp.str() + "/a.txt") << "n00000001\nn00000003\n";
   std::ofstream(t.tmp.str() + "/b.txt") << "1\n3\n";
-  ASSERT_EQ(run_command(tool + args + " --stage derive --halves 0 --list mine:" + t.tmp.str() +
+  ASSERT_EQ(run_command(tool + args + " --stage derive --seeds 0 --list mine:" + t.tmp.str() +
                             "/a.txt:" + t.tmp.str() + "/b.txt",
                         &out),
             0)

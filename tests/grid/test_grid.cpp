@@ -145,12 +145,5 @@ TEST(Grid, BadConfigsSayWhichKey) {
   EXPECT_EQ(error_of({"solver.batch=32"}), "");
 }
 
-TEST(Grid, IntLists) {
-  EXPECT_EQ(parse_int_list("1-3, 5,7-7"), (std::vector<int>{1, 2, 3, 5, 7}));
-  EXPECT_TRUE(parse_int_list("").empty());
-  EXPECT_THROW(parse_int_list("3-1"), std::runtime_error);
-  EXPECT_THROW(parse_int_list("a"), std::runtime_error);
-}
-
 }  // namespace
 }  // namespace xfer

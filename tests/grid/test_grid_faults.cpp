@@ -442,7 +442,7 @@ TEST_F(GridFaults, StatusOfAMissingResultsFolderIsAnError) {
     pid_t pid = spawn_grid(args, root_ / "status.log");
     EXPECT_EQ(wait_exit(pid), 1);
     EXPECT_EQ(read_text(root_ / "status.log"),
-              "xfer_grid: results folder '" + missing + "' does not exist\n");
+              "xfer_grid: error: results folder '" + missing + "' does not exist\n");
   }
 }
 

@@ -3,7 +3,8 @@
 # blocks runs as written (from a scratch copy of the layout: build/bin and
 # ../shared beside it), exit 0. Commands that need SLURM, ImageNet or a
 # trained grid (make, sbatch) are not run here; their pieces are tested
-# elsewhere (tests/slurm, tests/data).
+# elsewhere (tests/slurm, tests/data). A results folder a command reads
+# (--results R) is made empty first, as if its grid had not finished a cell.
 set -euo pipefail
 src=${XFER_SOURCE_DIR:?}
 bin=${XFER_BIN_DIR:?}
@@ -18,6 +19,7 @@ cd "$work/project"
 n=0
 while IFS= read -r line; do
   cmd=${line%%  #*}  # the README's trailing comments
+  if [[ $cmd =~ --results\ ([^ ]+) ]]; then mkdir -p "${BASH_REMATCH[1]}"; fi
   out=$(timeout 300 bash -c "$cmd" 2>&1) || fail "README command failed: $cmd
 $(tail -5 <<<"$out")"
   n=$((n + 1))

@@ -133,11 +133,11 @@ TEST(Trainer, BadOptionsAreRefusedWithWhatToChange) {
     try {
       parse_train_config(int(argv.size()), argv.data());
       ADD_FAILURE() << "accepted: " << needle;
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
-  expect_refused({"--preset", "vgg"}, "unknown network preset 'vgg'");
+  expect_refused({"--network", "vgg"}, "unknown network preset 'vgg'");
   expect_refused({"--batch", "0"}, "--batch must be positive");
   expect_refused({"--transfer-mode", "frozen", "--transfer-n", "3"}, "needs --base");
   expect_refused({"--transfer-mode", "frozen", "--transfer-n", "9", "--base", "x.h5"}, "--transfer-n must be in 1..7");

@@ -29,7 +29,7 @@ TEST(TrainerOnShards, BaseThenFrozenTransferWithTheBaseMean) {
   const std::string bin = std::getenv("XFER_BIN_DIR");
   auto dir = testing::temp_dir("trainer_shards");
   ASSERT_EQ(sh(bin + "/xfer_prep_fmnist --out " + dir + "/data"), 0);
-  const std::string common = " --preset small --threads 1 --max-iter 60 --batch 32 --test-interval 30 "
+  const std::string common = " --network small --threads 1 --max-iter 60 --batch 32 --test-interval 30 "
                              "--test-batches 8 --display 30";
   ASSERT_EQ(sh(bin + "/xfer_train" + common + " --data " + dir + "/data/half0A --out " + dir + "/base"), 0);
   ASSERT_EQ(sh(bin + "/xfer_train" + common + " --data " + dir + "/data/half0B --out " + dir +
@@ -61,7 +61,7 @@ class TrainerRelocation : public ::testing::Test {
   }
   // xfer_train's exit code; its output goes to <dir>/<log>.
   int train(const std::string& args, const std::string& log) {
-    const std::string cmd = bin_ + "/xfer_train --preset small --threads 1 --max-iter 40 --batch 32 "
+    const std::string cmd = bin_ + "/xfer_train --network small --threads 1 --max-iter 40 --batch 32 "
                             "--test-interval 20 --test-batches 4 --display 20 " + args + " > " +
                             dir_ + "/" + log + " 2>&1";
     const int rc = std::system(cmd.c_str());

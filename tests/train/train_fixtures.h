@@ -13,7 +13,7 @@ namespace xfer::testing {
 // xfer_train's arguments for 24 iterations of the small net on generated
 // data: tests every 8, snapshots every 8, one thread.
 inline std::vector<std::string> small_run_args(const std::string& out) {
-  return {"xfer_train", "--preset", "small", "--out", out, "--max-iter", "24",
+  return {"xfer_train", "--network", "small", "--out", out, "--max-iter", "24",
           "--batch", "16", "--test-interval", "8", "--snapshot-interval", "8",
           "--threads", "1", "--synthetic-train", "96", "--synthetic-val", "40",
           "--display", "8"};
