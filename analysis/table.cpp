@@ -10,6 +10,7 @@ namespace xfer {
 
 Entry Entry::value(double v) { return std::isnan(v) ? missing() : Entry{Kind::Value, {}, v}; }
 Entry Entry::delta(double v) { return std::isnan(v) ? missing() : Entry{Kind::Delta, {}, v}; }
+Entry Entry::probability(double p) { return std::isnan(p) ? missing() : Entry{Kind::Probability, {}, p}; }
 
 const char* extension(Format f) {
   switch (f) {
@@ -37,6 +38,11 @@ std::string show(const Entry& e, Format f) {
       std::snprintf(buf, sizeof buf, f == Format::Csv ? "%+.6f" : "%+.4f", e.number);
       // A difference that rounds to zero is "+0.0000", not "-0.0000".
       if (buf[0] == '-' && std::string(buf).find_first_of("123456789") == std::string::npos) buf[0] = '+';
+      return buf;
+    case Entry::Kind::Probability:
+      // Four decimals would print a small p as 0.0000, which reads as "impossible".
+      if (f == Format::Csv) std::snprintf(buf, sizeof buf, "%.6g", e.number);
+      else std::snprintf(buf, sizeof buf, e.number >= 1e-4 ? "%.4f" : "%.1e", e.number);
       return buf;
   }
   return "";

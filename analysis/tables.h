@@ -1,7 +1,10 @@
 // tables.h: the paper's tables, built from one data set or from several side
 // by side (ours beside the paper's). Every builder takes the sources in column
 // order; with two, a difference column (first minus second) is added where the
-// table holds group means. Empty groups stay empty and are named in `diag`.
+// table holds group means. Each group has mean, std, count and, after all of
+// those, its 95% confidence interval (Student t; none for one network): new
+// columns go at the end of a row, so existing ones keep their places. Empty
+// groups stay empty and are named in `diag`.
 #pragma once
 
 #include <string>
@@ -17,7 +20,8 @@ using Sources = std::vector<const Dataset*>;
 
 // 1. Figure 2 as a table: baseB (n = 0), then BnB, BnB+, AnB, AnB+ for n = 1..7.
 Table main_table(const Sources& src, Statistic s, Diagnostics& diag);
-// 2. Table 1: the boost of AnB+ over baseB and over BnB+, pooled over n in 1-7, 3-7, 5-7.
+// 2. Table 1: the boost of AnB+ over baseB and over BnB+, pooled over n in 1-7, 3-7, 5-7;
+// then AnB+'s std and interval and the Welch p-values of both boosts.
 Table boost_table(const Sources& src, Statistic s, Diagnostics& diag);
 // 3. Each dissimilar split (natural / man-made): each target's base and the transfers into it.
 Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag);
@@ -33,7 +37,8 @@ std::vector<std::string> relative_series(const Dataset& ds);
 Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag);
 // 6. Reduced volume: images per class K against accuracy.
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
-// 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB).
+// 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB),
+// then the Welch p-value of each.
 Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag);
 
 // All seven, in that order.
