@@ -38,4 +38,8 @@ const char* extension(Format f);  // "md", "csv", "tex"
 
 std::string render(const Table& t, Format f);
 
+// Text for LaTeX's text mode: _ % & # $ { } ~ ^ \ < > | escaped, and the
+// Unicode minus, em dash, plus-minus and times of the Markdown text as LaTeX.
+std::string latex_escape(const std::string& s);
+
 }  // namespace xfer
