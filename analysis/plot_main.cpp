@@ -1,4 +1,4 @@
-// plot_main.cpp: xfer_plot, the paper's figures as PNG and SVG (via gnuplot)
+// plot_main.cpp: xfer_plot, the paper's figures as PNG, SVG and PDF (via gnuplot)
 // from our results directory and/or the paper's Caffe logs.
 #include <boost/program_options.hpp>
 #include <filesystem>
@@ -19,11 +19,12 @@ int main(int argc, char** argv) {
   std::string out_dir = "figures";
   po::options_description desc(
       "xfer_plot: the figures of \"How transferable are features in deep neural networks?\"\n"
-      "as PNG and SVG. With --compare both inputs go on one figure. Options");
+      "as PNG, SVG and PDF, each with its CSV data and gnuplot script. With --compare both\n"
+      "inputs go on one figure. Options");
   desc.add_options()("help,h", "this help")("version", "print the code version and exit");
   add_input_options(desc, in);
   desc.add_options()
-      ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, dissimilar, relative, reduced .png/.svg")
+      ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, transfer_effects, dissimilar, relative, reduced (.png .svg .pdf .gp .csv)")
       ("gnuplot", po::value(&fo.gnuplot)->default_value(fo.gnuplot), "the gnuplot program to run");
   po::variables_map vm;
   try {

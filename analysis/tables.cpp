@@ -256,6 +256,13 @@ std::vector<std::string> relative_series(const Dataset& ds) {
 
 Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag) {
   std::vector<double> d;
+  for (const auto& [id, v] : relative_values(ds, s, series, n, diag)) d.push_back(v);
+  return summarize(d);
+}
+
+std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, Statistic s, const std::string& series,
+                                                            int n, Diagnostics* diag) {
+  std::vector<std::pair<std::string, double>> d;
   for (const auto& [id, run] : ds.runs) {
     const Cell& c = run.cell;
     if (c.n != n) continue;
@@ -275,9 +282,9 @@ Summary relative_summary(const Dataset& ds, Statistic s, const std::string& seri
       if (diag) diag->warn("", 0, ds.name + ": " + id + " has no base " + b.id() + ": left out of the relative panel");
       continue;
     }
-    d.push_back(curve_statistic(run.curve, s) - curve_statistic(base->second.curve, s));
+    d.push_back({id, curve_statistic(run.curve, s) - curve_statistic(base->second.curve, s)});
   }
-  return summarize(d);
+  return d;
 }
 
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {

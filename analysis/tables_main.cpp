@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
       ("out", po::value(&out_dir), "also write each table as <name>.<md|csv|tex> into this folder")
       ("table", po::value(&only)->multitoken(),
        "print only these: main table1 dissimilar random relative reduced decomposition")
-      ("figures", po::bool_switch(&figures), "also write the figures (PNG and SVG) into --out");
+      ("figures", po::bool_switch(&figures), "also write the figures (PNG, SVG, PDF, with their CSV data and gnuplot scripts) into --out");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
