@@ -1,17 +1,15 @@
-// figures.cpp: gnuplot scripts and data for the paper's figures.
+// figures.cpp: which networks and group means make up each of the paper's
+// figures; figure_file.cpp turns them into CSV, a gnuplot script and images.
 #include "analysis/figures.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
+#include <set>
+#include <utility>
 
+#include "analysis/figure_file.h"
 #include "analysis/groups.h"
 #include "analysis/tables.h"
-#include "io/atomic_file.h"
 
 namespace xfer {
 
@@ -19,96 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Points = std::vector<std::pair<double, double>>;
-
-// A figure being assembled: data blocks (gnuplot's `index`) and plot clauses.
-struct Figure {
-  std::string name, title, xlabel, ylabel, extra;  // extra: more `set` lines
-  std::ostringstream data;
-  int blocks = 0;
-  std::vector<std::string> clauses;
-
-  // Adds a series; nothing when it has no points (gnuplot refuses empty ones).
-  void add(const Points& pts, const std::string& style, const std::string& title) {
-    if (pts.empty()) return;
-    for (const auto& [x, y] : pts) data << x << " " << y << "\n";
-    data << "\n\n";
-    clauses.push_back("datafile index " + std::to_string(blocks++) + " " + style +
-                      (title.empty() ? " notitle" : " title '" + title + "'"));
-  }
-};
-
-std::string gp_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string sh_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Source 0 filled and solid, source 1 hollow and dashed.
-std::string point_style(size_t source, const std::string& color) {
-  return "with points pt " + std::string(source == 0 ? "7" : "6") + " ps 0.8 lc rgb '" + color + "'";
-}
-std::string line_style(size_t source, const std::string& color) {
-  return "with linespoints lw 2 pt " + std::string(source == 0 ? "5" : "4") + " dt " +
-         (source == 0 ? "1" : "2") + " lc rgb '" + color + "'";
-}
-std::string legend(const std::vector<const Dataset*>& src, size_t i, const std::string& what) {
-  return src.size() > 1 ? src[i]->name + " " + what : what;
-}
-
-// Every net of `pick` at x (plus a small offset, so groups stand apart).
-template <class Pred>
-Points scatter(const Dataset& ds, Statistic s, double x, Pred pick) {
-  Points p;
-  for (double v : ds.values(s, pick)) p.push_back({x, v});
-  return p;
-}
-
-// Draws the figure: PNG and SVG under temporary names, renamed when gnuplot succeeded.
-void draw(Figure& f, const fs::path& dir, const std::string& gnuplot, std::vector<fs::path>& written) {
-  fs::path png = dir / (f.name + ".png"), svg = dir / (f.name + ".svg");
-  fs::path tpng = temp_path_for(png.string()), tsvg = temp_path_for(svg.string());
-  fs::path dat = temp_path_for((dir / (f.name + ".dat")).string());
-  fs::path gp = temp_path_for((dir / (f.name + ".gp")).string());
-  fs::path err = temp_path_for((dir / (f.name + ".err")).string());
-  std::ostringstream script;
-  script << "datafile = " << gp_quote(dat.string()) << "\n"
-         << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size 900,650 enhanced font 'sans,11' }"
-         << " else { set terminal png size 900,650 }\n"
-         << "set output " << gp_quote(tpng.string()) << "\n"
-         << "set title " << gp_quote(f.title) << "\nset xlabel " << gp_quote(f.xlabel)
-         << "\nset ylabel " << gp_quote(f.ylabel) << "\nset grid\nset key outside right top\n"
-         << f.extra << "plot ";
-  for (size_t i = 0; i < f.clauses.size(); ++i) script << (i ? ", \\\n     " : "") << f.clauses[i];
-  script << "\nset terminal svg size 900,650 enhanced font 'sans,11' background '#ffffff'\n"
-         << "set output " << gp_quote(tsvg.string()) << "\nreplot\nunset output\n";
-  auto cleanup = [&] {
-    std::error_code ec;
-    for (const auto& p : {dat, gp, err, tpng, tsvg}) fs::remove(p, ec);
-  };
-  write_file_atomic(dat.string(), f.data.str());
-  write_file_atomic(gp.string(), script.str());
-  std::string cmd = sh_quote(gnuplot) + " " + sh_quote(gp.string()) + " 2>" + sh_quote(err.string());
-  int rc = std::system(cmd.c_str());
-  std::error_code ec;
-  if (rc != 0 || fs::file_size(tpng, ec) == 0 || fs::file_size(tsvg, ec) == 0) {
-    std::ifstream e(err);
-    std::string msg((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
-    cleanup();
-    throw std::runtime_error("gnuplot failed on figure '" + f.name + "' (exit " + std::to_string(rc) + "): " + msg);
-  }
-  commit_file(tpng.string(), png.string());
-  commit_file(tsvg.string(), svg.string());
-  cleanup();
-  written.push_back(png);
-  written.push_back(svg);
-}
+using Sources = std::vector<const Dataset*>;
+constexpr const char* kAccuracy = "top-1 accuracy";
+constexpr const char* kRandomFilterColor = "#e08000";
 
 const char* group_color(Group g) {
   switch (g) {
@@ -121,124 +32,240 @@ const char* group_color(Group g) {
   return "#000000";
 }
 
+// Groups side by side at each n, so their points and bars do not overlap.
+double offset(Group g) {
+  switch (g) {
+    case Group::BnB: return -0.15;
+    case Group::BnBPlus: return -0.05;
+    case Group::AnB: return 0.05;
+    case Group::AnBPlus: return 0.15;
+    default: return 0;
+  }
+}
+
+// What one network's number is, for the titles.
+std::string per_network(Statistic s) {
+  switch (s) {
+    case Statistic::Top10: return "per network: mean of its 10 best tests";
+    case Statistic::Best: return "per network: its best test";
+    case Statistic::Final: return "per network: its last test";
+  }
+  return "";
+}
+
+FigureSpec make_spec(std::string name, std::string title, std::string xlabel, std::string ylabel) {
+  FigureSpec f;
+  f.name = std::move(name);
+  f.title = std::move(title);
+  f.xlabel = std::move(xlabel);
+  f.ylabel = std::move(ylabel);
+  return f;
+}
+
+SeriesStyle style(size_t source, const char* color) { return {color, source == 1}; }
+
+std::string legend(const Sources& src, size_t i, const std::string& what) {
+  return src.size() > 1 ? src[i]->name + " " + what : what;
+}
+
+// The networks that `pick` selects, drawn at x, and their summary.
+template <class Pred>
+void collect(const Dataset& ds, Statistic s, int n, double x, Pred pick, std::vector<NetPoint>& nets,
+             std::vector<MeanPoint>& means) {
+  std::vector<double> values;
+  for (const auto& [id, run] : ds.runs) {
+    if (!pick(run.cell)) continue;
+    values.push_back(curve_statistic(run.curve, s));
+    nets.push_back({id, n, x, values.back()});
+  }
+  Summary m = summarize(values);
+  if (!m.empty()) means.push_back({n, x, m});
+}
+
+bool base_b(const Cell& c) { return in_group(c, Group::BaseB, 0); }
+
+// Figure 2, top panel: every network of each group, and the group means with
+// their intervals. With `with_nets` false, the bottom panel: means only.
+void add_transfer_groups(FigureSpec& f, const Sources& src, Statistic s, bool with_nets) {
+  for (size_t i = 0; i < src.size(); ++i) {
+    std::vector<NetPoint> nets;
+    std::vector<MeanPoint> means;
+    collect(*src[i], s, 0, 0, base_b, nets, means);
+    SeriesStyle look = style(i, group_color(Group::BaseB));
+    look.draw_nets = with_nets;
+    add_series(f, src[i]->name, "baseB", legend(src, i, "baseB"), look, nets, means);
+    for (Group g : kTransferGroups) {
+      nets.clear();
+      means.clear();
+      for (int n = 1; n <= 7; ++n)
+        collect(*src[i], s, n, n + offset(g), [g, n](const Cell& c) { return in_group(c, g, n); }, nets, means);
+      look.color = group_color(g);
+      add_series(f, src[i]->name, label(g), legend(src, i, label(g)), look, nets, means);
+    }
+  }
+}
+
+FigureSpec transfer_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("transfer", "Every network: base, selffer (BnB) and transfer (AnB), + = fine-tuned (" + per_network(s) + ")",
+               "layer n at which the network is chopped and retrained", kAccuracy);
+  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
+  add_transfer_groups(f, src, s, true);
+  return f;
+}
+
 }  // namespace
 
-std::vector<fs::path> write_figures(const std::vector<const Dataset*>& src, const FigureOptions& opt,
-                                    Diagnostics& diag) {
-  const Statistic s = opt.statistic;
-  const std::string ylabel = std::string("top-1 accuracy (") + to_string(s) + ")";
-  std::vector<Figure> figs(4);
+namespace {
 
-  // Figure 2: every net, groups side by side at each n, means joined.
-  Figure& tr = figs[0];
-  tr.name = "transfer";
-  tr.title = "Transfer: base, selffer (BnB) and transfer (AnB), + = fine-tuned";
-  tr.xlabel = "layer n at which the network is chopped and retrained";
-  tr.ylabel = ylabel;
-  tr.extra = "set xrange [-0.5:7.5]\nset xtics 0,1,7\n";
-  const std::pair<Group, double> offsets[] = {{Group::BnB, -0.15}, {Group::BnBPlus, -0.05},
-                                              {Group::AnB, 0.05}, {Group::AnBPlus, 0.15}};
-  for (size_t i = 0; i < src.size(); ++i) {
-    const Dataset& ds = *src[i];
-    auto base = [](const Cell& c) { return in_group(c, Group::BaseB, 0); };
-    tr.add(scatter(ds, s, 0, base), point_style(i, group_color(Group::BaseB)), legend(src, i, "baseB"));
-    for (auto [g, dx] : offsets) {
-      Points pts, means;
-      for (int n = 1; n <= 7; ++n) {
-        auto pick = [g = g, n](const Cell& c) { return in_group(c, g, n); };
-        for (auto p : scatter(ds, s, n + dx, pick)) pts.push_back(p);
-        Summary m = summarize(ds.values(s, pick));
-        if (!m.empty()) means.push_back({n + dx, m.mean});
-      }
-      Summary b = summarize(ds.values(s, base));
-      if (!b.empty() && !means.empty()) means.insert(means.begin(), {0, b.mean});
-      tr.add(pts, point_style(i, group_color(g)), "");
-      tr.add(means, line_style(i, group_color(g)), legend(src, i, label(g)));
-    }
-  }
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
 
-  // Figure 3 top: dissimilar-split transfers and random filters beside random-split AnB.
-  Figure& ds3 = figs[1];
-  ds3.name = "dissimilar";
-  ds3.title = "Dissimilar splits and random filters";
-  ds3.xlabel = "layer n";
-  ds3.ylabel = ylabel;
-  ds3.extra = "set xrange [-0.5:7.5]\nset xtics 0,1,7\n";
+// The paper's four numbered effects, placed on the means of the first data
+// set where each is largest: 1 the selffer's drop below the base (fragile
+// co-adaptation), 2 fine-tuning recovering it, 3 the transfer's drop below the
+// selffer (specificity), 4 transfer plus fine-tuning above the base.
+std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
+  auto mean = [&](Group g, int n) {
+    return summarize(ds.values(s, [g, n](const Cell& c) { return in_group(c, g, n); })).mean;
+  };
+  const double base = mean(Group::BaseB, 0);
+  auto largest = [](auto gap) {  // the n with the largest gap; 0 when none is defined
+    int at = 0;
+    double most = -INFINITY;
+    for (int n = 1; n <= 7; ++n)
+      if (double v = gap(n); !std::isnan(v) && v > most) most = v, at = n;
+    return at;
+  };
+  const char* what[] = {"", "BnB below baseB: fragile co-adaptation", "BnB+ recovers it: fine-tuning",
+                        "AnB below BnB: specificity of the features",
+                        "AnB+ above baseB: transfer plus fine-tuning generalises better"};
+  std::vector<std::string> out;
+  // Beside the mean, left and below or right and above, clear of its interval bar.
+  auto mark = [&](int number, Group g, int n, bool below) {
+    double y = n ? mean(g, n) : NAN;
+    if (std::isnan(y)) return;
+    std::string k = std::to_string(number);
+    out.push_back("set label " + k + " '" + k + "' at " + num(n + offset(g)) + "," + num(y) + " center offset " +
+                  (below ? "-1.2,-0.9" : "1.2,0.9") + " font ',14' textcolor rgb '" + group_color(g) + "' front");
+    out.push_back("set label " + std::to_string(10 + number) + " '" + k + "  " + what[number] +
+                  "' at graph 0.02, graph " + num(0.04 + 0.06 * (4 - number)) + " left font ',9' front");
+  };
+  int n1 = largest([&](int n) { return base - mean(Group::BnB, n); });
+  mark(1, Group::BnB, n1, true);
+  mark(2, Group::BnBPlus, n1, false);
+  mark(3, Group::AnB, largest([&](int n) { return mean(Group::BnB, n) - mean(Group::AnB, n); }), true);
+  mark(4, Group::AnBPlus, largest([&](int n) { return mean(Group::AnBPlus, n) - base; }), false);
+  return out;
+}
+
+// Figure 2, bottom panel.
+FigureSpec transfer_effects_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("transfer_effects", "Group means with 95% intervals and the four effects (" + per_network(s) + ")",
+               "layer n at which the network is chopped and retrained", kAccuracy);
+  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
+  if (!src.empty())
+    for (auto& line : effect_labels(*src[0], s)) f.settings.push_back(line);
+  add_transfer_groups(f, src, s, false);
+  return f;
+}
+
+// A series of figure 3 top: its base at n = 0 and its networks at n = 1..7.
+// Left out when it has no network beyond the base: the base alone is not the series.
+template <class BasePick, class NPick>
+void add_layer_series(FigureSpec& f, const Sources& src, size_t i, Statistic s, const std::string& key,
+                      const char* color, BasePick base_pick, NPick n_pick) {
+  std::vector<NetPoint> nets;
+  std::vector<MeanPoint> means;
+  for (int n = 1; n <= 7; ++n) collect(*src[i], s, n, n, [&](const Cell& c) { return n_pick(c, n); }, nets, means);
+  if (nets.empty()) return;
+  std::vector<NetPoint> all;
+  std::vector<MeanPoint> all_means;
+  collect(*src[i], s, 0, 0, base_pick, all, all_means);
+  all.insert(all.end(), nets.begin(), nets.end());
+  all_means.insert(all_means.end(), means.begin(), means.end());
+  add_series(f, src[i]->name, key, legend(src, i, key), style(i, color), all, all_means);
+}
+
+FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("dissimilar", "Dissimilar splits and random filters (" + per_network(s) + ")", "layer n", kAccuracy);
+  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
   for (size_t i = 0; i < src.size(); ++i) {
-    const Dataset& ds = *src[i];
-    auto series = [&](const std::string& what, const std::string& color, auto base_pick, auto n_pick) {
-      Points pts, means;
-      Summary b = summarize(ds.values(s, base_pick));
-      for (auto p : scatter(ds, s, 0, base_pick)) pts.push_back(p);
-      if (!b.empty()) means.push_back({0, b.mean});
-      for (int n = 1; n <= 7; ++n) {
-        auto pick = [&](const Cell& c) { return n_pick(c, n); };
-        for (auto p : scatter(ds, s, n, pick)) pts.push_back(p);
-        Summary m = summarize(ds.values(s, pick));
-        if (!m.empty()) means.push_back({double(n), m.mean});
-      }
-      ds3.add(pts, point_style(i, color), "");
-      ds3.add(means, line_style(i, color), legend(src, i, what));
-    };
-    series("random A/B: AnB", group_color(Group::AnB), [](const Cell& c) { return in_group(c, Group::BaseB, 0); },
-           [](const Cell& c, int n) { return in_group(c, Group::AnB, n); });
+    add_layer_series(f, src, i, s, "random A/B: AnB", group_color(Group::AnB), base_b,
+                     [](const Cell& c, int n) { return in_group(c, Group::AnB, n); });
     const char* greens[] = {"#1a7f1a", "#7fcf5f"};
-    for (const auto& split : dissimilar_splits(ds))
+    for (const auto& split : dissimilar_splits(*src[i]))
       for (char t : {'A', 'B'})
-        series(split + " to " + half_label(split, t), greens[t - 'A'],
-               [&](const Cell& c) { return c.split == split && c.kind == CellKind::Base && c.target == t && c.reduced_k == 0; },
-               [&](const Cell& c, int n) { return c.split == split && c.kind == CellKind::Transfer && c.target == t && c.source != t && c.n == n && c.mode == TransferMode::Frozen; });
-    series("random filters", "#e08000", [](const Cell& c) { return is_all_base(c); },
-           [](const Cell& c, int n) { return is_all_random(c, n); });
+        add_layer_series(
+            f, src, i, s, split + " to " + half_label(split, t), greens[t - 'A'],
+            [&](const Cell& c) { return c.split == split && c.kind == CellKind::Base && c.target == t && c.reduced_k == 0; },
+            [&](const Cell& c, int n) {
+              return c.split == split && c.kind == CellKind::Transfer && c.target == t && c.source != t && c.n == n &&
+                     c.mode == TransferMode::Frozen;
+            });
+    add_layer_series(f, src, i, s, "random filters", kRandomFilterColor, is_all_base, is_all_random);
     // The control on the random halves (the complete and fashion-mnist grids).
-    series("random filters, halves", "#b06000", [](const Cell& c) { return in_group(c, Group::BaseB, 0); },
-           [](const Cell& c, int n) {
-             return c.kind == CellKind::Random && c.is_random_split() && c.n == n;
-           });
+    add_layer_series(f, src, i, s, "random filters (halves)", "#b06000", base_b, is_half_random);
   }
+  return f;
+}
 
-  // Figure 3 bottom: AnB minus its target's base.
-  Figure& rel = figs[2];
-  rel.name = "relative";
-  rel.title = "Transfer relative to the target's base";
-  rel.xlabel = "layer n";
-  rel.ylabel = "relative top-1 accuracy";
-  rel.extra = "set xrange [0.5:7.5]\nset xtics 1,1,7\n";
+// Figure 3 bottom: each network minus the base of its own target.
+FigureSpec relative_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("relative", "Transfer relative to the target's base (" + per_network(s) + ")", "layer n",
+               "top-1 accuracy minus the base's");
+  f.settings = {"set xrange [0.5:7.5]", "set xtics 1,1,7"};
   for (size_t i = 0; i < src.size(); ++i) {
     for (const auto& series : relative_series(*src[i])) {
-      Points pts;
+      std::vector<NetPoint> nets;
+      std::vector<MeanPoint> means;
       for (int n = 1; n <= 7; ++n) {
-        Summary m = relative_summary(*src[i], s, series, n, nullptr);
-        if (!m.empty()) pts.push_back({double(n), m.mean});
+        std::vector<double> values;
+        for (const auto& [id, v] : relative_values(*src[i], s, series, n, nullptr)) {
+          nets.push_back({id, n, double(n), v});
+          values.push_back(v);
+        }
+        if (Summary m = summarize(values); !m.empty()) means.push_back({n, double(n), m});
       }
-      const char* color = series == "random" ? group_color(Group::AnB) : series == "random filters" ? "#e08000" : "#1a7f1a";
-      rel.add(pts, line_style(i, color), legend(src, i, series == "random" ? "random A/B" : series));
+      const char* color = series == "random" ? group_color(Group::AnB) : series == "random filters" ? kRandomFilterColor : "#1a7f1a";
+      add_series(f, src[i]->name, series, legend(src, i, series == "random" ? "random A/B" : series), style(i, color),
+                 nets, means);
     }
   }
+  return f;
+}
 
-  // Reduced volume.
-  Figure& red = figs[3];
-  red.name = "reduced";
-  red.title = "Reduced volume: images per class";
-  red.xlabel = "training images per class K";
-  red.ylabel = ylabel;
-  red.extra = "set logscale x\nset xrange [0.7:2000]\n";
+FigureSpec reduced_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("reduced", "Reduced volume: images per class (" + per_network(s) + ")", "training images per class K",
+               kAccuracy);
+  f.settings = {"set logscale x", "set xrange [0.7:2000]"};
   for (size_t i = 0; i < src.size(); ++i) {
-    Points pts;
+    std::set<int> ks;
     for (const auto& [id, run] : src[i]->runs)
-      if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0)
-        pts.push_back({double(run.cell.reduced_k), curve_statistic(run.curve, s)});
-    std::sort(pts.begin(), pts.end());
-    red.add(pts, line_style(i, "#303090"), legend(src, i, "all classes"));
+      if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0) ks.insert(run.cell.reduced_k);
+    std::vector<NetPoint> nets;
+    std::vector<MeanPoint> means;
+    for (int k : ks) collect(*src[i], s, k, k, [k](const Cell& c) { return is_reduced(c, k); }, nets, means);
+    add_series(f, src[i]->name, "all classes", legend(src, i, "all classes"), style(i, "#303090"), nets, means);
   }
+  return f;
+}
 
+}  // namespace
+
+std::vector<fs::path> write_figures(const Sources& src, const FigureOptions& opt, Diagnostics& diag) {
+  const Statistic s = opt.statistic;
+  std::vector<FigureSpec> figs = {transfer_figure(src, s), transfer_effects_figure(src, s), dissimilar_figure(src, s),
+                                  relative_figure(src, s), reduced_figure(src, s)};
   std::vector<fs::path> written;
-  for (auto& f : figs) {
+  for (const auto& f : figs) {
     if (f.clauses.empty()) {
       diag.warn("", 0, "figure '" + f.name + "' has no networks to draw: not written");
       continue;
     }
-    draw(f, opt.out_dir, opt.gnuplot, written);
+    render_figure(f, opt.out_dir, opt.gnuplot, written, diag);
   }
   return written;
 }

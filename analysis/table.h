@@ -9,7 +9,7 @@
 namespace xfer {
 
 struct Entry {
-  enum class Kind { Missing, Text, Value, Delta, Count };
+  enum class Kind { Missing, Text, Value, Delta, Count, Probability };
   Kind kind = Kind::Missing;
   std::string text;
   double number = 0;
@@ -21,6 +21,8 @@ struct Entry {
   // A difference, printed with its sign: NaN becomes missing.
   static Entry delta(double v);
   static Entry count(int n) { return {Kind::Count, {}, static_cast<double>(n)}; }
+  // A p-value: NaN (no test possible) becomes missing.
+  static Entry probability(double p);
 };
 
 struct Table {
@@ -35,5 +37,9 @@ enum class Format { Markdown, Csv, Latex };
 const char* extension(Format f);  // "md", "csv", "tex"
 
 std::string render(const Table& t, Format f);
+
+// Text for LaTeX's text mode: _ % & # $ { } ~ ^ \ < > | escaped, and the
+// Unicode minus, em dash, plus-minus and times of the Markdown text as LaTeX.
+std::string latex_escape(const std::string& s);
 
 }  // namespace xfer

@@ -2,10 +2,12 @@
 #include "analysis/tables.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 
 #include "analysis/groups.h"
+#include "analysis/inference.h"
 
 namespace xfer {
 
@@ -15,11 +17,16 @@ std::string prefix(const Sources& src, size_t i, const std::string& h) {
   return src.size() > 1 ? src[i]->name + " " + h : h;
 }
 
-// mean, std, count per source; then, for two sources, first minus second.
+// mean, std, count per source; then, for two sources, first minus second;
+// then each source's 95% confidence interval of the mean. The intervals come
+// last so that the columns before them keep their places for readers that
+// index them.
 void add_summary_headers(Table& t, const Sources& src) {
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"mean", "std", "count"}) t.headers.push_back(prefix(src, i, h));
   if (src.size() == 2) t.headers.push_back(src[0]->name + " − " + src[1]->name);
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"95% CI low", "95% CI high"}) t.headers.push_back(prefix(src, i, h));
 }
 
 void add_summary_entries(std::vector<Entry>& row, const std::vector<Summary>& sums) {
@@ -29,7 +36,16 @@ void add_summary_entries(std::vector<Entry>& row, const std::vector<Summary>& su
     row.push_back(Entry::count(s.count));
   }
   if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
+  for (const auto& s : sums) {
+    Interval ci = mean_interval(s);
+    row.push_back(Entry::value(ci.low));
+    row.push_back(Entry::value(ci.high));
+  }
 }
+
+const char* const kIntervalNote =
+    "95% CI: mean ± t × std / sqrt(count), t the 97.5% point of Student's t with count − 1 degrees of "
+    "freedom; — where a group has fewer than two networks (one network says nothing about the spread).";
 
 // The group summary in every source; an empty group is named in the warnings.
 template <class Pred>
@@ -43,12 +59,21 @@ std::vector<Summary> summaries(const Sources& src, Statistic s, Diagnostics& dia
   return out;
 }
 
-double group_mean(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
+// The networks of group g with n in n_lo..n_hi, pooled as the paper pooled them.
+Summary group_summary(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
   return summarize(ds.values(s, [&](const Cell& c) {
-           for (int n = n_lo; n <= n_hi; ++n)
-             if (in_group(c, g, n)) return true;
-           return false;
-         })).mean;
+    for (int n = n_lo; n <= n_hi; ++n)
+      if (in_group(c, g, n)) return true;
+    return false;
+  }));
+}
+
+std::string describe(const Summary& s) {
+  if (s.empty()) return "no networks";
+  char buf[96];
+  if (s.count < 2) std::snprintf(buf, sizeof buf, "%.4f (count 1)", s.mean);
+  else std::snprintf(buf, sizeof buf, "%.4f (std %.4f, count %d)", s.mean, s.std, s.count);
+  return buf;
 }
 
 }  // namespace
@@ -66,6 +91,7 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (Group g : kTransferGroups)
     for (int n = 1; n <= 7; ++n) add(g, n);
   t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
+  t.notes.push_back(kIntervalNote);
   for (const auto* ds : src) {
     if (ds->unfinished.empty()) continue;
     std::string list;
@@ -75,27 +101,59 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   return t;
 }
 
+namespace {
+
+// One source's part of a Table 1 row: the boosts in `row`, the statistics of
+// AnB+ and the Welch p-values in `tail` (which goes after every source's boosts).
+void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry>& row,
+                       std::vector<Entry>& tail, Diagnostics& diag) {
+  Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, 7);
+  Summary base = group_summary(ds, s, Group::BaseB, 0, 0);
+  Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, 7);
+  if (anbp.empty()) diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
+  row.push_back(Entry::value(anbp.mean));
+  row.push_back(Entry::count(anbp.count));
+  row.push_back(Entry::delta(anbp.mean - base.mean));
+  row.push_back(Entry::delta(anbp.mean - bnbp.mean));
+  Interval ci = mean_interval(anbp);
+  tail.push_back(Entry::value(anbp.std));
+  tail.push_back(Entry::value(ci.low));
+  tail.push_back(Entry::value(ci.high));
+  tail.push_back(Entry::probability(welch_test(anbp, base).p));
+  tail.push_back(Entry::probability(welch_test(anbp, bnbp).p));
+}
+
+// What the boosts were measured against, so a reader can judge the p-values.
+std::string compared_groups_note(const Dataset& ds, Statistic s) {
+  std::string note = ds.name + ": baseB " + describe(group_summary(ds, s, Group::BaseB, 0, 0));
+  for (int lo : {1, 3, 5})
+    note += "; BnB+ " + std::to_string(lo) + "-7 " + describe(group_summary(ds, s, Group::BnBPlus, lo, 7));
+  return note + ".";
+}
+
+}  // namespace
+
 Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
-  Table t{"table1", std::string("Table 1: boost of AnB+ (") + to_string(s) + ") over baseB and over BnB+", {"layers"}, {}, {}};
+  Table t{"table1", std::string("Boost of AnB+ (") + to_string(s) + ") over baseB and over BnB+, the paper's Table 1", {"layers"}, {}, {}};
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"AnB+ mean", "AnB+ count", "over baseB", "over BnB+"}) t.headers.push_back(prefix(src, i, h));
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"AnB+ std", "AnB+ 95% CI low", "AnB+ 95% CI high", "p over baseB", "p over BnB+"})
+      t.headers.push_back(prefix(src, i, h));
   for (int lo : {1, 3, 5}) {
-    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-7")};
-    for (const auto* ds : src) {
-      auto anbp = summarize(ds->values(s, [&](const Cell& c) {
-        for (int n = lo; n <= 7; ++n)
-          if (in_group(c, Group::AnBPlus, n)) return true;
-        return false;
-      }));
-      if (anbp.empty()) diag.warn("", 0, ds->name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
-      row.push_back(Entry::value(anbp.mean));
-      row.push_back(Entry::count(anbp.count));
-      row.push_back(Entry::delta(anbp.mean - group_mean(*ds, s, Group::BaseB, 0, 0)));
-      row.push_back(Entry::delta(anbp.mean - group_mean(*ds, s, Group::BnBPlus, lo, 7)));
-    }
+    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-7")}, tail;
+    for (const auto* ds : src) add_boost_entries(*ds, s, lo, row, tail, diag);
+    row.insert(row.end(), tail.begin(), tail.end());
     t.rows.push_back(row);
   }
   t.notes.push_back("Pooled over all networks with n in the range, as the paper did.");
+  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(
+      "p: two-sided Welch t-test (unequal variances, Welch-Satterthwaite degrees of freedom) of the AnB+ "
+      "networks against the baseB networks, and against the BnB+ networks of the same layers; — where a "
+      "group has fewer than two networks. It treats the networks as independent samples, which transfers "
+      "sharing a base are not quite.");
+  for (const auto* ds : src) t.notes.push_back(compared_groups_note(*ds, s));
   return t;
 }
 
@@ -136,6 +194,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
     }
   }
   t.notes.push_back("For natman, A is natural and B man-made; AnB rows are transfers into the target named.");
+  t.notes.push_back(kIntervalNote);
   return t;
 }
 
@@ -156,6 +215,7 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
     add("half", "baseB", 0, [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
     for (int n = 1; n <= 7; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
   }
+  t.notes.push_back(kIntervalNote);
   return t;
 }
 
@@ -179,6 +239,7 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
     }
   }
   t.notes.push_back("random: AnB on the random splits; natman (dissim): AnB on that split; random filters: first n layers random, minus the base of the same classes.");
+  t.notes.push_back(kIntervalNote);
   return t;
 }
 
@@ -195,6 +256,13 @@ std::vector<std::string> relative_series(const Dataset& ds) {
 
 Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag) {
   std::vector<double> d;
+  for (const auto& [id, v] : relative_values(ds, s, series, n, diag)) d.push_back(v);
+  return summarize(d);
+}
+
+std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, Statistic s, const std::string& series,
+                                                            int n, Diagnostics* diag) {
+  std::vector<std::pair<std::string, double>> d;
   for (const auto& [id, run] : ds.runs) {
     const Cell& c = run.cell;
     if (c.n != n) continue;
@@ -214,9 +282,9 @@ Summary relative_summary(const Dataset& ds, Statistic s, const std::string& seri
       if (diag) diag->warn("", 0, ds.name + ": " + id + " has no base " + b.id() + ": left out of the relative panel");
       continue;
     }
-    d.push_back(curve_statistic(run.curve, s) - curve_statistic(base->second.curve, s));
+    d.push_back({id, curve_statistic(run.curve, s) - curve_statistic(base->second.curve, s)});
   }
-  return summarize(d);
+  return d;
 }
 
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
@@ -232,6 +300,7 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
     add_summary_entries(row, summaries(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
     t.rows.push_back(row);
   }
+  t.notes.push_back(kIntervalNote);
   return t;
 }
 
@@ -239,19 +308,26 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
   Table t{"decomposition", std::string("Drop from baseB by cause, top-1 (") + to_string(s) + "): fragile co-adaptation (baseB − BnB) and specificity (BnB − AnB)", {"n"}, {}, {}};
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"co-adaptation", "specificity", "total"}) t.headers.push_back(prefix(src, i, h));
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const char* h : {"co-adaptation p", "specificity p"}) t.headers.push_back(prefix(src, i, h));
   for (int n = 1; n <= 7; ++n) {
-    std::vector<Entry> row{Entry::count(n)};
+    std::vector<Entry> row{Entry::count(n)}, tail;
     for (const auto* ds : src) {
-      double base = group_mean(*ds, s, Group::BaseB, 0, 0);
-      double bnb = group_mean(*ds, s, Group::BnB, n, n);
-      double anb = group_mean(*ds, s, Group::AnB, n, n);
-      row.push_back(Entry::delta(base - bnb));
-      row.push_back(Entry::delta(bnb - anb));
-      row.push_back(Entry::delta(base - anb));
+      Summary base = group_summary(*ds, s, Group::BaseB, 0, 0);
+      Summary bnb = group_summary(*ds, s, Group::BnB, n, n);
+      Summary anb = group_summary(*ds, s, Group::AnB, n, n);
+      row.push_back(Entry::delta(base.mean - bnb.mean));
+      row.push_back(Entry::delta(bnb.mean - anb.mean));
+      row.push_back(Entry::delta(base.mean - anb.mean));
+      tail.push_back(Entry::probability(welch_test(base, bnb).p));
+      tail.push_back(Entry::probability(welch_test(bnb, anb).p));
     }
+    row.insert(row.end(), tail.begin(), tail.end());
     t.rows.push_back(row);
   }
   t.notes.push_back("Positive numbers are drops in accuracy; the two causes add up to the total (baseB − AnB).");
+  t.notes.push_back("p: two-sided Welch t-test of baseB against BnB (co-adaptation) and of BnB against AnB "
+                    "(specificity) at that n; — where a group has fewer than two networks.");
   return t;
 }
 

@@ -1,10 +1,14 @@
 // tables.h: the paper's tables, built from one data set or from several side
 // by side (ours beside the paper's). Every builder takes the sources in column
 // order; with two, a difference column (first minus second) is added where the
-// table holds group means. Empty groups stay empty and are named in `diag`.
+// table holds group means. Each group has mean, std, count and, after all of
+// those, its 95% confidence interval (Student t; none for one network): new
+// columns go at the end of a row, so existing ones keep their places. Empty
+// groups stay empty and are named in `diag`.
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/diagnostics.h"
@@ -17,7 +21,8 @@ using Sources = std::vector<const Dataset*>;
 
 // 1. Figure 2 as a table: baseB (n = 0), then BnB, BnB+, AnB, AnB+ for n = 1..7.
 Table main_table(const Sources& src, Statistic s, Diagnostics& diag);
-// 2. Table 1: the boost of AnB+ over baseB and over BnB+, pooled over n in 1-7, 3-7, 5-7.
+// 2. Table 1: the boost of AnB+ over baseB and over BnB+, pooled over n in 1-7, 3-7, 5-7;
+// then AnB+'s std and interval and the Welch p-values of both boosts.
 Table boost_table(const Sources& src, Statistic s, Diagnostics& diag);
 // 3. Each dissimilar split (natural / man-made): each target's base and the transfers into it.
 Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag);
@@ -29,11 +34,14 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag);
 // The series of the relative panel present in `ds`: "random", each dissimilar split, "random filters".
 std::vector<std::string> relative_series(const Dataset& ds);
 // One point of a series: each net at `n` minus its base (nets without a base
-// are left out and, with `diag`, named).
+// are left out and, with `diag`, named), by cell id; and their summary.
+std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, Statistic s, const std::string& series,
+                                                            int n, Diagnostics* diag);
 Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag);
 // 6. Reduced volume: images per class K against accuracy.
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
-// 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB).
+// 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB),
+// then the Welch p-value of each.
 Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag);
 
 // All seven, in that order.

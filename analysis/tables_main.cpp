@@ -33,58 +33,58 @@ int main(int argc, char** argv) {
       ("out", po::value(&out_dir), "also write each table as <name>.<md|csv|tex> into this folder")
       ("table", po::value(&only)->multitoken(),
        "print only these: main table1 dissimilar random relative reduced decomposition")
-      ("figures", po::bool_switch(&figures), "also write the figures (PNG and SVG) into --out");
+      ("figures", po::bool_switch(&figures), "also write the figures (PNG, SVG, PDF, with their CSV data and gnuplot scripts) into --out");
   return cli::run_tool("xfer_tables", [&]() -> int {
-  po::variables_map vm;
-  if (!cli::parse(argc, argv, desc, vm)) return 0;
-  std::string problem = validate(in);
-  Format fmt = Format::Markdown;
-  if (format == "csv") fmt = Format::Csv;
-  else if (format == "latex") fmt = Format::Latex;
-  else if (format != "markdown") problem = "--format must be markdown, csv or latex";
-  if (figures && out_dir.empty()) problem = "--figures needs --out DIR";
-  const std::vector<std::string> names = {"main", "table1", "dissimilar", "random", "relative", "reduced", "decomposition"};
-  for (const auto& n : only)
-    if (std::find(names.begin(), names.end(), n) == names.end())
-      problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
-  if (!problem.empty()) throw cli::UsageError(printable(problem));
-  auto t0 = std::chrono::steady_clock::now();
-  Statistic stat = *parse_statistic(in.statistic);
-  Diagnostics diag;
-  auto data = load_inputs(in, diag);
-  if (int errors = diag.error_count()) {
-    std::cerr << diag.report() << "xfer_tables: " << errors << " error(s) in the inputs: no tables written\n";
-    return 1;
-  }
-  size_t nets = 0;
-  for (const auto& d : data) nets += d.runs.size();
-  try {
-    if (!out_dir.empty()) fs::create_directories(out_dir);
-    for (const auto& group : source_groups(in, data)) {
-      std::string suffix = group.size() == 1 && data.size() > 1 ? "_" + group[0]->name : "";
-      if (data.size() > 1 && group.size() == 1 && fmt == Format::Markdown)
-        std::cout << "## " << group[0]->name << "\n\n";
-      for (auto& t : all_tables(group, stat, diag)) {
-        if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
-        std::string text = render(t, fmt);
-        if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
-        std::cout << text << "\n";
-        if (!out_dir.empty())
-          write_file_atomic((fs::path(out_dir) / (t.name + suffix + "." + extension(fmt))).string(), text);
-      }
-      if (figures) {
-        FigureOptions fo{fs::path(out_dir), stat};
-        if (!suffix.empty()) fo.out_dir /= group[0]->name;
-        fs::create_directories(fo.out_dir);
-        for (const auto& f : write_figures(group, fo, diag)) std::cerr << "wrote " << f.string() << "\n";
-      }
+    po::variables_map vm;
+    if (!cli::parse(argc, argv, desc, vm)) return 0;
+    std::string problem = validate(in);
+    Format fmt = Format::Markdown;
+    if (format == "csv") fmt = Format::Csv;
+    else if (format == "latex") fmt = Format::Latex;
+    else if (format != "markdown") problem = "--format must be markdown, csv or latex";
+    if (figures && out_dir.empty()) problem = "--figures needs --out DIR";
+    const std::vector<std::string> names = {"main", "table1", "dissimilar", "random", "relative", "reduced", "decomposition"};
+    for (const auto& n : only)
+      if (std::find(names.begin(), names.end(), n) == names.end())
+        problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
+    if (!problem.empty()) throw cli::UsageError(printable(problem));
+    auto t0 = std::chrono::steady_clock::now();
+    Statistic stat = *parse_statistic(in.statistic);
+    Diagnostics diag;
+    auto data = load_inputs(in, diag);
+    if (int errors = diag.error_count()) {
+      std::cerr << diag.report() << "xfer_tables: " << errors << " error(s) in the inputs: no tables written\n";
+      return 1;
     }
-  } catch (const std::exception& e) {
-    std::cerr << diag.report() << "xfer_tables: error: " << printable(e.what()) << "\n";
-    return 1;
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << diag.report() << nets << " network(s) read in " << secs << " s\n";
-  return nets == 0 ? 2 : 0;
+    size_t nets = 0;
+    for (const auto& d : data) nets += d.runs.size();
+    try {
+      if (!out_dir.empty()) fs::create_directories(out_dir);
+      for (const auto& group : source_groups(in, data)) {
+        std::string suffix = group.size() == 1 && data.size() > 1 ? "_" + group[0]->name : "";
+        if (data.size() > 1 && group.size() == 1 && fmt == Format::Markdown)
+          std::cout << "## " << group[0]->name << "\n\n";
+        for (auto& t : all_tables(group, stat, diag)) {
+          if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
+          std::string text = render(t, fmt);
+          if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
+          std::cout << text << "\n";
+          if (!out_dir.empty())
+            write_file_atomic((fs::path(out_dir) / (t.name + suffix + "." + extension(fmt))).string(), text);
+        }
+        if (figures) {
+          FigureOptions fo{fs::path(out_dir), stat};
+          if (!suffix.empty()) fo.out_dir /= group[0]->name;
+          fs::create_directories(fo.out_dir);
+          for (const auto& f : write_figures(group, fo, diag)) std::cerr << "wrote " << f.string() << "\n";
+        }
+      }
+    } catch (const std::exception& e) {
+      std::cerr << diag.report() << "xfer_tables: error: " << printable(e.what()) << "\n";
+      return 1;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cerr << diag.report() << nets << " network(s) read in " << secs << " s\n";
+    return nets == 0 ? 2 : 0;
   });
 }

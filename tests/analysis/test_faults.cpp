@@ -363,7 +363,7 @@ TEST_F(FaultsBinaries, StaleCopyIgnoredUnlessAskedThenAnError) {
   write_text(results / ".stale" / "half0-A-base-1" / "result.json", result_json("half0-A-base", {0.3}).dump());
   Outcome r = tables("--format csv --table main");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,,1") << r.out;
+  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,,1,,") << r.out;  // one network: no interval
   Outcome both = tables("--format csv --table main --include-hidden");
   EXPECT_EQ(both.code, 1) << both.err;
   EXPECT_EQ(both.out, "");  // no table from inputs that contradict each other
@@ -400,7 +400,7 @@ TEST_F(FaultsBinaries, DivergedAndNullValuesLeftOutAndCounted) {
   write_result(results, null_top1);
   Outcome r = tables("--format csv --table main");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,0.070711,2") << r.out;
+  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,0.070711,2,-0.035310,1.235310") << r.out;
   std::string diverged = line_with(r.err, "half1-A-base");
   EXPECT_NE(diverged.find("diverged at iteration 24 (loss nan)"), std::string::npos) << r.err;
   EXPECT_NE(diverged.find((results / "half1-A-base" / "result.json").string()), std::string::npos) << r.err;

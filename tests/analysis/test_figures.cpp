@@ -1,10 +1,13 @@
-// test_figures.cpp: the figures are actually written, as non-empty PNG and
-// SVG files under their final names with no temporaries left, with one and
-// with two data sets; a failing gnuplot is an error, not a silent success.
+// test_figures.cpp: the figures are actually written, as non-empty PNG, SVG
+// and (where gnuplot has pdfcairo) PDF files under their final names with no
+// temporaries left, with one and with two data sets, each with its CSV data and
+// a script that redraws it from its folder; a failing gnuplot is an error, not
+// a silent success.
 #include "analysis/figures.h"
 
 #include <gtest/gtest.h>
 
+#include "analysis/figure_file.h"
 #include "fixtures.h"
 
 namespace xfer {
@@ -40,21 +43,37 @@ Dataset make(const std::string& name, double shift) {
   return ds;
 }
 
+bool have_pdfcairo() {
+  return std::system("gnuplot -e \"print GPVAL_TERMINALS\" 2>&1 | grep -q pdfcairo") == 0;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+const char* const kFigureNames[] = {"transfer", "transfer_effects", "dissimilar", "relative", "reduced"};
+
 void expect_figures(const fs::path& dir, const std::vector<fs::path>& written) {
-  EXPECT_EQ(written.size(), 8u);
-  for (const char* name : {"transfer", "dissimilar", "relative", "reduced"}) {
-    for (const char* ext : {".png", ".svg"}) {
+  std::vector<std::string> images = {".png", ".svg"};
+  if (have_pdfcairo()) images.push_back(".pdf");
+  EXPECT_EQ(written.size(), 5 * (3 + images.size()));
+  for (const char* name : kFigureNames) {
+    for (const auto& ext : images) {
       fs::path p = dir / (std::string(name) + ext);
       ASSERT_TRUE(fs::exists(p)) << p;
       EXPECT_GT(fs::file_size(p), 1000u) << p;
     }
+    for (const char* kept : {".gp", "_nets.csv", "_means.csv"})
+      EXPECT_TRUE(fs::exists(dir / (std::string(name) + kept))) << name << kept;
     std::ifstream png(dir / (std::string(name) + ".png"), std::ios::binary);
     char magic[4] = {};
     png.read(magic, 4);
     EXPECT_EQ(std::string(magic + 1, 3), "PNG");
-    std::ifstream svg(dir / (std::string(name) + ".svg"));
-    std::string text((std::istreambuf_iterator<char>(svg)), {});
-    EXPECT_NE(text.find("<svg"), std::string::npos);
+    EXPECT_NE(slurp(dir / (std::string(name) + ".svg")).find("<svg"), std::string::npos);
+    if (images.size() == 3) {
+      EXPECT_EQ(slurp(dir / (std::string(name) + ".pdf")).rfind("%PDF", 0), 0u) << name;
+    }
   }
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << "temporary left behind: " << e.path();
@@ -76,10 +95,12 @@ TEST(Figures, TwoDataSetsOnOneFigure) {
   Diagnostics diag;
   auto written = write_figures({&ours, &paper}, {tmp.path(), Statistic::Best}, diag);
   expect_figures(tmp.path(), written);
-  std::ifstream svg(tmp.path() / "transfer.svg");
-  std::string text((std::istreambuf_iterator<char>(svg)), {});
+  std::string text = slurp(tmp.path() / "transfer.svg");
   EXPECT_NE(text.find("ours AnB"), std::string::npos);
   EXPECT_NE(text.find("paper AnB"), std::string::npos);
+  std::string nets = slurp(tmp.path() / "transfer_nets.csv");
+  EXPECT_NE(nets.find("\nours,AnB,half0-AB-n3-frozen,3,"), std::string::npos) << nets;
+  EXPECT_NE(nets.find("\npaper,AnB,half0-AB-n3-frozen,3,"), std::string::npos) << nets;
 }
 
 TEST(Figures, GnuplotFailureThrowsAndLeavesNothing) {
@@ -89,6 +110,74 @@ TEST(Figures, GnuplotFailureThrowsAndLeavesNothing) {
   FigureOptions opt{tmp.path(), Statistic::Top10, "false"};
   EXPECT_THROW(write_figures({&ds}, opt, diag), std::runtime_error);
   EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
+TEST(Figures, KeptScriptRedrawsFromItsFolder) {
+  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  TempDir tmp;
+  Dataset ds = make("ours", 0);
+  Diagnostics diag;
+  write_figures({&ds}, {tmp.path(), Statistic::Top10}, diag);
+  for (const char* name : kFigureNames) {
+    SCOPED_TRACE(name);
+    std::string script = slurp(tmp.path() / (std::string(name) + ".gp"));
+    EXPECT_EQ(script.find(tmp.path().string()), std::string::npos) << "absolute path in the kept script";
+    EXPECT_NE(script.find("nets = '" + std::string(name) + "_nets.csv'"), std::string::npos) << script;
+    for (const char* ext : {".png", ".svg", ".pdf"}) fs::remove(tmp.path() / (std::string(name) + ext));
+    Outcome r = run_command("cd " + tmp.path().string() + " && gnuplot " + name + ".gp", tmp.path());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_GT(fs::file_size(tmp.path() / (std::string(name) + ".png")), 1000u);
+    EXPECT_GT(fs::file_size(tmp.path() / (std::string(name) + ".svg")), 1000u);
+    if (have_pdfcairo()) {
+      EXPECT_GT(fs::file_size(tmp.path() / (std::string(name) + ".pdf")), 1000u);
+    }
+  }
+}
+
+TEST(Figures, CsvHoldsEveryNetworkAndTheIntervals) {
+  FigureSpec f;
+  f.name = "x";
+  add_series(f, "ours", "BnB", "BnB", {"#000000"}, {{"half0-AA-n1-frozen", 1, 0.9, 0.6}, {"half0-BB-n1-frozen", 1, 0.9, 0.64}},
+             {{1, 0.9, summarize({0.6, 0.64})}});
+  EXPECT_EQ(f.nets_rows, "ours,BnB,half0-AA-n1-frozen,1,0.9,0.6\nours,BnB,half0-BB-n1-frozen,1,0.9,0.64\n");
+  // mean 0.62, std sqrt(0.0008), t(0.975, 1) = 12.7062: 0.62 -+ 0.254124.
+  EXPECT_EQ(f.means_rows.rfind("ours,BnB,1,0.9,0.62,0.0282842712,2,", 0), 0u) << f.means_rows;
+  EXPECT_NE(f.means_rows.find(",0.3658759"), std::string::npos) << f.means_rows;
+  EXPECT_NE(f.means_rows.find(",0.8741240"), std::string::npos) << f.means_rows;
+  ASSERT_EQ(f.clauses.size(), 3u);  // points, mean line, interval bars
+  EXPECT_NE(f.clauses[2].find("yerrorbars"), std::string::npos);
+  EXPECT_NE(f.clauses[1].find("title 'BnB'"), std::string::npos);
+  // One network, one mean: drawn, but not named in the legend; no bar (no interval).
+  add_series(f, "ours", "lonely", "lonely", {"#000000"}, {{"all-random-n1", 1, 1, 0.4}}, {{1, 1, summarize({0.4})}});
+  ASSERT_EQ(f.clauses.size(), 5u);
+  EXPECT_NE(f.clauses[4].find("notitle"), std::string::npos) << f.clauses[4];
+  EXPECT_EQ(f.means_rows.substr(f.means_rows.rfind("ours,lonely")), "ours,lonely,1,1,0.4,NaN,1,NaN,NaN\n");
+  EXPECT_EQ(f.legend_entries, 1);
+  std::string script = figure_script(f);
+  EXPECT_NE(script.find("set key below"), std::string::npos);  // not outside right, where it narrows the plot
+  EXPECT_NE(script.find("nets = 'x_nets.csv'"), std::string::npos);
+}
+
+TEST(Figures, AxisLabelLegendAndEffects) {
+  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
+  TempDir tmp;
+  Dataset ds = make("ours", 0);
+  Diagnostics diag;
+  write_figures({&ds}, {tmp.path(), Statistic::Top10}, diag);
+  for (const char* name : {"transfer", "transfer_effects", "dissimilar", "reduced"})
+    EXPECT_NE(slurp(tmp.path() / (std::string(name) + ".gp")).find("set ylabel 'top-1 accuracy'\n"), std::string::npos) << name;
+  std::string effects = slurp(tmp.path() / "transfer_effects.gp");
+  // Curves {v - 0.1, v} have top10 v - 0.05. BnB falls 0.005 a layer and AnB 0.01 from a 0.57
+  // base: both gaps largest at n = 7; AnB+ (0.59 everywhere) beats the base first at n = 1;
+  // there is no BnB+, so effect 2 is not marked.
+  EXPECT_NE(effects.find("set label 1 '1' at 6.85,0.535 "), std::string::npos) << effects;
+  EXPECT_NE(effects.find("set label 3 '3' at 7.05,0.5 "), std::string::npos) << effects;
+  EXPECT_NE(effects.find("set label 4 '4' at 1.15,0.59 "), std::string::npos) << effects;
+  EXPECT_EQ(effects.find("set label 2 "), std::string::npos) << effects;
+  // The halves' random-filter control has no networks here: no such series, no legend entry.
+  std::string dis = slurp(tmp.path() / "dissimilar.gp");
+  EXPECT_EQ(dis.find("halves"), std::string::npos) << dis;
+  EXPECT_NE(dis.find("title 'random filters'"), std::string::npos) << dis;
 }
 
 TEST(Figures, NothingToDrawIsAWarning) {

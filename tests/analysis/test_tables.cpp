@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "analysis/groups.h"
 
 namespace xfer {
@@ -73,13 +75,13 @@ TEST(Tables, MainTableEmptyGroupsStayEmptyAndAreNamed) {
   EXPECT_EQ((*bnb5)[4].number, 0);
   EXPECT_TRUE(diag.mentions("ours: no networks for BnB n=5"));
   std::string md = render(t, Format::Markdown);
-  EXPECT_NE(md.find("| BnB | 5 | — | — | 0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| BnB | 5 | — | — | 0 | — | — |\n"), std::string::npos) << md;
   std::string csv = render(t, Format::Csv);
-  EXPECT_NE(csv.find("BnB,5,,,0\n"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("group,n,mean,std,count\n"), std::string::npos);
+  EXPECT_NE(csv.find("BnB,5,,,0,,\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("group,n,mean,std,count,95% CI low,95% CI high\n"), std::string::npos);
   std::string tex = render(t, Format::Latex);
-  EXPECT_NE(tex.find("\\begin{tabular}{lrrrr}"), std::string::npos) << tex;
-  EXPECT_NE(tex.find("BnB & 5 & -- & -- & 0 \\\\"), std::string::npos);
+  EXPECT_NE(tex.find("\\begin{tabular}{lrrrrrr}"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("BnB & 5 & -- & -- & 0 & -- & -- \\\\"), std::string::npos);
 }
 
 TEST(Tables, UnfinishedCellsNamedUnderMainTable) {
@@ -95,7 +97,9 @@ TEST(Tables, CompareAddsColumnsAndDifference) {
   Dataset paper = make("paper", {{"half0-A-base", 0.55}, {"half0-B-base", 0.65}});
   Diagnostics diag;
   Table t = main_table({&ours, &paper}, Statistic::Top10, diag);
-  ASSERT_EQ(t.headers.size(), 2u + 3 + 3 + 1);
+  ASSERT_EQ(t.headers.size(), 2u + 3 + 3 + 1 + 2 + 2);  // the intervals after the difference
+  EXPECT_EQ(t.headers[9], "ours 95% CI low");
+  EXPECT_EQ(t.headers[12], "paper 95% CI high");
   EXPECT_EQ(t.headers[2], "ours mean");
   EXPECT_EQ(t.headers[5], "paper mean");
   const auto& row = t.rows[0];
@@ -149,6 +153,84 @@ TEST(Tables, BoostDecompositionRelativeRandomReduced) {
   ASSERT_EQ(red.rows.size(), 2u);
   EXPECT_EQ(red.rows[0][0].number, 5);
   EXPECT_NEAR(red.rows[1][1].number, 0.3, 1e-12);
+}
+
+TEST(Tables, EveryGroupHasItsInterval) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half1-A-base", 0.64},
+                          {"half0-AB-n1-frozen", 0.58}, {"natman-A-base", 0.66}, {"all-base-k25", 0.3},
+                          {"all-base", 0.5}, {"all-random-n1", 0.4}, {"half0-BA-n2-frozen", 0.5},
+                          {"half0-AB-n2-frozen", 0.54}});
+  Diagnostics diag;
+  // baseB: mean 0.62, std 0.02, n 3: 0.62 -+ t(0.975, 2) 4.3027 * 0.02 / sqrt(3).
+  Table t = main_table({&ds}, Statistic::Top10, diag);
+  ASSERT_EQ(t.headers[5], "95% CI low");
+  auto base = find_row(t, {"baseB", "0"});
+  EXPECT_NEAR((*base)[5].number, 0.62 - 4.30265 * 0.02 / std::sqrt(3.0), 1e-5);
+  EXPECT_NEAR((*base)[6].number, 0.62 + 4.30265 * 0.02 / std::sqrt(3.0), 1e-5);
+  // One network: a mean, and no interval (not a zero-width one).
+  auto anb1 = find_row(t, {"AnB", "1"});
+  EXPECT_EQ((*anb1)[2].kind, Entry::Kind::Value);
+  EXPECT_EQ((*anb1)[5].kind, Entry::Kind::Missing);
+  EXPECT_EQ((*anb1)[6].kind, Entry::Kind::Missing);
+  // The other tables that hold groups carry the same two columns, last.
+  for (const Table& other : {dissimilar_table({&ds}, Statistic::Top10, diag), random_table({&ds}, Statistic::Top10, diag),
+                             relative_table({&ds}, Statistic::Top10, diag), reduced_table({&ds}, Statistic::Top10, diag)}) {
+    ASSERT_GE(other.headers.size(), 2u) << other.name;
+    EXPECT_EQ(other.headers[other.headers.size() - 2], "95% CI low") << other.name;
+    EXPECT_EQ(other.headers.back(), "95% CI high") << other.name;
+    EXPECT_NE(render(other, Format::Markdown).find("95% CI: mean ± t"), std::string::npos) << other.name;
+  }
+  // relative n=2: AB 0.54 - 0.62 and BA 0.50 - 0.60: mean -0.09, std sqrt(0.0002), t(0.975, 1) 12.7062.
+  auto rel = find_row(relative_table({&ds}, Statistic::Top10, diag), {"random", "2"});
+  EXPECT_NEAR((*rel)[5].number, -0.09 - 12.7062 * std::sqrt(0.0002) / std::sqrt(2.0), 1e-4);
+}
+
+// For two groups of two networks with equal spread Welch's test has 2 degrees
+// of freedom, where the t distribution has a closed form: p = 1 - |t| / sqrt(t^2 + 2).
+double p_dof2(double t) { return 1 - std::fabs(t) / std::sqrt(t * t + 2); }
+
+TEST(Tables, Table1WelchPValues) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62},
+                          {"half0-AB-n5-finetune", 0.65}, {"half0-BA-n6-finetune", 0.67},
+                          {"half0-AA-n5-finetune", 0.61}});
+  Diagnostics diag;
+  Table b = boost_table({&ds}, Statistic::Top10, diag);
+  ASSERT_EQ(b.headers.size(), 10u);
+  EXPECT_EQ(b.headers[8], "p over baseB");
+  EXPECT_EQ(b.headers[9], "p over BnB+");
+  EXPECT_EQ(b.title.find("Table 1:"), std::string::npos);  // LaTeX numbers its own captions
+  auto r57 = find_row(b, {"5-7"});
+  EXPECT_NEAR((*r57)[3].number, 0.05, 1e-12);  // the boost itself, unchanged
+  EXPECT_NEAR((*r57)[5].number, std::sqrt(0.0002), 1e-12);  // AnB+ std
+  // AnB+ {0.65, 0.67} against baseB {0.60, 0.62}: t = 0.05 / sqrt(0.0002 / 2 * 2).
+  EXPECT_EQ((*r57)[8].kind, Entry::Kind::Probability);
+  EXPECT_NEAR((*r57)[8].number, p_dof2(0.05 / std::sqrt(0.0002)), 1e-9);
+  EXPECT_EQ((*r57)[9].kind, Entry::Kind::Missing);  // one BnB+ network: no test
+  std::string md = render(b, Format::Markdown);
+  EXPECT_NE(md.find("x: baseB 0.6100 (std 0.0141, count 2); BnB+ 1-7 0.6100 (count 1)"), std::string::npos) << md;
+  EXPECT_NE(md.find("Welch t-test"), std::string::npos);
+}
+
+TEST(Tables, DecompositionWelchPValues) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62},
+                          {"half0-AA-n2-frozen", 0.58}, {"half0-BB-n2-frozen", 0.56},
+                          {"half0-AB-n2-frozen", 0.50}, {"half0-BA-n2-frozen", 0.52}});
+  Diagnostics diag;
+  Table d = decomposition_table({&ds}, Statistic::Top10, diag);
+  ASSERT_EQ(d.headers.size(), 6u);
+  auto n2 = find_row(d, {"2"});
+  EXPECT_NEAR((*n2)[4].number, p_dof2(0.04 / std::sqrt(0.0002)), 1e-9);
+  EXPECT_NEAR((*n2)[5].number, p_dof2(0.06 / std::sqrt(0.0002)), 1e-9);
+  EXPECT_EQ((*find_row(d, {"3"}))[4].kind, Entry::Kind::Missing);
+}
+
+TEST(Tables, SmallPValuesAreNotPrintedAsZero) {
+  Table t{"p", "p", {"what", "p"}, {{Entry::of_text("a"), Entry::probability(3.2e-7)}}, {}};
+  EXPECT_NE(render(t, Format::Markdown).find("| a | 3.2e-07 |"), std::string::npos) << render(t, Format::Markdown);
+  EXPECT_NE(render(t, Format::Csv).find("a,3.2e-07"), std::string::npos);
+  t.rows[0][1] = Entry::probability(0.02137);
+  EXPECT_NE(render(t, Format::Markdown).find("| a | 0.0214 |"), std::string::npos);
+  EXPECT_EQ(Entry::probability(NAN).kind, Entry::Kind::Missing);
 }
 
 TEST(Tables, HalfRandomFiltersAgainstHalfBases) {

@@ -1,0 +1,48 @@
+// inference.h: how sure a group mean is. Student's t distribution (its CDF
+// from the regularized incomplete beta function), the confidence interval of a
+// mean, and Welch's t-test of two means with unequal variances. Written here
+// rather than taken from a library: the analysis has no numeric dependency, and
+// these few functions are tested against published values.
+#pragma once
+
+#include <cmath>
+
+#include "analysis/run.h"
+
+namespace xfer {
+
+// I_x(a, b) for a, b > 0 and x in [0, 1]; NaN outside that domain.
+double regularized_incomplete_beta(double a, double b, double x);
+
+// P(T <= t) for Student's t with `dof` > 0 degrees of freedom (not necessarily
+// an integer: Welch's are not); NaN for dof <= 0 or a NaN argument.
+double student_t_cdf(double t, double dof);
+// P(|T| >= |t|): the two-sided p-value of a t statistic.
+double student_t_two_sided_p(double t, double dof);
+// The t with P(|T| >= t) = alpha, e.g. 2.228 for alpha 0.05 and dof 10.
+double student_t_critical(double alpha, double dof);
+
+// A confidence interval; both ends NaN when there is none.
+struct Interval {
+  double low = NAN;
+  double high = NAN;
+  bool empty() const { return std::isnan(low) || std::isnan(high); }
+};
+
+// mean +- t(1 - alpha/2, n - 1) * std / sqrt(n). Needs n >= 2: one network
+// says nothing about the spread, so n < 2 gives no interval (not a zero-width one).
+Interval mean_interval(const Summary& s, double level = 0.95);
+
+// Welch's t-test of mean(a) - mean(b). NaN throughout when either group has
+// fewer than two networks or both have zero spread (t is then undefined).
+struct WelchTest {
+  double t = NAN;
+  double dof = NAN;  // Welch-Satterthwaite
+  double p = NAN;    // two-sided
+};
+WelchTest welch_test(const Summary& a, const Summary& b);
+
+// (v_a + v_b)^2 / (v_a^2 / (n_a - 1) + v_b^2 / (n_b - 1)), v = std^2 / n.
+double welch_dof(const Summary& a, const Summary& b);
+
+}  // namespace xfer

@@ -1,0 +1,92 @@
+// test_inference.cpp: the t distribution, confidence intervals and Welch's
+// test against published values (t tables, and the Welch example of the
+// Wikipedia article "Welch's t-test", reproduced independently by numerical
+// integration of the t density).
+#include "analysis/inference.h"
+
+#include <gtest/gtest.h>
+
+namespace xfer {
+namespace {
+
+TEST(Inference, IncompleteBetaClosedForms) {
+  for (double x : {0.0, 0.1, 0.37, 0.5, 0.9, 1.0}) {
+    EXPECT_NEAR(regularized_incomplete_beta(1, 1, x), x, 1e-13) << x;
+    EXPECT_NEAR(regularized_incomplete_beta(3, 1, x), x * x * x, 1e-13) << x;
+    EXPECT_NEAR(regularized_incomplete_beta(1, 4, x), 1 - std::pow(1 - x, 4), 1e-13) << x;
+  }
+  EXPECT_NEAR(regularized_incomplete_beta(7.5, 7.5, 0.5), 0.5, 1e-13);  // symmetric
+  // For integers, I_x(a, b) is a binomial tail: I_x(2, 3) = P(Bin(4, x) >= 2) = 6x^2 - 8x^3 + 3x^4.
+  EXPECT_NEAR(regularized_incomplete_beta(2, 3, 0.3), 6 * .09 - 8 * .027 + 3 * .0081, 1e-13);
+  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(0, 1, 0.5)));
+  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(1, 1, 1.5)));
+}
+
+TEST(Inference, StudentTKnownValues) {
+  EXPECT_NEAR(student_t_two_sided_p(2.0, 5), 0.10194, 5e-5);
+  EXPECT_NEAR(student_t_two_sided_p(-2.0, 5), 0.10194, 5e-5);
+  EXPECT_NEAR(student_t_two_sided_p(2.228, 10), 0.0500, 5e-5);
+  EXPECT_NEAR(student_t_two_sided_p(12.706, 1), 0.0500, 5e-6);
+  EXPECT_NEAR(student_t_two_sided_p(0, 3), 1.0, 1e-13);
+  // dof 1 is the Cauchy distribution: P(T <= 1) = 3/4 exactly.
+  EXPECT_NEAR(student_t_cdf(1, 1), 0.75, 1e-13);
+  EXPECT_NEAR(student_t_cdf(-1, 1), 0.25, 1e-13);
+  EXPECT_NEAR(student_t_cdf(0, 7), 0.5, 1e-13);
+  // Large dof approaches the normal: P(Z <= 1.959964) = 0.975.
+  EXPECT_NEAR(student_t_cdf(1.959964, 1e7), 0.975, 1e-6);
+  EXPECT_TRUE(std::isnan(student_t_cdf(1, 0)));
+}
+
+TEST(Inference, CriticalValuesOfTheTTable) {
+  // t(0.975, dof) from any t table.
+  EXPECT_NEAR(student_t_critical(0.05, 1), 12.7062, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.05, 2), 4.3027, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.05, 4), 2.7764, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.05, 7), 2.3646, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.05, 10), 2.2281, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.05, 30), 2.0423, 5e-4);
+  EXPECT_NEAR(student_t_critical(0.01, 5), 4.0321, 5e-4);
+  for (double dof : {1.5, 3.0, 24.99})
+    EXPECT_NEAR(student_t_two_sided_p(student_t_critical(0.05, dof), dof), 0.05, 1e-12) << dof;
+}
+
+TEST(Inference, MeanIntervalNeedsTwoNetworks) {
+  Interval ci = mean_interval(summarize({0.60, 0.62, 0.64, 0.66}));
+  // mean 0.63, std sqrt(0.002/3), t(0.975, 3) = 3.1824.
+  double half = 3.18245 * std::sqrt(0.002 / 3) / 2;
+  EXPECT_NEAR(ci.low, 0.63 - half, 1e-5);
+  EXPECT_NEAR(ci.high, 0.63 + half, 1e-5);
+  EXPECT_TRUE(mean_interval(summarize({0.6})).empty());
+  EXPECT_TRUE(mean_interval(summarize({})).empty());
+  Interval flat = mean_interval(summarize({0.5, 0.5}));
+  EXPECT_DOUBLE_EQ(flat.low, 0.5);
+  EXPECT_DOUBLE_EQ(flat.high, 0.5);
+}
+
+TEST(Inference, WelchWikipediaExample) {
+  Summary a1 = summarize({27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4});
+  Summary a2 = summarize({27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4});
+  WelchTest w = welch_test(a1, a2);
+  EXPECT_NEAR(w.t, -2.4554, 1e-4);
+  EXPECT_NEAR(w.dof, 24.9885, 1e-4);
+  EXPECT_NEAR(w.p, 0.021378, 1e-5);
+  EXPECT_NEAR(welch_test(a2, a1).t, 2.4554, 1e-4);  // sign follows the order
+  EXPECT_NEAR(welch_test(a2, a1).p, w.p, 1e-15);
+}
+
+TEST(Inference, WelchDofByHand) {
+  // n 10, std 1 and n 20, std 2: v = 0.1 and 0.2; dof = 0.09 / (0.01 / 9 + 0.04 / 19).
+  Summary a{0, 1, 10}, b{0, 2, 20};
+  EXPECT_NEAR(welch_dof(a, b), 0.09 / (0.01 / 9 + 0.04 / 19), 1e-12);
+  // Equal sizes and spreads: the pooled test's 2n - 2.
+  EXPECT_NEAR(welch_dof(Summary{0, 3, 8}, Summary{1, 3, 8}), 14, 1e-12);
+}
+
+TEST(Inference, WelchUndefinedWithoutSpread) {
+  EXPECT_TRUE(std::isnan(welch_test(summarize({0.6}), summarize({0.5, 0.7})).p));
+  EXPECT_TRUE(std::isnan(welch_test(summarize({0.6, 0.6}), summarize({0.5, 0.5})).p));
+  EXPECT_TRUE(std::isnan(welch_test(summarize({}), summarize({0.5, 0.7})).t));
+}
+
+}  // namespace
+}  // namespace xfer
