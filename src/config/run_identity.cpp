@@ -21,7 +21,7 @@ std::string run_identity(const TrainConfig& cfg, const std::string& data_identit
     << "\ntransfer " << cfg.transfer_n << ' ' << cfg.transfer_mode << "\nfc8-outputs "
     << cfg.fc8_outputs << "\ndropout-ratio " << cfg.dropout_ratio << "\nsolver " << s.base_lr
     << ' ' << s.gamma << ' ' << s.lr_step << ' ' << s.max_iter << ' ' << s.momentum << ' '
-    << s.weight_decay << ' ' << s.batch << ' ' << s.test_interval << "\nseed " << cfg.seed
+    << s.weight_decay << ' ' << s.batch << ' ' << s.test_interval << ' ' << s.test_start << "\nseed " << cfg.seed
     << "\ntf32 " << cfg.tf32 << "\ntest-batches " << cfg.test_batches;
   if (cfg.data.empty())  // the generated batch is defined by these options
     o << "\ngenerated " << cfg.synthetic_classes << ' ' << cfg.synthetic_train << ' '

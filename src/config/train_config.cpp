@@ -19,7 +19,7 @@ namespace {
 // Solver options default to the preset's values, so they have no default here.
 struct SolverOverrides {
   std::optional<double> base_lr, gamma, momentum, weight_decay;
-  std::optional<int> lr_step, max_iter, batch, test_interval, snapshot_interval;
+  std::optional<int> lr_step, max_iter, batch, test_interval, test_start, snapshot_interval;
 };
 
 template <class T>
@@ -58,6 +58,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
       ("weight-decay", po::value<double>(), "weight decay")
       ("batch", po::value<int>(), "global batch (split across ranks)")
       ("test-interval", po::value<int>(), "iterations between validations")
+      ("test-start", po::value<int>(), "first iteration validated (0: from the start; the last is always validated)")
       ("snapshot-interval", po::value<int>(), "iterations between checkpoints");
   po::options_description run("Run");
   run.add_options()
@@ -90,6 +91,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   take(vm, "weight-decay", s.weight_decay);
   take(vm, "batch", s.batch);
   take(vm, "test-interval", s.test_interval);
+  take(vm, "test-start", s.test_start);
   take(vm, "snapshot-interval", s.snapshot_interval);
 
   try {
@@ -106,6 +108,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   if (s.weight_decay) sv.weight_decay = *s.weight_decay;
   if (s.batch) sv.batch = *s.batch;
   if (s.test_interval) sv.test_interval = *s.test_interval;
+  if (s.test_start) sv.test_start = *s.test_start;
   if (s.snapshot_interval) sv.snapshot_interval = *s.snapshot_interval;
   try {
     c.validate();
@@ -141,6 +144,8 @@ void TrainConfig::validate() const {
   XFER_CHECK(solver.weight_decay >= 0, "--weight-decay must be >= 0, got " << solver.weight_decay);
   XFER_CHECK(solver.batch > 0, "--batch must be positive, got " << solver.batch);
   XFER_CHECK(solver.test_interval > 0, "--test-interval must be positive, got " << solver.test_interval);
+  XFER_CHECK(solver.test_start >= 0 && solver.test_start <= solver.max_iter,
+             "--test-start must be in 0..max-iter (" << solver.max_iter << "), got " << solver.test_start);
   XFER_CHECK(solver.snapshot_interval > 0, "--snapshot-interval must be positive, got " << solver.snapshot_interval);
   XFER_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
   XFER_CHECK(loader_threads >= 1, "--loader-threads must be >= 1, got " << loader_threads);
@@ -175,6 +180,7 @@ std::string TrainConfig::to_ini() const {
     << "weight-decay = " << solver.weight_decay << "\n"
     << "batch = " << solver.batch << "\n"
     << "test-interval = " << solver.test_interval << "\n"
+    << "test-start = " << solver.test_start << "\n"
     << "snapshot-interval = " << solver.snapshot_interval << "\n"
     << "seed = " << seed << "\n"
     << "threads = " << threads << "\n"

@@ -11,7 +11,7 @@
 //                --config file for every cell), images_per_sec (per rank, for the
 //                cost estimate), data (data root) and results (results directory):
 //                defaults for the programs' --data and --results
-//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, snapshot_interval,
+//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, test_start, snapshot_interval,
 //                batch, threads (0: the runner decides)
 //   [solver.reduced]  the same keys, overriding [solver] for reduced-volume bases
 //   [base]       splits (a base per half A and B of each), all (true: the all-class
@@ -39,6 +39,7 @@ struct SolverSettings {
   long lr_step = 0;
   double gamma = 0;
   long test_interval = 0;
+  long test_start = 0;  // the trainer's --test-start
   long snapshot_interval = 0;
   int batch = 0;
   int threads = 0;

@@ -302,7 +302,8 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
       window_n = 0;
     }
     if (!diverged.empty()) continue;  // stop at the top, together with every rank
-    if (st.iteration % cfg.solver.test_interval == 0 || st.iteration == max_iter) {
+    if ((st.iteration >= cfg.solver.test_start && st.iteration % cfg.solver.test_interval == 0) ||
+        st.iteration == max_iter) {
       TestPoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
       char line[160];
       std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",

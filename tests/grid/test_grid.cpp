@@ -3,12 +3,14 @@
 // the resolved INI give back the same grid.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "grid/cell_files.h"
 #include "grid/grid.h"
 #include "grid/grid_config.h"
 
@@ -103,6 +105,20 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   EXPECT_EQ(f.find("dissim-AB-n3-finetune")->cell.data_name(), "dissimB");
 }
 
+TEST(Grid, EveryCellGetsTheSolverSectionIncludingWhereTestsStart) {
+  Grid g = preset("fashion-mnist", {"solver.max_iter=300", "solver.test_start=200"});
+  const RunPaths paths{"/r", "/d", "/bin/xfer_train"};
+  for (const auto& c : g.cells) {
+    const auto args = trainer_args(g, c, paths, 1);
+    auto value_of = [&](const std::string& flag) {
+      auto it = std::find(args.begin(), args.end(), flag);
+      return it == args.end() || it + 1 == args.end() ? std::string("(none)") : *(it + 1);
+    };
+    EXPECT_EQ(value_of("--max-iter"), "300") << c.id;
+    EXPECT_EQ(value_of("--test-start"), "200") << c.id;
+  }
+}
+
 TEST(Grid, OverridesShrinkTheGridAndResolveRoundTrips) {
   Grid g = preset("fashion-mnist", {"base.splits=half0", "transfer.all.splits=half0",
                                     "transfer.all.directions=AB", "transfer.all.n=1-2",
@@ -143,6 +159,8 @@ TEST(Grid, BadConfigsSayWhichKey) {
   EXPECT_NE(error_of({"bogus.key=1"}).find("bogus"), std::string::npos);
   EXPECT_NE(error_of({"nodot"}).find("nodot"), std::string::npos);
   EXPECT_EQ(error_of({"solver.batch=32"}), "");
+  EXPECT_NE(error_of({"solver.max_iter=100", "solver.test_start=101"}).find("solver.test_start"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -87,6 +87,23 @@ TEST(Trainer, ResumedRunIsBitIdenticalToUninterrupted) {
   EXPECT_EQ(a["curve"], b["curve"]);
 }
 
+TEST(Trainer, TestsStartAtTestStartAndTheLastIsAlwaysTested) {
+  auto dir = testing::temp_dir("trainer_test_start");
+  auto comm = make_single_communicator();
+  auto cfg = small_run(dir + "/cell");
+  cfg.solver.test_interval = 5;
+  cfg.solver.test_start = 12;  // tests at 15 and 20, then the last (24)
+  ASSERT_EQ(run_training(cfg, *comm), kExitDone);
+  std::vector<int> tested;
+  const auto result = read_json(dir + "/cell/result.json");
+  for (const auto& p : result["curve"]) tested.push_back(p["iteration"]);
+  EXPECT_EQ(tested, (std::vector<int>{15, 20, 24}));
+  // Where tests start is part of what the run is.
+  auto other = cfg;
+  other.solver.test_start = 0;
+  EXPECT_NE(run_identity(cfg, "generated", ""), run_identity(other, "generated", ""));
+}
+
 TEST(Trainer, ResumeRefusesACheckpointOfAnotherConfiguration) {
   auto dir = testing::temp_dir("trainer_hash");
   auto comm = make_single_communicator();
