@@ -65,7 +65,7 @@ std::vector<std::pair<std::string, std::string>> defining_args(const Grid& grid,
   a.push_back({"--lr-step", std::to_string(s.lr_step)});
   a.push_back({"--gamma", fmt_double(s.gamma)});
   a.push_back({"--test-interval", std::to_string(s.test_interval)});
-  a.push_back({"--test-start", std::to_string(s.test_start)});
+  a.push_back({"--test-start", std::to_string(s.test_start())});
   a.push_back({"--snapshot-interval", std::to_string(s.snapshot_interval)});
   a.push_back({"--batch", std::to_string(s.batch)});
   a.push_back({"--seed", std::to_string(cell.cell.seed)});

@@ -40,10 +40,10 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
        {"name", "network", "backend", "fc8_outputs", "seeds", "trainer_config", "images_per_sec", "data",
         "results"}},
       {"solver",
-       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "test_start", "snapshot_interval", "batch",
+       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "test_from", "snapshot_interval", "batch",
         "threads"}},
       {"solver.reduced",
-       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "test_start", "snapshot_interval", "batch",
+       {"max_iter", "base_lr", "lr_step", "gamma", "test_interval", "test_from", "snapshot_interval", "batch",
         "threads"}},
       {"base", {"splits", "all", "reduced_k"}},
       {"slurm",
@@ -135,16 +135,16 @@ SolverSettings read_solver(const std::map<std::string, std::string>& raw, const 
   s.lr_step = to_long(raw, sec + ".lr_step", dflt.lr_step);
   s.gamma = to_double(raw, sec + ".gamma", dflt.gamma);
   s.test_interval = to_long(raw, sec + ".test_interval", dflt.test_interval);
-  s.test_start = to_long(raw, sec + ".test_start", dflt.test_start);
+  s.test_from = to_double(raw, sec + ".test_from", dflt.test_from);
   s.snapshot_interval = to_long(raw, sec + ".snapshot_interval", dflt.snapshot_interval);
   s.batch = static_cast<int>(to_long(raw, sec + ".batch", dflt.batch));
   s.threads = static_cast<int>(to_long(raw, sec + ".threads", dflt.threads));
   if (s.max_iter <= 0) fail(sec + ".max_iter", "must be > 0");
   if (s.base_lr <= 0) fail(sec + ".base_lr", "must be > 0");
   if (s.batch <= 0) fail(sec + ".batch", "must be > 0");
-  if (s.lr_step < 0 || s.test_interval < 0 || s.test_start < 0 || s.snapshot_interval < 0 || s.threads < 0)
-    fail(sec, "lr_step, test_interval, test_start, snapshot_interval and threads must be >= 0");
-  if (s.test_start > s.max_iter) fail(sec + ".test_start", "is after max_iter");
+  if (s.lr_step < 0 || s.test_interval < 0 || s.snapshot_interval < 0 || s.threads < 0)
+    fail(sec, "lr_step, test_interval, snapshot_interval and threads must be >= 0");
+  if (s.test_from < 0 || s.test_from >= 1) fail(sec + ".test_from", "must be in [0, 1): a fraction of max_iter");
   return s;
 }
 
@@ -216,8 +216,9 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   for (const auto& sec : transfer_names) {
     TransferBlock b;
     b.name = sec.substr(9);
+    // An empty list switches the block off (--set transfer.NAME.splits=), as
+    // for [random.*].
     b.splits = parse_string_list(to_str(raw, sec + ".splits"));
-    if (b.splits.empty()) fail(sec + ".splits", "needs at least one split");
     for (const auto& s : b.splits) {
       check_split_name(sec + ".splits", s);
       if (s == "all") fail(sec + ".splits", "'all' has no halves to transfer between");

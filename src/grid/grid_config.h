@@ -11,7 +11,7 @@
 //                --config file for every cell), images_per_sec (per rank, for the
 //                cost estimate), data (data root) and results (results directory):
 //                defaults for the programs' --data and --results
-//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, test_start, snapshot_interval,
+//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, test_from, snapshot_interval,
 //                batch, threads (0: the runner decides)
 //   [solver.reduced]  the same keys, overriding [solver] for reduced-volume bases
 //   [base]       splits (a base per half A and B of each), all (true: the all-class
@@ -39,7 +39,11 @@ struct SolverSettings {
   long lr_step = 0;
   double gamma = 0;
   long test_interval = 0;
-  long test_start = 0;  // the trainer's --test-start
+  // Tests start after this fraction of max_iter (the trainer's --test-start
+  // is test_from x max_iter): a fraction, so that shrinking max_iter with
+  // --set keeps the tests on the end of the run. 0: from the start.
+  double test_from = 0;
+  long test_start() const { return static_cast<long>(test_from * double(max_iter)); }
   long snapshot_interval = 0;
   int batch = 0;
   int threads = 0;

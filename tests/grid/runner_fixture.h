@@ -54,7 +54,7 @@ class RunnerFixture : public ::testing::Test {
 
   // The sets that make the tiny grid out of the fashion-mnist preset.
   static std::vector<std::string> grid_sets() {
-    return {"base.splits=half0",         "transfer.all.splits=half0",
+    return {"base.splits=half0",         "transfer.all.splits=half0", "transfer.dissim.splits=",
             "transfer.all.directions=AB", "transfer.all.n=1",
             "transfer.all.modes=frozen",  "random.halves.splits=half0",
             "random.halves.halves=B",     "random.halves.n=2",

@@ -47,7 +47,7 @@ prepare_fmnist "$data" "$bin"
 
 # --- the shrunk grid: 11 cells (2 bases, AA/AB x n 1-2 x frozen/finetune, a random control)
 sets=(
-  --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.all.directions=AA,AB
+  --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.dissim.splits= --set transfer.all.directions=AA,AB
   --set transfer.all.n=1-2 --set transfer.all.modes=frozen,finetune
   --set random.halves.splits=half0 --set random.halves.halves=B --set random.halves.n=1
   --set solver.max_iter=${XFER_SLURM_TEST_ITERS:-60} --set solver.lr_step=40
