@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "grid/grid.h"
+
 namespace xfer {
 
 namespace fs = std::filesystem;
@@ -259,6 +261,26 @@ void place(NetRun run, Dataset& ds, Diagnostics& diag) {
 
 }  // namespace
 
+namespace {
+
+// The cells of <dir>/grid.ini (written by `xfer_grid run` and jobs/grid.sh),
+// or nothing when there is none or it does not read.
+std::optional<std::vector<Cell>> planned_cells(const fs::path& dir, Diagnostics& diag) {
+  const fs::path ini = dir / "grid.ini";
+  std::error_code ec;
+  if (!fs::is_regular_file(ini, ec)) return std::nullopt;
+  try {
+    std::vector<Cell> cells;
+    for (const auto& c : enumerate_grid(load_grid_config(ini.string(), {})).cells) cells.push_back(c.cell);
+    return cells;
+  } catch (const std::exception& e) {
+    diag.warn(ini.string(), 0, std::string("not read (") + e.what() + "): every group of the paper is expected");
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, Diagnostics& diag,
                          bool include_hidden) {
   Dataset ds;
@@ -268,6 +290,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
     diag.error(dir.string(), 0, "no such results directory");
     return ds;
   }
+  ds.planned = planned_cells(dir, diag);
   auto files = find_result_files(dir, include_hidden, diag);
   if (files.empty()) diag.warn(dir.string(), 0, "empty: no result.json files");
   std::map<std::string, std::string> origin;  // cell id -> the first file that held it

@@ -68,6 +68,18 @@ struct Dataset {
   std::string name;  // "paper" or "ours": column prefixes and figure legends
   std::map<std::string, NetRun> runs;
   std::vector<std::string> unfinished;
+  // The cells of the grid that made these results (<results>/grid.ini), when
+  // known: a group the grid never had is absent, not missing.
+  std::optional<std::vector<Cell>> planned;
+
+  // Whether the grid has a cell satisfying `pick` (true when it is not known).
+  template <class Pred>
+  bool plans(Pred pick) const {
+    if (!planned) return true;
+    for (const auto& c : *planned)
+      if (pick(c)) return true;
+    return false;
+  }
 
   // The statistic of every finished network whose cell satisfies `pick`.
   template <class Pred>

@@ -47,14 +47,24 @@ const char* const kIntervalNote =
     "95% CI: mean ± t × std / sqrt(count), t the 97.5% point of Student's t with count − 1 degrees of "
     "freedom; — where a group has fewer than two networks (one network says nothing about the spread).";
 
-// The group summary in every source; an empty group is named in the warnings.
+// Whether some source's grid has a cell satisfying `pick`.
+template <class Pred>
+bool any_plans(const Sources& src, Pred pick) {
+  for (const auto* ds : src)
+    if (ds->plans(pick)) return true;
+  return false;
+}
+
+// The group summary in every source; an empty group its grid has is named in
+// the warnings (one its grid never had is absent, not missing).
 template <class Pred>
 std::vector<Summary> summaries(const Sources& src, Statistic s, Diagnostics& diag,
                                const std::string& what, Pred pick) {
   std::vector<Summary> out;
   for (const auto* ds : src) {
     out.push_back(summarize(ds->values(s, pick)));
-    if (out.back().empty()) diag.warn("", 0, ds->name + ": no networks for " + what + " (left empty)");
+    if (out.back().empty() && ds->plans(pick))
+      diag.warn("", 0, ds->name + ": no networks for " + what + " (left empty)");
   }
   return out;
 }
@@ -110,7 +120,8 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
   Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, 7);
   Summary base = group_summary(ds, s, Group::BaseB, 0, 0);
   Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, 7);
-  if (anbp.empty()) diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
+  if (anbp.empty() && ds.plans([](const Cell& c) { return c.kind == CellKind::Transfer; }))
+    diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
   row.push_back(Entry::value(anbp.mean));
   row.push_back(Entry::count(anbp.count));
   row.push_back(Entry::delta(anbp.mean - base.mean));
@@ -164,7 +175,8 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
   std::set<std::string> splits;
   for (const auto* ds : src) splits.merge(dissimilar_splits(*ds));
   if (splits.empty()) {
-    diag.warn("", 0, "no dissimilar split in any input: the natman rows are left empty");
+    if (any_plans(src, [](const Cell& c) { return is_dissimilar_split(c.split); }))
+      diag.warn("", 0, "no dissimilar split in any input: the natman rows are left empty");
     splits.insert("natman");
   }
   auto any = [&](auto pick) {
@@ -294,7 +306,8 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (const auto* ds : src)
     for (const auto& [id, run] : ds->runs)
       if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0) ks.insert(run.cell.reduced_k);
-  if (ks.empty()) diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
+  if (ks.empty() && any_plans(src, [](const Cell& c) { return c.kind == CellKind::Base && c.reduced_k > 0; }))
+    diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
   for (int k : ks) {
     std::vector<Entry> row{Entry::count(k)};
     add_summary_entries(row, summaries(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));

@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
   Args a;
   po::options_description grid_opts("grid");
   grid_opts.add_options()
-      ("preset", po::value(&a.preset), "a preset: paper, complete, fashion-mnist (jobs/grids/NAME.ini)")
+      ("preset", po::value(&a.preset), "a preset: paper, complete, fashion-mnist, fashion-mnist-converged (jobs/grids/NAME.ini)")
       ("grid", po::value(&a.grid_file), "a grid config file instead of a preset")
       ("grids-dir", po::value(&a.grids_dir), "where presets live (default: $XFER_GRIDS_DIR, else <bin>/../share/xfer/jobs/grids when installed, else the source tree's jobs/grids)")
       ("set", po::value(&a.sets)->composing(), "override a config key: --set solver.max_iter=100 (repeatable)")

@@ -82,6 +82,26 @@ TEST(ResultFile, TrustsCellIdOverFolder) {
   EXPECT_EQ(diag.skipped_count(), 0);
 }
 
+TEST(ResultFile, KnowsTheCellsOfTheGridThatMadeThem) {
+  TempDir tmp;
+  write_result(tmp.path(), result_json("half0-A-base", {0.6}));
+  Diagnostics diag;
+  EXPECT_FALSE(read_results_dir(tmp.path(), "ours", diag).planned) << "no grid.ini: not known";
+  write_text(tmp.path() / "grid.ini",
+             "[grid]\nname = t\nnetwork = small\n[base]\nsplits = half0\n"
+             "[solver]\nmax_iter = 10\nbase_lr = 0.01\nbatch = 8\n"
+             "[transfer.all]\nsplits = half0\ndirections = AB\nn = 1-2\nmodes = frozen\n");
+  Dataset ds = read_results_dir(tmp.path(), "ours", diag);
+  ASSERT_TRUE(ds.planned);
+  EXPECT_EQ(ds.planned->size(), 4u);  // two bases, two transfers
+  EXPECT_TRUE(ds.plans([](const Cell& c) { return c.kind == CellKind::Transfer && c.n == 2; }));
+  EXPECT_FALSE(ds.plans([](const Cell& c) { return c.kind == CellKind::Random; }));
+  write_text(tmp.path() / "grid.ini", "[grid]\nnetwork =\n");
+  Diagnostics bad;
+  EXPECT_FALSE(read_results_dir(tmp.path(), "ours", bad).planned);
+  EXPECT_TRUE(bad.mentions("grid.ini")) << bad.report();
+}
+
 TEST(ResultFile, EmptyDirectoryIsReported) {
   TempDir tmp;
   Diagnostics diag;

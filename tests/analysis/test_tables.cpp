@@ -84,6 +84,27 @@ TEST(Tables, MainTableEmptyGroupsStayEmptyAndAreNamed) {
   EXPECT_NE(tex.find("BnB & 5 & -- & -- & 0 & -- & -- \\\\"), std::string::npos);
 }
 
+TEST(Tables, GroupsTheGridNeverHadAreAbsentNotMissing) {
+  // A grid of half0's bases and its frozen AnB at n = 1..2 only.
+  Dataset ds = make("ours", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half0-AB-n1-frozen", 0.58}});
+  ds.planned = std::vector<Cell>{};
+  for (const char* id : {"half0-A-base", "half0-B-base", "half0-AB-n1-frozen", "half0-AB-n2-frozen"})
+    ds.planned->push_back(*parse_cell_id(id));
+  Diagnostics diag;
+  all_tables({&ds}, Statistic::Top10, diag);
+  EXPECT_TRUE(diag.mentions("ours: no networks for AnB n=2")) << diag.report();  // planned, not there
+  for (const char* absent : {"BnB", "AnB+", "reduced", "dissimilar", "random"})
+    EXPECT_FALSE(diag.mentions(std::string("no networks for ") + absent)) << absent << "\n" << diag.report();
+  EXPECT_FALSE(diag.mentions("no reduced-volume networks")) << diag.report();
+  EXPECT_FALSE(diag.mentions("no dissimilar split")) << diag.report();
+  // Without a known grid every group of the paper is expected.
+  ds.planned.reset();
+  Diagnostics all;
+  all_tables({&ds}, Statistic::Top10, all);
+  EXPECT_TRUE(all.mentions("ours: no networks for BnB n=3")) << all.report();
+  EXPECT_TRUE(all.mentions("no reduced-volume networks")) << all.report();
+}
+
 TEST(Tables, UnfinishedCellsNamedUnderMainTable) {
   Dataset ds = make("ours", {{"half0-A-base", 0.60}});
   ds.unfinished = {"half0-B-base"};

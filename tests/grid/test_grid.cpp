@@ -64,7 +64,7 @@ TEST(Grid, PaperPresetIsTheReleasedGrid) {
 }
 
 TEST(Grid, TransfersDependOnExactlyTheirBaseWhichComesFirst) {
-  for (const char* name : {"paper", "complete", "fashion-mnist"}) {
+  for (const char* name : {"paper", "complete", "fashion-mnist", "fashion-mnist-converged"}) {
     Grid g = preset(name);
     std::set<std::string> ids;
     for (const auto& c : g.cells) {
@@ -98,14 +98,21 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   for (const auto& cell : f.cells) splits.insert(cell.cell.split);
   EXPECT_EQ(splits, (std::set<std::string>{"half0", "dissim"}));
   for (const char* id : {"dissim-A-base", "half0-AA-n7-frozen", "dissim-AB-n3-frozen",
-                         "dissim-BA-n1-frozen", "half0-A-random-n2", "half0-B-random-n2"})
+                         "dissim-BA-n1-frozen", "half0-B-random-n2"})
     EXPECT_NE(f.find(id), nullptr) << id;
   EXPECT_NE(f.find("half0-BB-n4-finetune"), nullptr);  // both selffer targets
   // The dissimilar split as the paper ran it: bases and frozen transfers only.
-  for (const char* id : {"dissim-AB-n3-finetune", "dissim-AA-n3-frozen", "dissim-A-random-n2"})
+  for (const char* id : {"dissim-AB-n3-finetune", "dissim-AA-n3-frozen", "dissim-A-random-n2",
+                         "half0-A-random-n2"})
     EXPECT_EQ(f.find(id), nullptr) << id;
-  EXPECT_EQ(f.cells.size(), 88u);  // 4 bases, 56 on half0, 14 dissim, 14 random
+  EXPECT_EQ(f.cells.size(), 81u);  // 4 bases, 56 on half0, 14 dissim, 7 random
   EXPECT_EQ(f.find("dissim-AB-n3-frozen")->cell.data_name(), "dissimB");
+
+  // The converged preset: half0 both ways, bases, BnB, BnB+, AnB, AnB+.
+  Grid conv = preset("fashion-mnist-converged");
+  EXPECT_EQ(conv.cells.size(), 58u);
+  for (const char* id : {"half0-A-base", "half0-BB-n7-frozen", "half0-AB-n1-finetune", "half0-BA-n4-frozen"})
+    EXPECT_NE(conv.find(id), nullptr) << id;
 }
 
 TEST(Grid, EveryCellGetsTheSolverSectionIncludingWhereTestsStart) {
