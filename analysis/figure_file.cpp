@@ -59,10 +59,13 @@ void add_series(FigureSpec& f, const std::string& source, const std::string& ser
                 const SeriesStyle& style, const std::vector<NetPoint>& nets, const std::vector<MeanPoint>& means) {
   const std::string src = field(source), ser = field(series), color = " lc rgb '" + style.color + "'";
   bool any_interval = false;
-  for (const auto& p : nets)
+  for (const auto& p : nets) {
+    if (style.draw_nets) f.cover(p.value);
     f.nets_rows += src + "," + ser + "," + field(p.cell_id) + "," + std::to_string(p.n) + "," + number(p.x) + "," +
                    number(p.value) + "\n";
+  }
   for (const auto& m : means) {
+    f.cover(m.summary.mean);
     Interval ci = mean_interval(m.summary);
     any_interval |= !ci.empty();
     f.means_rows += src + "," + ser + "," + std::to_string(m.n) + "," + number(m.x) + "," + number(m.summary.mean) +
@@ -102,6 +105,10 @@ std::string figure_script(const FigureSpec& f) {
     << "set title " << gp_quote(f.title) << " noenhanced\nset xlabel " << gp_quote(f.xlabel)
     << "\nset ylabel " << gp_quote(f.ylabel) << "\nset grid\n"
     << "set key below horizontal maxcols 3 noenhanced\n";
+  if (f.y_lo <= f.y_hi) {  // fitted to the values drawn, with a margin
+    const double margin = std::max(0.05 * (f.y_hi - f.y_lo), 0.01);
+    s << "set yrange [" << number(f.y_lo - margin) << ":" << number(f.y_hi + margin) << "]\n";
+  }
   for (const auto& line : f.settings) s << line << "\n";
   s << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size 900," << height_px
     << " font 'sans,11' } else { set terminal png size 900," << height_px << " }\n"

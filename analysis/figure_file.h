@@ -5,6 +5,8 @@
 // <name>.gp` redraws the figure after it was restyled, without the results.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -25,6 +27,13 @@ struct FigureSpec {
   std::string nets_rows, means_rows;  // CSV rows, without the header
   std::vector<std::string> clauses;   // plot clauses over the data files `nets` and `means`
   int legend_entries = 0;             // sizes the room below the plot for the key
+  // The range of the values drawn (networks and means): the y axis is fitted
+  // to them, not to the interval bars, which with two networks a group
+  // (t = 12.7) can span several times the data; bars beyond it are clipped.
+  double y_lo = HUGE_VAL, y_hi = -HUGE_VAL;
+  void cover(double v) {
+    if (std::isfinite(v)) y_lo = std::min(y_lo, v), y_hi = std::max(y_hi, v);
+  }
 };
 
 // Adds one series: its networks as points, its means joined by a line with

@@ -10,6 +10,7 @@
 #include "analysis/figure_file.h"
 #include "analysis/groups.h"
 #include "analysis/tables.h"
+#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -97,7 +98,7 @@ void add_transfer_groups(FigureSpec& f, const Sources& src, Statistic s, bool wi
     for (Group g : kTransferGroups) {
       nets.clear();
       means.clear();
-      for (int n = 1; n <= 7; ++n)
+      for (int n = 1; n <= kMaxTransferLayer; ++n)
         collect(*src[i], s, n, n + offset(g), [g, n](const Cell& c) { return in_group(c, g, n); }, nets, means);
       look.color = group_color(g);
       add_series(f, src[i]->name, label(g), legend(src, i, label(g)), look, nets, means);
@@ -135,7 +136,7 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
   auto largest = [](auto gap) {  // the n with the largest gap; 0 when none is defined
     int at = 0;
     double most = -INFINITY;
-    for (int n = 1; n <= 7; ++n)
+    for (int n = 1; n <= kMaxTransferLayer; ++n)
       if (double v = gap(n); !std::isnan(v) && v > most) most = v, at = n;
     return at;
   };
@@ -179,7 +180,7 @@ void add_layer_series(FigureSpec& f, const Sources& src, size_t i, Statistic s, 
                       const char* color, BasePick base_pick, NPick n_pick) {
   std::vector<NetPoint> nets;
   std::vector<MeanPoint> means;
-  for (int n = 1; n <= 7; ++n) collect(*src[i], s, n, n, [&](const Cell& c) { return n_pick(c, n); }, nets, means);
+  for (int n = 1; n <= kMaxTransferLayer; ++n) collect(*src[i], s, n, n, [&](const Cell& c) { return n_pick(c, n); }, nets, means);
   if (nets.empty()) return;
   std::vector<NetPoint> all;
   std::vector<MeanPoint> all_means;
@@ -221,7 +222,7 @@ FigureSpec relative_figure(const Sources& src, Statistic s) {
     for (const auto& series : relative_series(*src[i])) {
       std::vector<NetPoint> nets;
       std::vector<MeanPoint> means;
-      for (int n = 1; n <= 7; ++n) {
+      for (int n = 1; n <= kMaxTransferLayer; ++n) {
         std::vector<double> values;
         for (const auto& [id, v] : relative_values(*src[i], s, series, n, nullptr)) {
           nets.push_back({id, n, double(n), v});

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "grid/cell.h"
+#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -80,14 +81,14 @@ std::vector<std::string> paper_grid_cell_ids() {
   for (int s = 0; s < 4; ++s) {
     std::string d = std::to_string(s);
     for (const char* pair : {"AA", "AB", "BA"}) {
-      for (int n = 1; n <= 7; ++n) {
+      for (int n = 1; n <= kMaxTransferLayer; ++n) {
         std::string tail = d + pair[0] + d + pair[1] + "_1_" + std::to_string(n);
         add("transfer" + tail);
         if (s < 2) add("transfer-ft" + tail);
       }
     }
   }
-  for (int n = 1; n <= 7; ++n) {
+  for (int n = 1; n <= kMaxTransferLayer; ++n) {
     add("transfernatmanAB_1_" + std::to_string(n));
     add("transfernatmanBA_1_" + std::to_string(n));
     add("nolearn_1_" + std::to_string(n));

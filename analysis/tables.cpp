@@ -8,6 +8,7 @@
 
 #include "analysis/groups.h"
 #include "analysis/inference.h"
+#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -99,7 +100,7 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   };
   add(Group::BaseB, 0);
   for (Group g : kTransferGroups)
-    for (int n = 1; n <= 7; ++n) add(g, n);
+    for (int n = 1; n <= kMaxTransferLayer; ++n) add(g, n);
   t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
   t.notes.push_back(kIntervalNote);
   for (const auto* ds : src) {
@@ -117,11 +118,11 @@ namespace {
 // AnB+ and the Welch p-values in `tail` (which goes after every source's boosts).
 void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry>& row,
                        std::vector<Entry>& tail, Diagnostics& diag) {
-  Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, 7);
+  Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, kMaxTransferLayer);
   Summary base = group_summary(ds, s, Group::BaseB, 0, 0);
-  Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, 7);
+  Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer);
   if (anbp.empty() && ds.plans([](const Cell& c) { return c.kind == CellKind::Transfer; }))
-    diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-7");
+    diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer));
   row.push_back(Entry::value(anbp.mean));
   row.push_back(Entry::count(anbp.count));
   row.push_back(Entry::delta(anbp.mean - base.mean));
@@ -138,7 +139,7 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
 std::string compared_groups_note(const Dataset& ds, Statistic s) {
   std::string note = ds.name + ": baseB " + describe(group_summary(ds, s, Group::BaseB, 0, 0));
   for (int lo : {1, 3, 5})
-    note += "; BnB+ " + std::to_string(lo) + "-7 " + describe(group_summary(ds, s, Group::BnBPlus, lo, 7));
+    note += "; BnB+ " + std::to_string(lo) + "-7 " + describe(group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer));
   return note + ".";
 }
 
@@ -152,7 +153,7 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const char* h : {"AnB+ std", "AnB+ 95% CI low", "AnB+ 95% CI high", "p over baseB", "p over BnB+"})
       t.headers.push_back(prefix(src, i, h));
   for (int lo : {1, 3, 5}) {
-    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-7")}, tail;
+    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer))}, tail;
     for (const auto* ds : src) add_boost_entries(*ds, s, lo, row, tail, diag);
     row.insert(row.end(), tail.begin(), tail.end());
     t.rows.push_back(row);
@@ -200,7 +201,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
         for (char source : {other, target}) {
           std::string group = std::string(source == target ? "BnB" : "AnB") + (mode == TransferMode::Finetune ? "+" : "");
           bool always = mode == TransferMode::Frozen && source != target;
-          for (int n = 1; n <= 7; ++n)
+          for (int n = 1; n <= kMaxTransferLayer; ++n)
             add(group, n, [&](const Cell& c) { return c.split == split && c.kind == CellKind::Transfer && c.source == source && c.target == target && c.n == n && c.mode == mode; }, always);
         }
     }
@@ -219,13 +220,13 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
     t.rows.push_back(row);
   };
   add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
-  for (int n = 1; n <= 7; ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
+  for (int n = 1; n <= kMaxTransferLayer; ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
   bool halves = false;
   for (const auto* ds : src)
     for (const auto& [id, run] : ds->runs) halves |= run.cell.kind == CellKind::Random && run.cell.is_random_split();
   if (halves) {
     add("half", "baseB", 0, [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
-    for (int n = 1; n <= 7; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
+    for (int n = 1; n <= kMaxTransferLayer; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
   }
   t.notes.push_back(kIntervalNote);
   return t;
@@ -239,7 +240,7 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const auto& name : relative_series(*ds))
       if (std::find(series.begin(), series.end(), name) == series.end()) series.push_back(name);
   for (const auto& name : series) {
-    for (int n = 1; n <= 7; ++n) {
+    for (int n = 1; n <= kMaxTransferLayer; ++n) {
       std::vector<Entry> row{Entry::of_text(name), Entry::count(n)};
       std::vector<Summary> sums;
       for (const auto* ds : src) {
@@ -323,7 +324,7 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const char* h : {"co-adaptation", "specificity", "total"}) t.headers.push_back(prefix(src, i, h));
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"co-adaptation p", "specificity p"}) t.headers.push_back(prefix(src, i, h));
-  for (int n = 1; n <= 7; ++n) {
+  for (int n = 1; n <= kMaxTransferLayer; ++n) {
     std::vector<Entry> row{Entry::count(n)}, tail;
     for (const auto* ds : src) {
       Summary base = group_summary(*ds, s, Group::BaseB, 0, 0);

@@ -17,10 +17,15 @@ void set_error_context(int rank, int world) {
   g_world = world;
 }
 
+std::string this_host() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
+  return buf;
+}
+
 std::string error_context() {
-  char host[256] = "?";
-  gethostname(host, sizeof(host) - 1);
-  std::string where = std::string("host ") + host;
+  const std::string host = this_host();
+  std::string where = "host " + host;
   // SLURM's node name, where it is not the host name (several slurmd on one
   // machine, or nodes named apart from their hosts).
   if (const char* node = std::getenv("SLURMD_NODENAME"); node && *node && where != std::string("host ") + node)

@@ -17,6 +17,8 @@ class Error : public std::runtime_error {
 // Where this process runs, for messages: set once the communicator knows.
 void set_error_context(int rank, int world);
 std::string error_context();  // "host h, rank r/R"
+// This machine's name (gethostname), for messages, lock files and records.
+std::string this_host();
 
 [[noreturn]] void throw_error(const char* file, int line, const std::string& what);
 

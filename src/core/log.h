@@ -12,6 +12,11 @@ void set_log_rank(int rank, int world);
 bool log_is_root();
 void log_line(const std::string& s);  // every rank, with its prefix
 
+// A duration for people, the one format of every ETA and elapsed time:
+// "7:05" under an hour, "3:07:05" from an hour on (hours keep counting past a
+// day); "-" when unknown (negative, or beyond any real run).
+std::string format_duration(double seconds);
+
 }  // namespace xfer
 
 #define XFER_LOG(msg)                       \

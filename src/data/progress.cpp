@@ -5,22 +5,9 @@
 
 #include <cstdio>
 
+#include "core/log.h"  // format_duration
+
 namespace xfer {
-
-namespace {
-
-std::string clock_text(double s) {
-  if (s < 0 || s > 1e7) return "--:--";
-  auto t = static_cast<long>(s + 0.5);
-  char buf[32];
-  if (t >= 3600)
-    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%02ld:%02ld", t / 60, t % 60);
-  return buf;
-}
-
-}  // namespace
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total) {
@@ -66,7 +53,7 @@ void Progress::draw(bool final) {
   std::snprintf(line, sizeof line, "%s [%s] %lld/%lld %5.1f%% %.0f %s/s %s %s", label_.c_str(),
                 bar.c_str(), static_cast<long long>(done), static_cast<long long>(total_),
                 100.0 * frac, rate, unit_.c_str(), final ? "elapsed" : "ETA",
-                clock_text(final ? el : eta).c_str());
+                format_duration(final ? el : eta).c_str());
   if (tty_)
     std::fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
   else

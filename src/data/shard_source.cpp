@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/rng.h"  // mix64
 #include "data/h5.h"
 #include "data/shard_format.h"
 #include "io/atomic_file.h"
@@ -286,25 +287,18 @@ class ShardStore {
 // ---------------------------------------------------------------------------
 // Deterministic randomness: a permutation per epoch, a hash per example.
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 uint64_t mix3(uint64_t a, uint64_t b, uint64_t c) {
-  return splitmix64(splitmix64(splitmix64(a) ^ b) ^ c);
+  return mix64(mix64(mix64(a) ^ b) ^ c);
 }
 
-// Fisher-Yates driven by splitmix64, bounded by multiply-shift (no modulo),
+// Fisher-Yates driven by mix64, bounded by multiply-shift (no modulo),
 // so the order is the same on every platform and standard library.
 std::vector<int64_t> epoch_permutation(uint64_t seed, int64_t epoch, int64_t n) {
   std::vector<int64_t> p(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>(i)] = i;
   uint64_t state = mix3(seed, 0x5045524dULL, static_cast<uint64_t>(epoch));
   for (int64_t i = n - 1; i > 0; --i) {
-    state = splitmix64(state);
+    state = mix64(state);
     auto j = static_cast<int64_t>(
         (static_cast<unsigned __int128>(state) * static_cast<uint64_t>(i + 1)) >> 64);
     std::swap(p[static_cast<size_t>(i)], p[static_cast<size_t>(j)]);

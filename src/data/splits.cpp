@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/cli.h"  // trim
 #include "data/numpy_mt19937.h"
 #include "io/atomic_file.h"
 
@@ -22,12 +23,7 @@ std::vector<int> complement(const std::vector<int>& a, int n) {
   return b;
 }
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using cli::trim;
 
 }  // namespace
 

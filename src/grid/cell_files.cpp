@@ -18,7 +18,6 @@
 #include "config/run_identity.h"
 #include "core/check.h"
 #include "core/exit_codes.h"
-#include "io/file_lock.h"  // this_host
 
 namespace fs = std::filesystem;
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/cli.h"
+#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -166,7 +167,8 @@ std::vector<int> checked_n(const std::string& key, const std::string& s) {
   const std::vector<int> n = int_list(key, s);
   if (n.empty()) fail(key, "needs at least one layer count");
   for (int v : n)
-    if (v < 1 || v > 7) fail(key, "layer count " + std::to_string(v) + " is outside 1..7");
+    if (v < 1 || v > kMaxTransferLayer)
+      fail(key, "layer count " + std::to_string(v) + " is outside 1.." + std::to_string(kMaxTransferLayer));
   return n;
 }
 
@@ -227,7 +229,7 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
     for (const auto& d : b.directions)
       if (d.size() != 2 || (d[0] != 'A' && d[0] != 'B') || (d[1] != 'A' && d[1] != 'B'))
         fail(sec + ".directions", "'" + d + "' is not one of AA, AB, BA, BB");
-    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-7"));
+    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
     for (const auto& m : parse_string_list(to_str(raw, sec + ".modes", "frozen"))) {
       auto mode = parse_transfer_mode(m);
       if (!mode || (*mode != TransferMode::Frozen && *mode != TransferMode::Finetune))
@@ -247,7 +249,7 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
       if (s == "all" && !b.halves.empty()) fail(sec + ".halves", "split 'all' has no halves");
       if (s != "all" && b.halves.empty()) fail(sec + ".halves", "split '" + s + "' needs halves A and/or B");
     }
-    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-7"));
+    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
     c.randoms.push_back(std::move(b));
   }
 

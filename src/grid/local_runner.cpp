@@ -16,6 +16,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/log.h"
 #include "grid/process.h"
 #include "grid/runner.h"
 
@@ -161,7 +162,7 @@ void LocalRunner::report_done(int index, double secs) {
   const double rate = finished_now_ / std::max(now_seconds() - run_start_, 1e-9);
   const long eta = std::lround((n_ - done) / std::max(rate, 1e-9));
   char took[96];
-  std::snprintf(took, sizeof took, "%.1f s; ETA %ld:%02ld", secs, eta / 60, eta % 60);
+  std::snprintf(took, sizeof took, "%.1f s; ETA %s", secs, format_duration(double(eta)).c_str());
   std::cout << "xfer_grid: [done " << done << "/" << n_ << "] " << id(index) << " (" << took << ")\n";
 }
 

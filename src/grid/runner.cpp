@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/check.h"  // this_host
 #include "core/cli.h"
 #include "core/cpus.h"
 #include "grid/process.h"

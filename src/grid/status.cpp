@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "core/log.h"
 #include "grid/cell_files.h"
 #include "grid/sacct.h"
 
@@ -13,18 +14,6 @@ namespace xfer {
 
 namespace {
 
-std::string duration(double s) {
-  if (s < 0) return "-";
-  long t = static_cast<long>(s + 0.5);
-  char buf[32];
-  if (t >= 86400)
-    std::snprintf(buf, sizeof buf, "%ldd%02ldh", t / 86400, (t % 86400) / 3600);
-  else if (t >= 3600)
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
-  else
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  return buf;
-}
 
 // The job of each cell that is neither done nor in squeue any more, as SLURM
 // accounting says it ended (OUT_OF_MEMORY, TIMEOUT, ...): cell index -> state.
@@ -95,7 +84,7 @@ size_t print_status(const Grid& grid, const RunPaths& paths, const StatusOptions
       note += (note.empty() ? "" : "; ") + std::string("SLURM: ") + it->second;
     std::snprintf(line, sizeof line, "%-28s %-11s %17s %8s %-12s %s\n", c.id.c_str(),
                   to_string(st.status), iter.c_str(),
-                  st.status == CellStatus::Running ? duration(st.eta_s).c_str() : "-",
+                  st.status == CellStatus::Running ? format_duration(st.eta_s).c_str() : "-",
                   st.job.empty() ? "-" : st.job.c_str(), note.c_str());
     std::cout << line;
   }

@@ -12,11 +12,6 @@
 
 namespace xfer {
 
-std::string this_host() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
 
 namespace {
 

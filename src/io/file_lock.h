@@ -40,7 +40,4 @@ class FileLock {
   int fd_ = -1;
 };
 
-// "host" of this machine (gethostname), for lock files and messages.
-std::string this_host();
-
 }  // namespace xfer

@@ -5,7 +5,7 @@
 
 #include "backend/backend.h"
 #include "comm/library_versions.h"
-#include "io/file_lock.h"
+#include "core/check.h"  // this_host
 
 namespace xfer {
 

@@ -46,13 +46,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string hms(double s) {
-  long t = long(s + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return buf;
-}
-
 // Top-1/top-5/loss over this run's whole validation slice, summed over ranks.
 TestPoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batches, int64_t iter) {
   HostBatch b;
@@ -296,7 +289,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
       char line[256];
       std::snprintf(line, sizeof(line), "iter %lld/%lld loss %.4f lr %g %.1f img/s ETA %s",
                     (long long)st.iteration, (long long)max_iter, window_loss / window_n,
-                    solver.learning_rate(st.iteration - 1), ips, hms(eta).c_str());
+                    solver.learning_rate(st.iteration - 1), ips, format_duration(eta).c_str());
       XFER_LOG(line);
       window_loss = 0;
       window_n = 0;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 
+#include "core/check.h"  // this_host
 #include "data/imagenet_prep.h"
 #include "data/write_lock.h"
 #include "fault_test_util.h"

@@ -24,6 +24,7 @@
 #include "grid/sacct.h"
 #include "grid/slurm_plan.h"
 #include "grid/status.h"
+#include "core/check.h"  // this_host
 #include "io/file_lock.h"
 #include "runner_fixture.h"
 
