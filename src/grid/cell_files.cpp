@@ -2,6 +2,7 @@
 #include "grid/cell_files.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -150,6 +152,26 @@ std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, co
   return out;
 }
 
+namespace {
+
+// data_identity_of(), read once per version of a folder's manifest: status,
+// plan and the runner ask for every cell, and many cells share one folder.
+std::string data_identity_once(const TrainConfig& cfg) {
+  if (cfg.data.empty()) return data_identity_of(cfg);
+  const std::string key = (fs::path(cfg.data) / "manifest.json").string();
+  struct stat st {};
+  if (::stat(key.c_str(), &st) != 0) return data_identity_of(cfg);  // throws, naming what is missing
+  // The manifest is replaced by rename: a new one has another inode.
+  const std::string stamp = std::to_string(st.st_ino) + "/" + std::to_string(st.st_size) + "/" +
+                            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  static std::map<std::string, std::pair<std::string, std::string>> seen;  // path -> (stamp, identity)
+  auto it = seen.find(key);
+  if (it == seen.end() || it->second.first != stamp) it = seen.insert_or_assign(key, std::make_pair(stamp, data_identity_of(cfg))).first;
+  return it->second.second;
+}
+
+}  // namespace
+
 CellIdentity cell_identity(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                            const std::string& recorded_data) {
   std::vector<std::string> args = trainer_args(grid, cell, paths, 0);
@@ -160,7 +182,7 @@ CellIdentity cell_identity(const Grid& grid, const GridCell& cell, const RunPath
   XFER_CHECK(cfg, "the trainer arguments of " << cell.id << " ask for help, not a run");
   CellIdentity id;
   try {
-    id.data = data_identity_of(*cfg);
+    id.data = data_identity_once(*cfg);
   } catch (const std::exception&) {
     // Data on a scratch file system that is not mounted now has not changed:
     // keep what was recorded rather than call finished cells stale.
