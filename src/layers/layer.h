@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "backend/tensor.h"
-#include "net/net_spec.h"
+#include "layers/layer_spec.h"
 
 namespace xfer {
 

@@ -9,57 +9,26 @@ namespace xfer {
 
 namespace {
 
+// Designated initialisers: every field a builder does not name keeps its default.
 LayerSpec conv(const std::string& name, int idx, int out, int k, int stride, int pad, int groups,
                float std, float bias) {
-  LayerSpec l;
-  l.name = name;
-  l.type = LayerType::Conv;
-  l.transfer_index = idx;
-  l.outputs = out;
-  l.kernel = k;
-  l.stride = stride;
-  l.pad = pad;
-  l.groups = groups;
-  l.relu = true;
-  l.weight_std = std;
-  l.bias_value = bias;
-  return l;
+  return {.name = name, .type = LayerType::Conv, .transfer_index = idx, .outputs = out, .kernel = k,
+          .stride = stride, .pad = pad, .groups = groups, .relu = true, .weight_std = std,
+          .bias_value = bias};
 }
 
 LayerSpec fc(const std::string& name, int idx, int out, bool relu, float std, float bias) {
-  LayerSpec l;
-  l.name = name;
-  l.type = LayerType::InnerProduct;
-  l.transfer_index = idx;
-  l.outputs = out;
-  l.relu = relu;
-  l.weight_std = std;
-  l.bias_value = bias;
-  return l;
+  return {.name = name, .type = LayerType::InnerProduct, .transfer_index = idx, .outputs = out,
+          .relu = relu, .weight_std = std, .bias_value = bias};
 }
 
 LayerSpec pool(const std::string& name, int k, int stride) {
-  LayerSpec l;
-  l.name = name;
-  l.type = LayerType::Pool;
-  l.kernel = k;
-  l.stride = stride;
-  return l;
+  return {.name = name, .type = LayerType::Pool, .kernel = k, .stride = stride};
 }
 
-LayerSpec lrn(const std::string& name) {
-  LayerSpec l;
-  l.name = name;
-  l.type = LayerType::Lrn;
-  return l;
-}
+LayerSpec lrn(const std::string& name) { return {.name = name, .type = LayerType::Lrn}; }
 
-LayerSpec dropout(const std::string& name) {
-  LayerSpec l;
-  l.name = name;
-  l.type = LayerType::Dropout;
-  return l;
-}
+LayerSpec dropout(const std::string& name) { return {.name = name, .type = LayerType::Dropout}; }
 
 // Both presets share this order of layers; only sizes differ.
 std::vector<LayerSpec> layers(int c1, int c2, int c3, int c4, int c5, int f6, int f7,

@@ -8,27 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "layers/layer_spec.h"
+
 namespace xfer {
-
-enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout };
-
-struct LayerSpec {
-  std::string name;
-  LayerType type = LayerType::Conv;
-  int transfer_index = 0;  // 1..8 for parameter layers, 0 otherwise
-  // Conv / inner product.
-  int outputs = 0;          // 0 for fc8: the number of classes (or --fc8-outputs)
-  int kernel = 0, stride = 1, pad = 0, groups = 1;
-  bool relu = false;        // ReLU fused onto the output
-  float weight_std = 0.01f, bias_value = 0.f;  // gaussian / constant fillers
-  // Pooling (max, ceil rounding): kernel/stride/pad above.
-  // LRN across channels.
-  int lrn_size = 5;
-  float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 1.f;
-  // Dropout.
-  float dropout_ratio = 0.5f;
-  bool has_params() const { return type == LayerType::Conv || type == LayerType::InnerProduct; }
-};
 
 // The solver's defaults for a preset (the paper's imagenet_solver.prototxt for caffenet).
 struct SolverSpec {

@@ -15,17 +15,8 @@ using testing::LayerHarness;
 std::unique_ptr<Backend> cpu() { return make_backend("cpu", 0, 1); }
 
 LayerSpec conv_spec(int out, int k, int stride, int pad, int groups, bool relu) {
-  LayerSpec s;
-  s.name = "conv";
-  s.type = LayerType::Conv;
-  s.transfer_index = 1;
-  s.outputs = out;
-  s.kernel = k;
-  s.stride = stride;
-  s.pad = pad;
-  s.groups = groups;
-  s.relu = relu;
-  return s;
+  return {.name = "conv", .type = LayerType::Conv, .transfer_index = 1, .outputs = out, .kernel = k,
+          .stride = stride, .pad = pad, .groups = groups, .relu = relu};
 }
 
 TEST(LayerGradients, ConvGroupedPadded) {

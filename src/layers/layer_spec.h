@@ -1,0 +1,31 @@
+// layer_spec.h: what describes one layer: its kind, its hyper-parameters and
+// its fillers. The layers are made from it; the network presets
+// (net/net_spec.h) are lists of it. Transfer numbering: the parameter layers
+// conv1..conv5 are 1..5, fc6 is 6, fc7 is 7, fc8 (8) is never copied.
+#pragma once
+
+#include <string>
+
+namespace xfer {
+
+enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout };
+
+struct LayerSpec {
+  std::string name;
+  LayerType type = LayerType::Conv;
+  int transfer_index = 0;  // 1..8 for parameter layers, 0 otherwise
+  // Conv / inner product.
+  int outputs = 0;          // 0 for fc8: the number of classes (or --fc8-outputs)
+  int kernel = 0, stride = 1, pad = 0, groups = 1;
+  bool relu = false;        // ReLU fused onto the output
+  float weight_std = 0.01f, bias_value = 0.f;  // gaussian / constant fillers
+  // Pooling (max, ceil rounding): kernel/stride/pad above.
+  // LRN across channels.
+  int lrn_size = 5;
+  float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 1.f;
+  // Dropout.
+  float dropout_ratio = 0.5f;
+  bool has_params() const { return type == LayerType::Conv || type == LayerType::InnerProduct; }
+};
+
+}  // namespace xfer
