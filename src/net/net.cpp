@@ -77,6 +77,13 @@ const ParamSlot& Net::slot(const std::string& name) const {
   XFER_FAIL("the network has no parameter layer named '" << name << "'");
 }
 
+std::vector<ParamBlock> Net::trainable_blocks() const {
+  std::vector<ParamBlock> v;
+  for (const auto& p : slots_)
+    if (!p.frozen) v.push_back({p.offset, p.weight_count, p.bias_count});
+  return v;
+}
+
 size_t Net::trainable_count() const {
   size_t n = 0;
   for (const auto& p : slots_)

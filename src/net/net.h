@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/param_buffers.h"
 #include "backend/tensor.h"
 #include "data/batch_source.h"
 #include "layers/layer.h"
@@ -27,14 +28,16 @@ struct ParamSlot {
   size_t count() const { return weight_count + bias_count; }
 };
 
-class Net {
+// The solver updates it as ParamBuffers (backend/param_buffers.h), without
+// knowing the net.
+class Net final : public ParamBuffers {
  public:
   // num_outputs: fc8's outputs (the number of classes, or more: the paper
   // used 1000 for its 500-class nets).
   Net(Backend& be, const NetSpec& spec, int batch, int num_outputs);
 
   const NetSpec& spec() const { return spec_; }
-  Backend& backend() const { return be_; }
+  Backend& backend() const override { return be_; }
   int batch() const { return batch_; }
   int num_outputs() const { return num_outputs_; }
   Shape input_shape() const { return input_.shape(); }
@@ -59,9 +62,10 @@ class Net {
     grads_ready_ = std::move(f);
   }
 
-  Tensor& params() { return params_; }
-  Tensor& grads() { return grads_; }
-  Tensor& momentum() { return momentum_; }
+  Tensor& params() override { return params_; }
+  Tensor& grads() override { return grads_; }
+  Tensor& momentum() override { return momentum_; }
+  std::vector<ParamBlock> trainable_blocks() const override;
   const std::vector<ParamSlot>& slots() const { return slots_; }  // top layer first
   const ParamSlot& slot(const std::string& layer_name) const;
   // Elements of the flat buffers that train (a prefix; see above).

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "backend/backend.h"
+
 namespace xfer {
 
 double SgdSolver::learning_rate(int64_t iter) const {
@@ -11,16 +13,15 @@ double SgdSolver::learning_rate(int64_t iter) const {
 
 void SgdSolver::update(int64_t iter) {
   const double lr = learning_rate(iter);
-  Backend& be = net_.backend();
-  float* w = net_.params().data();
-  float* g = net_.grads().data();
-  float* v = net_.momentum().data();
-  for (const auto& p : net_.slots()) {
-    if (p.frozen) continue;  // Caffe's lr_mult 0: untouched, momentum stays zero
-    const size_t o = p.offset, b = p.offset + p.weight_count;
-    be.sgd_update(w + o, g + o, v + o, p.weight_count, float(lr * s_.weight_lr_mult),
+  Backend& be = target_.backend();
+  float* w = target_.params().data();
+  float* g = target_.grads().data();
+  float* v = target_.momentum().data();
+  for (const ParamBlock& p : target_.trainable_blocks()) {
+    const size_t o = p.offset, b = p.offset + p.weights;
+    be.sgd_update(w + o, g + o, v + o, p.weights, float(lr * s_.weight_lr_mult),
                   float(s_.momentum), float(s_.weight_decay * s_.weight_decay_mult));
-    be.sgd_update(w + b, g + b, v + b, p.bias_count, float(lr * s_.bias_lr_mult),
+    be.sgd_update(w + b, g + b, v + b, p.biases, float(lr * s_.bias_lr_mult),
                   float(s_.momentum), float(s_.weight_decay * s_.bias_decay_mult));
   }
 }

@@ -2,23 +2,25 @@
 // "step" learning-rate policy and per-parameter lr/decay multipliers).
 #pragma once
 
-#include "net/net.h"
-#include "net/net_spec.h"
+#include <cstdint>
+
+#include "backend/param_buffers.h"
+#include "net/net_spec.h"  // SolverSpec
 
 namespace xfer {
 
 class SgdSolver {
  public:
-  SgdSolver(Net& net, const SolverSpec& s) : net_(net), s_(s) {}
+  SgdSolver(ParamBuffers& target, const SolverSpec& s) : target_(target), s_(s) {}
   // base_lr * gamma ^ floor(iter / lr_step).
   double learning_rate(int64_t iter) const;
-  // One update of every trainable parameter from the gradients in the net's
-  // buffer: v = momentum*v + lr*mult*(g + decay*decay_mult*w); w -= v.
+  // One update of every trainable parameter from the gradients in the
+  // target's buffers: v = momentum*v + lr*mult*(g + decay*decay_mult*w); w -= v.
   void update(int64_t iter);
   const SolverSpec& spec() const { return s_; }
 
  private:
-  Net& net_;
+  ParamBuffers& target_;
   SolverSpec s_;
 };
 
