@@ -7,8 +7,8 @@
 
 #include "core/provenance.h"
 #include "core/cli.h"
-#include "data/fmnist_idx.h"
-#include "data/splits.h"
+#include "data_prep/fmnist_idx.h"
+#include "data_prep/splits.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

@@ -11,9 +11,9 @@
 
 #include "core/provenance.h"
 #include "core/cli.h"
-#include "data/fmnist_idx.h"
-#include "data/split_writer.h"
 #include "data/write_lock.h"
+#include "data_prep/fmnist_idx.h"
+#include "data_prep/split_writer.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

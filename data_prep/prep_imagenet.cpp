@@ -17,9 +17,9 @@
 #include "core/cpus.h"
 #include "core/provenance.h"
 #include "core/cli.h"
-#include "data/imagenet_prep.h"
-#include "data/split_writer.h"
 #include "data/write_lock.h"
+#include "data_prep/imagenet_prep.h"
+#include "data_prep/split_writer.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

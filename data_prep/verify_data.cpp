@@ -13,9 +13,9 @@
 
 #include "core/provenance.h"
 #include "core/cli.h"
-#include "data/progress.h"
 #include "data/shard_format.h"
-#include "data/split_writer.h"
+#include "data_prep/progress.h"
+#include "data_prep/split_writer.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

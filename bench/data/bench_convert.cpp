@@ -16,7 +16,7 @@
 #include "core/cli.h"
 #include "core/provenance.h"
 #include "bench_common.h"
-#include "data/imagenet_prep.h"
+#include "data_prep/imagenet_prep.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

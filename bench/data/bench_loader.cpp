@@ -15,7 +15,7 @@
 #include "core/provenance.h"
 #include "bench_common.h"
 #include "data/shard_source.h"
-#include "data/split_writer.h"
+#include "data_prep/split_writer.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

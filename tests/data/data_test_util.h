@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "data/shard_format.h"
-#include "data/split_writer.h"
+#include "data_prep/split_writer.h"
 
 namespace xfer::test {
 

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "data/fmnist_idx.h"
 #include "data/shard_source.h"
+#include "data_prep/fmnist_idx.h"
 #include "fault_test_util.h"
 
 using namespace xfer;

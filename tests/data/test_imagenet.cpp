@@ -10,9 +10,9 @@
 #include <fstream>
 #include <random>
 
-#include "data/image_codec.h"
-#include "data/imagenet_prep.h"
-#include "data/split_writer.h"
+#include "data_prep/image_codec.h"
+#include "data_prep/imagenet_prep.h"
+#include "data_prep/split_writer.h"
 #include "data_test_util.h"
 
 using namespace xfer;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <set>
 
-#include "data/numpy_mt19937.h"
-#include "data/splits.h"
+#include "data_prep/numpy_mt19937.h"
+#include "data_prep/splits.h"
 #include "data_test_util.h"
 
 using namespace xfer;

@@ -1,5 +1,5 @@
 // image_codec.cpp: JPEG (TurboJPEG) and PNG (libpng) decoding and the warp.
-#include "data/image_codec.h"
+#include "data_prep/image_codec.h"
 
 #include <png.h>
 #include <turbojpeg.h>

@@ -1,5 +1,5 @@
 // split_writer.cpp: the shard-folder writing of split_writer.h.
-#include "data/split_writer.h"
+#include "data_prep/split_writer.h"
 
 #include <algorithm>
 #include <atomic>

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "data/progress.h"
 #include "data/shard_format.h"
-#include "data/splits.h"
+#include "data_prep/progress.h"
+#include "data_prep/splits.h"
 
 namespace xfer {
 

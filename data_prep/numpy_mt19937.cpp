@@ -1,6 +1,6 @@
 // numpy_mt19937.cpp: MT19937 (Matsumoto & Nishimura's reference algorithm,
 // as numpy uses it) and numpy's legacy bounded draws and shuffle.
-#include "data/numpy_mt19937.h"
+#include "data_prep/numpy_mt19937.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,5 +1,5 @@
 // progress.cpp: the progress bar of progress.h.
-#include "data/progress.h"
+#include "data_prep/progress.h"
 
 #include <unistd.h>
 

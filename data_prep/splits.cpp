@@ -1,5 +1,5 @@
 // splits.cpp: the class splits of splits.h.
-#include "data/splits.h"
+#include "data_prep/splits.h"
 
 #include <algorithm>
 #include <fstream>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "core/cli.h"  // trim
-#include "data/numpy_mt19937.h"
+#include "data_prep/numpy_mt19937.h"
 #include "io/atomic_file.h"
 
 namespace xfer {

@@ -1,5 +1,5 @@
 // fmnist_idx.cpp: IDX reading through zlib (which reads plain files too).
-#include "data/fmnist_idx.h"
+#include "data_prep/fmnist_idx.h"
 
 #include <zlib.h>
 

@@ -1,5 +1,5 @@
 // imagenet_prep.cpp: listing ILSVRC2012 and converting it to shards.
-#include "data/imagenet_prep.h"
+#include "data_prep/imagenet_prep.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,9 +11,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "data/image_codec.h"
-#include "data/progress.h"
-#include "data/split_writer.h"
+#include "data_prep/image_codec.h"
+#include "data_prep/progress.h"
+#include "data_prep/split_writer.h"
 #include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
