@@ -3,11 +3,10 @@
 // the others waiting in a collective).
 #include <exception>
 #include <iostream>
+#include <optional>
 
 #include "backend/backend.h"
-#include "comm/communicator.h"
 #include "comm/make_communicator.h"
-#include "comm/nccl_communicator.h"
 #include "config/train_config.h"
 #include "core/check.h"
 #include "core/cli.h"
@@ -27,36 +26,31 @@ int main(int argc, char** argv) {
       std::cout << version_text("xfer_train", libs);
       return kExitDone;
     }
-  std::unique_ptr<Communicator> comm;
+  std::optional<Communicators> comms;
   try {
-    comm = make_communicator(&argc, &argv);
-    set_error_context(comm->rank(), comm->size());
-    set_log_rank(comm->rank(), comm->size());
+    const Communicator& comm = comms.emplace(&argc, &argv).process();
+    set_error_context(comm.rank(), comm.size());
+    set_log_rank(comm.rank(), comm.size());
     std::optional<TrainConfig> cfg;
     // Usage errors as every tool reports them (core/cli.h), once, not per rank.
     const int usage_rc = cli::run_tool("xfer_train", [&] {
       cfg = parse_train_config(argc, argv);
       return kExitDone;
-    }, comm->rank() == 0);
+    }, comm.rank() == 0);
     if (usage_rc != kExitDone) return usage_rc;
     if (!cfg) return kExitDone;
     install_stop_handlers();
-    // GPU gradients go over NCCL; MPI stays underneath for bootstrap and
-    // host statistics.
-    std::unique_ptr<Communicator> gpu_comm;
-    if (cfg->backend == "cuda" && comm->size() > 1) gpu_comm = make_nccl_communicator(&argc, &argv);
-    int rc = run_training(*cfg, gpu_comm ? *gpu_comm : *comm);
-    gpu_comm.reset();
-    comm.reset();
+    int rc = run_training(*cfg, comms->for_gradients(cfg->backend));
+    comms.reset();
     return rc;
   } catch (const Error& e) {
     std::cerr << "xfer_train: error: " << e.what() << std::endl;
-    if (comm && comm->size() > 1) comm->abort(kExitError);
+    if (comms && comms->process().size() > 1) comms->process().abort(kExitError);
     return kExitError;
   } catch (const std::exception& e) {
     // Errors from outside our check macros get the host and rank added here.
     std::cerr << "xfer_train: error: " << e.what() << " [" << error_context() << "]" << std::endl;
-    if (comm && comm->size() > 1) comm->abort(kExitError);
+    if (comms && comms->process().size() > 1) comms->process().abort(kExitError);
     return kExitError;
   }
 }

@@ -57,6 +57,8 @@ class Communicator {
   uint64_t bytes_reduced_ = 0;
 };
 
+// The implementations; comm/make_communicator.h chooses among them.
 std::unique_ptr<Communicator> make_single_communicator();
+std::unique_ptr<Communicator> make_mpi_communicator(int* argc, char*** argv);
 
 }  // namespace xfer

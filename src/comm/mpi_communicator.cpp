@@ -5,7 +5,6 @@
 #include <string>
 
 #include "comm/communicator.h"
-#include "comm/make_communicator.h"
 #include "comm/mpi_world.h"
 
 namespace xfer {
@@ -41,18 +40,8 @@ class MpiCommunicator final : public Communicator {
 
 }  // namespace
 
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
-    if (std::getenv(v)) return true;
-  return false;
-}
-
-std::unique_ptr<Communicator> make_communicator(int* argc, char*** argv) {
-  const char* forced = std::getenv("XFER_COMM");
-  std::string want = forced ? forced : (launched_by_mpi() ? "mpi" : "single");
-  if (want == "single") return make_single_communicator();
-  if (want == "mpi") return std::make_unique<MpiCommunicator>(argc, argv);
-  XFER_FAIL("XFER_COMM must be single or mpi, got '" << want << "'");
+std::unique_ptr<Communicator> make_mpi_communicator(int* argc, char*** argv) {
+  return std::make_unique<MpiCommunicator>(argc, argv);
 }
 
 }  // namespace xfer

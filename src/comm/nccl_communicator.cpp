@@ -12,13 +12,9 @@
 // device is bounded and polls the communicator's asynchronous error, so a
 // dead peer ends in an error naming the call, not a hang.
 //
-// src/CMakeLists.txt compiles every comm/*.cpp; without CUDA this file
-// provides only the factory, which says why it cannot work.
+// Compiled only with CUDA (src/CMakeLists.txt); comm/make_communicator.cpp
+// says why it is missing elsewhere.
 #include "comm/nccl_communicator.h"
-
-#include "core/check.h"
-
-#ifdef XFER_WITH_CUDA
 
 #include <cuda_runtime.h>
 #include <nccl.h>
@@ -34,6 +30,7 @@
 
 #include "comm/make_communicator.h"
 #include "comm/mpi_world.h"
+#include "core/check.h"
 
 namespace xfer {
 
@@ -239,16 +236,3 @@ std::unique_ptr<Communicator> make_nccl_communicator(int* argc, char*** argv) {
 }
 
 }  // namespace xfer
-
-#else  // built without CUDA
-
-namespace xfer {
-
-std::unique_ptr<Communicator> make_nccl_communicator(int*, char***) {
-  XFER_FAIL("the NCCL communicator is not built into this binary (no CUDA toolkit, cuDNN or "
-            "NCCL was found at configure time)");
-}
-
-}  // namespace xfer
-
-#endif

@@ -19,8 +19,8 @@ namespace xfer {
 // Under an MPI launcher (or XFER_COMM=mpi): initialises MPI if nobody has,
 // picks this rank's GPU (the node-local rank, or device 0 where each rank
 // sees a single GPU) and creates the NCCL communicator. Otherwise rank 0 of
-// 1 on device 0, without MPI. Throws where the binary was built without
-// CUDA/NCCL.
+// 1 on device 0, without MPI. Compiled only with CUDA; programs reach it
+// through comm/make_communicator.h.
 std::unique_ptr<Communicator> make_nccl_communicator(int* argc, char*** argv);
 
 }  // namespace xfer
