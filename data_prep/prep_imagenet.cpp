@@ -15,136 +15,165 @@
 #include <thread>
 
 #include "core/cpus.h"
-#include "core/provenance.h"
 #include "core/cli.h"
 #include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_writer.h"
+#include "data_prep/tool_main.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
 
-int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_imagenet", xfer::core_library_versions())) return 0;
+namespace {
+
+struct Options {
   ImageNetLayoutOptions layout;
   ConvertOptions conv;
   std::string stage, seeds, reduced;
   std::vector<std::string> lists;
   bool natman = false, exact_decode = false, no_val = false;
+};
+
+po::options_description describe(Options& o) {
   po::options_description desc(
       "xfer_prep_imagenet: convert ILSVRC2012 to HDF5 shard folders\n\nOptions");
   cli::add_common_options(desc);
   desc.add_options()(
-      "src", po::value(&layout.root)->required(), "ImageNet root holding train/<wnid>/ and val/")(
-      "out", po::value(&conv.out_root)->required(), "output root (e.g. data/imagenet)")(
-      "synsets", po::value(&layout.synsets),
+      "src", po::value(&o.layout.root)->required(), "ImageNet root holding train/<wnid>/ and val/")(
+      "out", po::value(&o.conv.out_root)->required(), "output root (e.g. data/imagenet)")(
+      "synsets", po::value(&o.layout.synsets),
       "class order, one WNID per line (default: sorted train/ folders, the standard order)")(
-      "words", po::value(&layout.words), "synset_words.txt, for readable class names")(
-      "val-labels", po::value(&layout.val_labels), "val.txt: '<file> <label>' lines")(
-      "val-ground-truth", po::value(&layout.val_ground_truth),
+      "words", po::value(&o.layout.words), "synset_words.txt, for readable class names")(
+      "val-labels", po::value(&o.layout.val_labels), "val.txt: '<file> <label>' lines")(
+      "val-ground-truth", po::value(&o.layout.val_ground_truth),
       "devkit ILSVRC2012_validation_ground_truth.txt (needs --devkit-synsets)")(
-      "devkit-synsets", po::value(&layout.devkit_synsets),
+      "devkit-synsets", po::value(&o.layout.devkit_synsets),
       "WNIDs in ILSVRC2012_ID order (from the devkit's meta.mat), one per line")(
-      "stage", po::value(&stage)->default_value("all"),
+      "stage", po::value(&o.stage)->default_value("all"),
       "convert (decode into all/), derive (manifest of all/, then the halves), or all (both)")(
-      "seeds", po::value(&seeds)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
-      "natman", po::bool_switch(&natman), "write natmanA (natural) / natmanB (man-made)")(
-      "no-val", po::bool_switch(&no_val), "convert without validation labels (the folders get no val subset)")(
-      "reduced", po::value(&reduced)->default_value(""),
+      "seeds", po::value(&o.seeds)->default_value("0"), "random-half seeds, e.g. 0-3 (\"\" none)")(
+      "natman", po::bool_switch(&o.natman), "write natmanA (natural) / natmanB (man-made)")(
+      "no-val", po::bool_switch(&o.no_val), "convert without validation labels (the folders get no val subset)")(
+      "reduced", po::value(&o.reduced)->default_value(""),
       "reduced-volume folders all-k<K>, e.g. 1,2,5,10,25,50,100,250,500,750,1000,1300")(
-      "list", po::value(&lists)->composing(),
+      "list", po::value(&o.lists)->composing(),
       "a split from class-list files NAME:A.txt:B.txt (indices or WNIDs); repeatable")(
-      "size", po::value(&conv.size)->default_value(256), "stored image side")(
-      "shard-size", po::value(&conv.shard_size)->default_value(5000),
+      "size", po::value(&o.conv.size)->default_value(256), "stored image side")(
+      "shard-size", po::value(&o.conv.shard_size)->default_value(5000),
       "images per shard (5000 x 192 KiB = 0.94 GiB)")(
-      "threads", po::value(&conv.threads)->default_value(usable_cpus()),
+      "threads", po::value(&o.conv.threads)->default_value(usable_cpus()),
       "decoding threads (default: the CPUs this process may use)")(
-      "part", po::value(&conv.part)->default_value(cli::env_int("SLURM_PROCID", 0)),
+      "part", po::value(&o.conv.part)->default_value(cli::env_int("SLURM_PROCID", 0)),
       "this process's part (default $SLURM_PROCID)")(
-      "parts", po::value(&conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
+      "parts", po::value(&o.conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
       "number of processes converting (default $SLURM_NTASKS)")(
-      "exact-decode", po::bool_switch(&exact_decode),
+      "exact-decode", po::bool_switch(&o.exact_decode),
       "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)");
-  return cli::run_tool("xfer_prep_imagenet", [&]() -> int {
-    po::variables_map vm;
-    if (!cli::parse(argc, argv, desc, vm)) return 0;
-    conv.fast_decode = !exact_decode;
-    if (stage != "convert" && stage != "derive" && stage != "all")
-      throw cli::UsageError("--stage must be convert, derive or all");
-    if (stage == "all" && conv.parts > 1)
-      throw cli::UsageError("--parts > 1: run --stage convert in every part, then --stage "
-                               "derive once");
-    if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
-      throw cli::UsageError("--size, --shard-size and --threads must be positive");
-    if (conv.parts < 1 || conv.part < 0 || conv.part >= conv.parts)
-      throw cli::UsageError("--part " + std::to_string(conv.part) + " outside 0.." +
-                               std::to_string(conv.parts - 1));
-    const std::vector<int> seed_list = cli::parse_int_list(seeds, "--seeds");
-    const std::vector<int> reduced_list = cli::parse_int_list(reduced, "--reduced");
-    for (int r : reduced_list)
-      if (r <= 0) throw cli::UsageError("--reduced: K must be positive, got " + std::to_string(r));
+  return desc;
+}
 
-    // Before the (long) listing, so that a clashing run stops at once: a
-    // convert part locks its own shards, derive and all lock the whole root.
-    std::optional<FileLock> part_lock;
-    std::optional<RootWriteLock> root_lock;
-    if (stage == "convert")
-      part_lock.emplace(lock_convert_part(conv.out_root, conv.part, conv.parts));
-    else
-      root_lock.emplace(lock_data_root(conv.out_root));
+void check_usage(const Options& o) {
+  const ConvertOptions& conv = o.conv;
+  if (o.stage != "convert" && o.stage != "derive" && o.stage != "all")
+    throw cli::UsageError("--stage must be convert, derive or all");
+  if (o.stage == "all" && conv.parts > 1)
+    throw cli::UsageError("--parts > 1: run --stage convert in every part, then --stage "
+                             "derive once");
+  if (conv.shard_size <= 0 || conv.size <= 0 || conv.threads <= 0)
+    throw cli::UsageError("--size, --shard-size and --threads must be positive");
+  if (conv.parts < 1 || conv.part < 0 || conv.part >= conv.parts)
+    throw cli::UsageError("--part " + std::to_string(conv.part) + " outside 0.." +
+                             std::to_string(conv.parts - 1));
+}
 
-    // The class list is needed in both stages (split files name WNIDs).
-    const ImageNetSource src = scan_imagenet(layout);
-    const int k = static_cast<int>(src.wnids.size());
-    std::fprintf(stderr, "%d classes, %zu training and %zu validation images\n", k,
-                 src.train.size(), src.val.size());
-    // Every cell would fail when it first tests, hours into a cluster job.
-    if (src.val.empty() && !no_val)
-      throw std::runtime_error(
-          "no validation labels given: pass --val-labels val.txt (ILSVRC2012's auxiliary "
-          "files) or --val-ground-truth with --devkit-synsets; without them no split gets "
-          "validation images (--no-val converts anyway)");
-    if (stage != "derive") {
-      const ConvertReport rep = convert_imagenet(src, conv);
-      std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,
-                  static_cast<long long>(rep.converted), rep.skipped.size());
-      for (const auto& s : rep.skipped) std::printf("  skipped %s\n", s.c_str());
-      if (stage == "convert") return 0;
-    }
+// The split halves and reduced folders derived from all/.
+std::vector<HalfSpec> derived_folders(const Options& o, const std::vector<int>& seeds,
+                                      const std::vector<int>& reduced,
+                                      const std::vector<std::string>& wnids) {
+  const int k = static_cast<int>(wnids.size());
+  std::vector<HalfSpec> folders;
+  for (int s : seeds)
+    for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
+  if (o.natman) {
+    if (k != 1000) throw cli::UsageError("--natman needs the 1000 ILSVRC2012 classes");
+    for (auto& h : halves_of(natman_split())) folders.push_back(h);
+  }
+  for (int r : reduced) folders.push_back(all_classes(k, r));
+  for (const auto& l : o.lists) {
+    auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
+    if (c1 == std::string::npos || c2 == std::string::npos)
+      throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
+    for (auto& h : halves_of(split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1),
+                                              l.substr(c2 + 1), wnids)))
+      folders.push_back(h);
+  }
+  return folders;
+}
 
-    const Manifest all = finalize_imagenet_all(conv.out_root);
-    std::vector<HalfSpec> folders;
-    for (int s : seed_list)
-      for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
-    if (natman) {
-      if (k != 1000) throw cli::UsageError("--natman needs the 1000 ILSVRC2012 classes");
-      for (auto& h : halves_of(natman_split())) folders.push_back(h);
-    }
-    for (int r : reduced_list) folders.push_back(all_classes(k, r));
-    for (const auto& l : lists) {
-      auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
-      if (c1 == std::string::npos || c2 == std::string::npos)
-        throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
-      for (auto& h : halves_of(split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1),
-                                                l.substr(c2 + 1), src.wnids)))
-        folders.push_back(h);
-    }
-    std::vector<Manifest> done{all};
-    for (const auto& h : folders) done.push_back(derive_from_all(conv.out_root, h, conv.shard_size));
-    std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
-    for (const auto& m : done) {
-      auto count = [&](const char* s) {
-        auto it = m.subsets.find(s);
-        return it == m.subsets.end() ? int64_t{0} : it->second.num_images;
-      };
-      size_t skipped = 0;
-      for (const auto& [name, sub] : m.subsets) skipped += sub.skipped.size();
-      std::printf("%-12s %9lld %7lld %6zu %8zu\n", m.split.c_str(),
-                  static_cast<long long>(count("train")), static_cast<long long>(count("val")),
-                  m.class_ids.size(), skipped);
-    }
-    for (const auto& [name, sub] : all.subsets)
-      for (const auto& s : sub.skipped) std::printf("skipped (%s) %s\n", name.c_str(), s.c_str());
-    return 0;
-  });
+void print_summary(const std::vector<Manifest>& done, const Manifest& all) {
+  std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
+  for (const auto& m : done) {
+    auto count = [&](const char* s) {
+      auto it = m.subsets.find(s);
+      return it == m.subsets.end() ? int64_t{0} : it->second.num_images;
+    };
+    size_t skipped = 0;
+    for (const auto& [name, sub] : m.subsets) skipped += sub.skipped.size();
+    std::printf("%-12s %9lld %7lld %6zu %8zu\n", m.split.c_str(),
+                static_cast<long long>(count("train")), static_cast<long long>(count("val")),
+                m.class_ids.size(), skipped);
+  }
+  for (const auto& [name, sub] : all.subsets)
+    for (const auto& s : sub.skipped) std::printf("skipped (%s) %s\n", name.c_str(), s.c_str());
+}
+
+int run(Options& o) {
+  o.conv.fast_decode = !o.exact_decode;
+  check_usage(o);
+  const ConvertOptions& conv = o.conv;
+  const std::vector<int> seed_list = cli::parse_int_list(o.seeds, "--seeds");
+  const std::vector<int> reduced_list = cli::parse_int_list(o.reduced, "--reduced");
+  for (int r : reduced_list)
+    if (r <= 0) throw cli::UsageError("--reduced: K must be positive, got " + std::to_string(r));
+
+  // Before the (long) listing, so that a clashing run stops at once: a
+  // convert part locks its own shards, derive and all lock the whole root.
+  std::optional<FileLock> part_lock;
+  std::optional<RootWriteLock> root_lock;
+  if (o.stage == "convert")
+    part_lock.emplace(lock_convert_part(conv.out_root, conv.part, conv.parts));
+  else
+    root_lock.emplace(lock_data_root(conv.out_root));
+
+  // The class list is needed in both stages (split files name WNIDs).
+  const ImageNetSource src = scan_imagenet(o.layout);
+  std::fprintf(stderr, "%d classes, %zu training and %zu validation images\n",
+               static_cast<int>(src.wnids.size()), src.train.size(), src.val.size());
+  // Every cell would fail when it first tests, hours into a cluster job.
+  if (src.val.empty() && !o.no_val)
+    throw std::runtime_error(
+        "no validation labels given: pass --val-labels val.txt (ILSVRC2012's auxiliary "
+        "files) or --val-ground-truth with --devkit-synsets; without them no split gets "
+        "validation images (--no-val converts anyway)");
+  if (o.stage != "derive") {
+    const ConvertReport rep = convert_imagenet(src, conv);
+    std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,
+                static_cast<long long>(rep.converted), rep.skipped.size());
+    for (const auto& s : rep.skipped) std::printf("  skipped %s\n", s.c_str());
+    if (o.stage == "convert") return 0;
+  }
+
+  const Manifest all = finalize_imagenet_all(conv.out_root);
+  std::vector<Manifest> done{all};
+  for (const auto& h : derived_folders(o, seed_list, reduced_list, src.wnids))
+    done.push_back(derive_from_all(conv.out_root, h, conv.shard_size));
+  print_summary(done, all);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  return prep_tool_main(argc, argv, "xfer_prep_imagenet", [&] { return describe(o); }, [&] { return run(o); });
 }

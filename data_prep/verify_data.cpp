@@ -11,11 +11,11 @@
 #include <regex>
 #include <set>
 
-#include "core/provenance.h"
 #include "core/cli.h"
 #include "data/shard_format.h"
 #include "data_prep/progress.h"
 #include "data_prep/split_writer.h"
+#include "data_prep/tool_main.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -67,55 +67,63 @@ std::vector<RecordedFile> folder_files(const std::string& dir, std::vector<std::
   return files;
 }
 
+// Checks every file against its recorded sum, `threads` at once; the lines
+// of the bad ones (empty for a match), in the order of `files`.
+std::vector<std::string> check_files(const std::vector<RecordedFile>& files, int threads) {
+  int64_t total_mb = 0;
+  for (const auto& f : files) total_mb += (f.sum.bytes + (1 << 20) - 1) >> 20;
+  std::vector<std::string> lines(files.size());
+  Progress progress("verify", total_mb, "MB");
+  parallel_for(static_cast<int64_t>(files.size()), threads, [&](int64_t i) {
+    const auto& f = files[static_cast<size_t>(i)];
+    try {
+      lines[static_cast<size_t>(i)] = check_file(f.path, f.sum);
+    } catch (const std::exception& e) {
+      lines[static_cast<size_t>(i)] = e.what();
+    }
+    progress.add((f.sum.bytes + (1 << 20) - 1) >> 20);
+  });
+  progress.finish();
+  return lines;
+}
+
+int verify(const std::vector<std::string>& dirs, int threads) {
+  if (dirs.empty()) throw cli::UsageError("no folder given (xfer_verify_data DIR...)");
+  std::vector<std::string> bad;
+  std::vector<RecordedFile> files;
+  size_t folders = 0;
+  for (const auto& d : dirs)
+    for (const auto& f : data_folders(d, bad)) {
+      ++folders;
+      for (auto& r : folder_files(f, bad)) files.push_back(std::move(r));
+    }
+  for (const auto& l : check_files(files, threads))
+    if (!l.empty()) bad.push_back(l);
+  for (const auto& b : bad) std::printf("%s\n", b.c_str());
+  std::fprintf(stderr, "%zu files in %zu folders: %s\n", files.size(), folders,
+               bad.empty() ? "all match their checksums"
+                           : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
+                              "a folder: it converts damaged shards again").c_str());
+  return bad.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_verify_data", xfer::core_library_versions())) return 0;
   std::vector<std::string> dirs;
   int threads = 4;
-  po::options_description desc(
-      "xfer_verify_data DIR...: check data folders (or roots of them) against the CRC-32s\n"
-      "in their manifests. Exit 0 when every file matches, 1 with one line per bad file.\n\n"
-      "Options");
-  cli::add_common_options(desc);
-  desc.add_options()(
-      "dir", po::value(&dirs)->composing(), "a data folder, or a root holding data folders")(
-      "threads", po::value(&threads)->default_value(threads), "files read at once");
   po::positional_options_description pos;
   pos.add("dir", -1);
-  return cli::run_tool("xfer_verify_data", [&]() -> int {
-    po::variables_map vm;
-    if (!cli::parse(argc, argv, desc, vm, "", &pos)) return 0;
-    if (dirs.empty()) throw cli::UsageError("no folder given (xfer_verify_data DIR...)");
-    std::vector<std::string> bad;
-    std::vector<RecordedFile> files;
-    size_t folders = 0;
-    for (const auto& d : dirs)
-      for (const auto& f : data_folders(d, bad)) {
-        ++folders;
-        for (auto& r : folder_files(f, bad)) files.push_back(std::move(r));
-      }
-    int64_t total_mb = 0;
-    for (const auto& f : files) total_mb += (f.sum.bytes + (1 << 20) - 1) >> 20;
-    std::vector<std::string> lines(files.size());
-    Progress progress("verify", total_mb, "MB");
-    parallel_for(static_cast<int64_t>(files.size()), threads, [&](int64_t i) {
-      const auto& f = files[static_cast<size_t>(i)];
-      try {
-        lines[static_cast<size_t>(i)] = check_file(f.path, f.sum);
-      } catch (const std::exception& e) {
-        lines[static_cast<size_t>(i)] = e.what();
-      }
-      progress.add((f.sum.bytes + (1 << 20) - 1) >> 20);
-    });
-    progress.finish();
-    for (const auto& l : lines)
-      if (!l.empty()) bad.push_back(l);
-    for (const auto& b : bad) std::printf("%s\n", b.c_str());
-    std::fprintf(stderr, "%zu files in %zu folders: %s\n", files.size(), folders,
-                 bad.empty() ? "all match their checksums"
-                             : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
-                                "a folder: it converts damaged shards again").c_str());
-    return bad.empty() ? 0 : 1;
-  });
+  auto describe = [&] {
+    po::options_description desc(
+        "xfer_verify_data DIR...: check data folders (or roots of them) against the CRC-32s\n"
+        "in their manifests. Exit 0 when every file matches, 1 with one line per bad file.\n\n"
+        "Options");
+    cli::add_common_options(desc);
+    desc.add_options()(
+        "dir", po::value(&dirs)->composing(), "a data folder, or a root holding data folders")(
+        "threads", po::value(&threads)->default_value(threads), "files read at once");
+    return desc;
+  };
+  return prep_tool_main(argc, argv, "xfer_verify_data", describe, [&] { return verify(dirs, threads); }, &pos);
 }
