@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "result/result_file.h"  // read_json_leniently
 
 namespace xfer {
 
@@ -56,10 +56,8 @@ bool read_number(const json& j, const char* key, double& out) {
 }  // namespace
 
 std::optional<Progress> read_progress(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  const json j = json::parse(in, nullptr, false);
-  if (!j.is_object()) return std::nullopt;  // also what does not parse
+  const json j = read_json_leniently(path);
+  if (!j.is_object()) return std::nullopt;  // also what does not read
   Progress p;
   if (read_int(j, "iteration", p.iteration) && read_int(j, "max_iter", p.max_iter) &&
       read_number(j, "rate", p.rate) && read_number(j, "eta_s", p.eta_s) && read_number(j, "updated", p.updated))

@@ -128,6 +128,8 @@ json read_json(const fs::path& file) {
   } catch (const json::exception& e) {
     // Not only parse_error: a number too large for a double (1e999) is out_of_range.
     throw Refusal{std::string("not valid JSON: ") + e.what()};
+  } catch (const std::exception& e) {  // the stream's own failure: a folder by that name
+    throw Refusal{std::string("cannot read: ") + e.what()};
   }
 }
 
@@ -278,10 +280,16 @@ ResultSummary summarize_result(const json& r) {
   return s;
 }
 
-ResultSummary read_result_summary(const std::string& path) {
+ResultSummary read_result_summary(const std::string& path) { return summarize_result(read_json_leniently(path)); }
+
+json read_json_leniently(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return {};
-  return summarize_result(json::parse(in, nullptr, false));
+  if (!in) return json::value_t::discarded;
+  try {
+    return json::parse(in, nullptr, false);
+  } catch (const std::exception&) {  // the stream's own failure: reading a folder
+    return json::value_t::discarded;
+  }
 }
 
 }  // namespace xfer

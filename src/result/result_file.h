@@ -100,4 +100,8 @@ struct ResultSummary {
 ResultSummary summarize_result(const nlohmann::json& result);
 ResultSummary read_result_summary(const std::string& path);
 
+// The JSON in `path`; a discarded value (is_discarded()), never an exception,
+// where it is missing, unreadable (a folder) or not JSON.
+nlohmann::json read_json_leniently(const std::string& path);
+
 }  // namespace xfer

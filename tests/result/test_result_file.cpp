@@ -31,6 +31,7 @@ RunResult finished_run() {
   r.config_hash = "0123456789abcdef";
   r.num_classes = 5;
   r.num_outputs = 10;
+  r.finished = true;
   r.iterations = 1200;
   r.provenance_json = R"({"host": "node1"})";
   // Twelve tests, out of order of quality: the statistic is the mean of the 10 best.
@@ -140,11 +141,16 @@ TEST_F(ResultFileTest, MissingOrIllTypedFieldsAreNamedWithTheFile) {
   EXPECT_EQ(problem.message(), path + ": field 'finished' is string, not a boolean");
   EXPECT_FALSE(parse_result_file(dir_ / "absent.json", problem));
   EXPECT_EQ(problem.message(), (dir_ / "absent.json").string() + ": cannot open");
+  fs::create_directory(dir_ / "folder.json");
+  EXPECT_FALSE(parse_result_file(dir_ / "folder.json", problem));
+  EXPECT_EQ(problem.what.rfind("cannot read", 0), 0u) << problem.message();
 }
 
 TEST_F(ResultFileTest, GridReadsOlderAndGarbledFilesWithoutThrowing) {
   const std::string path = (dir_ / kResultFileName).string();
   EXPECT_EQ(read_result_summary(path).state, ResultState::Missing);
+  fs::create_directory(dir_ / "folder");
+  EXPECT_EQ(read_result_summary((dir_ / "folder").string()).state, ResultState::Missing);
   std::ofstream(path) << "{ not json";
   EXPECT_EQ(read_result_summary(path).state, ResultState::Missing);
   // Before "status": "finished" decides; a mistyped one is not finished.
