@@ -109,11 +109,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
                          bool include_hidden) {
   Dataset ds;
   ds.name = dataset_name;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    diag.error(dir.string(), 0, "no such results directory");
-    return ds;
-  }
+  if (!folder_or_error(dir, "results directory", diag)) return ds;
   ds.planned = planned_cells(dir, diag);
   auto files = find_result_files(dir, include_hidden, diag);
   if (files.empty()) diag.warn(dir.string(), 0, "empty: no result.json files");
