@@ -269,11 +269,8 @@ Dataset read_caffe_log_dir(const std::filesystem::path& dir, const std::string& 
   namespace fs = std::filesystem;
   Dataset ds;
   ds.name = dataset_name;
+  if (!folder_or_error(dir, "directory of Caffe logs", diag)) return ds;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    diag.error(dir.string(), 0, "no such directory of Caffe logs");
-    return ds;
-  }
   std::vector<fs::path> nets;
   int loose = 0;  // log files directly under dir: which network is not knowable
   for (const auto& e : fs::directory_iterator(dir, ec)) {

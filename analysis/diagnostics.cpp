@@ -111,4 +111,11 @@ std::string Diagnostics::report() const {
   return out.str();
 }
 
+bool folder_or_error(const std::filesystem::path& dir, const std::string& what, Diagnostics& diag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return true;
+  diag.error(dir.string(), 0, "no such " + what);
+  return false;
+}
+
 }  // namespace xfer

@@ -5,6 +5,7 @@
 // is read (two results for one cell); the binaries print everything and stop.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ class Diagnostics {
   void add(Diagnostic d);  // drops an exact repeat
   std::vector<Diagnostic> items_;
 };
+
+// Whether `dir` is a folder to read; where it is not, an error naming it:
+// "no such <what>".
+bool folder_or_error(const std::filesystem::path& dir, const std::string& what, Diagnostics& diag);
 
 // `s` as one line of valid UTF-8: bytes that are not part of a valid UTF-8
 // sequence, and control characters (a newline in a file name), become \xNN.

@@ -1,16 +1,22 @@
 // inputs.cpp: shared input options and loading.
 #include "analysis/inputs.h"
 
+#include <chrono>
+#include <iostream>
+
 #include "analysis/caffe_log.h"
 #include "analysis/release_names.h"
 #include "analysis/result_file.h"
 #include "analysis/tables.h"
+#include "core/cli.h"
+#include "core/provenance.h"
 
 namespace xfer {
 
 namespace po = boost::program_options;
 
 void add_input_options(po::options_description& desc, Inputs& in) {
+  cli::add_common_options(desc);
   desc.add_options()
       ("results", po::value(&in.results), "our results directory: every result.json below it")
       ("include-hidden", po::bool_switch(&in.include_hidden),
@@ -69,6 +75,51 @@ std::vector<std::vector<const Dataset*>> source_groups(const Inputs& in, const s
     for (const auto& d : data) groups.push_back({&d});
   }
   return groups;
+}
+
+namespace {
+
+// run_analysis_tool() once the options are read.
+int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
+                      const std::function<void(const std::vector<Dataset>&, Diagnostics&)>& write) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Diagnostics diag;
+  const std::vector<Dataset> data = load_inputs(in, diag);
+  if (int errors = diag.error_count()) {
+    std::cerr << diag.report() << tool.name << ": " << errors << " error(s) in the inputs: no " << tool.outputs
+              << " written\n";
+    return 1;
+  }
+  size_t nets = 0;
+  for (const auto& d : data) nets += d.runs.size();
+  try {
+    write(data, diag);
+  } catch (const std::exception& e) {
+    std::cerr << diag.report() << tool.name << ": error: " << printable(e.what()) << "\n";
+    return 1;
+  }
+  std::cerr << diag.report();
+  if (tool.timed) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cerr << nets << " network(s) read in " << secs << " s\n";
+  }
+  return nets == 0 ? 2 : 0;
+}
+
+}  // namespace
+
+int run_analysis_tool(int argc, char** argv, const AnalysisTool& tool, const po::options_description& desc,
+                      const Inputs& in, const std::function<std::string()>& check,
+                      const std::function<void(const std::vector<Dataset>&, Diagnostics&)>& write) {
+  if (print_version_if_asked(argc, argv, tool.name, {})) return 0;
+  return cli::run_tool(tool.name.c_str(), [&]() -> int {
+    po::variables_map vm;
+    if (!cli::parse(argc, argv, desc, vm)) return 0;
+    std::string problem = validate(in);
+    if (std::string own = check(); !own.empty()) problem = own;
+    if (!problem.empty()) throw cli::UsageError(printable(problem));
+    return write_from_inputs(tool, in, write);
+  });
 }
 
 }  // namespace xfer

@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/cli.h"
-#include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
 
@@ -13,7 +11,6 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_plot", {})) return 0;
   using namespace xfer;
   Inputs in;
   FigureOptions fo;
@@ -22,37 +19,19 @@ int main(int argc, char** argv) {
       "xfer_plot: the figures of \"How transferable are features in deep neural networks?\"\n"
       "as PNG, SVG and PDF, each with its CSV data and gnuplot script. With --compare both\n"
       "inputs go on one figure. Options");
-  cli::add_common_options(desc);
   add_input_options(desc, in);
   desc.add_options()
       ("out", po::value(&out_dir)->default_value(out_dir), "folder for transfer, transfer_effects, dissimilar, relative, reduced (.png .svg .pdf .gp .csv)")
       ("gnuplot", po::value(&fo.gnuplot)->default_value(fo.gnuplot), "the gnuplot program to run");
-  return cli::run_tool("xfer_plot", [&]() -> int {
-    po::variables_map vm;
-    if (!cli::parse(argc, argv, desc, vm)) return 0;
-    if (auto problem = validate(in); !problem.empty()) throw cli::UsageError(printable(problem));
+  auto write = [&](const std::vector<Dataset>& data, Diagnostics& diag) {
     fo.statistic = *parse_statistic(in.statistic);
-    Diagnostics diag;
-    auto data = load_inputs(in, diag);
-    if (int errors = diag.error_count()) {
-      std::cerr << diag.report() << "xfer_plot: " << errors << " error(s) in the inputs: no figures written\n";
-      return 1;
+    for (const auto& group : source_groups(in, data)) {
+      FigureOptions g = fo;
+      g.out_dir = out_dir;
+      if (data.size() > 1 && group.size() == 1) g.out_dir /= group[0]->name;
+      fs::create_directories(g.out_dir);
+      for (const auto& f : write_figures(group, g, diag)) std::cout << "wrote " << f.string() << "\n";
     }
-    size_t nets = 0;
-    for (const auto& d : data) nets += d.runs.size();
-    try {
-      for (const auto& group : source_groups(in, data)) {
-        FigureOptions g = fo;
-        g.out_dir = out_dir;
-        if (data.size() > 1 && group.size() == 1) g.out_dir /= group[0]->name;
-        fs::create_directories(g.out_dir);
-        for (const auto& f : write_figures(group, g, diag)) std::cout << "wrote " << f.string() << "\n";
-      }
-    } catch (const std::exception& e) {
-      std::cerr << diag.report() << "xfer_plot: error: " << printable(e.what()) << "\n";
-      return 1;
-    }
-    std::cerr << diag.report();
-    return nets == 0 ? 2 : 0;
-  });
+  };
+  return run_analysis_tool(argc, argv, {"xfer_plot", "figures", false}, desc, in, [] { return std::string(); }, write);
 }

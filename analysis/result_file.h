@@ -1,5 +1,5 @@
-// result_file.h: reading our trainer's result.json files (schema "xfer.result",
-// version 1) into the analysis's NetRun.
+// result_file.h: our trainer's result.json files (read by result/result_file.h)
+// as the analysis's NetRun, and a results directory as a Dataset.
 #pragma once
 
 #include <filesystem>
@@ -11,17 +11,10 @@
 
 namespace xfer {
 
-inline constexpr const char* kResultSchema = "xfer.result";
-inline constexpr int kResultSchemaVersion = 1;
-
-// One result file. Another schema or version, invalid JSON, a missing field,
-// an id that is not a cell id, a "status" that contradicts "finished", or a
-// curve value that is not a finite number (null: how NaN is written) is
-// reported once (naming the file and what is wrong) and gives std::nullopt.
-// Files without "status" (older trainers) take it from "finished". A diverged
-// run comes back with its status and `divergence`, and no curve. The
-// statistic stored in the file is not used: the analysis recomputes it from
-// the curve (and refuses a curve whose statistic is not finite).
+// One result file. What parse_result_file() refuses, and an id that is not a
+// cell id, is reported once (naming the file and what is wrong) and gives
+// std::nullopt. A diverged run comes back with its status and `divergence`,
+// and no curve.
 std::optional<NetRun> read_result_file(const std::filesystem::path& file, Diagnostics& diag);
 
 // Every result.json under `dir`, recursively, except below dot folders (such

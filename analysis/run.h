@@ -10,24 +10,10 @@
 #include <vector>
 
 #include "grid/cell.h"
+#include "result/curve.h"        // CurvePoint, Statistic, curve_statistic
+#include "result/result_file.h"  // RunStatus
 
 namespace xfer {
-
-// One validation test. Values a source does not record (Caffe logs have no
-// top-5) are NaN.
-struct CurvePoint {
-  long iteration = 0;
-  double top1 = NAN;
-  double top5 = NAN;
-  double loss = NAN;
-};
-
-// How a run ended. Only finished runs are pooled into groups.
-enum class RunStatus {
-  Finished,
-  Unfinished,  // stopped before its last iteration (or still running)
-  Diverged,    // its loss became NaN or infinite: it has no number to pool
-};
 
 struct NetRun {
   std::string cell_id;
@@ -37,19 +23,6 @@ struct NetRun {
   RunStatus status = RunStatus::Finished;
   std::string divergence;  // for a diverged run: "at iteration 24 (loss nan)"
 };
-
-// Which single number stands for a network.
-enum class Statistic {
-  Top10,  // the paper's: mean of the 10 highest top-1 values of the run
-  Best,   // highest top-1
-  Final,  // top-1 at the last test
-};
-const char* to_string(Statistic s);
-std::optional<Statistic> parse_statistic(const std::string& s);
-
-// The statistic of one curve; NaN for an empty curve. With fewer than 10
-// points, Top10 averages all of them.
-double curve_statistic(const std::vector<CurvePoint>& curve, Statistic s);
 
 // Mean, sample standard deviation (n - 1; NaN below two values) and count of
 // a group of networks. An empty group has count 0 and NaN mean: never zero.

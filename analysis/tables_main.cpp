@@ -2,12 +2,9 @@
 // figures) from our results directory and/or the paper's Caffe logs.
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 
-#include "core/cli.h"
-#include "core/provenance.h"
 #include "analysis/figures.h"
 #include "analysis/inputs.h"
 #include "analysis/tables.h"
@@ -17,7 +14,6 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_tables", {})) return 0;
   using namespace xfer;
   Inputs in;
   std::string format = "markdown", out_dir;
@@ -26,7 +22,6 @@ int main(int argc, char** argv) {
   po::options_description desc(
       "xfer_tables: the tables of \"How transferable are features in deep neural networks?\"\n"
       "from our results and/or the paper's Caffe logs. Options");
-  cli::add_common_options(desc);
   add_input_options(desc, in);
   desc.add_options()
       ("format", po::value(&format)->default_value(format), "markdown, csv or latex (stdout and --out files)")
@@ -34,11 +29,9 @@ int main(int argc, char** argv) {
       ("table", po::value(&only)->multitoken(),
        "print only these: main table1 dissimilar random relative reduced decomposition")
       ("figures", po::bool_switch(&figures), "also write the figures (PNG, SVG, PDF, with their CSV data and gnuplot scripts) into --out");
-  return cli::run_tool("xfer_tables", [&]() -> int {
-    po::variables_map vm;
-    if (!cli::parse(argc, argv, desc, vm)) return 0;
-    std::string problem = validate(in);
-    Format fmt = Format::Markdown;
+  Format fmt = Format::Markdown;
+  auto check = [&] {
+    std::string problem;
     if (format == "csv") fmt = Format::Csv;
     else if (format == "latex") fmt = Format::Latex;
     else if (format != "markdown") problem = "--format must be markdown, csv or latex";
@@ -47,44 +40,30 @@ int main(int argc, char** argv) {
     for (const auto& n : only)
       if (std::find(names.begin(), names.end(), n) == names.end())
         problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition";
-    if (!problem.empty()) throw cli::UsageError(printable(problem));
-    auto t0 = std::chrono::steady_clock::now();
-    Statistic stat = *parse_statistic(in.statistic);
-    Diagnostics diag;
-    auto data = load_inputs(in, diag);
-    if (int errors = diag.error_count()) {
-      std::cerr << diag.report() << "xfer_tables: " << errors << " error(s) in the inputs: no tables written\n";
-      return 1;
-    }
-    size_t nets = 0;
-    for (const auto& d : data) nets += d.runs.size();
-    try {
-      if (!out_dir.empty()) fs::create_directories(out_dir);
-      for (const auto& group : source_groups(in, data)) {
-        std::string suffix = group.size() == 1 && data.size() > 1 ? "_" + group[0]->name : "";
-        if (data.size() > 1 && group.size() == 1 && fmt == Format::Markdown)
-          std::cout << "## " << group[0]->name << "\n\n";
-        for (auto& t : all_tables(group, stat, diag)) {
-          if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
-          std::string text = render(t, fmt);
-          if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
-          std::cout << text << "\n";
-          if (!out_dir.empty())
-            write_file_atomic((fs::path(out_dir) / (t.name + suffix + "." + extension(fmt))).string(), text);
-        }
-        if (figures) {
-          FigureOptions fo{fs::path(out_dir), stat};
-          if (!suffix.empty()) fo.out_dir /= group[0]->name;
-          fs::create_directories(fo.out_dir);
-          for (const auto& f : write_figures(group, fo, diag)) std::cerr << "wrote " << f.string() << "\n";
-        }
+    return problem;
+  };
+  auto write = [&](const std::vector<Dataset>& data, Diagnostics& diag) {
+    const Statistic stat = *parse_statistic(in.statistic);
+    if (!out_dir.empty()) fs::create_directories(out_dir);
+    for (const auto& group : source_groups(in, data)) {
+      std::string suffix = group.size() == 1 && data.size() > 1 ? "_" + group[0]->name : "";
+      if (data.size() > 1 && group.size() == 1 && fmt == Format::Markdown)
+        std::cout << "## " << group[0]->name << "\n\n";
+      for (auto& t : all_tables(group, stat, diag)) {
+        if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
+        std::string text = render(t, fmt);
+        if (fmt == Format::Csv) std::cout << "# " << t.name << suffix << ": " << t.title << "\n";
+        std::cout << text << "\n";
+        if (!out_dir.empty())
+          write_file_atomic((fs::path(out_dir) / (t.name + suffix + "." + extension(fmt))).string(), text);
       }
-    } catch (const std::exception& e) {
-      std::cerr << diag.report() << "xfer_tables: error: " << printable(e.what()) << "\n";
-      return 1;
+      if (figures) {
+        FigureOptions fo{fs::path(out_dir), stat};
+        if (!suffix.empty()) fo.out_dir /= group[0]->name;
+        fs::create_directories(fo.out_dir);
+        for (const auto& f : write_figures(group, fo, diag)) std::cerr << "wrote " << f.string() << "\n";
+      }
     }
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << diag.report() << nets << " network(s) read in " << secs << " s\n";
-    return nets == 0 ? 2 : 0;
-  });
+  };
+  return run_analysis_tool(argc, argv, {"xfer_tables", "tables", true}, desc, in, check, write);
 }

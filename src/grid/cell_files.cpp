@@ -6,20 +6,19 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include "config/run_identity.h"
 #include "core/check.h"
 #include "core/exit_codes.h"
+#include "result/progress.h"
 
 namespace fs = std::filesystem;
 
@@ -39,11 +38,7 @@ std::string fmt_double(double v) {
 }
 
 std::string base_config_hash(const GridCell& cell, const std::string& results) {
-  nlohmann::json r;
-  if (!read_json(cell_dir(results, cell.cell.base_of_source().id()) + "/result.json", r)) return "";
-  if (!r.is_object() || !r.contains("config_hash")) return "";
-  const auto& h = r["config_hash"];
-  return h.is_string() ? h.get<std::string>() : h.dump();
+  return read_result(cell_dir(results, cell.cell.base_of_source().id())).config_hash;
 }
 
 // The arguments that define the training, as (flag, value) pairs; paths excluded.
@@ -73,50 +68,15 @@ std::vector<std::pair<std::string, std::string>> defining_args(const Grid& grid,
   return a;
 }
 
-time_t parse_utc(const std::string& s) {
-  std::tm tm{};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return timegm(&tm);
-}
-
-// Iteration progress of the current attempt from train.log.
-void read_progress(const std::string& log, long max_iter, CellState& st, bool running) {
-  std::ifstream in(log);
-  if (!in) return;
-  static const std::regex iter_re(R"((?:^|[^A-Za-z])[Ii]ter(?:ation)?s?[\s:=#]*(\d+))");
-  std::string line;
-  time_t t_first = 0, t_last = 0;
-  long i_first = -1, i_last = -1;
-  while (std::getline(in, line)) {
-    size_t bar = line.find(" | ");
-    if (bar == std::string::npos) continue;
-    std::string text = line.substr(bar + 3);
-    if (text.rfind("# xfer_grid: attempt", 0) == 0) {  // a new attempt: restart the pace
-      t_first = t_last = 0;
-      i_first = -1;
-      continue;
-    }
-    std::smatch m;
-    if (!std::regex_search(text, m, iter_re)) continue;
-    long it = std::stol(m[1].str());
-    time_t t = parse_utc(line.substr(0, bar));
-    if (i_first < 0) {
-      i_first = it;
-      t_first = t;
-    }
-    i_last = it;
-    t_last = t;
-  }
-  st.iteration = i_last;
-  if (running && i_last > i_first && t_last > t_first && max_iter > i_last) {
-    double rate = double(i_last - i_first) / double(t_last - t_first);
-    double eta = (max_iter - i_last) / rate - (now_seconds() - double(t_last));
-    st.eta_s = eta > 0 ? eta : 0;
-  }
+// How far the run got: where its result.json says it ended when that settles
+// the cell, else where progress.json last put it; the ETA only while running.
+void read_iteration(const std::string& dir, bool settled, bool running, CellState& st) {
+  const std::optional<Progress> p = read_progress(dir + "/" + kProgressFileName);
+  if (settled && st.result.iterations >= 0)
+    st.iteration = st.result.iterations;
+  else if (p)
+    st.iteration = p->iteration;
+  if (running && p) st.eta_s = seconds_left(*p, epoch_seconds());
 }
 
 bool pid_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
@@ -266,8 +226,8 @@ AttemptLog read_attempts(const std::string& dir) {
 // (failed or stale). False when there is none, or it settles nothing.
 bool settled_by_result(const std::string& dir, bool hash_ok, const std::string& stale_why,
                        CellState& st) {
-  if (!read_json(dir + "/result.json", st.result)) return false;
-  ResultSummary rs = summarize_result(st.result);
+  st.result = read_result(dir);
+  const ResultSummary& rs = st.result;
   if (rs.state == ResultState::Finished) {
     st.status = hash_ok ? CellStatus::Done : CellStatus::Stale;
     if (!hash_ok) st.reason = "finished " + stale_why;
@@ -325,7 +285,6 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
   const std::string& results = paths.results;
   CellState st;
   const std::string dir = cell_dir(results, cell.id);
-  const long max_iter = cell.solver.max_iter;
   nlohmann::json cj;
   bool have_cell_json = read_json(dir + "/cell.json", cj);
   const std::string recorded = have_cell_json ? cj.value("identity", "") : "";
@@ -341,7 +300,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
   st.job = attempts.job;
 
   if (settled_by_result(dir, hash_ok, stale_why, st)) {
-    read_progress(dir + "/train.log", max_iter, st, false);
+    read_iteration(dir, true, false, st);
     return st;
   }
   if (live_attempt(dir, queue, st.job)) {
@@ -349,7 +308,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
   } else if (queue) {
     queue_state(cell, *queue, st);
   }
-  read_progress(dir + "/train.log", max_iter, st, st.status == CellStatus::Running);
+  read_iteration(dir, false, st.status == CellStatus::Running, st);
   if (st.status != CellStatus::NotStarted) return st;
 
   const nlohmann::json& last = attempts.last_exit;
@@ -369,36 +328,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
   return st;
 }
 
-ResultSummary summarize_result(const nlohmann::json& r) {
-  ResultSummary s;
-  if (!r.is_object()) return s;
-  auto status = r.find("status");
-  if (status == r.end() || !status->is_string()) {
-    s.state = r.value("finished", false) ? ResultState::Finished : ResultState::Unfinished;
-    return s;
-  }
-  const std::string v = status->get<std::string>();
-  if (v == "finished") {
-    s.state = ResultState::Finished;
-  } else if (v == "diverged") {
-    s.state = ResultState::Diverged;
-    s.reason = "diverged";
-    const auto d = r.value("diverged", nlohmann::json::object());
-    if (d.is_object() && d.contains("iteration") && d["iteration"].is_number_integer())
-      s.reason += " at iteration " + std::to_string(d["iteration"].get<long>());
-    if (d.is_object() && d.contains("what") && d["what"].is_string())
-      s.reason += " (" + d["what"].get<std::string>() + ")";
-  } else {
-    s.state = ResultState::Unfinished;
-  }
-  return s;
-}
-
-ResultSummary read_result(const std::string& dir) {
-  nlohmann::json r;
-  if (!read_json(dir + "/result.json", r)) return {};
-  return summarize_result(r);
-}
+ResultSummary read_result(const std::string& dir) { return read_result_summary(dir + "/" + kResultFileName); }
 
 bool result_finished(const std::string& dir) { return read_result(dir).state == ResultState::Finished; }
 
@@ -425,9 +355,6 @@ std::string utc_now() {
   return buf;
 }
 
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
+double now_seconds() { return epoch_seconds(); }
 
 }  // namespace xfer

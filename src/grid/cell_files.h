@@ -1,10 +1,9 @@
 // cell_files.h: a cell's folder under the results directory, `<results>/<id>/`,
 // and what its files say about the cell's state.
 //
-// Written by the trainer (xfer_train): checkpoint.h5, final.h5, config.ini and,
-// last and atomically, result.json ({"status": "finished" or "diverged",
-// "finished": ..., "config_hash": the run identity}; files from before "status" have only
-// "finished"). The trainer also locks its --out folder with <cell>/.lock.
+// Written by the trainer (xfer_train): checkpoint.h5, final.h5, config.ini,
+// progress.json while it runs and, last and atomically, result.json (both
+// read through result/). The trainer also locks its --out folder with <cell>/.lock.
 // Written by the grid runner, beside them:
 //   cell.json       the cell's id, the trainer arguments, its run identity and
 //                   its data's identity (cell_identity); a finished cell is
@@ -26,6 +25,7 @@
 
 #include "grid/grid.h"
 #include "io/atomic_file.h"  // write_file_atomic
+#include "result/result_file.h"  // ResultSummary
 
 namespace xfer {
 
@@ -69,10 +69,10 @@ struct CellState {
   bool diverged = false;  // Failed because the loss became NaN/inf: the same
                           // configuration would only diverge again, so no runner retries it
   std::string job;     // SLURM job of the live or last attempt ("123_4"), if any
-  long iteration = -1;  // last iteration seen in train.log
+  long iteration = -1;  // where result.json says it ended, else progress.json's last
   double eta_s = -1;   // Running: seconds left at the current attempt's pace
   int attempts = 0;    // trainer starts so far
-  nlohmann::json result;  // result.json when present
+  ResultSummary result;  // what result.json says, when present
 };
 
 // Jobs known to squeue: "<array job>_<task>" -> {state, reason}.
@@ -87,15 +87,8 @@ QueueInfo query_queue(const std::string& results);
 CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                        const QueueInfo* queue = nullptr);
 
-// What a cell's result.json says about its run. Its "status" decides
-// ("finished", "diverged"; anything else is not finished); files written before
-// "status" existed have only "finished".
-enum class ResultState { Missing, Finished, Diverged, Unfinished };
-struct ResultSummary {
-  ResultState state = ResultState::Missing;
-  std::string reason;  // Diverged: "diverged at iteration N (loss nan)"
-};
-ResultSummary summarize_result(const nlohmann::json& result);
+// What the result.json in the cell folder `dir` says about its run
+// (summarize_result()).
 ResultSummary read_result(const std::string& dir);
 bool result_finished(const std::string& dir);
 

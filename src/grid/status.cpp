@@ -64,14 +64,11 @@ size_t print_status(const Grid& grid, const RunPaths& paths, const StatusOptions
                            ? std::to_string(st.iteration) + "/" + std::to_string(c.solver.max_iter)
                            : "-";
     std::string note = st.reason;
-    if (st.status == CellStatus::Done && st.result.is_object()) {
-      // The paper's statistic, from result.json's "statistic" block.
-      const auto& stat = st.result.value("statistic", nlohmann::json::object());
-      if (stat.is_object() && stat.contains("top10_mean_top1") && stat["top10_mean_top1"].is_number()) {
-        char b[64];
-        std::snprintf(b, sizeof b, "top-1 (mean of 10 best) %.4f", stat["top10_mean_top1"].get<double>());
-        note = b;
-      }
+    if (st.status == CellStatus::Done && st.result.top10_mean_top1) {
+      // The paper's statistic, as result.json recorded it.
+      char b[64];
+      std::snprintf(b, sizeof b, "top-1 (mean of 10 best) %.4f", *st.result.top10_mean_top1);
+      note = b;
     }
     if (st.attempts > 1 && note.empty()) note = std::to_string(st.attempts) + " attempts";
     for (int d : c.deps) {  // why a transfer is not moving

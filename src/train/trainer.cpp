@@ -18,11 +18,12 @@
 #include "io/file_lock.h"
 #include "net/checkpoint.h"
 #include "net/net.h"
+#include "result/progress.h"
+#include "result/result_file.h"
 #include "solver/sgd.h"
 #include "train/data_sources.h"
 #include "train/gradient_sync.h"
 #include "train/provenance.h"
-#include "train/result.h"
 
 namespace fs = std::filesystem;
 
@@ -47,7 +48,7 @@ double seconds_since(Clock::time_point t) {
 }
 
 // Top-1/top-5/loss over this run's whole validation slice, summed over ranks.
-TestPoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batches, int64_t iter) {
+CurvePoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batches, int64_t iter) {
   HostBatch b;
   double sums[4] = {0, 0, 0, 0};  // loss, top1, top5, count
   eval.begin();
@@ -81,7 +82,7 @@ struct RunSummary {
 
 // result.json: finished when `diverged` is empty, else diverged (no statistic).
 void write_run_result(const std::string& path, const RunSummary& s, const TrainState& st,
-                      const std::vector<TestPoint>& curve, const std::string& diverged,
+                      const std::vector<CurvePoint>& curve, const std::string& diverged,
                       const SyncStats& ss, int64_t session_iters, double train_s) {
   RunResult r;
   r.cell_id = s.cfg.cell_id;
@@ -107,7 +108,7 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
     r.comm_hidden_fraction = ss.hidden_fraction();
     r.step_s = train_s / session_iters;
   }
-  write_result(path, r);
+  write_result_file(path, r);
 }
 
 // "loss nan", "test loss inf": what made a run diverge, or "" when `v` is finite.
@@ -124,7 +125,7 @@ std::optional<FileLock> claim_output(const fs::path& out, bool root) {
   fs::create_directories(out);
   FileLock lock = FileLock::acquire_or_throw((out / ".lock").string(), out.string());
   int removed = 0;
-  for (const char* f : {"checkpoint.h5", "final.h5", "result.json", "config.ini"})
+  for (const char* f : {"checkpoint.h5", "final.h5", "result.json", "progress.json", "config.ini"})
     removed += remove_stale_temps((out / f).string());
   if (removed) XFER_LOG("removed " << removed << " temporary file(s) left in " << out << " by a dead writer");
   return lock;
@@ -159,7 +160,8 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   const fs::path out(cfg.out);
   const std::string ckpt_path = (out / "checkpoint.h5").string();
   const std::string final_path = (out / "final.h5").string();
-  const std::string result_path = (out / "result.json").string();
+  const std::string result_path = (out / kResultFileName).string();
+  const std::string progress_path = (out / kProgressFileName).string();
   // A resume takes everything from the checkpoint; a transfer takes the
   // base's mean image, as the paper did.
   const std::optional<FileLock> out_lock = claim_output(out, root);
@@ -207,7 +209,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   st.mean_c = data.mean_c;
   st.mean_h = data.mean_h;
   st.mean_w = data.mean_w;
-  std::vector<TestPoint> curve;
+  std::vector<CurvePoint> curve;
   if (resuming) {
     TrainState r = load_checkpoint(ckpt_path, net);
     st.iteration = r.iteration;
@@ -237,6 +239,15 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     st.curve_json = curve_to_json(curve);
     save_checkpoint(path, net, st);
   };
+  // For the grid's status; a failed write costs the status a number, not the run.
+  auto note_progress = [&](double rate) {
+    if (!root) return;
+    try {
+      write_progress(progress_path, progress_now(st.iteration, max_iter, rate));
+    } catch (const std::exception& e) {
+      XFER_LOG("progress not recorded: " << e.what());
+    }
+  };
 
   HostBatch batch;
   double window_loss = 0;
@@ -246,6 +257,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   int64_t session_iters = 0;
   std::string diverged;  // what went non-finite on this rank, "" while all is well
   RunSummary summary{cfg, be->name(), be->tf32(), classes, outputs, world};
+  note_progress(0);  // where this session starts; its pace is not known yet
   auto finish_diverged = [&] {
     // The last good checkpoint is kept: a checkpoint of NaN weights is worth nothing.
     if (diverged.empty()) diverged = "loss not finite on another rank";
@@ -265,6 +277,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     if (flags[0] > 0) {
       st.wall_s += seconds_since(t_session);
       save(ckpt_path);
+      note_progress(0);
       comm.barrier();
       XFER_LOG("stopped by signal at iteration " << st.iteration << "; checkpoint " << ckpt_path);
       return kExitStopped;
@@ -291,13 +304,14 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
                     (long long)st.iteration, (long long)max_iter, window_loss / window_n,
                     solver.learning_rate(st.iteration - 1), ips, format_duration(eta).c_str());
       XFER_LOG(line);
+      note_progress(ips / cfg.solver.batch);
       window_loss = 0;
       window_n = 0;
     }
     if (!diverged.empty()) continue;  // stop at the top, together with every rank
     if ((st.iteration >= cfg.solver.test_start && st.iteration % cfg.solver.test_interval == 0) ||
         st.iteration == max_iter) {
-      TestPoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
+      CurvePoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
       char line[160];
       std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",
                     (long long)p.iteration, p.top1, p.top5, p.loss);
@@ -325,7 +339,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   if (root) {
     write_run_result(result_path, summary, st, curve, "", sync.stats(), session_iters, train_s);
     XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
-                            << top10_mean_top1(curve) << "; " << result_path);
+                            << curve_statistic(curve, Statistic::Top10) << "; " << result_path);
   }
   comm.barrier();
   return kExitDone;

@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "analysis/diagnostics.h"
+#include "analysis/run.h"
+
 namespace xfer::testing {
 
 namespace fs = std::filesystem;
@@ -66,6 +69,20 @@ inline nlohmann::json result_json(const std::string& id, const std::vector<doubl
 
 inline void write_result(const fs::path& results, const nlohmann::json& j) {
   write_text(results / j["cell_id"].get<std::string>() / "result.json", j.dump(1));
+}
+
+// A reader of an input folder (results, Caffe logs) on an empty folder and on
+// one that does not exist: no runs, and each reported.
+template <class Read>
+void expect_empty_and_missing_folders_reported(Read read) {
+  TempDir tmp;
+  Diagnostics diag;
+  EXPECT_TRUE(read(tmp.path(), diag).runs.empty());
+  EXPECT_TRUE(diag.mentions("empty")) << diag.report();
+  Diagnostics missing;
+  EXPECT_TRUE(read(tmp.path() / "does-not-exist", missing).runs.empty());
+  EXPECT_EQ(missing.error_count(), 1) << missing.report();
+  EXPECT_TRUE(missing.mentions("does-not-exist")) << missing.report();
 }
 
 // ../shared/paper/logs from the project root, or empty when absent.

@@ -130,15 +130,9 @@ TEST(CaffeLog, UnknownNamesAndEmptyFoldersReportedRestRead) {
   EXPECT_NE(diag.report().find("4 input(s) skipped"), std::string::npos);
 }
 
-TEST(CaffeLog, EmptyDirectoryIsReported) {
-  TempDir tmp;
-  Diagnostics diag;
-  Dataset ds = read_caffe_log_dir(tmp.path(), "paper", diag);
-  EXPECT_TRUE(ds.runs.empty());
-  EXPECT_TRUE(diag.mentions("empty")) << diag.report();
-  Diagnostics diag2;
-  read_caffe_log_dir(tmp.path() / "does-not-exist", "paper", diag2);
-  EXPECT_TRUE(diag2.mentions("does-not-exist"));
+TEST(CaffeLog, EmptyOrMissingDirectoryIsReported) {
+  expect_empty_and_missing_folders_reported(
+      [](const fs::path& dir, Diagnostics& diag) { return read_caffe_log_dir(dir, "paper", diag); });
 }
 
 }  // namespace

@@ -102,12 +102,9 @@ TEST(ResultFile, KnowsTheCellsOfTheGridThatMadeThem) {
   EXPECT_TRUE(bad.mentions("grid.ini")) << bad.report();
 }
 
-TEST(ResultFile, EmptyDirectoryIsReported) {
-  TempDir tmp;
-  Diagnostics diag;
-  Dataset ds = read_results_dir(tmp.path(), "ours", diag);
-  EXPECT_TRUE(ds.runs.empty());
-  EXPECT_TRUE(diag.mentions("empty")) << diag.report();
+TEST(ResultFile, EmptyOrMissingDirectoryIsReported) {
+  expect_empty_and_missing_folders_reported(
+      [](const fs::path& dir, Diagnostics& diag) { return read_results_dir(dir, "ours", diag); });
 }
 
 }  // namespace

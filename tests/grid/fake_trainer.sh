@@ -11,9 +11,11 @@
 # ...) kills itself with that signal at iteration FAKE_SIGNAL_AT (default 2),
 # as the OOM killer would. FAKE_FAULT_CELL=ID limits the faults to that cell.
 # Each start appends a line to <out>/fake_trainer.starts, so a test can count
-# how often a cell was trained, whatever the runner recorded. FAKE_QUIET=1
-# prints no iteration lines, as a real trainer between its display lines (a
-# chatty one dies of SIGPIPE soon after its runner, whatever the runner did).
+# how often a cell was trained, whatever the runner recorded. Rank 0 rewrites
+# <out>/progress.json at every iteration, its pace taken from FAKE_SLEEP.
+# FAKE_QUIET=1 prints no iteration lines, as a real trainer between its
+# display lines (a chatty one dies of SIGPIPE soon after its runner, whatever
+# the runner did).
 set -u
 out="" max_iter=10 snap=5 cell="" base=""
 while (($#)); do
@@ -44,6 +46,17 @@ if [[ -f $out/checkpoint.h5 ]]; then
   it=$(cat "$out/checkpoint.h5")
   echo "resuming $out/checkpoint.h5 at iteration $it"
 fi
+# Milliseconds per iteration, for progress.json's rate and ETA.
+sleep_ms=$(awk -v s="${FAKE_SLEEP:-0.01}" 'BEGIN { ms = int(s * 1000 + 0.5); print (ms < 1 ? 1 : ms) }')
+progress() {
+  ((rank == 0)) || return 0
+  local rate_milli=$((1000000 / sleep_ms)) eta_ms=$(((max_iter - it) * sleep_ms)) rate eta
+  printf -v rate '%d.%03d' $((rate_milli / 1000)) $((rate_milli % 1000))
+  printf -v eta '%d.%03d' $((eta_ms / 1000)) $((eta_ms % 1000))
+  printf '{"iteration": %d, "max_iter": %d, "rate": %s, "eta_s": %s, "updated": %s}\n' \
+    "$it" "$max_iter" "$rate" "$eta" "$EPOCHREALTIME" >"$out/progress.json.tmp"
+  mv "$out/progress.json.tmp" "$out/progress.json"
+}
 checkpoint() { ((rank == 0)) && { echo "$it" >"$out/checkpoint.h5.tmp"; mv "$out/checkpoint.h5.tmp" "$out/checkpoint.h5"; }; }
 while ((it < max_iter)); do
   if ((stop)) || [[ ${FAKE_STOP_AT:-} == "$it" && ! -f $out/.stopped_once ]]; then
@@ -65,6 +78,7 @@ while ((it < max_iter)); do
     exit 3
   fi
   [[ ${FAKE_QUIET:-0} == 1 ]] || echo "iter $it/$max_iter loss 1.0"
+  progress
   ((it % snap == 0 && it < max_iter)) && checkpoint
 done
 if ((rank == 0)); then
