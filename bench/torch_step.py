@@ -10,34 +10,32 @@ import torch
 import torch.nn as nn
 
 
-def caffenet(classes):
+def caffe_layout(classes, channels, conv1, widths, pooled, fc):
+    """Caffe's five conv and three fully connected layers (groups, LRN, ceil
+    pooling, dropout) at the given widths; conv1 is (kernel, stride, pad)."""
+    c1, c2, c3, c4, c5 = widths
+    kernel, stride, pad = conv1
     return nn.Sequential(
-        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True),
+        nn.Conv2d(channels, c1, kernel, stride=stride, padding=pad), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
-        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(c1, c2, 5, padding=2, groups=2), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
-        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
-        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(c2, c3, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(c3, c4, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(c4, c5, 3, padding=1, groups=2), nn.ReLU(inplace=True),
         nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
-        nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(4096, classes)), (3, 227)
+        nn.Linear(c5 * pooled * pooled, fc), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(fc, fc), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(fc, classes))
 
 
-def small(classes):
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(inplace=True),
-        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
-        nn.Conv2d(32, 64, 5, padding=2, groups=2), nn.ReLU(inplace=True),
-        nn.MaxPool2d(3, 2, ceil_mode=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0),
-        nn.Conv2d(64, 96, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(96, 96, 3, padding=1, groups=2), nn.ReLU(inplace=True),
-        nn.Conv2d(96, 64, 3, padding=1, groups=2), nn.ReLU(inplace=True),
-        nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
-        nn.Linear(64 * 3 * 3, 256), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(256, 256), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(256, classes)), (1, 24)
+# The presets of src/net/net_spec.cpp: the layout's arguments, and the input
+# (channels, side).
+PRESETS = {
+    "caffenet": (dict(channels=3, conv1=(11, 4, 0), widths=(96, 256, 384, 384, 256), pooled=6, fc=4096),
+                 (3, 227)),
+    "small": (dict(channels=1, conv1=(3, 1, 1), widths=(32, 64, 96, 96, 64), pooled=3, fc=256), (1, 24)),
+}
 
 
 def main():
@@ -50,7 +48,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     classes = 1000 if a.network == "caffenet" else 10
-    net, (c, s) = (caffenet if a.network == "caffenet" else small)(classes)
+    layout, (c, s) = PRESETS[a.network]
+    net = caffe_layout(classes, **layout)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(a.batch, c, s, s) * 50
     y = torch.randint(0, classes, (a.batch,))

@@ -1,5 +1,6 @@
 // bench_common.h: shared bits of the data benchmarks: a scratch folder,
-// running a peer command, and the result table.
+// running a peer command (a Python one, timed inside Python), and the result
+// table.
 #pragma once
 
 #include <sched.h>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,23 @@ class OneCore {
   cpu_set_t saved_;
   bool pinned_ = false;
 };
+
+// A peer written in Python: `script` is saved as `path` and run on one core,
+// after `env` and before `args`; it prints "<images> <seconds>", timed inside
+// Python. `modules` are what it imports (without them the row says so).
+inline Row python_peer(const std::string& name, const std::string& modules, const fs::path& path,
+                       const char* script, const std::string& env, const std::string& args) {
+  const std::string py = find_python(modules);
+  if (py.empty()) return {name, 1, 0, 0, "not run: no python3 with " + modules};
+  std::ofstream(path) << script;
+  std::string out;
+  OneCore pin;
+  if (!capture(env + " " + py + " " + path.string() + " " + args, out)) return {name, 1, 0, 0, "failed: " + out};
+  long long n = 0;
+  double t = 0;
+  std::sscanf(out.c_str(), "%lld %lf", &n, &t);
+  return {name, 1, n, t, "timed inside Python"};
+}
 
 struct Scratch {
   fs::path path;

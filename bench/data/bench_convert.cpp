@@ -111,21 +111,10 @@ print(len(files), time.perf_counter() - t)
 
 Row pillow(const fs::path& dir, const std::string& list, bool draft) {
   const char* name = draft ? "Pillow 9 + h5py, draft() DCT scaling" : "Pillow 9 + h5py (open, RGB, BILINEAR)";
-  const std::string py = find_python("PIL, h5py, numpy");
-  if (py.empty()) return {name, 1, 0, 0, "not run: no python3 with PIL, h5py, numpy"};
-  const fs::path script = dir / "pillow_peer.py";
-  std::ofstream(script) << kPillow;
-  std::string out;
-  OneCore pin;
-  if (!capture("OMP_NUM_THREADS=1 " + py + " " + script.string() + " " + list + " " +
-                   (dir / "pillow.h5").string() + (draft ? " draft" : " full"),
-               out))
-    return {name, 1, 0, 0, "failed: " + out};
-  long long n = 0;
-  double t = 0;
-  std::sscanf(out.c_str(), "%lld %lf", &n, &t);
+  Row r = python_peer(name, "PIL, h5py, numpy", dir / "pillow_peer.py", kPillow, "OMP_NUM_THREADS=1",
+                      list + " " + (dir / "pillow.h5").string() + (draft ? " draft" : " full"));
   fs::remove(dir / "pillow.h5");
-  return {name, 1, n, t, "timed inside Python"};
+  return r;
 }
 
 Row imagemagick(const fs::path& dir, const std::vector<std::string>& files, int count) {

@@ -96,20 +96,8 @@ print(done, time.perf_counter() - t)
 
 Row numpy_peer(const fs::path& root, int batch, int64_t images) {
   const char* name = "numpy 1.24 (slice, flip, subtract per image)";
-  const std::string py = find_python("h5py, numpy");
-  if (py.empty()) return {name, 1, 0, 0, "not run: no python3 with h5py, numpy"};
-  const fs::path script = root / "numpy_peer.py";
-  std::ofstream(script) << kNumpy;
-  std::string out;
-  OneCore pin;
-  if (!capture("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 " + py + " " + script.string() + " " +
-                   root.string() + " " + std::to_string(images) + " " + std::to_string(batch),
-               out))
-    return {name, 1, 0, 0, "failed: " + out};
-  long long n = 0;
-  double t = 0;
-  std::sscanf(out.c_str(), "%lld %lf", &n, &t);
-  return {name, 1, n, t, "timed inside Python"};
+  return python_peer(name, "h5py, numpy", root / "numpy_peer.py", kNumpy, "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1",
+                     root.string() + " " + std::to_string(images) + " " + std::to_string(batch));
 }
 
 // What the checks cost at start-up: every file of the folder read and

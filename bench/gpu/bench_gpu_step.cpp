@@ -9,13 +9,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 
 #include "backend/backend.h"
 #include "core/cli.h"
 #include "core/rng.h"
 #include "net/net.h"
 #include "solver/sgd.h"
+#include "step_options.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -38,32 +38,26 @@ HostBatch random_batch(const NetSpec& spec, int batch, int outputs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string preset = "caffenet", backend = "cuda";
-  int batch = 256, warmup = 5, iters = 20, outputs = 1000, tf32 = 0, device = 0;
+  bench::StepOptions o{.backend = "cuda", .batch = 256, .warmup = 5, .iters = 20, .outputs = 1000};
+  int device = 0;
   po::options_description opts("xfer_bench_gpu_step: training steps per second\n\nOptions");
   cli::add_common_options(opts);
-  opts.add_options()
-      ("backend", po::value(&backend)->default_value(backend), "cuda | cpu")
-      ("network", po::value(&preset)->default_value(preset), "network preset: caffenet | small")
-      ("batch", po::value(&batch)->default_value(batch), "images per step")
-      ("fc8-outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (classes)")
-      ("tf32", po::value(&tf32)->default_value(tf32), "1: TF32 math for convolutions and GEMMs")
-      ("device", po::value(&device)->default_value(device), "CUDA device")
-      ("warmup", po::value(&warmup)->default_value(warmup), "untimed steps first (algorithm search)")
-      ("iters", po::value(&iters)->default_value(iters), "timed steps");
+  bench::add_step_options(opts, o);
+  opts.add_options()("device", po::value(&device)->default_value(device), "CUDA device");
   return cli::run_tool("xfer_bench_gpu_step", [&]() -> int {
     po::variables_map vm;
     if (!cli::parse(argc, argv, opts, vm)) return 0;
-    if (batch <= 0 || iters <= 0 || warmup < 0 || outputs <= 0)
-      throw cli::UsageError("--batch, --iters and --fc8-outputs must be positive, --warmup >= 0");
+    o.check();
+    const int batch = o.batch, iters = o.iters, warmup = o.warmup, outputs = o.classes();
+    const std::string& backend = o.backend;
     auto be = make_backend(backend, device, 0);
-    be->set_tf32(tf32 != 0);
+    be->set_tf32(o.tf32);
     std::string gpu = "none";
     if (backend == "cuda") {
       cudaDeviceProp prop{};
       if (cudaGetDeviceProperties(&prop, device) == cudaSuccess) gpu = prop.name;
     }
-    const NetSpec spec = net_preset(preset);
+    const NetSpec spec = net_preset(o.preset);
     const auto t_setup = Clock::now();
     Net net(*be, spec, batch, outputs);
     net.init_params(1);
@@ -87,7 +81,7 @@ int main(int argc, char** argv) {
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("RESULT impl=xfer backend=%s gpu=\"%s\" preset=%s batch=%d precision=%s "
                 "ms_per_step=%.2f images_per_s=%.1f setup_s=%.1f last_loss=%.4f\n",
-                backend.c_str(), gpu.c_str(), preset.c_str(), batch, tf32 ? "tf32" : "fp32",
+                backend.c_str(), gpu.c_str(), o.preset.c_str(), batch, o.tf32 ? "tf32" : "fp32",
                 1000.0 * s / iters, double(batch) * iters / s, setup_s,
                 st.count ? st.loss_sum / double(st.count) : 0.0);
     return 0;

@@ -7,14 +7,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <sstream>
 
 #include "backend/backend.h"
 #include "core/cli.h"
 #include "data/synthetic_source.h"
 #include "net/net.h"
 #include "solver/sgd.h"
+#include "step_options.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -71,37 +70,30 @@ Timing time_steps(Backend& be, const NetSpec& spec, int batch, int outputs, int 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string preset = "caffenet", backend = "cpu", frozen_list = "0";
-  int batch = 32, threads = 2, warmup = 2, iters = 5, outputs = 0;
-  bool tf32 = false;
+  bench::StepOptions o{.backend = "cpu", .batch = 32, .warmup = 2, .iters = 5};
+  std::string frozen_list = "0";
+  int threads = 2;
   po::options_description opts("xfer_bench_step: time one training step\n\nOptions");
   cli::add_common_options(opts);
+  bench::add_step_options(opts, o);
   opts.add_options()
-      ("network", po::value(&preset)->default_value(preset), "network preset: caffenet | small")
-      ("backend", po::value(&backend)->default_value(backend), "cpu | cuda")
-      ("batch", po::value(&batch)->default_value(batch), "batch")
       ("threads", po::value(&threads)->default_value(threads), "CPU threads")
-      ("warmup", po::value(&warmup)->default_value(warmup), "untimed steps first")
-      ("iters", po::value(&iters)->default_value(iters), "timed steps")
-      ("fc8-outputs", po::value(&outputs)->default_value(outputs), "fc8 outputs (0: 1000 for caffenet, 10 for small)")
-      ("frozen", po::value(&frozen_list)->default_value(frozen_list), "comma-separated frozen layer counts, e.g. 0,1,2,3,4,5,6,7")
-      ("tf32", po::value(&tf32)->default_value(tf32), "TF32 math (cuda)");
+      ("frozen", po::value(&frozen_list)->default_value(frozen_list), "comma-separated frozen layer counts, e.g. 0,1,2,3,4,5,6,7");
   return cli::run_tool("xfer_bench_step", [&]() -> int {
     po::variables_map vm;
     if (!cli::parse(argc, argv, opts, vm)) return 0;
-    if (batch <= 0 || iters <= 0 || warmup < 0) throw cli::UsageError("--batch and --iters must be positive");
-    NetSpec spec = net_preset(preset);
-    if (outputs == 0) outputs = preset == "caffenet" ? 1000 : 10;
-    auto be = make_backend(backend, 0, threads);
-    be->set_tf32(tf32);
+    o.check();
+    NetSpec spec = net_preset(o.preset);
+    auto be = make_backend(o.backend, 0, threads);
+    be->set_tf32(o.tf32);
     std::printf("# preset %s, backend %s, batch %d, threads %d, %d timed steps after %d warm-up\n",
-                preset.c_str(), backend.c_str(), batch, threads, iters, warmup);
+                o.preset.c_str(), o.backend.c_str(), o.batch, threads, o.iters, o.warmup);
     std::printf("%-8s %10s %10s %10s %10s %12s\n", "frozen", "fwd_ms", "bwd_ms", "update_ms", "step_ms",
                 "images/s");
     for (int n : cli::parse_int_list(frozen_list, "--frozen")) {
-      Timing t = time_steps(*be, spec, batch, outputs, n, warmup, iters);
+      Timing t = time_steps(*be, spec, o.batch, o.classes(), n, o.warmup, o.iters);
       std::printf("%-8d %10.2f %10.2f %10.2f %10.2f %12.1f\n", n, t.fwd, t.bwd, t.upd, t.step(),
-                  batch * 1000.0 / t.step());
+                  o.batch * 1000.0 / t.step());
       std::fflush(stdout);
     }
     return 0;

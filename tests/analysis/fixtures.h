@@ -1,6 +1,6 @@
-// fixtures.h: helpers for the analysis tests: a temporary folder that cleans
-// up after itself, writing text and gzip files, result.json files, the
-// location of the paper's logs, and running the built binaries.
+// fixtures.h: helpers for the analysis tests: writing text and gzip files,
+// result.json files, the location of the paper's logs and of the built
+// binaries (scratch folders and running commands: test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,26 +18,11 @@
 
 #include "analysis/diagnostics.h"
 #include "analysis/run.h"
+#include "test_util.h"
 
 namespace xfer::testing {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "xfer_analysis_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 inline void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
@@ -111,22 +96,6 @@ inline fs::path bin(const std::string& name) {
   if (const char* dir = std::getenv("XFER_BIN_DIR")) return fs::path(dir) / name;
   std::error_code ec;
   return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
-}
-
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-// Runs a command line, capturing stdout and stderr through files in `scratch`.
-inline Outcome run_command(const std::string& cmd, const fs::path& scratch) {
-  fs::path o = scratch / "stdout.txt", e = scratch / "stderr.txt";
-  int rc = std::system((cmd + " >" + o.string() + " 2>" + e.string()).c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-  };
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(o), slurp(e)};
 }
 
 }  // namespace xfer::testing

@@ -41,6 +41,11 @@ class PaperLogs : public ::testing::Test {
     }
     return NAN;
   }
+  // A table of the paper's logs by the paper's statistic (mean of the 10 best tests).
+  static Table paper(Table (*make)(const Sources&, Statistic, Diagnostics&)) {
+    Diagnostics diag;
+    return make({data_}, Statistic::Top10, diag);
+  }
   static int count(const Table& t, const std::vector<std::string>& labels, size_t column) {
     return static_cast<int>(at(t, labels, column));
   }
@@ -57,8 +62,7 @@ TEST_F(PaperLogs, ReadsAll148Networks) {
 }
 
 TEST_F(PaperLogs, MainFigure) {
-  Diagnostics diag;
-  Table t = main_table({data_}, Statistic::Top10, diag);
+  Table t = paper(main_table);
   EXPECT_4DP(at(t, {"baseB", "0"}, 2), 0.6251);
   EXPECT_EQ(count(t, {"baseB", "0"}, 4), 8);
   const double anb[] = {.6282, .6239, .6189, .5998, .5780, .5806, .5425};
@@ -78,8 +82,7 @@ TEST_F(PaperLogs, MainFigure) {
 }
 
 TEST_F(PaperLogs, Table1Boosts) {
-  Diagnostics diag;
-  Table t = boost_table({data_}, Statistic::Top10, diag);
+  Table t = paper(boost_table);
   EXPECT_4DP(at(t, {"1-7"}, 3), 0.0160);
   EXPECT_4DP(at(t, {"1-7"}, 4), 0.0138);
   EXPECT_4DP(at(t, {"3-7"}, 3), 0.0180);
@@ -89,30 +92,28 @@ TEST_F(PaperLogs, Table1Boosts) {
 }
 
 TEST_F(PaperLogs, IntervalsAndWelchTests) {
-  Diagnostics diag;
-  Table t = main_table({data_}, Statistic::Top10, diag);
+  Table t = paper(main_table);
   // baseB: 8 bases, std 0.0055: half-width t(0.975, 7) 2.3646 * 0.0055 / sqrt(8) = 0.0046.
   EXPECT_NEAR(at(t, {"baseB", "0"}, 5), 0.6251 - 0.0046, 0.0001);
   EXPECT_NEAR(at(t, {"baseB", "0"}, 6), 0.6251 + 0.0046, 0.0001);
   EXPECT_TRUE(std::isnan(at(t, {"AnB+", "1"}, 5)));  // one network, no interval
   // The paper's claim that transfer plus fine-tuning beats the base is not
   // chance: every pooled boost over baseB has p < 0.001.
-  Table b = boost_table({data_}, Statistic::Top10, diag);
+  Table b = paper(boost_table);
   for (const char* range : {"1-7", "3-7", "5-7"}) {
     EXPECT_GT(at(b, {range}, 8), 0) << range;
     EXPECT_LT(at(b, {range}, 8), 0.001) << range;
     EXPECT_LT(at(b, {range}, 9), 0.001) << range;
   }
   // Co-adaptation is the larger cause at n = 5 (p < 0.001), specificity at n = 7.
-  Table d = decomposition_table({data_}, Statistic::Top10, diag);
+  Table d = paper(decomposition_table);
   EXPECT_LT(at(d, {"5"}, 4), 0.001);
   EXPECT_GT(at(d, {"7"}, 4), 0.05);
   EXPECT_LT(at(d, {"7"}, 5), 0.001);
 }
 
 TEST_F(PaperLogs, NaturalManMadeBases) {
-  Diagnostics diag;
-  Table t = dissimilar_table({data_}, Statistic::Top10, diag);
+  Table t = paper(dissimilar_table);
   EXPECT_4DP(at(t, {"natman", "natural", "base", "0"}, 4), 0.6534);
   EXPECT_4DP(at(t, {"natman", "man-made", "base", "0"}, 4), 0.5372);
   for (int n = 1; n <= 7; ++n) {
@@ -122,16 +123,14 @@ TEST_F(PaperLogs, NaturalManMadeBases) {
 }
 
 TEST_F(PaperLogs, RandomFilters) {
-  Diagnostics diag;
-  Table t = random_table({data_}, Statistic::Top10, diag);
+  Table t = paper(random_table);
   EXPECT_4DP(at(t, {"all", "base", "0"}, 3), 0.5763);
   const double rnd[] = {.4917, .4026, .0011, .0191, .0499, .0145, .0146};
   for (int n = 1; n <= 7; ++n) EXPECT_4DP(at(t, {"all", "random", std::to_string(n)}, 3), rnd[n - 1]) << n;
 }
 
 TEST_F(PaperLogs, DecompositionAddsUp) {
-  Diagnostics diag;
-  Table t = decomposition_table({data_}, Statistic::Top10, diag);
+  Table t = paper(decomposition_table);
   // n = 5: co-adaptation .6251 - .5935, specificity .5935 - .5780.
   EXPECT_NEAR(at(t, {"5"}, 1), 0.6251 - 0.5935, 0.0001);
   EXPECT_NEAR(at(t, {"5"}, 2), 0.5935 - 0.5780, 0.0001);
@@ -140,8 +139,7 @@ TEST_F(PaperLogs, DecompositionAddsUp) {
 }
 
 TEST_F(PaperLogs, RelativePanelSubtractsTheBases) {
-  Diagnostics diag;
-  Table t = relative_table({data_}, Statistic::Top10, diag);
+  Table t = paper(relative_table);
   EXPECT_NEAR(at(t, {"random", "7"}, 2), 0.5425 - 0.6251, 0.0001);
   EXPECT_NEAR(at(t, {"natman", "1"}, 2), ((0.6571 - 0.6534) + (0.5392 - 0.5372)) / 2, 0.0001);
   EXPECT_NEAR(at(t, {"random filters", "1"}, 2), 0.4917 - 0.5763, 0.0001);

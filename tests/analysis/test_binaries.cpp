@@ -19,17 +19,17 @@ class Binaries : public ::testing::Test {
 };
 
 TEST_F(Binaries, HelpAndBadOptions) {
-  Outcome h = run_command(bin("xfer_tables").string() + " --help", tmp.path());
+  Outcome h = run_command(bin("xfer_tables").string() + " --help");
   EXPECT_EQ(h.code, 0);
   for (const char* opt : {"--results", "--caffe-logs", "--format", "--out", "--statistic", "--compare", "--figures"})
     EXPECT_NE(h.out.find(opt), std::string::npos) << opt;
-  EXPECT_EQ(run_command(bin("xfer_plot").string() + " --help", tmp.path()).code, 0);
-  Outcome none = run_command(bin("xfer_tables").string(), tmp.path());
+  EXPECT_EQ(run_command(bin("xfer_plot").string() + " --help").code, 0);
+  Outcome none = run_command(bin("xfer_tables").string());
   EXPECT_EQ(none.code, 2);  // usage errors exit 2 (core/cli.h)
   EXPECT_NE(none.err.find("--results"), std::string::npos);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --format html", tmp.path()).code, 2);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --compare", tmp.path()).code, 2);
-  Outcome table = run_command(bin("xfer_tables").string() + " --results x --table tabel1", tmp.path());
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --format html").code, 2);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --results x --compare").code, 2);
+  Outcome table = run_command(bin("xfer_tables").string() + " --results x --table tabel1");
   EXPECT_EQ(table.code, 2);
   EXPECT_NE(table.err.find("--table tabel1 is none of"), std::string::npos) << table.err;
 }
@@ -46,8 +46,7 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
   write_result(results, bad);
   fs::path out = tmp.path() / "out";
   Outcome r = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --format csv --out " +
-                          out.string() + " --figures",
-                      tmp.path());
+                          out.string() + " --figures");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("baseB,0,0.552500,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("AnB,3,0.550000,,1"), std::string::npos) << r.out;
@@ -58,8 +57,7 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
   for (const char* f : {"main.csv", "table1.csv", "dissimilar.csv", "random.csv", "relative.csv", "reduced.csv",
                         "decomposition.csv", "transfer.png", "transfer.svg"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
-  Outcome tex = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --format latex --table main",
-                        tmp.path());
+  Outcome tex = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --format latex --table main");
   EXPECT_EQ(tex.code, 0);
   EXPECT_NE(tex.out.find("\\begin{tabular}"), std::string::npos);
   EXPECT_EQ(tex.out.find("Table 1"), std::string::npos);
@@ -67,7 +65,7 @@ TEST_F(Binaries, OurResultsToCsvLatexAndFigures) {
 
 TEST_F(Binaries, EmptyResultsDirectoryIsReported) {
   fs::create_directories(tmp.path() / "empty");
-  Outcome r = run_command(bin("xfer_tables").string() + " --results " + (tmp.path() / "empty").string(), tmp.path());
+  Outcome r = run_command(bin("xfer_tables").string() + " --results " + (tmp.path() / "empty").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("empty: no result.json files"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("| baseB | 0 | — | — | 0 |"), std::string::npos) << r.out;
@@ -80,15 +78,13 @@ TEST_F(Binaries, CompareWithThePaper) {
   write_result(results, result_json("half0-A-base", {0.6251}));
   fs::path out = tmp.path() / "figs";
   Outcome r = run_command(bin("xfer_tables").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
-                          " --compare --table main table1",
-                      tmp.path());
+                          " --compare --table main table1");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("| baseB | 0 | 0.6251 | — | 1 | 0.6251 | 0.0055 | 8 | +0.0000 |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| 1-7 | — | 0 | — | — | 0.6411 | 10 | +0.0160 | +0.0138 |"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("ours: 147 cell(s) of the paper's logs missing"), std::string::npos) << r.err;
   Outcome p = run_command(bin("xfer_plot").string() + " --results " + results.string() + " --caffe-logs " + logs.string() +
-                          " --compare --out " + out.string(),
-                      tmp.path());
+                          " --compare --out " + out.string());
   EXPECT_EQ(p.code, 0) << p.err;
   EXPECT_GT(fs::file_size(out / "transfer.png"), 1000u);
   EXPECT_GT(fs::file_size(out / "transfer.svg"), 1000u);

@@ -42,6 +42,17 @@ std::string the_line_about(const Diagnostics& diag, const std::string& file) {
   return lines[0];
 }
 
+fs::path result_path(const fs::path& results, const std::string& id) { return results / id / "result.json"; }
+
+// Whether the one diagnostic about the result.json of cell `id` under
+// `results` says `what` (the_line_about's checks included).
+::testing::AssertionResult says(const Diagnostics& diag, const fs::path& results, const std::string& id,
+                                const std::string& what) {
+  const std::string line = the_line_about(diag, result_path(results, id).string());
+  if (line.find(what) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "the line about " << id << " does not say '" << what << "': " << line;
+}
+
 // Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF),
 // written apart from the code under test so that one checks the other.
 bool valid_utf8(const std::string& s) {
@@ -73,8 +84,6 @@ json diverged_json(const std::string& id) {
   j["curve"][1]["loss"] = NAN;
   return j;
 }
-
-fs::path result_path(const fs::path& results, const std::string& id) { return results / id / "result.json"; }
 
 // --- 1. stale folders and two files for one cell ---------------------------
 
@@ -183,10 +192,8 @@ TEST(FaultsDiverged, StatusFieldAndItsAbsence) {
   Diagnostics diag;
   Dataset ds = read_results_dir(tmp.path(), "ours", diag);
   EXPECT_EQ(ds.runs.size(), 2u) << diag.report();
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half1-A-base").string()).find("contradicts"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half1-B-base").string()).find("diverged (no details"),
-            std::string::npos);
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-A-base", "contradicts"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-B-base", "diverged (no details"));
   EXPECT_EQ(diag.skipped_count(), 2);
 }
 
@@ -221,12 +228,9 @@ TEST(FaultsCurve, NanAsTheTrainerWritesItStringsAndMissingValues) {
   Diagnostics diag;
   Dataset ds = read_results_dir(tmp.path(), "ours", diag);
   EXPECT_TRUE(ds.runs.empty()) << diag.report();
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-A-base").string()).find("curve point 1 (iteration 1000): loss is null"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-B-base").string()).find("top5 is a string ('0.9')"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half1-A-base").string()).find("top1 is missing (and 1 more bad point(s))"),
-            std::string::npos);
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "curve point 1 (iteration 1000): loss is null"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-B-base", "top5 is a string ('0.9')"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-A-base", "top1 is missing (and 1 more bad point(s))"));
   EXPECT_EQ(diag.skipped_count(), 3);
 }
 
@@ -237,10 +241,8 @@ TEST(FaultsCurve, NonFiniteStatisticAndOverflowingNumbers) {
   Diagnostics diag;
   Dataset ds = read_results_dir(tmp.path(), "ours", diag);  // must not throw
   EXPECT_TRUE(ds.runs.empty());
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-A-base").string()).find("non-finite top10 statistic"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-B-base").string()).find("not valid JSON"),
-            std::string::npos);
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "non-finite top10 statistic"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-B-base", "not valid JSON"));
   EXPECT_EQ(diag.skipped_count(), 2);
 }
 
@@ -257,13 +259,9 @@ TEST(FaultsMessages, MissingOrMistypedFieldIsNamed) {
   write_text(result_path(tmp.path(), "half1-A-base"), "[1, 2]");
   Diagnostics diag;
   EXPECT_TRUE(read_results_dir(tmp.path(), "ours", diag).runs.empty());
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-A-base").string())
-                .find("field 'finished' is string, not a boolean"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half0-B-base").string()).find("field 'curve' is missing"),
-            std::string::npos);
-  EXPECT_NE(the_line_about(diag, result_path(tmp.path(), "half1-A-base").string()).find("holds a JSON array"),
-            std::string::npos);
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "field 'finished' is string, not a boolean"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-B-base", "field 'curve' is missing"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-A-base", "holds a JSON array"));
   EXPECT_EQ(diag.skipped_count(), 3);
 }
 
@@ -335,7 +333,7 @@ class FaultsBinaries : public ::testing::Test {
       GTEST_SKIP() << "no xfer_tables / xfer_plot in XFER_BIN_DIR or beside this test";
   }
   Outcome tables(const std::string& args) {
-    return run_command(bin("xfer_tables").string() + " --results '" + results.string() + "' " + args, tmp.path());
+    return run_command(bin("xfer_tables").string() + " --results '" + results.string() + "' " + args);
   }
   TempDir tmp;
   fs::path results = tmp.path() / "results";
@@ -351,11 +349,11 @@ std::string line_with(const std::string& text, const std::string& needle) {
 }
 
 TEST_F(FaultsBinaries, HelpNamesIncludeHidden) {
-  EXPECT_NE(run_command(bin("xfer_tables").string() + " --help", tmp.path()).out.find("--include-hidden"),
+  EXPECT_NE(run_command(bin("xfer_tables").string() + " --help").out.find("--include-hidden"),
             std::string::npos);
-  EXPECT_NE(run_command(bin("xfer_plot").string() + " --help", tmp.path()).out.find("--include-hidden"),
+  EXPECT_NE(run_command(bin("xfer_plot").string() + " --help").out.find("--include-hidden"),
             std::string::npos);
-  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --caffe-logs x --include-hidden", tmp.path()).code, 2);
+  EXPECT_EQ(run_command(bin("xfer_tables").string() + " --caffe-logs x --include-hidden").code, 2);
 }
 
 TEST_F(FaultsBinaries, StaleCopyIgnoredUnlessAskedThenAnError) {
@@ -384,8 +382,7 @@ TEST_F(FaultsBinaries, DuplicateCellStopsBothTools) {
   EXPECT_NE(line.find((results / "b" / "result.json").string()), std::string::npos) << t.err;
   EXPECT_NE(t.err.find("1 error(s) in the inputs: no tables written"), std::string::npos) << t.err;
   Outcome p = run_command(bin("xfer_plot").string() + " --results '" + results.string() + "' --out '" +
-                              (tmp.path() / "figs").string() + "'",
-                          tmp.path());
+                              (tmp.path() / "figs").string() + "'");
   EXPECT_EQ(p.code, 1);
   EXPECT_NE(p.err.find("two result files"), std::string::npos) << p.err;
   EXPECT_FALSE(fs::exists(tmp.path() / "figs" / "transfer.png"));

@@ -47,11 +47,6 @@ bool have_pdfcairo() {
   return std::system("gnuplot -e \"print GPVAL_TERMINALS\" 2>&1 | grep -q pdfcairo") == 0;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 const char* const kFigureNames[] = {"transfer", "transfer_effects", "dissimilar", "relative", "reduced"};
 
 void expect_figures(const fs::path& dir, const std::vector<fs::path>& written) {
@@ -70,21 +65,26 @@ void expect_figures(const fs::path& dir, const std::vector<fs::path>& written) {
     char magic[4] = {};
     png.read(magic, 4);
     EXPECT_EQ(std::string(magic + 1, 3), "PNG");
-    EXPECT_NE(slurp(dir / (std::string(name) + ".svg")).find("<svg"), std::string::npos);
+    EXPECT_NE(read_file(dir / (std::string(name) + ".svg")).find("<svg"), std::string::npos);
     if (images.size() == 3) {
-      EXPECT_EQ(slurp(dir / (std::string(name) + ".pdf")).rfind("%PDF", 0), 0u) << name;
+      EXPECT_EQ(read_file(dir / (std::string(name) + ".pdf")).rfind("%PDF", 0), 0u) << name;
     }
   }
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << "temporary left behind: " << e.path();
 }
 
+// The figures of make("ours", 0) by the paper's statistic, drawn into `dir`.
+std::vector<fs::path> draw_ours(const fs::path& dir) {
+  Dataset ds = make("ours", 0);
+  Diagnostics diag;
+  return write_figures({&ds}, {dir, Statistic::Top10}, diag);
+}
+
 TEST(Figures, WritesPngAndSvg) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
   TempDir tmp;
-  Dataset ds = make("ours", 0);
-  Diagnostics diag;
-  auto written = write_figures({&ds}, {tmp.path(), Statistic::Top10}, diag);
+  auto written = draw_ours(tmp.path());
   expect_figures(tmp.path(), written);
 }
 
@@ -95,10 +95,10 @@ TEST(Figures, TwoDataSetsOnOneFigure) {
   Diagnostics diag;
   auto written = write_figures({&ours, &paper}, {tmp.path(), Statistic::Best}, diag);
   expect_figures(tmp.path(), written);
-  std::string text = slurp(tmp.path() / "transfer.svg");
+  std::string text = read_file(tmp.path() / "transfer.svg");
   EXPECT_NE(text.find("ours AnB"), std::string::npos);
   EXPECT_NE(text.find("paper AnB"), std::string::npos);
-  std::string nets = slurp(tmp.path() / "transfer_nets.csv");
+  std::string nets = read_file(tmp.path() / "transfer_nets.csv");
   EXPECT_NE(nets.find("\nours,AnB,half0-AB-n3-frozen,3,"), std::string::npos) << nets;
   EXPECT_NE(nets.find("\npaper,AnB,half0-AB-n3-frozen,3,"), std::string::npos) << nets;
 }
@@ -115,16 +115,14 @@ TEST(Figures, GnuplotFailureThrowsAndLeavesNothing) {
 TEST(Figures, KeptScriptRedrawsFromItsFolder) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
   TempDir tmp;
-  Dataset ds = make("ours", 0);
-  Diagnostics diag;
-  write_figures({&ds}, {tmp.path(), Statistic::Top10}, diag);
+  draw_ours(tmp.path());
   for (const char* name : kFigureNames) {
     SCOPED_TRACE(name);
-    std::string script = slurp(tmp.path() / (std::string(name) + ".gp"));
+    std::string script = read_file(tmp.path() / (std::string(name) + ".gp"));
     EXPECT_EQ(script.find(tmp.path().string()), std::string::npos) << "absolute path in the kept script";
     EXPECT_NE(script.find("nets = '" + std::string(name) + "_nets.csv'"), std::string::npos) << script;
     for (const char* ext : {".png", ".svg", ".pdf"}) fs::remove(tmp.path() / (std::string(name) + ext));
-    Outcome r = run_command("cd " + tmp.path().string() + " && gnuplot " + name + ".gp", tmp.path());
+    Outcome r = run_command("cd " + tmp.path().string() + " && gnuplot " + name + ".gp");
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_GT(fs::file_size(tmp.path() / (std::string(name) + ".png")), 1000u);
     EXPECT_GT(fs::file_size(tmp.path() / (std::string(name) + ".svg")), 1000u);
@@ -163,12 +161,10 @@ TEST(Figures, CsvHoldsEveryNetworkAndTheIntervals) {
 TEST(Figures, AxisLabelLegendAndEffects) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
   TempDir tmp;
-  Dataset ds = make("ours", 0);
-  Diagnostics diag;
-  write_figures({&ds}, {tmp.path(), Statistic::Top10}, diag);
+  draw_ours(tmp.path());
   for (const char* name : {"transfer", "transfer_effects", "dissimilar", "reduced"})
-    EXPECT_NE(slurp(tmp.path() / (std::string(name) + ".gp")).find("set ylabel 'top-1 accuracy'\n"), std::string::npos) << name;
-  std::string effects = slurp(tmp.path() / "transfer_effects.gp");
+    EXPECT_NE(read_file(tmp.path() / (std::string(name) + ".gp")).find("set ylabel 'top-1 accuracy'\n"), std::string::npos) << name;
+  std::string effects = read_file(tmp.path() / "transfer_effects.gp");
   // Curves {v - 0.1, v} have top10 v - 0.05. BnB falls 0.005 a layer and AnB 0.01 from a 0.57
   // base: both gaps largest at n = 7; AnB+ (0.59 everywhere) beats the base first at n = 1;
   // there is no BnB+, so effect 2 is not marked.
@@ -177,7 +173,7 @@ TEST(Figures, AxisLabelLegendAndEffects) {
   EXPECT_NE(effects.find("set label 4 '4' at 1.15,0.59 "), std::string::npos) << effects;
   EXPECT_EQ(effects.find("set label 2 "), std::string::npos) << effects;
   // The halves' random-filter control has no networks here: no such series, no legend entry.
-  std::string dis = slurp(tmp.path() / "dissimilar.gp");
+  std::string dis = read_file(tmp.path() / "dissimilar.gp");
   EXPECT_EQ(dis.find("halves"), std::string::npos) << dis;
   EXPECT_NE(dis.find("title 'random filters'"), std::string::npos) << dis;
 }

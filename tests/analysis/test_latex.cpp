@@ -84,8 +84,7 @@ TEST(Latex, CompilesWithPdflatex) {
     for (const Table& t : all_tables(src, Statistic::Top10, diag)) doc += render(t, Format::Latex) + "\\clearpage\n";
   doc += render(sample(), Format::Latex) + "\\end{document}\n";
   write_text(tmp.path() / "tables.tex", doc);
-  Outcome r = run_command("cd " + tmp.path().string() + " && pdflatex -interaction=nonstopmode -halt-on-error tables.tex",
-                          tmp.path());
+  Outcome r = run_command("cd " + tmp.path().string() + " && pdflatex -interaction=nonstopmode -halt-on-error tables.tex");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(fs::exists(tmp.path() / "tables.pdf"));
   EXPECT_EQ(r.out.find("Missing $ inserted"), std::string::npos) << r.out;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <utility>
 
 #include "grid/cell.h"
 
@@ -11,20 +12,23 @@ namespace xfer {
 namespace {
 
 TEST(ReleaseNames, MapsEveryKindOfNetwork) {
-  auto id = [](const std::string& net) { return cell_id_for_release_net(net).value_or("<none>"); };
-  EXPECT_EQ(id("half0A"), "half0-A-base");
-  EXPECT_EQ(id("half3B"), "half3-B-base");
-  EXPECT_EQ(id("halfnatmanA"), "natman-A-base");
-  EXPECT_EQ(id("halfnatmanB"), "natman-B-base");
-  EXPECT_EQ(id("netbase"), "all-base");
-  EXPECT_EQ(id("transfer0A0A_1_1"), "half0-AA-n1-frozen");
-  EXPECT_EQ(id("transfer2B2A_1_7"), "half2-BA-n7-frozen");
-  EXPECT_EQ(id("transfer-ft1A1B_1_3"), "half1-AB-n3-finetune");
-  EXPECT_EQ(id("transfernatmanAB_1_4"), "natman-AB-n4-frozen");
-  EXPECT_EQ(id("transfernatmanBA_1_2"), "natman-BA-n2-frozen");
-  EXPECT_EQ(id("nolearn_1_5"), "all-random-n5");
-  EXPECT_EQ(id("reduced-0025"), "all-base-k25");
-  EXPECT_EQ(id("reduced-1300"), "all-base-k1300");
+  // (the release's network name, our cell id)
+  const std::pair<const char*, const char*> names[] = {
+      {"half0A", "half0-A-base"},
+      {"half3B", "half3-B-base"},
+      {"halfnatmanA", "natman-A-base"},
+      {"halfnatmanB", "natman-B-base"},
+      {"netbase", "all-base"},
+      {"transfer0A0A_1_1", "half0-AA-n1-frozen"},
+      {"transfer2B2A_1_7", "half2-BA-n7-frozen"},
+      {"transfer-ft1A1B_1_3", "half1-AB-n3-finetune"},
+      {"transfernatmanAB_1_4", "natman-AB-n4-frozen"},
+      {"transfernatmanBA_1_2", "natman-BA-n2-frozen"},
+      {"nolearn_1_5", "all-random-n5"},
+      {"reduced-0025", "all-base-k25"},
+      {"reduced-1300", "all-base-k1300"},
+  };
+  for (const auto& [net, id] : names) EXPECT_EQ(cell_id_for_release_net(net).value_or("<none>"), id) << net;
 }
 
 TEST(ReleaseNames, RefusesOtherNames) {

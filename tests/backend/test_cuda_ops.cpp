@@ -39,18 +39,29 @@ std::unique_ptr<Backend> gpu(bool tf32 = false) {
 
 using Results = std::array<std::vector<float>, 4>;
 
-Results run_conv(Backend& be, const ConvDesc& d, uint64_t seed) {
-  const size_t xn = size_t(d.n) * d.c * d.h * d.w;
-  const size_t wn = size_t(d.out_c) * (d.c / d.groups) * d.kernel * d.kernel;
-  const size_t yn = size_t(d.n) * d.out_c * d.out_h() * d.out_w();
-  auto op = be.make_conv(d);
+// y, dx, dw and db of a conv or inner product op made on `be`, on random
+// inputs of the sizes given.
+template <class Op>
+Results run_param_op(Backend& be, Op& op, size_t xn, size_t wn, size_t yn, size_t bn,
+                     uint64_t seed) {
   Buf x(be, random_vector(xn, seed)), w(be, random_vector(wn, seed + 1, 0.1f));
-  Buf b(be, random_vector(size_t(d.out_c), seed + 2)), dy(be, random_vector(yn, seed + 3));
-  Buf y(be, yn), dx(be, xn), dw(be, wn), db(be, size_t(d.out_c));
-  op->forward(x.data(), w.data(), b.data(), y.data());
-  op->backward_data(dy.data(), w.data(), dx.data());
-  op->backward_weights(x.data(), dy.data(), dw.data(), db.data());
+  Buf b(be, random_vector(bn, seed + 2)), dy(be, random_vector(yn, seed + 3));
+  Buf y(be, yn), dx(be, xn), dw(be, wn), db(be, bn);
+  op.forward(x.data(), w.data(), b.data(), y.data());
+  op.backward_data(dy.data(), w.data(), dx.data());
+  op.backward_weights(x.data(), dy.data(), dw.data(), db.data());
   return {y.get(), dx.get(), dw.get(), db.get()};
+}
+
+Results run_conv(Backend& be, const ConvDesc& d, uint64_t seed) {
+  return run_param_op(be, *be.make_conv(d), size_t(d.n) * d.c * d.h * d.w,
+                      size_t(d.out_c) * (d.c / d.groups) * d.kernel * d.kernel,
+                      size_t(d.n) * d.out_c * d.out_h() * d.out_w(), size_t(d.out_c), seed);
+}
+
+Results run_ip(Backend& be, const InnerProductDesc& d, uint64_t seed) {
+  return run_param_op(be, *be.make_inner_product(d), size_t(d.n) * d.in(), size_t(d.out) * d.in(),
+                      size_t(d.n) * d.out, size_t(d.out), seed);
 }
 
 void expect_close(const Results& g, const Results& c, float tol) {
@@ -59,17 +70,8 @@ void expect_close(const Results& g, const Results& c, float tol) {
 }
 
 ConvDesc conv(int n, int c, int hw, int out, int k, int s, int p, int g, bool relu) {
-  ConvDesc d;
-  d.n = n;
-  d.c = c;
-  d.h = d.w = hw;
-  d.out_c = out;
-  d.kernel = k;
-  d.stride = s;
-  d.pad = p;
-  d.groups = g;
-  d.relu = relu;
-  return d;
+  return {.n = n, .c = c, .h = hw, .w = hw, .out_c = out, .kernel = k, .stride = s, .pad = p,
+          .groups = g, .relu = relu};
 }
 
 class CudaConv : public ::testing::TestWithParam<std::tuple<ConvDesc, bool>> {};
@@ -100,18 +102,6 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CudaConv,
                                   (std::get<1>(info.param) ? "_tf32" : "_fp32");
                          });
 
-Results run_ip(Backend& be, const InnerProductDesc& d, uint64_t seed) {
-  const size_t xn = size_t(d.n) * d.in(), wn = size_t(d.out) * d.in(), yn = size_t(d.n) * d.out;
-  auto op = be.make_inner_product(d);
-  Buf x(be, random_vector(xn, seed)), w(be, random_vector(wn, seed + 1, 0.1f));
-  Buf b(be, random_vector(size_t(d.out), seed + 2)), dy(be, random_vector(yn, seed + 3));
-  Buf y(be, yn), dx(be, xn), dw(be, wn), db(be, size_t(d.out));
-  op->forward(x.data(), w.data(), b.data(), y.data());
-  op->backward_data(dy.data(), w.data(), dx.data());
-  op->backward_weights(x.data(), dy.data(), dw.data(), db.data());
-  return {y.get(), dx.get(), dw.get(), db.get()};
-}
-
 TEST(CudaInnerProduct, MatchesCpuFlatAndSpatialInput) {
   XFER_REQUIRE_GPU();
   for (bool tf32 : {false, true}) {
@@ -135,13 +125,7 @@ TEST(CudaPool, MatchesCpuWithCeilRoundingAndKeepsTrainingArgmax) {
   const std::array<std::array<int, 4>, 4> shapes{{{24, 3, 2, 0}, {13, 3, 2, 1}, {55, 3, 2, 0},
                                                   {7, 2, 2, 0}}};
   for (const auto& s : shapes) {
-    PoolDesc d;
-    d.n = 2;
-    d.c = 3;
-    d.h = d.w = s[0];
-    d.kernel = s[1];
-    d.stride = s[2];
-    d.pad = s[3];
+    const PoolDesc d{.n = 2, .c = 3, .h = s[0], .w = s[0], .kernel = s[1], .stride = s[2], .pad = s[3]};
     SCOPED_TRACE("input " + std::to_string(s[0]) + " pad " + std::to_string(s[3]));
     const size_t xn = size_t(d.n) * d.c * d.h * d.w, yn = size_t(d.n) * d.c * d.out_h() * d.out_w();
     auto run = [&](Backend& be) {
@@ -165,12 +149,7 @@ TEST(CudaPool, MatchesCpuWithCeilRoundingAndKeepsTrainingArgmax) {
 TEST(CudaLrn, MatchesCpu) {
   XFER_REQUIRE_GPU();
   for (float alpha : {1e-4f, 0.3f}) {
-    LrnDesc d;
-    d.n = 2;
-    d.c = 16;
-    d.h = 5;
-    d.w = 6;
-    d.alpha = alpha;
+    const LrnDesc d{.n = 2, .c = 16, .h = 5, .w = 6, .alpha = alpha};
     SCOPED_TRACE("alpha " + std::to_string(alpha));
     const size_t n = size_t(d.n) * d.c * d.h * d.w;
     auto run = [&](Backend& be) {

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include "backend/backend.h"
 #include "step_compare.h"
@@ -55,10 +57,23 @@ StepEdits edit_weights(const std::string& layer,
                    }};
 }
 
-TEST(StepCompare, PassesUnderRoundingSizedInputPerturbations) {
-  auto be = make_backend("cpu", 0, 2);
-  const NetSpec spec = net_preset("small");
-  const StepRun ref = cpu_step(*be, spec);
+// The small net's step on the CPU, the reference every test compares with.
+class StepCompare : public ::testing::Test {
+ protected:
+  std::unique_ptr<Backend> be_ = make_backend("cpu", 0, 2);
+  const NetSpec spec_ = net_preset("small");
+  const StepRun ref_ = cpu_step(*be_, spec_);
+
+  // The check must tell `bad` (the bug `what`) from the reference; prints by
+  // how much it missed.
+  void expect_caught(const StepRun& bad, const std::string& what) const {
+    const auto e = gradient_error(bad, ref_);
+    std::printf("%s: worst relative L2 error %.3g (%s)\n", what.c_str(), e.worst, e.where.c_str());
+    EXPECT_FALSE(same_gradients(bad, ref_)) << what << ": worst " << e.worst << " at " << e.where;
+  }
+};
+
+TEST_F(StepCompare, PassesUnderRoundingSizedInputPerturbations) {
   const auto start = std::chrono::steady_clock::now();
   double worst = 0;
   int trials = 0;
@@ -66,65 +81,47 @@ TEST(StepCompare, PassesUnderRoundingSizedInputPerturbations) {
   for (; trials < 100; ++trials) {
     if (trials >= 20 && std::chrono::steady_clock::now() - start > std::chrono::seconds(10)) break;
     const double eps = 1e-7 * std::pow(10.0, trials % 21 / 10.0);  // 1e-7 .. 1e-5
-    const StepRun got = cpu_step(*be, spec, nudge_inputs(7000 + uint64_t(trials), eps));
-    ASSERT_TRUE(same_gradients(got, ref)) << "trial " << trials << ", eps " << eps;
-    worst = std::max(worst, gradient_error(got, ref).worst);
+    const StepRun got = cpu_step(*be_, spec_, nudge_inputs(7000 + uint64_t(trials), eps));
+    ASSERT_TRUE(same_gradients(got, ref_)) << "trial " << trials << ", eps " << eps;
+    worst = std::max(worst, gradient_error(got, ref_).worst);
   }
   std::printf("%d of %d perturbed steps within %g; worst relative L2 error %.3g\n", trials,
               trials, testing::kGradientRelTol, worst);
   EXPECT_GE(trials, 20);
 }
 
-TEST(StepCompare, FailsOnATransposedFullyConnectedWeight) {
-  auto be = make_backend("cpu", 0, 2);
-  const NetSpec spec = net_preset("small");
-  const StepRun ref = cpu_step(*be, spec);
+TEST_F(StepCompare, FailsOnATransposedFullyConnectedWeight) {
   // fc7 is square (256 x 256): a GEMM that reads its weight transposed.
-  const StepRun bad = cpu_step(*be, spec, edit_weights("fc7", [](auto& w, auto&, auto&) {
-                                 const size_t n = size_t(std::lround(std::sqrt(double(w.size()))));
-                                 ASSERT_EQ(n * n, w.size());
-                                 for (size_t i = 0; i < n; ++i)
-                                   for (size_t j = i + 1; j < n; ++j)
-                                     std::swap(w[i * n + j], w[j * n + i]);
-                               }));
-  const auto e = gradient_error(bad, ref);
-  EXPECT_FALSE(same_gradients(bad, ref)) << "worst " << e.worst << " at " << e.where;
-  std::printf("transposed fc7 weight: worst relative L2 error %.3g (%s)\n", e.worst,
-              e.where.c_str());
+  expect_caught(cpu_step(*be_, spec_, edit_weights("fc7", [](auto& w, auto&, auto&) {
+                           const size_t n = size_t(std::lround(std::sqrt(double(w.size()))));
+                           ASSERT_EQ(n * n, w.size());
+                           for (size_t i = 0; i < n; ++i)
+                             for (size_t j = i + 1; j < n; ++j) std::swap(w[i * n + j], w[j * n + i]);
+                         })),
+                "transposed fc7 weight");
 }
 
-TEST(StepCompare, FailsOnAConvolutionThatFlipsItsKernels) {
-  auto be = make_backend("cpu", 0, 2);
-  const NetSpec spec = net_preset("small");
-  const StepRun ref = cpu_step(*be, spec);
+TEST_F(StepCompare, FailsOnAConvolutionThatFlipsItsKernels) {
   // Convolution instead of cross-correlation (CUDNN_CONVOLUTION): each
   // kernel rotated by 180 degrees.
-  const StepRun bad = cpu_step(*be, spec, edit_weights("conv2", [](auto& w, auto& l, auto&) {
-                                 const size_t k2 = size_t(l.kernel) * size_t(l.kernel);
-                                 for (size_t f = 0; f < w.size(); f += k2)
-                                   std::reverse(w.begin() + long(f), w.begin() + long(f + k2));
-                               }));
-  const auto e = gradient_error(bad, ref);
-  EXPECT_FALSE(same_gradients(bad, ref)) << "worst " << e.worst << " at " << e.where;
-  std::printf("flipped conv2 kernels: worst relative L2 error %.3g (%s)\n", e.worst,
-              e.where.c_str());
+  expect_caught(cpu_step(*be_, spec_, edit_weights("conv2", [](auto& w, auto& l, auto&) {
+                           const size_t k2 = size_t(l.kernel) * size_t(l.kernel);
+                           for (size_t f = 0; f < w.size(); f += k2)
+                             std::reverse(w.begin() + long(f), w.begin() + long(f + k2));
+                         })),
+                "flipped conv2 kernels");
 }
 
-TEST(StepCompare, FailsOnAWrongLrnAlpha) {
-  auto be = make_backend("cpu", 0, 2);
-  const NetSpec spec = net_preset("small");
-  const StepRun ref = cpu_step(*be, spec);
+TEST_F(StepCompare, FailsOnAWrongLrnAlpha) {
   for (const float factor : {5.f, 10.f}) {
     // Caffe divides alpha by the window size; forgetting to (or dividing
     // twice) is the usual slip between LRN conventions.
-    NetSpec wrong = spec;
+    NetSpec wrong = spec_;
     for (auto& l : wrong.layers)
       if (l.type == LayerType::Lrn) l.lrn_alpha *= factor;
-    const StepRun bad = cpu_step(*be, wrong);
-    const auto e = gradient_error(bad, ref);
-    std::printf("LRN alpha x%g: worst relative L2 error %.3g (%s)\n", factor, e.worst,
-                e.where.c_str());
-    EXPECT_FALSE(same_gradients(bad, ref)) << "alpha x" << factor;
+    char what[32];
+    std::snprintf(what, sizeof what, "LRN alpha x%g", factor);
+    expect_caught(cpu_step(*be_, wrong), what);
   }
 }
 

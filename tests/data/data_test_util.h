@@ -1,6 +1,6 @@
-// data_test_util.h: helpers for the data tests: scratch folders, a small
-// synthetic split folder whose images encode their own example id, running
-// a command, and finding the paper's reference files.
+// data_test_util.h: helpers for the data tests: a small synthetic split
+// folder whose images encode their own example id, and finding the paper's
+// reference files and the tools (scratch folders, commands: test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,27 +15,16 @@
 
 #include "data/shard_format.h"
 #include "data_prep/split_writer.h"
+#include "test_util.h"
 
 namespace xfer::test {
 
 namespace fs = std::filesystem;
 
-// A fresh folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() /
-           ("xfer_data_" + tag + "_" + std::to_string(::getpid()) + "_" +
-            std::to_string(std::rand()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-};
+using testing::error_of;
+using testing::read_file;
+using testing::run_command;
+using testing::TempDir;
 
 // Synthetic image i (3 x h x w): channel 0 = i % 256, channel 1 = i / 256
 // everywhere, channel 2 = 16*x + y (shows crop offset and mirroring).
@@ -83,32 +72,8 @@ inline Manifest make_synthetic_folder(const std::string& root, const std::string
   return finalize_split_dir(dir, "{\"test\": true}");
 }
 
-// Runs a shell command; returns its exit status and stdout+stderr.
-// The message of what `fn` throws ("" when it does not).
-inline std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
 inline bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-inline int run_command(const std::string& cmd, std::string* output = nullptr) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) return -1;
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // ../shared/paper from the project root, or "" when absent.
@@ -131,7 +96,7 @@ inline std::string bin_dir() {
 // A Python with h5py and numpy (Debian's), or "".
 inline std::string python_with(const std::string& modules) {
   for (const char* py : {"/usr/bin/python3", "python3"}) {
-    if (run_command(std::string(py) + " -c 'import " + modules + "'") == 0) return py;
+    if (run_command(std::string(py) + " -c 'import " + modules + "'").code == 0) return py;
   }
   return {};
 }

@@ -31,11 +31,6 @@ inline void flip_bytes(const std::string& path, int64_t offset, int n) {
   ASSERT_TRUE(f) << path;
 }
 
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // The files in `dir` whose names hold ".tmp" (temporary files of writers).
 inline std::vector<std::string> temp_files_in(const std::string& dir) {
   std::vector<std::string> out;
@@ -93,9 +88,9 @@ class Background {
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (!done() && std::chrono::steady_clock::now() < end)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return done() ? std::stoi(read_text(rc_file_)) : -1;
+    return done() ? std::stoi(read_file(rc_file_)) : -1;
   }
-  std::string output() const { return read_text(log_); }
+  std::string output() const { return read_file(log_); }
 
  private:
   std::string log_, rc_file_;
@@ -105,7 +100,7 @@ class Background {
 inline std::string wait_for_holder(const std::string& path, double seconds = 30) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < end) {
-    std::string s = read_text(path);
+    std::string s = read_file(path);
     while (!s.empty() && s.back() == '\n') s.pop_back();
     if (!s.empty()) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -116,7 +116,7 @@ TEST(DataFaults, ManifestWithoutMeanChecksumIsRefused) {
   TempDir tmp("oldmean");
   make_synthetic_folder(tmp.str(), "half0A", 16, 8);
   const std::string dir = tmp.str() + "/half0A";
-  nlohmann::json j = nlohmann::json::parse(read_text(dir + "/manifest.json"));
+  nlohmann::json j = nlohmann::json::parse(read_file(dir + "/manifest.json"));
   j["mean"].erase("crc32");
   j["mean"].erase("bytes");
   std::ofstream(dir + "/manifest.json") << j.dump();
@@ -138,14 +138,14 @@ TEST(DataFaults, RerunConvertsADamagedShardAgainAndNeverRecordsItsChecksum) {
 
   // Finalizing alone (the derive stage) refuses the damaged shard; the
   // manifest stays as it was.
-  const std::string before = read_text(dir + "/manifest.json");
+  const std::string before = read_file(dir + "/manifest.json");
   expect_mismatch(error_of([&] { finalize_split_dir(dir, "{}"); }), shard, written.crc32);
-  EXPECT_EQ(read_text(dir + "/manifest.json"), before);
+  EXPECT_EQ(read_file(dir + "/manifest.json"), before);
 
   // A rerun says so in one line and writes the shard again.
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   const Manifest again = make_synthetic_folder(tmp.str(), "all", 40, 8);
-  const std::string said = testing::internal::GetCapturedStderr();
+  const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(contains(said, shard + ": checksum mismatch (recorded " + crc_hex(written.crc32)) &&
               contains(said, "converting it again"))
       << said;
@@ -162,9 +162,9 @@ TEST(DataFaults, ShardWithoutRecordedChecksumIsConvertedAgain) {
   fs::remove(sidecar_path(dir + "/train-00000.h5"));
   const std::string e = error_of([&] { finalize_split_dir(dir, "{}"); });
   EXPECT_TRUE(contains(e, "train-00000.h5: no checksum recorded")) << e;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   make_synthetic_folder(tmp.str(), "all", 40, 8);
-  const std::string said = testing::internal::GetCapturedStderr();
+  const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(contains(said, "train-00000.h5: no checksum recorded") &&
               contains(said, "converting it again"))
       << said;
@@ -243,7 +243,7 @@ TEST(DataFaults, DamagedShardHeaderIsReportedAsDamage) {
   const std::string shard = dir + "/train-00000.h5";
   // The link names of the root group: with "images" garbled, HDF5 itself
   // finds no dataset of that name.
-  const std::string bytes = read_text(shard);
+  const std::string bytes = read_file(shard);
   const auto at = bytes.find(std::string("\0images\0", 8));
   ASSERT_NE(at, std::string::npos);
   flip_bytes(shard, static_cast<int64_t>(at + 1), 6);

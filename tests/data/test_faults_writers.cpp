@@ -144,11 +144,11 @@ TEST(DataFaults, TemporaryFilesOfDeadWritersAreRemovedUnderTheLock) {
   for (const auto& s : stale) std::ofstream(s) << "partial";
   const std::string mine = temp_path_for(dir + "/plan.json");
   std::ofstream(mine) << "this process is writing it";
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   {
     RootWriteLock lock = lock_data_root(tmp.str());
   }
-  const std::string said = testing::internal::GetCapturedStderr();
+  const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(contains(said, "removed 5 temporary files left under " + tmp.str())) << said;
   for (const auto& s : stale) EXPECT_FALSE(fs::exists(s)) << s;
   EXPECT_TRUE(fs::exists(mine));
@@ -218,15 +218,15 @@ TEST(DataFaults, FinalizeOnAFullDiskKeepsTheManifestAndMean) {
   if (!disk.mounted()) GTEST_SKIP() << disk.why();
   make_synthetic_folder(disk.str(), "all", 40, 8);
   const std::string dir = disk.str() + "/all";
-  const std::string manifest = read_text(dir + "/manifest.json");
-  const std::string mean = read_text(dir + "/mean.h5");
+  const std::string manifest = read_file(dir + "/manifest.json");
+  const std::string mean = read_file(dir + "/mean.h5");
   disk.fill();
   const std::string e = error_of([&] { finalize_split_dir(dir, "{\"again\": true}"); });
   EXPECT_TRUE(contains(e, "no space left on device writing " + dir + "/mean.h5")) << e;
-  EXPECT_EQ(read_text(dir + "/manifest.json"), manifest);
-  EXPECT_EQ(read_text(dir + "/mean.h5"), mean);
+  EXPECT_EQ(read_file(dir + "/manifest.json"), manifest);
+  EXPECT_EQ(read_file(dir + "/mean.h5"), mean);
   EXPECT_TRUE(temp_files_in(dir).empty());
   fs::remove(disk.str() + "/filler");
   EXPECT_EQ(error_of([&] { finalize_split_dir(dir, "{\"again\": true}"); }), "");
-  EXPECT_TRUE(contains(read_text(dir + "/manifest.json"), "again"));
+  EXPECT_TRUE(contains(read_file(dir + "/manifest.json"), "again"));
 }

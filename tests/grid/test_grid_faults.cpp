@@ -27,6 +27,7 @@
 #include "core/check.h"  // this_host
 #include "io/file_lock.h"
 #include "runner_fixture.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -34,12 +35,7 @@ using namespace std::chrono_literals;
 namespace xfer {
 namespace {
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 size_t occurrences(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -53,10 +49,10 @@ std::vector<std::string> processes_mentioning(const std::string& marker) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string pid = e.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_text(e.path() / "stat");
+    std::string stat = read_file(e.path() / "stat");
     size_t paren = stat.rfind(')');
     if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
-    std::string cmd = read_text(e.path() / "cmdline");
+    std::string cmd = read_file(e.path() / "cmdline");
     for (char& c : cmd)
       if (c == '\0') c = ' ';
     if (cmd.find(marker) != std::string::npos) found.push_back(pid + ": " + cmd);
@@ -132,8 +128,8 @@ class GridFaults : public RunnerFixture {
       for (const auto& c : grid().cells) n += trained(c.id);
       ended = waitpid(victim, nullptr, WNOHANG) == victim;
       return n >= trainers || ended;
-    }, 20s)) << "the trainers did not start:\n" << read_text(log);
-    ASSERT_FALSE(ended) << "it ended before it could be killed:\n" << read_text(log);
+    }, 20s)) << "the trainers did not start:\n" << read_file(log);
+    ASSERT_FALSE(ended) << "it ended before it could be killed:\n" << read_file(log);
     std::this_thread::sleep_for(300ms);  // into the iterations
     ASSERT_EQ(kill(victim, SIGKILL), 0);
     wait_exit(victim);
@@ -157,9 +153,9 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
   Grid g = grid();
   setenv("FAKE_DIVERGE_AT", "5", 1);
   setenv("FAKE_FAULT_CELL", "half0-A-base", 1);
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_local(g, opt_), 1);
-  std::string out = testing::internal::GetCapturedStdout();
+  std::string out = ::testing::internal::GetCapturedStdout();
   const std::string why = "diverged at iteration 5 (loss nan)";
   EXPECT_EQ(occurrences(out, "[failed] half0-A-base: " + why), 1u) << out;
   EXPECT_EQ(occurrences(out, "half0-AB-n1-frozen: skipped, its base half0-A-base failed: " + why), 1u)
@@ -174,9 +170,9 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
     EXPECT_EQ(inspect_cell(g, *g.find(id), opt_.paths).status, CellStatus::Done) << id;
 
   // status: failed, with the iteration; never done.
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   print_status(g, opt_.paths, StatusOptions{true, false});
-  out = testing::internal::GetCapturedStdout();
+  out = ::testing::internal::GetCapturedStdout();
   std::istringstream lines(out);
   std::string line;
   while (std::getline(lines, line) && line.rfind("half0-A-base ", 0) != 0) {
@@ -186,9 +182,9 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
 
   // Not retried: the same configuration would diverge again.
   clear_fake_env();
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_local(g, opt_), 1);
-  out = testing::internal::GetCapturedStdout();
+  out = ::testing::internal::GetCapturedStdout();
   EXPECT_NE(out.find("half0-A-base: " + why + "; not retried"), std::string::npos) << out;
   EXPECT_EQ(trained("half0-A-base"), 1);
   EXPECT_EQ(trained("half0-AB-n1-frozen"), 0);
@@ -246,9 +242,9 @@ TEST_F(GridFaults, HeldCellIsSkippedAndNamesItsHolder) {
   EXPECT_EQ(starts("half0-A-base"), 0);
   EXPECT_EQ(trained("half0-A-base"), 0);
 
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_local(g, opt_), 1);
-  std::string out = testing::internal::GetCapturedStdout();
+  std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(occurrences(out, "half0-A-base: being trained by " + holder + "; skipped"), 1u) << out;
   EXPECT_EQ(occurrences(out, "half0-AB-n1-frozen: skipped, its base half0-A-base is being trained by " +
                                  holder),
@@ -269,13 +265,13 @@ TEST_F(GridFaults, KilledRunLeavesNoRunnerOrTrainerBehind) {
   // signal), so the rerun resumes them and trains nothing twice beside them.
   setenv("FAKE_SLEEP", "0.01", 1);
   pid_t again = spawn_grid(grid_args("run", {"-j", "2", "--set", "solver.max_iter=60"}), root_ / "run2.log");
-  EXPECT_EQ(wait_exit(again), 0) << read_text(root_ / "run2.log");
+  EXPECT_EQ(wait_exit(again), 0) << read_file(root_ / "run2.log");
   int resumed = 0;
   for (const char* id : {"half0-A-base", "half0-B-base"}) {
-    std::string log = read_text(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
+    std::string log = read_file(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
     resumed += log.find("\"resume\":true") != std::string::npos;
   }
-  EXPECT_EQ(resumed, 2) << read_text(root_ / "run1.log");
+  EXPECT_EQ(resumed, 2) << read_file(root_ / "run1.log");
 }
 
 TEST_F(GridFaults, KilledRunCellTakesItsTrainerAlong) {
@@ -306,13 +302,13 @@ TEST_F(GridFaults, TwoRunnersTrainEachCellOnceAndTheSecondNamesTheHolder) {
   pid_t second = spawn_grid(args, root_ / "second.log");
   wait_exit(first);
   wait_exit(second);
-  const std::string out = read_text(root_ / "first.log") + read_text(root_ / "second.log");
+  const std::string out = read_file(root_ / "first.log") + read_file(root_ / "second.log");
   Grid g = grid();
   for (const auto& c : g.cells) EXPECT_EQ(trained(c.id), 1) << c.id << "\n" << out;
   EXPECT_NE(out.find(": being trained by pid "), std::string::npos) << out;
   EXPECT_NE(out.find(" on host " + this_host() + "; skipped"), std::string::npos) << out;
   pid_t third = spawn_grid(args, root_ / "third.log");
-  EXPECT_EQ(wait_exit(third), 0) << read_text(root_ / "third.log");
+  EXPECT_EQ(wait_exit(third), 0) << read_file(root_ / "third.log");
   for (const auto& c : g.cells) EXPECT_EQ(trained(c.id), 1) << c.id;
 }
 
@@ -324,15 +320,15 @@ TEST_F(GridFaults, MissingDataFolderFailsWithTheFolderNamed) {
   fs::remove_all(root_ / "data" / "half0B");
   const std::string why = "data folder '" + (root_ / "data" / "half0B").string() +
                           "' does not exist (prepare the data first)";
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_local(g, opt_), 1);
-  std::string out = testing::internal::GetCapturedStdout();
+  std::string out = ::testing::internal::GetCapturedStdout();
   // Once for each cell that trains on half0B, each naming its cell.
   for (const char* id : {"half0-B-base", "half0-AB-n1-frozen", "half0-B-random-n2"})
     EXPECT_EQ(occurrences(out, "[failed] " + std::string(id) + ": " + why), 1u) << out;
   EXPECT_EQ(occurrences(out, why), 3u) << out;
   const std::string dir = cell_dir(opt_.paths.results, "half0-B-base");
-  EXPECT_NE(read_text(dir + "/train.log").find(why), std::string::npos);
+  EXPECT_NE(read_file(dir + "/train.log").find(why), std::string::npos);
   CellState st = inspect_cell(g, *g.find("half0-B-base"), opt_.paths);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_EQ(st.reason, why);
@@ -392,11 +388,11 @@ class GridFaultsSlurm : public GridFaults {
     fs::permissions(stubs_ / name, fs::perms::owner_all);
   }
   std::string status_line(const Grid& g, const std::string& id, std::string* err = nullptr) {
-    testing::internal::CaptureStdout();
-    testing::internal::CaptureStderr();
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
     print_status(g, opt_.paths, StatusOptions{});
-    std::string out = testing::internal::GetCapturedStdout();
-    std::string e = testing::internal::GetCapturedStderr();
+    std::string out = ::testing::internal::GetCapturedStdout();
+    std::string e = ::testing::internal::GetCapturedStderr();
     if (err) *err = e;
     std::istringstream lines(out);
     for (std::string line; std::getline(lines, line);)
@@ -417,10 +413,10 @@ TEST_F(GridFaultsSlurm, StatusShowsHowSlurmEndedAJob) {
   EXPECT_NE(status_line(g, "half0-B-base").find("SLURM: CANCELLED"), std::string::npos);
   // FAILED is a non-zero exit: the runner's own record says more.
   EXPECT_EQ(status_line(g, "half0-B-random-n2").find("SLURM:"), std::string::npos);
-  std::string args = read_text(stubs_ / "sacct.args");
+  std::string args = read_file(stubs_ / "sacct.args");
   EXPECT_NE(args.find("--user=" + std::to_string(getuid())), std::string::npos) << args;
   // squeue too is asked about this user's jobs only, not the whole cluster's.
-  const std::string squeue_args = read_text(stubs_ / "squeue.args");
+  const std::string squeue_args = read_file(stubs_ / "squeue.args");
   EXPECT_NE(squeue_args.find("--user=" + std::to_string(getuid())), std::string::npos) << squeue_args;
   EXPECT_NE(args.find("77_0"), std::string::npos) << args;
 
@@ -442,7 +438,7 @@ TEST_F(GridFaults, StatusOfAMissingResultsFolderIsAnError) {
     fs::create_directories(root_);
     pid_t pid = spawn_grid(args, root_ / "status.log");
     EXPECT_EQ(wait_exit(pid), 1);
-    EXPECT_EQ(read_text(root_ / "status.log"),
+    EXPECT_EQ(read_file(root_ / "status.log"),
               "xfer_grid: error: results folder '" + missing + "' does not exist\n");
   }
 }

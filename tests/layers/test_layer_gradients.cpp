@@ -9,78 +9,59 @@
 namespace xfer {
 namespace {
 
-using testing::GradCheckOptions;
 using testing::LayerHarness;
 
 std::unique_ptr<Backend> cpu() { return make_backend("cpu", 0, 1); }
 
-LayerSpec conv_spec(int out, int k, int stride, int pad, int groups, bool relu) {
-  return {.name = "conv", .type = LayerType::Conv, .transfer_index = 1, .outputs = out, .kernel = k,
-          .stride = stride, .pad = pad, .groups = groups, .relu = relu};
-}
-
 TEST(LayerGradients, ConvGroupedPadded) {
   auto be = cpu();
-  LayerHarness h(*be, make_layer(conv_spec(6, 3, 1, 1, 2, false)), Shape(2, 4, 7, 7), 1);
+  LayerHarness h(*be,
+                 make_layer({.name = "conv", .type = LayerType::Conv, .transfer_index = 1, .outputs = 6,
+                             .kernel = 3, .stride = 1, .pad = 1, .groups = 2}),
+                 Shape(2, 4, 7, 7), 1);
   h.check_all();
 }
 
 TEST(LayerGradients, ConvStridedWithFusedRelu) {
   auto be = cpu();
-  LayerHarness h(*be, make_layer(conv_spec(4, 5, 2, 2, 1, true)), Shape(2, 3, 9, 9), 2);
-  GradCheckOptions o;
-  o.eps = 1e-3f;  // small enough that few pre-activations cross zero
-  o.tol = 3e-2f;
-  o.min_scale = 5e-2f;  // a small eps leaves float noise near 5e-4
-  h.check_all(o);
+  LayerHarness h(*be,
+                 make_layer({.name = "conv", .type = LayerType::Conv, .transfer_index = 1, .outputs = 4,
+                             .kernel = 5, .stride = 2, .pad = 2, .relu = true}),
+                 Shape(2, 3, 9, 9), 2);
+  // An eps small enough that few pre-activations cross zero leaves float
+  // noise near 5e-4: hence the larger floor of the scale.
+  h.check_all({.eps = 1e-3f, .tol = 3e-2f, .min_scale = 5e-2f});
 }
 
 TEST(LayerGradients, MaxPoolCeilRounding) {
-  LayerSpec s;
-  s.name = "pool";
-  s.type = LayerType::Pool;
-  s.kernel = 3;
-  s.stride = 2;
   auto be = cpu();
   // 8 -> ceil(5/2)+1 = 4 (floor rounding would give 3).
-  LayerHarness h(*be, make_layer(s), Shape(2, 3, 8, 8), 3);
+  LayerHarness h(*be, make_layer({.name = "pool", .type = LayerType::Pool, .kernel = 3, .stride = 2}),
+                 Shape(2, 3, 8, 8), 3);
   EXPECT_EQ(h.y().shape(), Shape(2, 3, 4, 4));
-  GradCheckOptions o;
-  o.eps = 1e-3f;
-  h.check_all(o);
+  h.check_all({.eps = 1e-3f});
 }
 
 TEST(LayerGradients, Lrn) {
-  LayerSpec s;
-  s.name = "norm";
-  s.type = LayerType::Lrn;
-  s.lrn_alpha = 0.5f;  // large enough that the normalisation matters
   auto be = cpu();
-  LayerHarness h(*be, make_layer(s), Shape(2, 7, 4, 4), 4);
+  // alpha large enough that the normalisation matters
+  LayerHarness h(*be, make_layer({.name = "norm", .type = LayerType::Lrn, .lrn_alpha = 0.5f}),
+                 Shape(2, 7, 4, 4), 4);
   h.check_all();
 }
 
 TEST(LayerGradients, InnerProductFromSpatialInputWithRelu) {
-  LayerSpec s;
-  s.name = "fc";
-  s.type = LayerType::InnerProduct;
-  s.transfer_index = 6;
-  s.outputs = 5;
-  s.relu = true;
   auto be = cpu();
-  LayerHarness h(*be, make_layer(s), Shape(3, 4, 2, 2), 5);
-  GradCheckOptions o;
-  o.eps = 1e-3f;
-  o.tol = 3e-2f;
-  h.check_all(o);
+  LayerHarness h(*be,
+                 make_layer({.name = "fc", .type = LayerType::InnerProduct, .transfer_index = 6,
+                             .outputs = 5, .relu = true}),
+                 Shape(3, 4, 2, 2), 5);
+  h.check_all({.eps = 1e-3f, .tol = 3e-2f});
 }
 
 TEST(LayerGradients, DropoutWithFixedMask) {
-  LayerSpec s;
-  s.name = "drop";
-  s.type = LayerType::Dropout;
   auto be = cpu();
-  LayerHarness h(*be, make_layer(s), Shape(4, 16), 6);
+  LayerHarness h(*be, make_layer({.name = "drop", .type = LayerType::Dropout}), Shape(4, 16), 6);
   h.check_all();  // the same (seed, step) gives the same mask every forward
   // About half the units are dropped, the rest scaled by 2.
   h.loss(PassContext{true, 7, 3});

@@ -1,12 +1,11 @@
 // net_fixtures.h: small helpers shared by the net tests.
 #pragma once
 
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "data/synthetic_source.h"
 #include "net/net.h"
+#include "test_util.h"
 
 namespace xfer::testing {
 
@@ -25,13 +24,5 @@ inline HostBatch synthetic_batch(const NetSpec& spec, int n, int classes, uint64
 
 // One SGD step of the net on batch b.
 void train_step(Net& net, const HostBatch& b, int64_t iter);
-
-inline std::string temp_dir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("xfer_test_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p.string();
-}
 
 }  // namespace xfer::testing

@@ -35,15 +35,22 @@ std::vector<float> weights_of(const std::string& ckpt) {
   return net.params().to_host();
 }
 
-TEST(Trainer, WritesResultCheckpointsAndConfig) {
-  auto dir = testing::temp_dir("trainer_run");
-  auto comm = make_single_communicator();
-  auto cfg = small_run(dir + "/cell");
+// Each test's runs go under a folder of its own, with one single-process
+// communicator.
+class Trainer : public ::testing::Test {
+ protected:
+  const std::string dir_ = testing::temp_dir(
+      std::string("trainer_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const std::unique_ptr<Communicator> comm_ = make_single_communicator();
+};
+
+TEST_F(Trainer, WritesResultCheckpointsAndConfig) {
+  auto cfg = small_run(dir_ + "/cell");
   cfg.cell_id = "half0-A-base";
-  EXPECT_EQ(run_training(cfg, *comm), kExitDone);
+  EXPECT_EQ(run_training(cfg, *comm_), kExitDone);
   for (const char* f : {"result.json", "final.h5", "checkpoint.h5", "config.ini"})
-    EXPECT_TRUE(fs::exists(dir + "/cell/" + f)) << f;
-  auto r = read_json(dir + "/cell/result.json");
+    EXPECT_TRUE(fs::exists(dir_ + "/cell/" + f)) << f;
+  auto r = read_json(dir_ + "/cell/result.json");
   EXPECT_EQ(r["schema"], "xfer.result");
   EXPECT_EQ(r["schema_version"], 1);
   EXPECT_EQ(r["cell_id"], "half0-A-base");
@@ -65,37 +72,33 @@ TEST(Trainer, WritesResultCheckpointsAndConfig) {
   EXPECT_FALSE(p["host"].get<std::string>().empty());
   EXPECT_FALSE(p["cpu"].get<std::string>().empty());
   EXPECT_EQ(p["ranks"], 1);
-  EXPECT_NE(read_checkpoint_state(dir + "/cell/final.h5").provenance_json.find(code_version()),
+  EXPECT_NE(read_checkpoint_state(dir_ + "/cell/final.h5").provenance_json.find(code_version()),
             std::string::npos);
 }
 
-TEST(Trainer, ResumedRunIsBitIdenticalToUninterrupted) {
-  auto dir = testing::temp_dir("trainer_resume");
-  auto comm = make_single_communicator();
-  auto straight = small_run(dir + "/straight");
-  ASSERT_EQ(run_training(straight, *comm), kExitDone);
+TEST_F(Trainer, ResumedRunIsBitIdenticalToUninterrupted) {
+  auto straight = small_run(dir_ + "/straight");
+  ASSERT_EQ(run_training(straight, *comm_), kExitDone);
 
-  auto cut = small_run(dir + "/cut");
+  auto cut = small_run(dir_ + "/cut");
   cut.stop_after = 12;  // stops as on SIGUSR1, between two snapshots
-  ASSERT_EQ(run_training(cut, *comm), kExitStopped);
-  EXPECT_FALSE(fs::exists(dir + "/cut/result.json"));
-  EXPECT_EQ(read_checkpoint_state(dir + "/cut/checkpoint.h5").iteration, 12);
-  ASSERT_EQ(run_training(cut, *comm), kExitDone);  // resumes from the checkpoint
+  ASSERT_EQ(run_training(cut, *comm_), kExitStopped);
+  EXPECT_FALSE(fs::exists(dir_ + "/cut/result.json"));
+  EXPECT_EQ(read_checkpoint_state(dir_ + "/cut/checkpoint.h5").iteration, 12);
+  ASSERT_EQ(run_training(cut, *comm_), kExitDone);  // resumes from the checkpoint
 
-  EXPECT_EQ(weights_of(dir + "/cut/final.h5"), weights_of(dir + "/straight/final.h5"));
-  auto a = read_json(dir + "/straight/result.json"), b = read_json(dir + "/cut/result.json");
+  EXPECT_EQ(weights_of(dir_ + "/cut/final.h5"), weights_of(dir_ + "/straight/final.h5"));
+  auto a = read_json(dir_ + "/straight/result.json"), b = read_json(dir_ + "/cut/result.json");
   EXPECT_EQ(a["curve"], b["curve"]);
 }
 
-TEST(Trainer, TestsStartAtTestStartAndTheLastIsAlwaysTested) {
-  auto dir = testing::temp_dir("trainer_test_start");
-  auto comm = make_single_communicator();
-  auto cfg = small_run(dir + "/cell");
+TEST_F(Trainer, TestsStartAtTestStartAndTheLastIsAlwaysTested) {
+  auto cfg = small_run(dir_ + "/cell");
   cfg.solver.test_interval = 5;
   cfg.solver.test_start = 12;  // tests at 15 and 20, then the last (24)
-  ASSERT_EQ(run_training(cfg, *comm), kExitDone);
+  ASSERT_EQ(run_training(cfg, *comm_), kExitDone);
   std::vector<int> tested;
-  const auto result = read_json(dir + "/cell/result.json");
+  const auto result = read_json(dir_ + "/cell/result.json");
   for (const auto& p : result["curve"]) tested.push_back(p["iteration"]);
   EXPECT_EQ(tested, (std::vector<int>{15, 20, 24}));
   // Where tests start is part of what the run is.
@@ -104,36 +107,32 @@ TEST(Trainer, TestsStartAtTestStartAndTheLastIsAlwaysTested) {
   EXPECT_NE(run_identity(cfg, "generated", ""), run_identity(other, "generated", ""));
 }
 
-TEST(Trainer, ResumeRefusesACheckpointOfAnotherConfiguration) {
-  auto dir = testing::temp_dir("trainer_hash");
-  auto comm = make_single_communicator();
-  auto cfg = small_run(dir + "/cell");
+TEST_F(Trainer, ResumeRefusesACheckpointOfAnotherConfiguration) {
+  auto cfg = small_run(dir_ + "/cell");
   cfg.stop_after = 8;
-  ASSERT_EQ(run_training(cfg, *comm), kExitStopped);
+  ASSERT_EQ(run_training(cfg, *comm_), kExitStopped);
   cfg.solver.base_lr = 0.02;
   try {
-    run_training(cfg, *comm);
+    run_training(cfg, *comm_);
     FAIL() << "resumed a checkpoint made with another learning rate";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("another configuration"), std::string::npos) << e.what();
   }
 }
 
-TEST(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
-  auto dir = testing::temp_dir("trainer_transfer");
-  auto comm = make_single_communicator();
-  auto base = small_run(dir + "/base");
-  ASSERT_EQ(run_training(base, *comm), kExitDone);
-  auto t = small_run(dir + "/xfer");
-  t.base = dir + "/base/final.h5";
+TEST_F(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
+  auto base = small_run(dir_ + "/base");
+  ASSERT_EQ(run_training(base, *comm_), kExitDone);
+  auto t = small_run(dir_ + "/xfer");
+  t.base = dir_ + "/base/final.h5";
   t.transfer_n = 4;
   t.transfer_mode = "frozen";
   t.seed = 9;
-  ASSERT_EQ(run_training(t, *comm), kExitDone);
+  ASSERT_EQ(run_training(t, *comm_), kExitDone);
   auto be = make_backend("cpu", 0, 1);
   Net a(*be, net_preset("small"), 1, 10), b(*be, net_preset("small"), 1, 10);
-  load_checkpoint(dir + "/base/final.h5", a);
-  load_checkpoint(dir + "/xfer/final.h5", b);
+  load_checkpoint(dir_ + "/base/final.h5", a);
+  load_checkpoint(dir_ + "/xfer/final.h5", b);
   auto pa = a.params().to_host(), pb = b.params().to_host();
   for (const auto& s : a.slots()) {
     bool same = std::equal(pa.begin() + s.offset, pa.begin() + s.offset + s.count(), pb.begin() + s.offset);
@@ -141,7 +140,7 @@ TEST(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
   }
 }
 
-TEST(Trainer, BadOptionsAreRefusedWithWhatToChange) {
+TEST_F(Trainer, BadOptionsAreRefusedWithWhatToChange) {
   auto expect_refused = [](std::vector<std::string> extra, const std::string& needle) {
     std::vector<std::string> args{"xfer_train"};
     args.insert(args.end(), extra.begin(), extra.end());

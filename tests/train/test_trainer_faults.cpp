@@ -34,18 +34,10 @@ namespace fs = std::filesystem;
 namespace xfer {
 namespace {
 
+using testing::error_of;
 using testing::parse_run;
 using testing::read_json;
 std::vector<std::string> small_args(const std::string& out) { return testing::small_run_args(out); }
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // ---------------------------------------------------------------------------
 // Divergence

@@ -5,8 +5,6 @@
 // results were reached another way (a symlink, a moved folder, a copy).
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +20,8 @@ namespace {
 
 const char* kFashion = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 
-int sh(const std::string& cmd) { return std::system((cmd + " > /dev/null 2>&1").c_str()); }
+// The exit status of `cmd` (its output is dropped).
+int sh(const std::string& cmd) { return testing::run_command(cmd, nullptr); }
 
 TEST(TrainerOnShards, BaseThenFrozenTransferWithTheBaseMean) {
   if (!fs::exists(kFashion)) GTEST_SKIP() << kFashion << " is absent (apt-get install dataset-fashion-mnist)";
@@ -64,8 +63,7 @@ class TrainerRelocation : public ::testing::Test {
     const std::string cmd = bin_ + "/xfer_train --network small --threads 1 --max-iter 40 --batch 32 "
                             "--test-interval 20 --test-batches 4 --display 20 " + args + " > " +
                             dir_ + "/" + log + " 2>&1";
-    const int rc = std::system(cmd.c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    return testing::run_command(cmd).code;
   }
   std::string log(const std::string& name) {
     std::ifstream f(dir_ + "/" + name);

@@ -4,7 +4,6 @@
 // a message naming the rank; a diverging loss stops every rank at once.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,16 +22,10 @@ std::string bin() {
   return std::string(d ? d : "build/bin") + "/xfer_train";
 }
 
-// Runs a shell command; returns its exit status and fills `out`.
+// Runs a shell command as root may run mpirun; its exit status, and its
+// output in `out`.
 int run(const std::string& cmd, std::string* out = nullptr) {
-  std::string full = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  std::array<char, 4096> buf;
-  std::string s;
-  while (fgets(buf.data(), buf.size(), p)) s += buf.data();
-  int rc = pclose(p);
-  if (out) *out = s;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+  return testing::run_command("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + cmd, out);
 }
 
 const std::string kMpirun = "mpirun -np 2 --oversubscribe --bind-to none ";

@@ -12,8 +12,8 @@
 
 #include "backend/backend.h"
 #include "comm/nccl_communicator.h"
-#include "gpu_test_util.h"
-#include "step_compare.h"
+#include "backend/gpu_test_util.h"
+#include "backend/step_compare.h"
 #include "train/gradient_sync.h"
 
 namespace xfer {
