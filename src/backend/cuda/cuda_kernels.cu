@@ -6,8 +6,8 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
-#include "backend/cuda/cuda_rng.cuh"
 #include "backend/loss_rule.h"
+#include "core/rng.h"
 
 namespace xfer::cuda {
 
