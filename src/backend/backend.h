@@ -48,22 +48,20 @@ struct InnerProductDesc {
   int in() const { return c * h * w; }
 };
 
-class ConvOp {
+// Convolution and inner product: ops with weights and a bias (and the fused
+// ReLU their desc asks for). One contract; the two family types keep each
+// factory saying which one it makes.
+class WeightedOp {
  public:
-  virtual ~ConvOp() = default;
+  virtual ~WeightedOp() = default;
   virtual void forward(const float* x, const float* w, const float* b, float* y) = 0;
   virtual void backward_data(const float* dy, const float* w, float* dx) = 0;
   // dw, db are overwritten (not accumulated).
   virtual void backward_weights(const float* x, const float* dy, float* dw, float* db) = 0;
 };
 
-class InnerProductOp {
- public:
-  virtual ~InnerProductOp() = default;
-  virtual void forward(const float* x, const float* w, const float* b, float* y) = 0;
-  virtual void backward_data(const float* dy, const float* w, float* dx) = 0;
-  virtual void backward_weights(const float* x, const float* dy, float* dw, float* db) = 0;
-};
+class ConvOp : public WeightedOp {};
+class InnerProductOp : public WeightedOp {};
 
 // Pooling and LRN keep what backward needs (argmax, scales) from the last
 // training forward inside the op.

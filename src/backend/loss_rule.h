@@ -13,11 +13,7 @@
 #include <cmath>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define XFER_HOST_DEVICE __host__ __device__
-#else
-#define XFER_HOST_DEVICE
-#endif
+#include "core/host_device.h"
 
 namespace xfer {
 

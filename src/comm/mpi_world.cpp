@@ -2,7 +2,8 @@
 #include "comm/mpi_world.h"
 
 #include <algorithm>
-#include <cstdlib>
+
+#include "core/cli.h"  // env_int
 
 namespace xfer {
 
@@ -29,10 +30,8 @@ namespace {
 // not start it: inside a batch job every process inherits SLURM_NODEID, but
 // only srun gives each its own SLURM_PROCID, equal to its MPI rank.
 int srun_node_id(int rank) {
-  const char* procid = std::getenv("SLURM_PROCID");
-  const char* node = std::getenv("SLURM_NODEID");
-  if (!procid || !node || std::atoi(procid) != rank) return -1;
-  return std::atoi(node);
+  if (cli::env_int("SLURM_PROCID", -1) != rank) return -1;
+  return cli::env_int("SLURM_NODEID", -1);
 }
 
 }  // namespace

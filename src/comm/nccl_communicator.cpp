@@ -28,28 +28,29 @@
 #include <thread>
 #include <vector>
 
+#include "backend/cuda/cuda_runtime_check.h"
 #include "comm/make_communicator.h"
 #include "comm/mpi_world.h"
 #include "core/check.h"
 
+namespace xfer::status {
+
+// NCCL's status for XFER_CHECK_STATUS (core/check.h). In progress counts as
+// success: nonblocking calls return it, and wait() polls the asynchronous
+// error.
+inline bool ok(ncclResult_t r) { return r == ncclSuccess || r == ncclInProgress; }
+inline std::string text(ncclResult_t r) {
+  const char* last = ncclGetLastError(nullptr);
+  return std::string(ncclGetErrorString(r)) + " (" + (last ? last : "") + ")";
+}
+
+}  // namespace xfer::status
+
+#define XFER_NCCL(call) XFER_CHECK_STATUS("NCCL", call)
+
 namespace xfer {
 
 namespace {
-
-#define XFER_NCCL_CUDA(call)                                                    \
-  do {                                                                          \
-    cudaError_t e_ = (call);                                                    \
-    if (e_ != cudaSuccess)                                                      \
-      XFER_FAIL("CUDA call " #call " failed: " << cudaGetErrorString(e_));      \
-  } while (0)
-
-#define XFER_NCCL(call)                                                         \
-  do {                                                                          \
-    ncclResult_t r_ = (call);                                                   \
-    if (r_ != ncclSuccess && r_ != ncclInProgress)                              \
-      XFER_FAIL("NCCL call " #call " failed: " << ncclGetErrorString(r_) << " (" \
-                                               << ncclGetLastError(nullptr) << ")"); \
-  } while (0)
 
 class NcclCommunicator final : public Communicator {
  public:
@@ -63,8 +64,8 @@ class NcclCommunicator final : public Communicator {
       local_size_ = world_->local_size;
     }
     select_device();
-    XFER_NCCL_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-    XFER_NCCL_CUDA(cudaEventCreateWithFlags(&produced_, cudaEventDisableTiming));
+    XFER_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    XFER_CUDA(cudaEventCreateWithFlags(&produced_, cudaEventDisableTiming));
     ncclUniqueId id;
     std::memset(&id, 0, sizeof(id));
     if (rank_ == 0) XFER_NCCL(ncclGetUniqueId(&id));
@@ -92,7 +93,7 @@ class NcclCommunicator final : public Communicator {
   // thread, whose current device must be ours.
   void allreduce_sum(float* data, size_t count) override {
     if (count == 0) return;
-    XFER_NCCL_CUDA(cudaSetDevice(device_));
+    XFER_CUDA(cudaSetDevice(device_));
     XFER_NCCL(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_));
     wait("ncclAllReduce");
     bytes_reduced_ += count * sizeof(float);
@@ -105,15 +106,15 @@ class NcclCommunicator final : public Communicator {
   // every bucket); the host goes on at once.
   void enqueue_allreduce_sum(float* data, size_t count, void* stream) override {
     if (count == 0) return;
-    XFER_NCCL_CUDA(cudaSetDevice(device_));
-    XFER_NCCL_CUDA(cudaEventRecord(produced_, static_cast<cudaStream_t>(stream)));
-    XFER_NCCL_CUDA(cudaStreamWaitEvent(stream_, produced_, 0));
+    XFER_CUDA(cudaSetDevice(device_));
+    XFER_CUDA(cudaEventRecord(produced_, static_cast<cudaStream_t>(stream)));
+    XFER_CUDA(cudaStreamWaitEvent(stream_, produced_, 0));
     // Timed from after the wait, so only the sum itself counts.
     if (timed_ == timing_.size()) timing_.push_back(make_timing());
     const Timing& t = timing_[timed_++];
-    XFER_NCCL_CUDA(cudaEventRecord(t.start, stream_));
+    XFER_CUDA(cudaEventRecord(t.start, stream_));
     XFER_NCCL(ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm_, stream_));
-    XFER_NCCL_CUDA(cudaEventRecord(t.stop, stream_));
+    XFER_CUDA(cudaEventRecord(t.stop, stream_));
     bytes_reduced_ += count * sizeof(float);
   }
 
@@ -122,7 +123,7 @@ class NcclCommunicator final : public Communicator {
     double seconds = 0;
     for (size_t i = 0; i < timed_; ++i) {
       float ms = 0;
-      XFER_NCCL_CUDA(cudaEventElapsedTime(&ms, timing_[i].start, timing_[i].stop));
+      XFER_CUDA(cudaEventElapsedTime(&ms, timing_[i].start, timing_[i].stop));
       seconds += ms / 1e3;
     }
     timed_ = 0;
@@ -138,10 +139,10 @@ class NcclCommunicator final : public Communicator {
   void broadcast(void* data, size_t bytes, int root) override {
     if (bytes == 0) return;
     cudaPointerAttributes attr{};
-    XFER_NCCL_CUDA(cudaPointerGetAttributes(&attr, data));
+    XFER_CUDA(cudaPointerGetAttributes(&attr, data));
     if (attr.type == cudaMemoryTypeDevice) {
-      XFER_NCCL_CUDA(cudaSetDevice(device_));
-      XFER_NCCL_CUDA(cudaDeviceSynchronize());  // rare (start-up): no need to be subtle
+      XFER_CUDA(cudaSetDevice(device_));
+      XFER_CUDA(cudaDeviceSynchronize());  // rare (start-up): no need to be subtle
       XFER_NCCL(ncclBroadcast(data, data, bytes, ncclChar, root, comm_, stream_));
       wait("ncclBroadcast");
       return;
@@ -165,13 +166,13 @@ class NcclCommunicator final : public Communicator {
   // already gave each rank a single visible GPU.
   void select_device() {
     int devices = 0;
-    XFER_NCCL_CUDA(cudaGetDeviceCount(&devices));
+    XFER_CUDA(cudaGetDeviceCount(&devices));
     XFER_CHECK(devices == 1 || local_rank_ < devices,
                "node-local rank " << local_rank_ << " has no GPU of its own: " << devices
                                   << " visible for " << local_size_
                                   << " ranks on this node (start one rank per GPU)");
     device_ = devices == 1 ? 0 : local_rank_;
-    XFER_NCCL_CUDA(cudaSetDevice(device_));
+    XFER_CUDA(cudaSetDevice(device_));
   }
 
   // A pair of events around one enqueued sum (the pairs are reused every step).
@@ -180,8 +181,8 @@ class NcclCommunicator final : public Communicator {
   };
   static Timing make_timing() {
     Timing t;
-    XFER_NCCL_CUDA(cudaEventCreate(&t.start));
-    XFER_NCCL_CUDA(cudaEventCreate(&t.stop));
+    XFER_CUDA(cudaEventCreate(&t.start));
+    XFER_CUDA(cudaEventCreate(&t.stop));
     return t;
   }
 
@@ -197,7 +198,7 @@ class NcclCommunicator final : public Communicator {
         XFER_FAIL(what << " failed on the device: " << cudaGetErrorString(q));
       ncclResult_t async = ncclSuccess;
       XFER_NCCL(ncclCommGetAsyncError(comm_, &async));
-      if (async != ncclSuccess && async != ncclInProgress) {
+      if (!status::ok(async)) {
         ncclCommAbort(comm_);
         comm_ = nullptr;
         XFER_FAIL(what << " failed: " << ncclGetErrorString(async) << " (communicator aborted)");

@@ -36,3 +36,17 @@ std::string this_host();
   } while (0)
 
 #define XFER_FAIL(msg) XFER_CHECK(false, msg)
+
+// Checks a call into a C library that reports failure as a status code, and
+// names the library, the call as written and the library's own words for
+// the status (then file:line, host and rank, as every error). The library's
+// check header declares, for its status type, the overloads
+// xfer::status::ok(status) and xfer::status::text(status) (see
+// backend/cuda/cuda_check.h); its macro is then one line:
+//   #define XFER_CUDA(call) XFER_CHECK_STATUS("CUDA", call)
+#define XFER_CHECK_STATUS(library, call)                                                  \
+  do {                                                                                    \
+    const auto xfer_status_ = (call);                                                     \
+    if (!::xfer::status::ok(xfer_status_))                                                \
+      XFER_FAIL(library " call " #call " failed: " << ::xfer::status::text(xfer_status_)); \
+  } while (0)

@@ -2,13 +2,16 @@
 // a sequential generator (xoshiro256**) for weight initialisation, whose four
 // words go into checkpoints, and a counter-based hash for per-element draws
 // (dropout masks, crops) that any backend computes identically from
-// (seed, stream, index) with no state to carry.
+// (seed, stream, index) with no state to carry: the CUDA kernels compile
+// these same lines for the device.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/host_device.h"
 
 namespace xfer {
 
@@ -27,15 +30,17 @@ class Rng {
 };
 
 // SplitMix64 finaliser: a bijective 64-bit mixer.
-inline uint64_t mix64(uint64_t x) {
+XFER_HOST_DEVICE inline uint64_t mix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
 
-// A uniform float in [0, 1) from (seed, stream, index), the same on every backend.
-inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
+// A uniform float in [0, 1) from (seed, stream, index), the same on every
+// backend: a 24-bit integer times 2^-24 is exact in float, so no rounding
+// mode or contraction can change it.
+XFER_HOST_DEVICE inline float hash_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
   uint64_t h = mix64(seed ^ mix64(stream ^ mix64(index)));
   return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
 }

@@ -1,75 +1,37 @@
-// layer_impl.h: the concrete layers (private to layers/; the net builds them
-// through make_layer).
+// layer_impl.h: what the concrete layers share, private to layers/. Each
+// layer family is defined in its own file and made through the constructor
+// declared here (make_layer picks one by type).
 #pragma once
+
+#include <memory>
 
 #include "layers/layer.h"
 
 namespace xfer {
 
-class ConvLayer final : public Layer {
+std::unique_ptr<Layer> make_conv_layer(const LayerSpec& s);
+std::unique_ptr<Layer> make_inner_product_layer(const LayerSpec& s, int outputs);
+std::unique_ptr<Layer> make_pool_layer(const LayerSpec& s);
+std::unique_ptr<Layer> make_lrn_layer(const LayerSpec& s);
+std::unique_ptr<Layer> make_dropout_layer(const LayerSpec& s);
+
+// Conv and inner product: a weighted op, and the backward of a fused ReLU
+// (it masks dy before the op's own backward). Subclasses make the op and
+// say their parameter shapes.
+class WeightedLayer : public Layer {
  public:
   using Layer::Layer;
-  Shape setup(Backend& be, const Shape& in) override;
-  Shape weight_shape() const override;
-  Shape bias_shape() const override;
-  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override;
+  Shape setup(Backend& be, const Shape& in) final;
+  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) final;
+  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) final;
+
+ protected:
+  // Makes op_ for input shape `in`; returns the output shape.
+  virtual Shape make_op(Backend& be, const Shape& in) = 0;
+  std::unique_ptr<WeightedOp> op_;
 
  private:
   Backend* be_ = nullptr;
-  ConvDesc d_;
-  std::unique_ptr<ConvOp> op_;
-};
-
-class InnerProductLayer final : public Layer {
- public:
-  InnerProductLayer(const LayerSpec& s, int outputs) : Layer(s), outputs_(outputs) {}
-  Shape setup(Backend& be, const Shape& in) override;
-  Shape weight_shape() const override;
-  Shape bias_shape() const override;
-  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override;
-
- private:
-  Backend* be_ = nullptr;
-  int outputs_;
-  InnerProductDesc d_;
-  std::unique_ptr<InnerProductOp> op_;
-};
-
-class PoolLayer final : public Layer {
- public:
-  using Layer::Layer;
-  Shape setup(Backend& be, const Shape& in) override;
-  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override;
-
- private:
-  std::unique_ptr<PoolOp> op_;
-};
-
-class LrnLayer final : public Layer {
- public:
-  using Layer::Layer;
-  Shape setup(Backend& be, const Shape& in) override;
-  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override;
-
- private:
-  std::unique_ptr<LrnOp> op_;
-};
-
-class DropoutLayer final : public Layer {
- public:
-  using Layer::Layer;
-  Shape setup(Backend& be, const Shape& in) override;
-  void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override;
-  void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override;
-
- private:
-  Backend* be_ = nullptr;
-  Tensor mask_;
-  uint64_t stream_salt_ = 0;
 };
 
 }  // namespace xfer

@@ -1,44 +1,27 @@
-// cuda_check.h: error checks for the CUDA runtime, cuDNN and cuBLAS. Each
-// failure throws xfer::Error naming the call as written, the library's own
-// message, file:line, host and rank (XFER_FAIL adds the last three).
-// Kernel launches are followed by XFER_CUDA_LAUNCH_CHECK(name).
+// cuda_check.h: error checks for the CUDA runtime (cuda_runtime_check.h),
+// cuDNN and cuBLAS. Each failure throws xfer::Error naming the call as
+// written, the library's own message, file:line, host and rank
+// (XFER_CHECK_STATUS in core/check.h).
 #pragma once
 
 #include <cublas_v2.h>
-#include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "core/check.h"
+#include <string>
 
-#define XFER_CUDA(call)                                                                   \
-  do {                                                                                    \
-    cudaError_t e_ = (call);                                                              \
-    if (e_ != cudaSuccess)                                                                \
-      XFER_FAIL("CUDA call " #call " failed: " << cudaGetErrorName(e_) << ": "            \
-                                               << cudaGetErrorString(e_));                \
-  } while (0)
+#include "backend/cuda/cuda_runtime_check.h"
 
-#define XFER_CUDNN(call)                                                                  \
-  do {                                                                                    \
-    cudnnStatus_t s_ = (call);                                                            \
-    if (s_ != CUDNN_STATUS_SUCCESS)                                                       \
-      XFER_FAIL("cuDNN call " #call " failed: " << cudnnGetErrorString(s_));              \
-  } while (0)
+namespace xfer::status {
 
-#define XFER_CUBLAS(call)                                                                 \
-  do {                                                                                    \
-    cublasStatus_t s_ = (call);                                                           \
-    if (s_ != CUBLAS_STATUS_SUCCESS)                                                      \
-      XFER_FAIL("cuBLAS call " #call " failed: " << cublasGetStatusName(s_) << ": "       \
-                                                 << cublasGetStatusString(s_));           \
-  } while (0)
+inline bool ok(cudnnStatus_t s) { return s == CUDNN_STATUS_SUCCESS; }
+inline std::string text(cudnnStatus_t s) { return cudnnGetErrorString(s); }
 
-// After every kernel launch: launch errors now, execution errors at the next
-// synchronising call (which names itself).
-#define XFER_CUDA_LAUNCH_CHECK(kernel_name)                                               \
-  do {                                                                                    \
-    cudaError_t e_ = cudaGetLastError();                                                  \
-    if (e_ != cudaSuccess)                                                                \
-      XFER_FAIL("CUDA kernel " << kernel_name << " failed to launch: "                    \
-                               << cudaGetErrorName(e_) << ": " << cudaGetErrorString(e_)); \
-  } while (0)
+inline bool ok(cublasStatus_t s) { return s == CUBLAS_STATUS_SUCCESS; }
+inline std::string text(cublasStatus_t s) {
+  return std::string(cublasGetStatusName(s)) + ": " + cublasGetStatusString(s);
+}
+
+}  // namespace xfer::status
+
+#define XFER_CUDNN(call) XFER_CHECK_STATUS("cuDNN", call)
+#define XFER_CUBLAS(call) XFER_CHECK_STATUS("cuBLAS", call)

@@ -165,67 +165,51 @@ class Conv final : public ConvOp {
                           << (ctx_.workspace_limit >> 20) << " MiB; raise XFER_CUDNN_WORKSPACE_MB");
   }
 
-  // One direction's choice: ask cuDNN for its candidates (timed or by
-  // heuristic), keep the first deterministic one that fits, set the
-  // direction's descriptor to its math type, and size the workspace for that.
-  // `search(perf, count, &got)` and `workspace(algo, &bytes)` are the
-  // direction's cuDNN calls, whose argument orders differ.
-  template <class Perf, class Search, class Workspace>
-  Choice choose(Direction dir, const char* what, int count, Search search, Workspace workspace) {
+  // One direction's choice: ask cuDNN for its candidates (timed by `find`,
+  // cudnnFind*, or by the heuristic `get`, cudnnGet*_v7: one signature),
+  // keep the first deterministic one that fits, set the direction's
+  // descriptor to its math type, and size the workspace for that with
+  // `workspace`. The directions' calls take the same descriptors in
+  // different orders: `a`, `b`, then the convolution, then `out`.
+  template <class Perf, class Algo, class Search, class Workspace, class A, class B, class Out>
+  Choice choose(Direction dir, const char* what, int count, Search find, Search get,
+                Workspace workspace, A a, B b, Out out) {
     std::vector<Perf> perf(static_cast<size_t>(count));
     int got = 0;
-    search(perf.data(), count, &got);
+    const Search search = ctx_.benchmark ? find : get;
+    const cudnnStatus_t found = search(ctx_.cudnn, a, b, conv_[dir], out, count, &got, perf.data());
+    XFER_CHECK(status::ok(found), "cuDNN call " << (ctx_.benchmark ? "cudnnFindConvolution*Algorithm"
+                                                                   : "cudnnGetConvolution*Algorithm_v7")
+                                                << " (" << what << ") failed: " << status::text(found));
     Choice c = pick(perf, got, ctx_, what, d_);
     settle(dir, c);
     size_t bytes = 0;
-    workspace(c.algo, &bytes);
+    const cudnnStatus_t sized = workspace(ctx_.cudnn, a, b, conv_[dir], out, Algo(c.algo), &bytes);
+    XFER_CHECK(status::ok(sized), "cuDNN call cudnnGetConvolution*WorkspaceSize ("
+                                      << what << ", algorithm " << c.algo
+                                      << ") failed: " << status::text(sized));
     fit(c, bytes, what);
     return c;
   }
 
   Choice choose_forward() {
-    return choose<cudnnConvolutionFwdAlgoPerf_t>(
-        kFwd, "forward", CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-        [&](cudnnConvolutionFwdAlgoPerf_t* p, int n, int* got) {
-          if (ctx_.benchmark)
-            XFER_CUDNN(cudnnFindConvolutionForwardAlgorithm(ctx_.cudnn, x_, w_, conv_[kFwd], y_, n, got, p));
-          else
-            XFER_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(ctx_.cudnn, x_, w_, conv_[kFwd], y_, n, got, p));
-        },
-        [&](int algo, size_t* bytes) {
-          XFER_CUDNN(cudnnGetConvolutionForwardWorkspaceSize(
-              ctx_.cudnn, x_, w_, conv_[kFwd], y_, cudnnConvolutionFwdAlgo_t(algo), bytes));
-        });
+    return choose<cudnnConvolutionFwdAlgoPerf_t, cudnnConvolutionFwdAlgo_t>(
+        kFwd, "forward", CUDNN_CONVOLUTION_FWD_ALGO_COUNT, cudnnFindConvolutionForwardAlgorithm,
+        cudnnGetConvolutionForwardAlgorithm_v7, cudnnGetConvolutionForwardWorkspaceSize, x_, w_, y_);
   }
 
   Choice choose_backward_data() {
-    return choose<cudnnConvolutionBwdDataAlgoPerf_t>(
+    return choose<cudnnConvolutionBwdDataAlgoPerf_t, cudnnConvolutionBwdDataAlgo_t>(
         kData, "backward-data", CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-        [&](cudnnConvolutionBwdDataAlgoPerf_t* p, int n, int* got) {
-          if (ctx_.benchmark)
-            XFER_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(ctx_.cudnn, w_, y_, conv_[kData], x_, n, got, p));
-          else
-            XFER_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx_.cudnn, w_, y_, conv_[kData], x_, n, got, p));
-        },
-        [&](int algo, size_t* bytes) {
-          XFER_CUDNN(cudnnGetConvolutionBackwardDataWorkspaceSize(
-              ctx_.cudnn, w_, y_, conv_[kData], x_, cudnnConvolutionBwdDataAlgo_t(algo), bytes));
-        });
+        cudnnFindConvolutionBackwardDataAlgorithm, cudnnGetConvolutionBackwardDataAlgorithm_v7,
+        cudnnGetConvolutionBackwardDataWorkspaceSize, w_, y_, x_);
   }
 
   Choice choose_backward_filter() {
-    return choose<cudnnConvolutionBwdFilterAlgoPerf_t>(
+    return choose<cudnnConvolutionBwdFilterAlgoPerf_t, cudnnConvolutionBwdFilterAlgo_t>(
         kFilter, "backward-filter", CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-        [&](cudnnConvolutionBwdFilterAlgoPerf_t* p, int n, int* got) {
-          if (ctx_.benchmark)
-            XFER_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(ctx_.cudnn, x_, y_, conv_[kFilter], w_, n, got, p));
-          else
-            XFER_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx_.cudnn, x_, y_, conv_[kFilter], w_, n, got, p));
-        },
-        [&](int algo, size_t* bytes) {
-          XFER_CUDNN(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-              ctx_.cudnn, x_, y_, conv_[kFilter], w_, cudnnConvolutionBwdFilterAlgo_t(algo), bytes));
-        });
+        cudnnFindConvolutionBackwardFilterAlgorithm, cudnnGetConvolutionBackwardFilterAlgorithm_v7,
+        cudnnGetConvolutionBackwardFilterWorkspaceSize, x_, y_, w_);
   }
 
   Context& ctx_;

@@ -6,8 +6,8 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
-#include "backend/cuda/cuda_rng.cuh"
 #include "backend/loss_rule.h"
+#include "core/rng.h"
 
 namespace xfer::cuda {
 
@@ -34,6 +34,17 @@ unsigned blocks_for(size_t count) {
 #define XFER_GRID_STRIDE(i, count)                                                  \
   for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);       \
        i += size_t(gridDim.x) * blockDim.x)
+
+// A flat NCHW index into planes of height x width: which plane (n*C + c)
+// and which pixel in it, in 32 bits (see check_32bit).
+struct PlanePixel {
+  size_t plane;
+  int row, col;
+};
+__device__ __forceinline__ PlanePixel split_plane(size_t i, int height, int width) {
+  const unsigned j = unsigned(i), plane_size = unsigned(width) * height;
+  return {j / plane_size, int((j / width) % height), int(j % width)};
+}
 
 __global__ void bias_relu_kernel(float* y, const float* b, size_t count, unsigned c,
                                  unsigned hw, bool relu) {
@@ -88,15 +99,12 @@ __global__ void max_pool_forward_kernel(const float* x, float* y, int32_t* argma
                                         PoolGeometry g) {
   const size_t count = size_t(g.n) * g.c * g.out_h * g.out_w;
   XFER_GRID_STRIDE(i, count) {
-    const unsigned j = unsigned(i), plane_size = unsigned(g.out_w) * g.out_h;
-    const int ow = int(j % g.out_w);
-    const int oh = int((j / g.out_w) % g.out_h);
-    const size_t plane = j / plane_size;
-    int h0 = oh * g.stride - g.pad, w0 = ow * g.stride - g.pad;
+    const PlanePixel out = split_plane(i, g.out_h, g.out_w);
+    int h0 = out.row * g.stride - g.pad, w0 = out.col * g.stride - g.pad;
     const int h1 = min(h0 + g.kernel, g.h), w1 = min(w0 + g.kernel, g.w);
     h0 = max(h0, 0);
     w0 = max(w0, 0);
-    const float* xp = x + plane * g.h * g.w;
+    const float* xp = x + out.plane * g.h * g.w;
     float best = -FLT_MAX;
     int best_at = -1;
     for (int hh = h0; hh < h1; ++hh)
@@ -118,15 +126,13 @@ __global__ void max_pool_backward_kernel(const float* dy, const int32_t* argmax,
                                          PoolGeometry g) {
   const size_t count = size_t(g.n) * g.c * g.h * g.w;
   XFER_GRID_STRIDE(i, count) {
-    const unsigned j = unsigned(i), plane_size = unsigned(g.w) * g.h;
-    const int ww = int(j % g.w);
-    const int hh = int((j / g.w) % g.h);
-    const size_t plane = j / plane_size;
+    const PlanePixel in = split_plane(i, g.h, g.w);
+    const int hh = in.row, ww = in.col;
     const int ph0 = (hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1;
     const int ph1 = min((hh + g.pad) / g.stride + 1, g.out_h);
     const int pw0 = (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1;
     const int pw1 = min((ww + g.pad) / g.stride + 1, g.out_w);
-    const size_t o = plane * g.out_h * g.out_w;
+    const size_t o = in.plane * g.out_h * g.out_w;
     const int self = hh * g.w + ww;
     float sum = 0.f;
     for (int ph = ph0; ph < ph1; ++ph)
@@ -178,14 +184,11 @@ __global__ void crop_kernel(const uint8_t* raw, const float* mean, const CropIte
                             int c, int h, int w, int crop_h, int crop_w, float* out) {
   const size_t count = size_t(n) * c * crop_h * crop_w;
   XFER_GRID_STRIDE(i, count) {
-    const unsigned j = unsigned(i), plane = unsigned(crop_w) * crop_h;
-    const int xo = int(j % crop_w);
-    const int y = int((j / crop_w) % crop_h);
-    const int ch = int((j / plane) % c);
-    const int ex = int(j / (plane * c));
+    const PlanePixel p = split_plane(i, crop_h, crop_w);
+    const int ch = int(p.plane % c), ex = int(p.plane / c);
     const CropItem it = items[ex];
-    const int x = it.mirror ? crop_w - 1 - xo : xo;
-    const size_t off = (size_t(ch) * h + it.y0 + y) * w + it.x0 + x;
+    const int x = it.mirror ? crop_w - 1 - p.col : p.col;
+    const size_t off = (size_t(ch) * h + it.y0 + p.row) * w + it.x0 + x;
     out[i] = __fsub_rn(static_cast<float>(raw[size_t(ex) * c * h * w + off]), mean[off]);
   }
 }
