@@ -191,7 +191,7 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   Net net(*be, spec, local_batch, outputs);
   net.init_params(derive_seed(cfg.seed, 1));
   int frozen = 0;
-  if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "random") frozen = cfg.transfer_n;
+  if (freezes_layers(cfg.transfer_mode)) frozen = cfg.transfer_n;
   net.set_frozen(frozen);
 
   TrainState st;
@@ -215,10 +215,10 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
     curve = curve_from_json(r.curve_json);
     data.train->seek(r.data);
     XFER_LOG("resuming " << ckpt_path << " at iteration " << r.iteration);
-  } else if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "finetune") {
+  } else if (copies_layers(cfg.transfer_mode)) {
     copy_layers(cfg.base, net, cfg.transfer_n);
     XFER_LOG("copied layers 1.." << cfg.transfer_n << " from " << cfg.base << " ("
-                                 << cfg.transfer_mode << ")");
+                                 << to_string(cfg.transfer_mode) << ")");
   }
   XFER_LOG("net " << spec.preset << ": " << net.param_count() << " parameters, "
                   << net.trainable_count() << " trainable (frozen layers 1.." << frozen << "), "
