@@ -139,7 +139,7 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
 std::string compared_groups_note(const Dataset& ds, Statistic s) {
   std::string note = ds.name + ": baseB " + describe(group_summary(ds, s, Group::BaseB, 0, 0));
   for (int lo : {1, 3, 5})
-    note += "; BnB+ " + std::to_string(lo) + "-7 " + describe(group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer));
+    note += "; BnB+ " + std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer) + " " + describe(group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer));
   return note + ".";
 }
 

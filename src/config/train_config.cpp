@@ -1,10 +1,13 @@
-// train_config.cpp: the trainer's options.
+// train_config.cpp: the trainer's options, declared once in a table (options()).
 #include "config/train_config.h"
 
 #include <boost/program_options.hpp>
 
+#include <cstring>
+#include <functional>
 #include <iostream>
 #include <sstream>
+#include <type_traits>
 
 #include "core/check.h"
 #include "core/cli.h"
@@ -14,65 +17,155 @@ namespace po = boost::program_options;
 
 namespace xfer {
 
+// --transfer-mode's text to the enum, for Boost.Program_options (found by
+// argument-dependent lookup, so it lives in the enum's namespace).
+void validate(boost::any& v, const std::vector<std::string>& values, TransferMode*, int);
+
 namespace {
 
-// Solver options default to the preset's values, so they have no default here.
-struct SolverOverrides {
-  std::optional<double> base_lr, gamma, momentum, weight_decay;
-  std::optional<int> lr_step, max_iter, batch, test_interval, test_start, snapshot_interval;
+enum class Section { General, Transfer, Solver, Run };
+
+// How an option enters the run identity: not at all, by its value, by its
+// value only for the generated batch (whose options define its data), or as
+// the identity of the data / base its path names.
+enum class Identity { No, Value, GeneratedOnly, DataIdentity, BaseIdentity };
+struct InIdentity {
+  const char* line = nullptr;  // the identity text's line the value goes on
+  Identity how = Identity::No;
+};
+InIdentity as(const char* line, Identity how = Identity::Value) { return {line, how}; }
+
+// One option of the table: everything else about it is made from this.
+struct Option {
+  std::string name;
+  Section section;
+  std::string help;
+  InIdentity identity;
+  // Its Boost.Program_options semantic, with `defaults`' value as default
+  // (solver options have none: the network preset's apply).
+  std::function<po::value_semantic*(const TrainConfig& defaults)> semantic;
+  std::function<void(const po::variable_value&, TrainConfig&)> take;
+  std::function<void(std::ostream&, const TrainConfig&)> print;
 };
 
-template <class T>
-void take(const po::variables_map& vm, const char* name, std::optional<T>& v) {
-  if (vm.count(name)) v = vm[name].as<T>();
+// A member of TrainConfig or of its SolverSpec.
+template <class C, class T>
+T& member(TrainConfig& c, T C::*m) {
+  if constexpr (std::is_same_v<C, SolverSpec>) return c.solver.*m;
+  else return c.*m;
+}
+template <class C, class T>
+const T& member(const TrainConfig& c, T C::*m) {
+  if constexpr (std::is_same_v<C, SolverSpec>) return c.solver.*m;
+  else return c.*m;
+}
+
+template <class C, class T>
+Option option(const char* name, Section section, std::string help, T C::*m, InIdentity identity = {}) {
+  Option o{name, section, std::move(help), identity, {}, {}, {}};
+  o.semantic = [m](const TrainConfig& d) -> po::value_semantic* {
+    auto* v = po::value<T>();
+    if constexpr (std::is_same_v<C, SolverSpec>) {
+      return v;
+    } else if constexpr (std::is_same_v<T, TransferMode>) {
+      return v->default_value(member(d, m), to_string(member(d, m)));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return member(d, m).empty() ? v : v->default_value(member(d, m));
+    } else {
+      return v->default_value(member(d, m));
+    }
+  };
+  o.take = [m](const po::variable_value& v, TrainConfig& c) { member(c, m) = v.as<T>(); };
+  o.print = [m](std::ostream& out, const TrainConfig& c) {
+    if constexpr (std::is_same_v<T, TransferMode>) out << to_string(member(c, m));
+    else out << member(c, m);
+  };
+  return o;
+}
+
+// The trainer's options, in config.ini's order; within a section, in --help's.
+// Options that share an identity line follow each other.
+const std::vector<Option>& options() {
+  using S = Section;
+  using TC = TrainConfig;
+  using SS = SolverSpec;
+  static const std::vector<Option> table = {
+      option("network", S::General, "network preset (and its solver defaults): caffenet | small", &TC::network,
+             as("network")),
+      option("data", S::General, "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch",
+             &TC::data, as("data", Identity::DataIdentity)),
+      option("out", S::General, "output folder: config.ini, checkpoint.h5, final.h5, result.json", &TC::out),
+      option("cell-id", S::General, "grid cell id recorded in the result (e.g. half0-AB-n3-frozen)", &TC::cell_id),
+      option("backend", S::General, "cpu | cuda", &TC::backend),
+      option("base", S::Transfer, "base checkpoint to copy layers from (frozen / finetune)", &TC::base,
+             as("base", Identity::BaseIdentity)),
+      option("transfer-n", S::Transfer,
+             "layers 1..n copied (or left random), 1.." + std::to_string(kMaxTransferLayer), &TC::transfer_n,
+             as("transfer")),
+      option("transfer-mode", S::Transfer, "none | frozen | finetune | random", &TC::transfer_mode, as("transfer")),
+      option("fc8-outputs", S::Transfer, "fc8 outputs; 0 = number of classes (the paper used 1000 for 500-class nets)",
+             &TC::fc8_outputs, as("fc8-outputs")),
+      option("dropout-ratio", S::Transfer, "dropout ratio of fc6/fc7; <0 = the preset's (0.5)", &TC::dropout_ratio,
+             as("dropout-ratio")),
+      option("base-lr", S::Solver, "base learning rate", &SS::base_lr, as("solver")),
+      option("gamma", S::Solver, "learning rate factor every lr-step iterations", &SS::gamma, as("solver")),
+      option("lr-step", S::Solver, "iterations between learning-rate drops", &SS::lr_step, as("solver")),
+      option("max-iter", S::Solver, "iterations to train", &SS::max_iter, as("solver")),
+      option("momentum", S::Solver, "momentum", &SS::momentum, as("solver")),
+      option("weight-decay", S::Solver, "weight decay", &SS::weight_decay, as("solver")),
+      option("batch", S::Solver, "global batch (split across ranks)", &SS::batch, as("solver")),
+      option("test-interval", S::Solver, "iterations between validations", &SS::test_interval, as("solver")),
+      option("test-start", S::Solver,
+             "first iteration validated (0: from the start; the last is always validated)", &SS::test_start,
+             as("solver")),
+      option("snapshot-interval", S::Solver, "iterations between checkpoints", &SS::snapshot_interval),
+      option("seed", S::Run, "run seed (initialisation, data order, dropout)", &TC::seed, as("seed")),
+      option("threads", S::Run, "CPU threads for the backend; 0 = all cores", &TC::threads),
+      option("loader-threads", S::Run, "threads preparing batches", &TC::loader_threads),
+      option("display", S::Run, "iterations between progress lines", &TC::display),
+      option("resume", S::Run, "resume from <out>/checkpoint.h5 when it exists", &TC::resume),
+      option("tf32", S::Run, "TF32 math for convolutions and GEMMs (CUDA)", &TC::tf32, as("tf32")),
+      option("stop-after", S::Run,
+             "act as if SIGUSR1 arrived after this iteration (preemption drills); 0 = never", &TC::stop_after),
+      option("test-batches", S::Run, "validation batches per test; 0 = the whole set", &TC::test_batches,
+             as("test-batches")),
+      option("synthetic-classes", S::Run, "classes of the generated batch", &TC::synthetic_classes,
+             as("generated", Identity::GeneratedOnly)),
+      option("synthetic-train", S::Run, "training examples of the generated batch", &TC::synthetic_train,
+             as("generated", Identity::GeneratedOnly)),
+      option("synthetic-val", S::Run, "validation examples of the generated batch", &TC::synthetic_val,
+             as("generated", Identity::GeneratedOnly)),
+  };
+  return table;
+}
+
+const Option& find_option(const std::string& name) {
+  for (const Option& o : options())
+    if (o.name == name) return o;
+  throw Error("xfer_train has no option --" + name);
 }
 
 }  // namespace
 
+void validate(boost::any& v, const std::vector<std::string>& values, TransferMode*, int) {
+  po::validators::check_first_occurrence(v);
+  const std::string& s = po::validators::get_single_string(values);
+  const std::optional<TransferMode> m = parse_transfer_mode(s);
+  if (!m) throw cli::UsageError("--transfer-mode must be none, frozen, finetune or random, got '" + s + "'");
+  v = boost::any(*m);
+}
+
 std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv) {
-  TrainConfig c;
+  const TrainConfig defaults;
   po::options_description general("General");
   cli::add_common_options(general);
-  general.add_options()
-      ("fidelity", "print where this system deliberately differs from the paper, and exit")
-      ("network", po::value(&c.network)->default_value(c.network), "network preset (and its solver defaults): caffenet | small")
-      ("data", po::value(&c.data), "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch")
-      ("out", po::value(&c.out)->default_value(c.out), "output folder: config.ini, checkpoint.h5, final.h5, result.json")
-      ("cell-id", po::value(&c.cell_id), "grid cell id recorded in the result (e.g. half0-AB-n3-frozen)")
-      ("backend", po::value(&c.backend)->default_value(c.backend), "cpu | cuda");
+  general.add_options()("fidelity", "print where this system deliberately differs from the paper, and exit");
   po::options_description transfer("Transfer");
-  transfer.add_options()
-      ("base", po::value(&c.base), "base checkpoint to copy layers from (frozen / finetune)")
-      ("transfer-n", po::value(&c.transfer_n)->default_value(c.transfer_n), "layers 1..n copied (or left random), 1..7")
-      ("transfer-mode", po::value(&c.transfer_mode)->default_value(c.transfer_mode), "none | frozen | finetune | random")
-      ("dropout-ratio", po::value(&c.dropout_ratio)->default_value(c.dropout_ratio), "dropout ratio of fc6/fc7; <0 = the preset's (0.5)")
-      ("fc8-outputs", po::value(&c.fc8_outputs)->default_value(c.fc8_outputs), "fc8 outputs; 0 = number of classes (the paper used 1000 for 500-class nets)");
-  SolverOverrides s;
   po::options_description solver("Solver (defaults: the preset's; caffenet = the paper's)");
-  solver.add_options()
-      ("base-lr", po::value<double>(), "base learning rate")
-      ("gamma", po::value<double>(), "learning rate factor every lr-step iterations")
-      ("lr-step", po::value<int>(), "iterations between learning-rate drops")
-      ("max-iter", po::value<int>(), "iterations to train")
-      ("momentum", po::value<double>(), "momentum")
-      ("weight-decay", po::value<double>(), "weight decay")
-      ("batch", po::value<int>(), "global batch (split across ranks)")
-      ("test-interval", po::value<int>(), "iterations between validations")
-      ("test-start", po::value<int>(), "first iteration validated (0: from the start; the last is always validated)")
-      ("snapshot-interval", po::value<int>(), "iterations between checkpoints");
   po::options_description run("Run");
-  run.add_options()
-      ("seed", po::value(&c.seed)->default_value(c.seed), "run seed (initialisation, data order, dropout)")
-      ("threads", po::value(&c.threads)->default_value(c.threads), "CPU threads for the backend; 0 = all cores")
-      ("loader-threads", po::value(&c.loader_threads)->default_value(c.loader_threads), "threads preparing batches")
-      ("display", po::value(&c.display)->default_value(c.display), "iterations between progress lines")
-      ("resume", po::value(&c.resume)->default_value(c.resume), "resume from <out>/checkpoint.h5 when it exists")
-      ("tf32", po::value(&c.tf32)->default_value(c.tf32), "TF32 math for convolutions and GEMMs (CUDA)")
-      ("stop-after", po::value(&c.stop_after)->default_value(c.stop_after), "act as if SIGUSR1 arrived after this iteration (preemption drills); 0 = never")
-      ("test-batches", po::value(&c.test_batches)->default_value(c.test_batches), "validation batches per test; 0 = the whole set")
-      ("synthetic-classes", po::value(&c.synthetic_classes)->default_value(c.synthetic_classes), "classes of the generated batch")
-      ("synthetic-train", po::value(&c.synthetic_train)->default_value(c.synthetic_train), "training examples of the generated batch")
-      ("synthetic-val", po::value(&c.synthetic_val)->default_value(c.synthetic_val), "validation examples of the generated batch");
+  po::options_description* section[] = {&general, &transfer, &solver, &run};
+  for (const Option& o : options())
+    section[static_cast<int>(o.section)]->add_options()(o.name.c_str(), o.semantic(defaults), o.help.c_str());
   po::options_description all("xfer_train: trains one network of the experiment\n\nOptions");
   all.add(general).add(transfer).add(solver).add(run);
 
@@ -83,33 +176,15 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
     for (const auto& d : deviations()) std::cout << "- " << d.what << "\n  Why: " << d.why << "\n";
     return std::nullopt;
   }
-  take(vm, "base-lr", s.base_lr);
-  take(vm, "gamma", s.gamma);
-  take(vm, "lr-step", s.lr_step);
-  take(vm, "max-iter", s.max_iter);
-  take(vm, "momentum", s.momentum);
-  take(vm, "weight-decay", s.weight_decay);
-  take(vm, "batch", s.batch);
-  take(vm, "test-interval", s.test_interval);
-  take(vm, "test-start", s.test_start);
-  take(vm, "snapshot-interval", s.snapshot_interval);
-
+  TrainConfig c;
+  c.network = vm["network"].as<std::string>();
   try {
-    c.solver = net_preset(c.network).solver;
+    c.solver = net_preset(c.network).solver;  // what the solver options given then override
   } catch (const Error& e) {
     throw cli::UsageError(std::string("--network: ") + e.what());
   }
-  auto& sv = c.solver;
-  if (s.base_lr) sv.base_lr = *s.base_lr;
-  if (s.gamma) sv.gamma = *s.gamma;
-  if (s.lr_step) sv.lr_step = *s.lr_step;
-  if (s.max_iter) sv.max_iter = *s.max_iter;
-  if (s.momentum) sv.momentum = *s.momentum;
-  if (s.weight_decay) sv.weight_decay = *s.weight_decay;
-  if (s.batch) sv.batch = *s.batch;
-  if (s.test_interval) sv.test_interval = *s.test_interval;
-  if (s.test_start) sv.test_start = *s.test_start;
-  if (s.snapshot_interval) sv.snapshot_interval = *s.snapshot_interval;
+  for (const Option& o : options())
+    if (vm.count(o.name)) o.take(vm[o.name], c);
   try {
     c.validate();
   } catch (const Error& e) {
@@ -118,19 +193,56 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   return c;
 }
 
+std::vector<std::string> train_option_names() {
+  std::vector<std::string> names;
+  for (const Option& o : options()) names.push_back(o.name);
+  return names;
+}
+
+std::vector<std::string> train_args(const TrainConfig& cfg, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& name : names) {
+    std::ostringstream v;
+    v.precision(10);  // what the grid has always passed: cell identities depend on it
+    find_option(name).print(v, cfg);
+    out.push_back("--" + name);
+    out.push_back(v.str());
+  }
+  return out;
+}
+
+std::string identity_text(const TrainConfig& cfg, const std::string& data_identity,
+                          const std::string& base_identity) {
+  std::ostringstream o;
+  o.precision(17);
+  const char* line = nullptr;
+  for (const Option& opt : options()) {
+    const InIdentity& id = opt.identity;
+    if (id.how == Identity::No || (id.how == Identity::GeneratedOnly && !cfg.data.empty())) continue;
+    if (line && std::strcmp(line, id.line) == 0) {
+      o << ' ';
+    } else {
+      if (line) o << '\n';
+      o << id.line << ' ';
+    }
+    line = id.line;
+    if (id.how == Identity::DataIdentity) o << data_identity;
+    else if (id.how == Identity::BaseIdentity) o << base_identity;
+    else opt.print(o, cfg);
+  }
+  return o.str();
+}
+
 void TrainConfig::validate() const {
   net_preset(network);  // throws naming the known presets
   XFER_CHECK(backend == "cpu" || backend == "cuda", "--backend must be cpu or cuda, got '" << backend << "'");
-  XFER_CHECK(transfer_mode == "none" || transfer_mode == "frozen" || transfer_mode == "finetune" ||
-                 transfer_mode == "random",
-             "--transfer-mode must be none, frozen, finetune or random, got '" << transfer_mode << "'");
-  if (transfer_mode != "none") {
+  if (transfer_mode != TransferMode::None) {
     XFER_CHECK(transfer_n >= 1 && transfer_n <= kMaxTransferLayer,
                "--transfer-n must be in 1.." << kMaxTransferLayer << " with --transfer-mode "
-                                             << transfer_mode << ", got " << transfer_n);
+                                             << to_string(transfer_mode) << ", got " << transfer_n);
   }
-  if (transfer_mode == "frozen" || transfer_mode == "finetune") {
-    XFER_CHECK(!base.empty(), "--transfer-mode " << transfer_mode << " needs --base <checkpoint>");
+  if (copies_layers(transfer_mode)) {
+    XFER_CHECK(!base.empty(), "--transfer-mode " << to_string(transfer_mode) << " needs --base <checkpoint>");
   } else {
     XFER_CHECK(base.empty(), "--base is only used with --transfer-mode frozen or finetune");
   }
@@ -162,37 +274,11 @@ void TrainConfig::validate() const {
 std::string TrainConfig::to_ini() const {
   std::ostringstream o;
   o.precision(17);
-  o << "network = " << network << "\n"
-    << "data = " << data << "\n"
-    << "out = " << out << "\n"
-    << "cell-id = " << cell_id << "\n"
-    << "backend = " << backend << "\n"
-    << "base = " << base << "\n"
-    << "transfer-n = " << transfer_n << "\n"
-    << "transfer-mode = " << transfer_mode << "\n"
-    << "fc8-outputs = " << fc8_outputs << "\n"
-    << "dropout-ratio = " << dropout_ratio << "\n"
-    << "base-lr = " << solver.base_lr << "\n"
-    << "gamma = " << solver.gamma << "\n"
-    << "lr-step = " << solver.lr_step << "\n"
-    << "max-iter = " << solver.max_iter << "\n"
-    << "momentum = " << solver.momentum << "\n"
-    << "weight-decay = " << solver.weight_decay << "\n"
-    << "batch = " << solver.batch << "\n"
-    << "test-interval = " << solver.test_interval << "\n"
-    << "test-start = " << solver.test_start << "\n"
-    << "snapshot-interval = " << solver.snapshot_interval << "\n"
-    << "seed = " << seed << "\n"
-    << "threads = " << threads << "\n"
-    << "loader-threads = " << loader_threads << "\n"
-    << "display = " << display << "\n"
-    << "resume = " << resume << "\n"
-    << "tf32 = " << tf32 << "\n"
-    << "stop-after = " << stop_after << "\n"
-    << "test-batches = " << test_batches << "\n"
-    << "synthetic-classes = " << synthetic_classes << "\n"
-    << "synthetic-train = " << synthetic_train << "\n"
-    << "synthetic-val = " << synthetic_val << "\n";
+  for (const Option& opt : options()) {
+    o << opt.name << " = ";
+    opt.print(o, *this);
+    o << "\n";
+  }
   return o.str();
 }
 

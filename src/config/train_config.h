@@ -1,14 +1,17 @@
 // train_config.h: everything a training run is told, as one plain struct.
-// Boost.Program_options (train_config.cpp) is the single source of the option
-// names, defaults and help, for the command line and for config files, used
-// as every tool uses it (core/cli.h); validate() says what to change when a
-// value is wrong.
+// One table of options (train_config.cpp: name, member, help, whether it is
+// part of the run identity) is the single source of the option names, defaults
+// and help: the Boost.Program_options description for the command line and
+// config files (used as every tool uses it, core/cli.h), config.ini, the run
+// identity's text and the arguments the grid gives the trainer are all made
+// from it. validate() says what to change when a value is wrong.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/transfer_mode.h"
 #include "net/net_spec.h"
 
 namespace xfer {
@@ -22,7 +25,7 @@ struct TrainConfig {
   // Transfer.
   std::string base;      // base checkpoint (frozen / finetune)
   int transfer_n = 0;
-  std::string transfer_mode = "none";  // none | frozen | finetune | random
+  TransferMode transfer_mode = TransferMode::None;
   int fc8_outputs = 0;   // 0: the number of classes
   double dropout_ratio = -1;  // <0: the preset's (0.5)
   // Solver (defaults from the preset).
@@ -45,6 +48,20 @@ struct TrainConfig {
   std::string to_ini() const;
   // What identifies the run is config/run_identity.h.
 };
+
+// Every option's name, in the table's order (config.ini's order).
+std::vector<std::string> train_option_names();
+
+// `names` (options of the table, without "--") as trainer arguments:
+// {"--max-iter", "300", ...}, in the order given; numbers as the grid has
+// always written them (10 significant digits). Throws on an unknown name.
+std::vector<std::string> train_args(const TrainConfig& cfg, const std::vector<std::string>& names);
+
+// The text the run identity hashes (config/run_identity.h): the options marked
+// as defining the run, in the table's order, with the data and the base given
+// by their identities, not their paths.
+std::string identity_text(const TrainConfig& cfg, const std::string& data_identity,
+                          const std::string& base_identity);
 
 // Parses argv (and --config FILE). Returns nullopt after printing --help,
 // --fidelity or on --version (which main prints). Throws po::error or

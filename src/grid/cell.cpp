@@ -6,24 +6,6 @@
 
 namespace xfer {
 
-const char* to_string(TransferMode m) {
-  switch (m) {
-    case TransferMode::None: return "none";
-    case TransferMode::Frozen: return "frozen";
-    case TransferMode::Finetune: return "finetune";
-    case TransferMode::Random: return "random";
-  }
-  return "?";
-}
-
-std::optional<TransferMode> parse_transfer_mode(std::string_view s) {
-  if (s == "none") return TransferMode::None;
-  if (s == "frozen") return TransferMode::Frozen;
-  if (s == "finetune") return TransferMode::Finetune;
-  if (s == "random") return TransferMode::Random;
-  return std::nullopt;
-}
-
 std::string Cell::id() const {
   std::string s = split;
   switch (kind) {

@@ -16,17 +16,18 @@
 #include <string>
 #include <string_view>
 
+#include "config/transfer_mode.h"
+
 namespace xfer {
 
 enum class CellKind { Base, Transfer, Random };
-enum class TransferMode { None, Frozen, Finetune, Random };
 
 struct Cell {
   CellKind kind = CellKind::Base;
   std::string split;    // "half0", "natman", "dissim", "all", ...
   char source = 0;      // 'A' or 'B' for transfers; 0 otherwise
   char target = 0;      // half trained on: 'A', 'B', or 0 for split "all"
-  int n = 0;            // layers copied (transfer) or left random (random), 1..7
+  int n = 0;            // layers copied (transfer) or left random (random), 1..kMaxTransferLayer
   TransferMode mode = TransferMode::None;
   int reduced_k = 0;    // >0: only the first K training images per class
   int seed = 0;         // replicate; 0 is the paper's single run
@@ -43,8 +44,5 @@ struct Cell {
 
 // Parses an id produced by Cell::id(); std::nullopt when it is not one.
 std::optional<Cell> parse_cell_id(std::string_view id);
-
-const char* to_string(TransferMode m);
-std::optional<TransferMode> parse_transfer_mode(std::string_view s);
 
 }  // namespace xfer

@@ -30,42 +30,47 @@ std::string cell_dir(const std::string& results, const std::string& id) {
 
 namespace {
 
-std::string fmt_double(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
-
 std::string base_config_hash(const GridCell& cell, const std::string& results) {
   return read_result(cell_dir(results, cell.cell.base_of_source().id())).config_hash;
 }
 
-// The arguments that define the training, as (flag, value) pairs; paths excluded.
-std::vector<std::pair<std::string, std::string>> defining_args(const Grid& grid,
-                                                               const GridCell& cell) {
+// The trainer's configuration of `cell`: what the grid sets, the rest the
+// trainer's defaults.
+TrainConfig cell_train_config(const Grid& grid, const GridCell& cell, const RunPaths& paths, int threads) {
   const GridConfig& cfg = grid.config;
-  const SolverSettings& s = cell.solver;
-  std::vector<std::pair<std::string, std::string>> a = {
-      {"--network", cfg.network}, {"--cell-id", cell.id}};
+  TrainConfig t;
+  t.network = cfg.network;
+  t.cell_id = cell.id;
+  t.fc8_outputs = cfg.fc8_outputs;
+  t.solver = cell.solver;  // the grid's own keys (test_from, threads) left behind
+  t.seed = static_cast<uint64_t>(cell.cell.seed);
+  t.backend = cfg.backend;
+  t.data = (fs::path(paths.data) / cell.cell.data_name()).string();
+  t.out = cell_dir(paths.results, cell.id);
+  t.threads = threads;
   if (cell.cell.kind == CellKind::Transfer) {
-    a.push_back({"--transfer-n", std::to_string(cell.cell.n)});
-    a.push_back({"--transfer-mode", to_string(cell.cell.mode)});
+    t.transfer_n = cell.cell.n;
+    t.transfer_mode = cell.cell.mode;
+    t.base = cell_dir(paths.results, cell.cell.base_of_source().id()) + "/final.h5";
   } else if (cell.cell.kind == CellKind::Random) {
-    a.push_back({"--transfer-n", std::to_string(cell.cell.n)});
-    a.push_back({"--transfer-mode", "random"});
+    t.transfer_n = cell.cell.n;
+    t.transfer_mode = TransferMode::Random;
   }
-  if (cfg.fc8_outputs > 0) a.push_back({"--fc8-outputs", std::to_string(cfg.fc8_outputs)});
-  a.push_back({"--max-iter", std::to_string(s.max_iter)});
-  a.push_back({"--base-lr", fmt_double(s.base_lr)});
-  a.push_back({"--lr-step", std::to_string(s.lr_step)});
-  a.push_back({"--gamma", fmt_double(s.gamma)});
-  a.push_back({"--test-interval", std::to_string(s.test_interval)});
-  a.push_back({"--test-start", std::to_string(s.test_start())});
-  a.push_back({"--snapshot-interval", std::to_string(s.snapshot_interval)});
-  a.push_back({"--batch", std::to_string(s.batch)});
-  a.push_back({"--seed", std::to_string(cell.cell.seed)});
-  return a;
+  return t;
+}
+
+// The trainer options the grid sets for `cell`, in the order it passes them:
+// what defines the training first, then where it runs and its paths. The
+// solver options the grid has no key for (momentum, weight decay) are left
+// to the trainer (its preset or --config file).
+std::vector<std::string> cell_option_names(const Grid& grid, const GridCell& cell) {
+  std::vector<std::string> names = {"network", "cell-id"};
+  if (cell.cell.kind != CellKind::Base) names.insert(names.end(), {"transfer-n", "transfer-mode"});
+  if (grid.config.fc8_outputs > 0) names.push_back("fc8-outputs");
+  names.insert(names.end(), {"max-iter", "base-lr", "lr-step", "gamma", "test-interval", "test-start",
+                             "snapshot-interval", "batch", "seed", "backend", "data", "out"});
+  if (cell.cell.kind == CellKind::Transfer) names.push_back("base");
+  return names;
 }
 
 // How far the run got: where its result.json says it ended when that settles
@@ -85,29 +90,12 @@ bool pid_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) =
 
 std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, const RunPaths& paths,
                                       int threads) {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : defining_args(grid, cell)) {
-    out.push_back(k);
-    out.push_back(v);
-  }
-  // Where the arithmetic runs does not define the cell: not in the grid hash.
-  out.push_back("--backend");
-  out.push_back(grid.config.backend);
-  out.push_back("--data");
-  out.push_back((fs::path(paths.data) / cell.cell.data_name()).string());
-  out.push_back("--out");
-  out.push_back(cell_dir(paths.results, cell.id));
-  if (cell.cell.kind == CellKind::Transfer) {
-    out.push_back("--base");
-    out.push_back(cell_dir(paths.results, cell.cell.base_of_source().id()) + "/final.h5");
-  }
-  if (!grid.config.trainer_config.empty()) {
-    out.push_back("--config");
-    out.push_back(grid.config.trainer_config);
-  }
+  const TrainConfig t = cell_train_config(grid, cell, paths, threads);
+  std::vector<std::string> out = train_args(t, cell_option_names(grid, cell));
+  if (!grid.config.trainer_config.empty()) out.insert(out.end(), {"--config", grid.config.trainer_config});
   if (threads > 0) {
-    out.push_back("--threads");
-    out.push_back(std::to_string(threads));
+    const std::vector<std::string> th = train_args(t, {"threads"});
+    out.insert(out.end(), th.begin(), th.end());
   }
   return out;
 }

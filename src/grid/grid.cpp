@@ -153,7 +153,7 @@ std::string format_table(const Grid& grid) {
     std::string deps;
     for (int d : c.deps) deps += (deps.empty() ? "" : ",") + grid.cells[d].id;
     if (deps.empty()) deps.push_back('-');
-    std::snprintf(line, sizeof line, "%5d  %-28s %-18s %-10s %-28s %9ld %9.2f\n", c.index,
+    std::snprintf(line, sizeof line, "%5d  %-28s %-18s %-10s %-28s %9d %9.2f\n", c.index,
                   c.id.c_str(), kind_name(c.cell).c_str(), c.cell.data_name().c_str(),
                   deps.c_str(), c.solver.max_iter, c.cost_hours);
     out << line;

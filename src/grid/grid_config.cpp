@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "core/cli.h"
-#include "net/net_spec.h"  // kMaxTransferLayer
+#include "net/net_spec.h"  // kMaxTransferLayer, the presets' solver defaults
 
 namespace xfer {
 
@@ -86,31 +86,31 @@ void check_key(const std::string& full) {
   }
 }
 
-long to_long(const std::map<std::string, std::string>& raw, const std::string& key, long dflt) {
+// The value of `key` read by `parse` (std::stol, std::stod), or `dflt` when
+// it is absent or empty; `what` names what the value must be.
+template <class T, class Parse>
+T to_number(const std::map<std::string, std::string>& raw, const std::string& key, T dflt, Parse parse,
+            const char* what) {
   auto it = raw.find(key);
   if (it == raw.end() || it->second.empty()) return dflt;
   try {
     size_t pos = 0;
-    long v = std::stol(it->second, &pos);
+    T v = parse(it->second, &pos);
     if (pos != it->second.size()) throw std::invalid_argument("trailing");
     return v;
   } catch (const std::exception&) {
-    fail(key, "'" + it->second + "' is not an integer");
+    fail(key, "'" + it->second + "' is not " + what);
   }
 }
 
-double to_double(const std::map<std::string, std::string>& raw, const std::string& key,
-                 double dflt) {
-  auto it = raw.find(key);
-  if (it == raw.end() || it->second.empty()) return dflt;
-  try {
-    size_t pos = 0;
-    double v = std::stod(it->second, &pos);
-    if (pos != it->second.size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    fail(key, "'" + it->second + "' is not a number");
-  }
+double to_double(const std::map<std::string, std::string>& raw, const std::string& key, double dflt) {
+  return to_number<double>(raw, key, dflt, [](const std::string& s, size_t* pos) { return std::stod(s, pos); },
+                           "a number");
+}
+
+int to_int(const std::map<std::string, std::string>& raw, const std::string& key, int dflt) {
+  return to_number<int>(raw, key, dflt, [](const std::string& s, size_t* pos) { return std::stoi(s, pos); },
+                        "an integer");
 }
 
 std::string to_str(const std::map<std::string, std::string>& raw, const std::string& key,
@@ -130,22 +130,23 @@ bool to_bool(const std::map<std::string, std::string>& raw, const std::string& k
 
 SolverSettings read_solver(const std::map<std::string, std::string>& raw, const std::string& sec,
                            const SolverSettings& dflt) {
-  SolverSettings s;
-  s.max_iter = to_long(raw, sec + ".max_iter", dflt.max_iter);
+  SolverSettings s = dflt;
+  s.max_iter = to_int(raw, sec + ".max_iter", dflt.max_iter);
   s.base_lr = to_double(raw, sec + ".base_lr", dflt.base_lr);
-  s.lr_step = to_long(raw, sec + ".lr_step", dflt.lr_step);
+  s.lr_step = to_int(raw, sec + ".lr_step", dflt.lr_step);
   s.gamma = to_double(raw, sec + ".gamma", dflt.gamma);
-  s.test_interval = to_long(raw, sec + ".test_interval", dflt.test_interval);
+  s.test_interval = to_int(raw, sec + ".test_interval", dflt.test_interval);
   s.test_from = to_double(raw, sec + ".test_from", dflt.test_from);
-  s.snapshot_interval = to_long(raw, sec + ".snapshot_interval", dflt.snapshot_interval);
-  s.batch = static_cast<int>(to_long(raw, sec + ".batch", dflt.batch));
-  s.threads = static_cast<int>(to_long(raw, sec + ".threads", dflt.threads));
+  s.snapshot_interval = to_int(raw, sec + ".snapshot_interval", dflt.snapshot_interval);
+  s.batch = to_int(raw, sec + ".batch", dflt.batch);
+  s.threads = to_int(raw, sec + ".threads", dflt.threads);
   if (s.max_iter <= 0) fail(sec + ".max_iter", "must be > 0");
   if (s.base_lr <= 0) fail(sec + ".base_lr", "must be > 0");
   if (s.batch <= 0) fail(sec + ".batch", "must be > 0");
   if (s.lr_step < 0 || s.test_interval < 0 || s.snapshot_interval < 0 || s.threads < 0)
     fail(sec, "lr_step, test_interval, snapshot_interval and threads must be >= 0");
   if (s.test_from < 0 || s.test_from >= 1) fail(sec + ".test_from", "must be in [0, 1): a fraction of max_iter");
+  s.test_start = static_cast<int>(s.test_from * double(s.max_iter));
   return s;
 }
 
@@ -189,7 +190,7 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   c.name = to_str(raw, "grid.name", "grid");
   c.network = to_str(raw, "grid.network");
   if (c.network.empty()) fail("grid.network", "is required (the trainer's --network: caffenet or small)");
-  c.fc8_outputs = static_cast<int>(to_long(raw, "grid.fc8_outputs", 0));
+  c.fc8_outputs = to_int(raw, "grid.fc8_outputs", 0);
   c.seeds = int_list("grid.seeds", to_str(raw, "grid.seeds", "0"));
   if (c.seeds.empty()) fail("grid.seeds", "needs at least one seed");
   for (int s : c.seeds)
@@ -200,7 +201,13 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   c.images_per_sec = to_double(raw, "grid.images_per_sec", 100);
   if (c.images_per_sec <= 0) fail("grid.images_per_sec", "must be > 0");
 
-  c.solver = read_solver(raw, "solver", SolverSettings{});
+  SolverSettings preset;
+  try {
+    static_cast<SolverSpec&>(preset) = net_preset(c.network).solver;
+  } catch (const std::exception& e) {
+    fail("grid.network", e.what());
+  }
+  c.solver = read_solver(raw, "solver", preset);
   c.reduced_solver = read_solver(raw, "solver.reduced", c.solver);
 
   c.base_splits = parse_string_list(to_str(raw, "base.splits"));
@@ -254,23 +261,23 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   }
 
   SlurmSettings& s = c.slurm;
-  s.ranks = static_cast<int>(to_long(raw, "slurm.ranks", s.ranks));
-  s.tasks_per_node = static_cast<int>(to_long(raw, "slurm.tasks_per_node", s.tasks_per_node));
+  s.ranks = to_int(raw, "slurm.ranks", s.ranks);
+  s.tasks_per_node = to_int(raw, "slurm.tasks_per_node", s.tasks_per_node);
   s.launcher = to_str(raw, "slurm.launcher", s.launcher);
   s.mpi = to_str(raw, "slurm.mpi", s.mpi);
   if (s.launcher != "auto" && s.launcher != "srun" && s.launcher != "mpirun")
     fail("slurm.launcher", "must be auto (srun under SLURM), srun or mpirun");
   if (s.mpi.empty()) fail("slurm.mpi", "names srun's --mpi plugin, e.g. pmix or pmi2");
-  s.gpus_per_rank = static_cast<int>(to_long(raw, "slurm.gpus_per_rank", s.gpus_per_rank));
-  s.cpus_per_rank = static_cast<int>(to_long(raw, "slurm.cpus_per_rank", s.cpus_per_rank));
+  s.gpus_per_rank = to_int(raw, "slurm.gpus_per_rank", s.gpus_per_rank);
+  s.cpus_per_rank = to_int(raw, "slurm.cpus_per_rank", s.cpus_per_rank);
   s.mem = to_str(raw, "slurm.mem", s.mem);
   s.time = to_str(raw, "slurm.time", s.time);
   s.partition = to_str(raw, "slurm.partition", s.partition);
   s.account = to_str(raw, "slurm.account", s.account);
   s.qos = to_str(raw, "slurm.qos", s.qos);
-  s.throttle = static_cast<int>(to_long(raw, "slurm.throttle", s.throttle));
-  s.signal_secs = static_cast<int>(to_long(raw, "slurm.signal_secs", s.signal_secs));
-  s.max_requeues = static_cast<int>(to_long(raw, "slurm.max_requeues", s.max_requeues));
+  s.throttle = to_int(raw, "slurm.throttle", s.throttle);
+  s.signal_secs = to_int(raw, "slurm.signal_secs", s.signal_secs);
+  s.max_requeues = to_int(raw, "slurm.max_requeues", s.max_requeues);
   s.extra = to_str(raw, "slurm.extra", s.extra);
   if (s.ranks < 1) fail("slurm.ranks", "must be >= 1");
   if (s.tasks_per_node < 0 || (s.tasks_per_node > 0 && s.ranks % s.tasks_per_node != 0))

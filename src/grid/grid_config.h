@@ -4,7 +4,7 @@
 // trained (solver numbers in one [solver] section) and what SLURM resources a
 // cell asks for. The grid is enumerated from it in grid.h.
 //
-// Sections and keys (lists are comma separated; integer lists take ranges, "1-7"):
+// Sections and keys (lists are comma separated; integer lists take ranges, "1-3"):
 //   [grid]       name, network (trainer preset: caffenet|small), backend (cpu|cuda;
 //                default cuda when slurm.gpus_per_rank > 0), fc8_outputs (0: the
 //                trainer's default), seeds (replicates), trainer_config (extra
@@ -12,7 +12,7 @@
 //                cost estimate), data (data root) and results (results directory):
 //                defaults for the programs' --data and --results
 //   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, test_from, snapshot_interval,
-//                batch, threads (0: the runner decides)
+//                batch (the network preset's when not given), threads (0: the runner decides)
 //   [solver.reduced]  the same keys, overriding [solver] for reduced-volume bases
 //   [base]       splits (a base per half A and B of each), all (true: the all-class
 //                base), reduced_k (reduced-volume all-class bases, first K per class)
@@ -30,23 +30,19 @@
 #include <vector>
 
 #include "grid/cell.h"
+#include "solver/solver_spec.h"
 
 namespace xfer {
 
-struct SolverSettings {
-  long max_iter = 0;
-  double base_lr = 0;
-  long lr_step = 0;
-  double gamma = 0;
-  long test_interval = 0;
-  // Tests start after this fraction of max_iter (the trainer's --test-start
-  // is test_from x max_iter): a fraction, so that shrinking max_iter with
-  // --set keeps the tests on the end of the run. 0: from the start.
+// A [solver] section: the trainer's solver settings (its --base-lr ...
+// --snapshot-interval; keys not given are the network preset's), plus what
+// only the grid knows.
+struct SolverSettings : SolverSpec {
+  // Tests start after this fraction of max_iter (test_start is test_from x
+  // max_iter): a fraction, so that shrinking max_iter with --set keeps the
+  // tests on the end of the run. 0: from the start.
   double test_from = 0;
-  long test_start() const { return static_cast<long>(test_from * double(max_iter)); }
-  long snapshot_interval = 0;
-  int batch = 0;
-  int threads = 0;
+  int threads = 0;  // the trainer's --threads; 0: the runner decides
 };
 
 struct TransferBlock {

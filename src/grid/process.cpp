@@ -7,11 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include "io/atomic_file.h"  // write_failure_message
 
 namespace xfer {
 
@@ -137,6 +141,38 @@ ProcessEnd run_with_lines(const std::vector<std::string>& cmd,
   }
   g_child = 0;
   return process_end(status);
+}
+
+ProcessEnd run_teed(const std::vector<std::string>& cmd, const std::string& log, bool echo,
+                    const std::function<std::string()>& stamp, std::deque<std::string>& tail) {
+  const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::runtime_error(write_failure_message(log, errno));
+  ProcessEnd end = run_with_lines(cmd, [&](const std::string& text) {
+    std::string line = stamp() + " | " + text + "\n";
+    if (write(log_fd, line.data(), line.size()) < 0) { /* the log is best effort */ }
+    if (echo) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+    }
+    if (!text.empty()) {
+      tail.push_back(text);
+      if (tail.size() > 8) tail.pop_front();
+    }
+  });
+  close(log_fd);
+  return end;
+}
+
+std::string failure_reason(const std::deque<std::string>& tail) {
+  for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
+    std::string low = *it;
+    std::transform(low.begin(), low.end(), low.begin(), ::tolower);
+    if (low.find("error") != std::string::npos || low.find("fatal") != std::string::npos ||
+        low.find("what()") != std::string::npos)
+      return *it;
+  }
+  return tail.empty() ? "no output" : tail.back();
 }
 
 }  // namespace xfer

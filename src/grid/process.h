@@ -1,12 +1,14 @@
 // process.h: the child processes of the grid runner (a cell's runner, the
 // trainer or its launcher): started so that they never outlive the process
 // that started them, stopped with the one signal every launcher passes on, and
-// ended in words a person can act on ("killed by SIGKILL (out of memory?)").
+// ended in words a person can act on ("killed by SIGKILL (out of memory?)"),
+// their output read line by line or teed into a log.
 #pragma once
 
 #include <sys/types.h>
 
 #include <csignal>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -46,5 +48,15 @@ std::string describe_kill(int sig);
 // the newline). Returns when the child has ended and its output is read.
 ProcessEnd run_with_lines(const std::vector<std::string>& cmd,
                           const std::function<void(const std::string&)>& on_line);
+
+// run_with_lines() with the output teed: each line is appended to the file
+// `log` after `stamp()` and " | " and, when `echo`, written to stdout; `tail`
+// keeps the last 8 non-empty lines for an error message.
+ProcessEnd run_teed(const std::vector<std::string>& cmd, const std::string& log, bool echo,
+                    const std::function<std::string()>& stamp, std::deque<std::string>& tail);
+
+// The line of `tail` that most likely says why a process failed: the last
+// that mentions an error, else the last one ("no output" when empty).
+std::string failure_reason(const std::deque<std::string>& tail);
 
 }  // namespace xfer

@@ -1,9 +1,9 @@
 // runner.cpp: one cell's attempt: the checks before it, the cell's lock, the
-// trainer's launch and the bookkeeping of how it ended. Starting and stopping
-// processes is in process.cpp, the whole-grid runner in local_runner.cpp.
+// trainer's run and the bookkeeping of how it ended. Its command line is made
+// in cell_command.cpp; starting, teeing and stopping processes is in
+// process.cpp, the whole-grid scheduler in local_runner.cpp.
 #include "grid/runner.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,8 +18,6 @@
 #include <thread>
 
 #include "core/check.h"  // this_host
-#include "core/cli.h"
-#include "core/cpus.h"
 #include "grid/process.h"
 #include "io/file_lock.h"
 
@@ -27,39 +25,7 @@ namespace fs = std::filesystem;
 
 namespace xfer {
 
-Launch parse_launch(const std::string& s) {
-  if (s == "auto") return Launch::Auto;
-  if (s == "none") return Launch::None;
-  if (s == "srun") return Launch::Srun;
-  if (s == "mpirun") return Launch::Mpirun;
-  throw std::runtime_error("--launch '" + s + "': use auto, none, srun or mpirun");
-}
-
 namespace {
-
-using cli::env_int;
-
-// --launch, else the grid's [slurm] launcher, else srun inside a SLURM job
-// and mpirun outside one; a single rank is started directly.
-Launch resolve_launch(Launch l, const std::string& configured, int ranks) {
-  if (l != Launch::Auto) return l;
-  if (ranks <= 1) return Launch::None;
-  if (configured != "auto") return parse_launch(configured);
-  return std::getenv("SLURM_JOB_ID") ? Launch::Srun : Launch::Mpirun;
-}
-
-int cell_ranks(const Grid& grid, const RunOptions& opt) {
-  return opt.ranks > 0 ? opt.ranks : grid.config.slurm.ranks;
-}
-
-int cell_threads(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
-  if (opt.threads > 0) return opt.threads;
-  if (cell.solver.threads > 0) return cell.solver.threads;
-  if (int c = env_int("SLURM_CPUS_PER_TASK", 0); c > 0) return c;
-  // The CPUs this process may use (taskset, cgroups), not the machine's cores.
-  int per = usable_cpus() / (cell_ranks(grid, opt) * std::max(1, opt.jobs));
-  return std::max(1, per);
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -68,31 +34,6 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-std::vector<std::string> cell_command(const Grid& grid, const GridCell& cell, const RunOptions& opt) {
-  int ranks = cell_ranks(grid, opt);
-  std::vector<std::string> cmd;
-  switch (resolve_launch(opt.launch, grid.config.slurm.launcher, ranks)) {
-    case Launch::Srun: {
-      cmd = {"srun", "--mpi=" + grid.config.slurm.mpi, "--ntasks=" + std::to_string(ranks),
-             "--kill-on-bad-exit=1"};
-      // srun no longer inherits the batch job's --cpus-per-task (SLURM 22.05).
-      if (int c = env_int("SLURM_CPUS_PER_TASK", 0); c > 0)
-        cmd.push_back("--cpus-per-task=" + std::to_string(c));
-      if (grid.config.slurm.gpus_per_rank > 0)
-        cmd.push_back("--gpus-per-task=" + std::to_string(grid.config.slurm.gpus_per_rank));
-      break;
-    }
-    case Launch::Mpirun:
-      cmd = {"mpirun", "-np", std::to_string(ranks), "--oversubscribe", "--bind-to", "none"};
-      break;
-    default:
-      break;
-  }
-  cmd.push_back(opt.paths.trainer);
-  for (auto& a : trainer_args(grid, cell, opt.paths, cell_threads(grid, cell, opt))) cmd.push_back(a);
-  return cmd;
-}
 
 std::string trainer_problem(const std::string& trainer) {
   if (access(trainer.c_str(), X_OK) == 0) return "";
@@ -230,40 +171,6 @@ nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOpt
   return cj;
 }
 
-// Runs `cmd`: each output line goes to `log` with its UTC time and, when
-// `echo`, to stdout; `tail` keeps the last lines for an error message.
-ProcessEnd run_teed(const std::vector<std::string>& cmd, const std::string& log, bool echo,
-                    std::deque<std::string>& tail) {
-  const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error(write_failure_message(log, errno));
-  ProcessEnd end = run_with_lines(cmd, [&](const std::string& text) {
-    std::string line = utc_now() + " | " + text + "\n";
-    if (write(log_fd, line.data(), line.size()) < 0) { /* the log is best effort */ }
-    if (echo) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fputc('\n', stdout);
-      std::fflush(stdout);
-    }
-    if (!text.empty()) {
-      tail.push_back(text);
-      if (tail.size() > 8) tail.pop_front();
-    }
-  });
-  close(log_fd);
-  return end;
-}
-
-std::string failure_reason(const std::deque<std::string>& tail) {
-  for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
-    std::string low = *it;
-    std::transform(low.begin(), low.end(), low.begin(), ::tolower);
-    if (low.find("error") != std::string::npos || low.find("fatal") != std::string::npos ||
-        low.find("what()") != std::string::npos)
-      return *it;
-  }
-  return tail.empty() ? "no output" : tail.back();
-}
-
 // How the trainer's run ended, from result.json first (it alone knows a
 // divergence for sure), then its exit.
 Outcome judge(const std::string& dir, const ProcessEnd& end, const std::deque<std::string>& tail) {
@@ -272,7 +179,8 @@ Outcome judge(const std::string& dir, const ProcessEnd& end, const std::deque<st
   if (end.code == kCellDiverged) {
     for (auto it = tail.rbegin(); it != tail.rend(); ++it)
       if (it->find("diverged") != std::string::npos) return {kCellDiverged, *it};
-    return {kCellDiverged, "diverged (the trainer exited 3 and wrote no result.json)"};
+    return {kCellDiverged, "diverged (the trainer exited " + std::to_string(kCellDiverged) +
+                               " and wrote no result.json)"};
   }
   if (end.code == 0)
     return rs.state == ResultState::Finished
@@ -294,7 +202,7 @@ Outcome attempt(const Grid& grid, const GridCell& cell, const RunOptions& opt, c
   nlohmann::json cj = record_start(grid, cell, opt, cmd, st);
   std::deque<std::string> tail;
   const double t0 = now_seconds();
-  const ProcessEnd end = run_teed(cmd, dir + "/train.log", opt.echo, tail);
+  const ProcessEnd end = run_teed(cmd, dir + "/train.log", opt.echo, utc_now, tail);
   const double secs = now_seconds() - t0;
   const Outcome o = judge(dir, end, tail);
 

@@ -9,28 +9,9 @@
 #include <vector>
 
 #include "layers/layer_spec.h"
+#include "solver/solver_spec.h"
 
 namespace xfer {
-
-// The solver's defaults for a preset (the paper's imagenet_solver.prototxt for caffenet).
-struct SolverSpec {
-  double base_lr = 0.01;
-  double gamma = 0.1;
-  int lr_step = 100000;
-  int max_iter = 450000;
-  double momentum = 0.9;
-  double weight_decay = 0.0005;
-  int batch = 256;
-  int test_interval = 1000;
-  // The first iteration tested (then every test_interval, and always the
-  // last). 0: from the start, as the paper did; later keeps the paper's
-  // statistic, the mean of the 10 best tests, on the converged end of a run
-  // that has far fewer tests than the paper's 450.
-  int test_start = 0;
-  int snapshot_interval = 10000;
-  double weight_lr_mult = 1, weight_decay_mult = 1;  // Caffe's per-parameter multipliers
-  double bias_lr_mult = 2, bias_decay_mult = 0;
-};
 
 struct NetSpec {
   std::string preset;
@@ -38,7 +19,7 @@ struct NetSpec {
   int stored_size = 256;  // images as stored in the shards
   int crop = 227;         // network input side (random crop in training, centre in test)
   std::vector<LayerSpec> layers;
-  SolverSpec solver;
+  SolverSpec solver;  // the preset's solver defaults
 
   // Parameter layers in order (conv1..fc8).
   std::vector<const LayerSpec*> param_layers() const;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "backend/backend.h"
@@ -144,31 +145,97 @@ void install_stop_handlers() {
 
 void request_stop() { g_stop.store(true); }
 
-int run_training(const TrainConfig& cfg, Communicator& comm) {
-  g_stop.store(false);
-  NetSpec spec = net_preset(cfg.network);
+namespace {
+
+// One run from setup to its result: run_training's phases (setup, resume,
+// the loop, tests, finish) and what they share. Members are declared in the
+// order the run makes them, so they are destroyed as its locals were (the
+// gradient sync before the net it reduces, the output lock last).
+struct Training {
+  Training(const TrainConfig& c, Communicator& cm) : cfg(c), comm(cm) {}
+  int run();
+
+  void setup();
+  void open_output();
+  void build_net();
+  void resume_or_transfer();
+  int loop();
+  std::optional<int> stop_or_diverge();
+  void train_step();
+  void display();
+  void note_progress(double rate);
+  bool test();  // false when the test loss is not finite
+  void save(const std::string& path);
+  int finish_diverged();
+  int finish();
+
+  const TrainConfig& cfg;
+  Communicator& comm;
+  NetSpec spec;
+  int world = 1;
+  int local_batch = 0;
+  bool root = false;
+  fs::path out;
+  std::string ckpt_path, final_path, result_path, progress_path;
+  std::optional<FileLock> out_lock;
+  bool resuming = false;
+  TrainState base_state;
+  std::string identity;
+  DataSources data;
+  int classes = 0, outputs = 0;
+  std::unique_ptr<Backend> be;
+  std::unique_ptr<Net> net;
+  int frozen = 0;
+  TrainState st;
+  std::vector<CurvePoint> curve;
+  std::unique_ptr<SgdSolver> solver;
+  uint64_t dropout_seed = 0;
+  std::unique_ptr<GradientSync> sync;
+  float scale = 1.f;
+  int64_t max_iter = 0;
+  HostBatch batch;
+  double window_loss = 0;
+  int window_n = 0;
+  Clock::time_point t_session;
+  double train_s = 0;
+  int64_t session_iters = 0;
+  std::string diverged;  // what went non-finite on this rank, "" while all is well
+  std::optional<RunSummary> summary;
+};
+
+int Training::run() {
+  setup();
+  resume_or_transfer();
+  return loop();
+}
+
+void Training::setup() {
+  spec = net_preset(cfg.network);
   spec.solver = cfg.solver;
   if (cfg.dropout_ratio >= 0)
     for (auto& l : spec.layers)
       if (l.type == LayerType::Dropout) l.dropout_ratio = float(cfg.dropout_ratio);
-  const int world = comm.size();
+  world = comm.size();
   XFER_CHECK(cfg.solver.batch % world == 0,
              "--batch " << cfg.solver.batch << " must divide evenly over " << world << " ranks");
-  const int local_batch = cfg.solver.batch / world;
-  const bool root = comm.rank() == 0;
+  local_batch = cfg.solver.batch / world;
+  root = comm.rank() == 0;
+  open_output();
+  build_net();
+}
 
-  const fs::path out(cfg.out);
-  const std::string ckpt_path = (out / "checkpoint.h5").string();
-  const std::string final_path = (out / "final.h5").string();
-  const std::string result_path = (out / kResultFileName).string();
-  const std::string progress_path = (out / kProgressFileName).string();
+void Training::open_output() {
+  out = fs::path(cfg.out);
+  ckpt_path = (out / "checkpoint.h5").string();
+  final_path = (out / "final.h5").string();
+  result_path = (out / kResultFileName).string();
+  progress_path = (out / kProgressFileName).string();
   // A resume takes everything from the checkpoint; a transfer takes the
   // base's mean image, as the paper did.
-  const std::optional<FileLock> out_lock = claim_output(out, root);
-  const bool resuming = cfg.resume && fs::exists(ckpt_path);
-  TrainState base_state;
+  out_lock = claim_output(out, root);
+  resuming = cfg.resume && fs::exists(ckpt_path);
   if (!cfg.base.empty()) base_state = read_checkpoint_state(cfg.base);
-  const std::string identity = run_identity(cfg, data_identity_of(cfg), base_state.config_hash);
+  identity = run_identity(cfg, data_identity_of(cfg), base_state.config_hash);
   if (resuming) {
     base_state = read_checkpoint_state(ckpt_path);
     XFER_CHECK(base_state.config_hash == identity,
@@ -178,25 +245,28 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   }
   // Only now: a refused resume must not overwrite the folder's configuration.
   if (root) write_file_atomic((out / "config.ini").string(), cfg.to_ini());
-  DataSources data = open_data_sources(cfg, spec, comm, base_state.mean, base_state.mean_c,
-                                       base_state.mean_h, base_state.mean_w);
-  const int classes = data.info.num_classes;
-  const int outputs = cfg.fc8_outputs > 0 ? cfg.fc8_outputs : classes;
+}
+
+void Training::build_net() {
+  data = open_data_sources(cfg, spec, comm, base_state.mean, base_state.mean_c,
+                           base_state.mean_h, base_state.mean_w);
+  classes = data.info.num_classes;
+  outputs = cfg.fc8_outputs > 0 ? cfg.fc8_outputs : classes;
   XFER_CHECK(outputs >= classes, "--fc8-outputs " << outputs << " is fewer than the data's "
                                                   << classes << " classes");
 
   if (world > 1)  // every rank: where it runs and which device it takes there
     log_line("placed on " + error_context() + ", node-local rank " +
              std::to_string(comm.local_rank()) + " of " + std::to_string(comm.local_size()));
-  auto be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
+  be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
   be->set_tf32(cfg.tf32);
-  Net net(*be, spec, local_batch, outputs);
-  net.init_params(derive_seed(cfg.seed, 1));
-  int frozen = 0;
-  if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "random") frozen = cfg.transfer_n;
-  net.set_frozen(frozen);
+  net = std::make_unique<Net>(*be, spec, local_batch, outputs);
+  net->init_params(derive_seed(cfg.seed, 1));
+  if (freezes_layers(cfg.transfer_mode)) frozen = cfg.transfer_n;
+  net->set_frozen(frozen);
+}
 
-  TrainState st;
+void Training::resume_or_transfer() {
   st.config_ini = cfg.to_ini();
   st.config_hash = identity;
   st.cell_id = cfg.cell_id;
@@ -209,117 +279,59 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   st.mean_c = data.mean_c;
   st.mean_h = data.mean_h;
   st.mean_w = data.mean_w;
-  std::vector<CurvePoint> curve;
   if (resuming) {
-    TrainState r = load_checkpoint(ckpt_path, net);
+    TrainState r = load_checkpoint(ckpt_path, *net);
     st.iteration = r.iteration;
     st.wall_s = r.wall_s;
     curve = curve_from_json(r.curve_json);
     data.train->seek(r.data);
     XFER_LOG("resuming " << ckpt_path << " at iteration " << r.iteration);
-  } else if (cfg.transfer_mode == "frozen" || cfg.transfer_mode == "finetune") {
-    copy_layers(cfg.base, net, cfg.transfer_n);
+  } else if (copies_layers(cfg.transfer_mode)) {
+    copy_layers(cfg.base, *net, cfg.transfer_n);
     XFER_LOG("copied layers 1.." << cfg.transfer_n << " from " << cfg.base << " ("
-                                 << cfg.transfer_mode << ")");
+                                 << to_string(cfg.transfer_mode) << ")");
   }
-  XFER_LOG("net " << spec.preset << ": " << net.param_count() << " parameters, "
-                  << net.trainable_count() << " trainable (frozen layers 1.." << frozen << "), "
+  XFER_LOG("net " << spec.preset << ": " << net->param_count() << " parameters, "
+                  << net->trainable_count() << " trainable (frozen layers 1.." << frozen << "), "
                   << classes << " classes, " << outputs << " outputs, batch " << cfg.solver.batch
                   << " over " << world << " rank(s), backend " << be->name());
 
-  SgdSolver solver(net, cfg.solver);
-  const uint64_t dropout_seed = dropout_seed_for(cfg, comm);
-  GradientSync sync(comm, net);
-  const float scale = 1.f / float(cfg.solver.batch);
-  const int64_t max_iter = cfg.solver.max_iter;
-
-  auto save = [&](const std::string& path) {
-    if (!root) return;
-    st.data = data.train->position();
-    st.curve_json = curve_to_json(curve);
-    save_checkpoint(path, net, st);
-  };
-  // For the grid's status; a failed write costs the status a number, not the run.
-  auto note_progress = [&](double rate) {
-    if (!root) return;
-    try {
-      write_progress(progress_path, progress_now(st.iteration, max_iter, rate));
-    } catch (const std::exception& e) {
-      XFER_LOG("progress not recorded: " << e.what());
-    }
-  };
-
-  HostBatch batch;
-  double window_loss = 0;
-  int window_n = 0;
-  auto t_session = Clock::now();
-  double train_s = 0;
-  int64_t session_iters = 0;
-  std::string diverged;  // what went non-finite on this rank, "" while all is well
-  RunSummary summary{cfg, be->name(), be->tf32(), classes, outputs, world};
+  solver = std::make_unique<SgdSolver>(*net, cfg.solver);
+  dropout_seed = dropout_seed_for(cfg, comm);
+  sync = std::make_unique<GradientSync>(comm, *net);
+  scale = 1.f / float(cfg.solver.batch);
+  max_iter = cfg.solver.max_iter;
+  t_session = Clock::now();
+  summary.emplace(RunSummary{cfg, be->name(), be->tf32(), classes, outputs, world});
   note_progress(0);  // where this session starts; its pace is not known yet
-  auto finish_diverged = [&] {
-    // The last good checkpoint is kept: a checkpoint of NaN weights is worth nothing.
-    if (diverged.empty()) diverged = "loss not finite on another rank";
-    st.wall_s += seconds_since(t_session);
-    if (root) write_run_result(result_path, summary, st, curve, diverged, sync.stats(), 0, 0);
-    XFER_LOG("diverged at iteration " << st.iteration << " (" << diverged << ")");
-    comm.barrier();
-    return kExitDiverged;
-  };
-  while (st.iteration < max_iter) {
-    // Every rank must agree to stop, or a collective would hang; a rank whose
-    // last loss was not finite stops them all.
-    if (cfg.stop_after > 0 && st.iteration == cfg.stop_after && session_iters > 0) g_stop.store(true);
-    double flags[2] = {g_stop.load() ? 1.0 : 0.0, diverged.empty() ? 0.0 : 1.0};
-    if (world > 1) comm.allreduce_host_sum(flags, 2);
-    if (flags[1] > 0) return finish_diverged();
-    if (flags[0] > 0) {
-      st.wall_s += seconds_since(t_session);
-      save(ckpt_path);
-      note_progress(0);
-      comm.barrier();
-      XFER_LOG("stopped by signal at iteration " << st.iteration << "; checkpoint " << ckpt_path);
-      return kExitStopped;
-    }
-    auto t0 = Clock::now();
-    data.train->next(local_batch, batch);
-    PassContext ctx{true, dropout_seed, uint64_t(st.iteration)};
-    LossStats ls = net.forward(batch, ctx);
-    net.backward(scale);  // buckets of gradients are reduced as they complete
-    sync.finish_step();
-    solver.update(st.iteration);
-    ++st.iteration;
-    ++session_iters;
-    train_s += seconds_since(t0);
-    window_loss += ls.loss_sum / std::max<int64_t>(ls.count, 1);
-    ++window_n;
-    diverged = non_finite("loss", ls.loss_sum);
+}
 
-    if (st.iteration % cfg.display == 0 || st.iteration == max_iter) {
-      const double ips = session_iters * double(cfg.solver.batch) / std::max(train_s, 1e-9);
-      const double eta = (max_iter - st.iteration) * cfg.solver.batch / std::max(ips, 1e-9);
-      char line[256];
-      std::snprintf(line, sizeof(line), "iter %lld/%lld loss %.4f lr %g %.1f img/s ETA %s",
-                    (long long)st.iteration, (long long)max_iter, window_loss / window_n,
-                    solver.learning_rate(st.iteration - 1), ips, format_duration(eta).c_str());
-      XFER_LOG(line);
-      note_progress(ips / cfg.solver.batch);
-      window_loss = 0;
-      window_n = 0;
-    }
+void Training::save(const std::string& path) {
+  if (!root) return;
+  st.data = data.train->position();
+  st.curve_json = curve_to_json(curve);
+  save_checkpoint(path, *net, st);
+}
+
+int Training::finish_diverged() {
+  // The last good checkpoint is kept: a checkpoint of NaN weights is worth nothing.
+  if (diverged.empty()) diverged = "loss not finite on another rank";
+  st.wall_s += seconds_since(t_session);
+  if (root) write_run_result(result_path, *summary, st, curve, diverged, sync->stats(), 0, 0);
+  XFER_LOG("diverged at iteration " << st.iteration << " (" << diverged << ")");
+  comm.barrier();
+  return kExitDiverged;
+}
+
+int Training::loop() {
+  while (st.iteration < max_iter) {
+    if (std::optional<int> rc = stop_or_diverge()) return *rc;
+    train_step();
+    if (st.iteration % cfg.display == 0 || st.iteration == max_iter) display();
     if (!diverged.empty()) continue;  // stop at the top, together with every rank
     if ((st.iteration >= cfg.solver.test_start && st.iteration % cfg.solver.test_interval == 0) ||
         st.iteration == max_iter) {
-      CurvePoint p = evaluate(net, *data.eval, comm, cfg.test_batches, st.iteration);
-      char line[160];
-      std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",
-                    (long long)p.iteration, p.top1, p.top5, p.loss);
-      XFER_LOG(line);
-      // The sums are reduced over ranks, so every rank sees the same value.
-      diverged = non_finite("test loss", p.loss);
-      if (!diverged.empty()) return finish_diverged();
-      curve.push_back(p);
+      if (!test()) return finish_diverged();
     }
     if (st.iteration % cfg.solver.snapshot_interval == 0 && st.iteration < max_iter) {
       const double w = st.wall_s;
@@ -328,6 +340,80 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
       st.wall_s = w;
     }
   }
+  return finish();
+}
+
+// Every rank must agree to stop, or a collective would hang; a rank whose
+// last loss was not finite stops them all. nullopt: go on.
+std::optional<int> Training::stop_or_diverge() {
+  if (cfg.stop_after > 0 && st.iteration == cfg.stop_after && session_iters > 0) g_stop.store(true);
+  double flags[2] = {g_stop.load() ? 1.0 : 0.0, diverged.empty() ? 0.0 : 1.0};
+  if (world > 1) comm.allreduce_host_sum(flags, 2);
+  if (flags[1] > 0) return finish_diverged();
+  if (flags[0] > 0) {
+    st.wall_s += seconds_since(t_session);
+    save(ckpt_path);
+    note_progress(0);
+    comm.barrier();
+    XFER_LOG("stopped by signal at iteration " << st.iteration << "; checkpoint " << ckpt_path);
+    return kExitStopped;
+  }
+  return std::nullopt;
+}
+
+void Training::train_step() {
+  auto t0 = Clock::now();
+  data.train->next(local_batch, batch);
+  PassContext ctx{true, dropout_seed, uint64_t(st.iteration)};
+  LossStats ls = net->forward(batch, ctx);
+  net->backward(scale);  // buckets of gradients are reduced as they complete
+  sync->finish_step();
+  solver->update(st.iteration);
+  ++st.iteration;
+  ++session_iters;
+  train_s += seconds_since(t0);
+  window_loss += ls.loss_sum / std::max<int64_t>(ls.count, 1);
+  ++window_n;
+  diverged = non_finite("loss", ls.loss_sum);
+}
+
+void Training::display() {
+  const double ips = session_iters * double(cfg.solver.batch) / std::max(train_s, 1e-9);
+  const double eta = (max_iter - st.iteration) * cfg.solver.batch / std::max(ips, 1e-9);
+  char line[256];
+  std::snprintf(line, sizeof(line), "iter %lld/%lld loss %.4f lr %g %.1f img/s ETA %s",
+                (long long)st.iteration, (long long)max_iter, window_loss / window_n,
+                solver->learning_rate(st.iteration - 1), ips, format_duration(eta).c_str());
+  XFER_LOG(line);
+  note_progress(ips / cfg.solver.batch);
+  window_loss = 0;
+  window_n = 0;
+}
+
+// For the grid's status; a failed write costs the status a number, not the run.
+void Training::note_progress(double rate) {
+  if (!root) return;
+  try {
+    write_progress(progress_path, progress_now(st.iteration, max_iter, rate));
+  } catch (const std::exception& e) {
+    XFER_LOG("progress not recorded: " << e.what());
+  }
+}
+
+bool Training::test() {
+  CurvePoint p = evaluate(*net, *data.eval, comm, cfg.test_batches, st.iteration);
+  char line[160];
+  std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",
+                (long long)p.iteration, p.top1, p.top5, p.loss);
+  XFER_LOG(line);
+  // The sums are reduced over ranks, so every rank sees the same value.
+  diverged = non_finite("test loss", p.loss);
+  if (!diverged.empty()) return false;
+  curve.push_back(p);
+  return true;
+}
+
+int Training::finish() {
   {
     double flag = diverged.empty() ? 0.0 : 1.0;  // the last step's loss
     if (world > 1) comm.allreduce_host_sum(&flag, 1);
@@ -337,12 +423,20 @@ int run_training(const TrainConfig& cfg, Communicator& comm) {
   save(final_path);
   save(ckpt_path);
   if (root) {
-    write_run_result(result_path, summary, st, curve, "", sync.stats(), session_iters, train_s);
+    write_run_result(result_path, *summary, st, curve, "", sync->stats(), session_iters, train_s);
     XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
                             << curve_statistic(curve, Statistic::Top10) << "; " << result_path);
   }
   comm.barrier();
   return kExitDone;
+}
+
+}  // namespace
+
+int run_training(const TrainConfig& cfg, Communicator& comm) {
+  g_stop.store(false);
+  Training t(cfg, comm);
+  return t.run();
 }
 
 }  // namespace xfer

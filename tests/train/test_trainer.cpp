@@ -1,7 +1,7 @@
 // test_trainer.cpp: whole runs of the trainer on the generated batch:
 // results and checkpoints on disk, resume determinism (a run stopped by a
 // signal and resumed ends bit-identical to an uninterrupted one), transfers
-// from a base's checkpoint, and options refused with a message.
+// from a base's checkpoint. The options themselves: tests/config.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -126,7 +126,7 @@ TEST_F(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
   auto t = small_run(dir_ + "/xfer");
   t.base = dir_ + "/base/final.h5";
   t.transfer_n = 4;
-  t.transfer_mode = "frozen";
+  t.transfer_mode = TransferMode::Frozen;
   t.seed = 9;
   ASSERT_EQ(run_training(t, *comm_), kExitDone);
   auto be = make_backend("cpu", 0, 1);
@@ -138,28 +138,6 @@ TEST_F(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
     bool same = std::equal(pa.begin() + s.offset, pa.begin() + s.offset + s.count(), pb.begin() + s.offset);
     EXPECT_EQ(same, s.transfer_index <= 4) << s.layer->name();
   }
-}
-
-TEST_F(Trainer, BadOptionsAreRefusedWithWhatToChange) {
-  auto expect_refused = [](std::vector<std::string> extra, const std::string& needle) {
-    std::vector<std::string> args{"xfer_train"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    try {
-      parse_train_config(int(argv.size()), argv.data());
-      ADD_FAILURE() << "accepted: " << needle;
-    } catch (const std::exception& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-  };
-  expect_refused({"--network", "vgg"}, "unknown network preset 'vgg'");
-  expect_refused({"--batch", "0"}, "--batch must be positive");
-  expect_refused({"--transfer-mode", "frozen", "--transfer-n", "3"}, "needs --base");
-  expect_refused({"--transfer-mode", "frozen", "--transfer-n", "9", "--base", "x.h5"}, "--transfer-n must be in 1..7");
-  expect_refused({"--transfer-mode", "melted"}, "--transfer-mode must be");
-  expect_refused({"--momentum", "1.5"}, "--momentum must be in [0, 1)");
-  expect_refused({"--no-such-option"}, "unrecognised option");
 }
 
 }  // namespace
