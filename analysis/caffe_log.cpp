@@ -74,94 +74,113 @@ long long make_stamp(long year, const Stamp& s) {
   return secs * 1000000 + s.micro;
 }
 
-}  // namespace
-
-std::vector<TimedTest> parse_caffe_log(std::string_view text, const std::string& name,
-                                       Diagnostics& diag) {
+// The parser's state across lines: the open test (its "Testing net" line
+// seen, its top-1 not yet), the last test that may still take its loss, and
+// the calendar year, which the log's headers leave out.
+struct LogParser {
+  std::string name;
+  Diagnostics& diag;
   std::vector<TimedTest> tests;
-  long year = year_of_file(name);
+  long year = 0;
   long last_month = 0;
   long pending = -1;       // iteration of the last "Testing net" without its top-1 yet
   long pending_line = 0;
   bool have_open = false;  // tests.back() may still receive its loss
   long line_no = 0;
+
+  void read_line(std::string_view line);
+  void iteration_line(std::string_view msg);
+  void score_line(std::string_view msg, const Stamp& st);
+};
+
+void LogParser::read_line(std::string_view line) {
+  ++line_no;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) return;
+  bool about_us = line.find("Iteration") != std::string_view::npos ||
+                  line.find("Test score") != std::string_view::npos;
+  Stamp st{};
+  size_t msg_at = parse_header(line, st);
+  if (msg_at == std::string_view::npos) {
+    // A line cut inside its header still starts like one.
+    bool header_like = line.size() >= 2 && std::string_view("IWEF").find(line[0]) !=
+                                               std::string_view::npos && is_digit(line[1]);
+    if (about_us || header_like)
+      diag.skip(name, line_no, "garbled or truncated log line: '" + std::string(line.substr(0, 80)) + "'");
+    return;
+  }
+  std::string_view msg = line.substr(msg_at);
+  if (msg.rfind("Iteration ", 0) == 0) iteration_line(msg);
+  else if (msg.rfind("Test score #", 0) == 0) score_line(msg, st);
+}
+
+void LogParser::iteration_line(std::string_view msg) {
+  std::string_view rest = msg.substr(10);
+  size_t comma = rest.find(", ");
+  long it = 0;
+  if (comma == std::string_view::npos || !whole_number(rest.substr(0, comma), it) || it < 0) {
+    diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
+    return;
+  }
+  std::string_view what = rest.substr(comma + 2);
+  if (what == "Testing net") {
+    if (pending >= 0)
+      diag.warn(name, pending_line, "test at iteration " + std::to_string(pending) + " has no top-1 score");
+    pending = it;
+    pending_line = line_no;
+    have_open = false;
+  } else if (what.rfind("lr = ", 0) != 0 && what.rfind("loss = ", 0) != 0) {
+    diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
+  }
+}
+
+void LogParser::score_line(std::string_view msg, const Stamp& st) {
+  std::string_view rest = msg.substr(12);
+  size_t colon = rest.find(": ");
+  int k = -1;
+  double v = 0;
+  if (colon == std::string_view::npos || !whole_number(rest.substr(0, colon), k) ||
+      !whole_number(rest.substr(colon + 2), v) || !std::isfinite(v)) {
+    diag.skip(name, line_no, "garbled test score line: '" + std::string(msg) + "'");
+    return;
+  }
+  if (k == 0) {
+    if (pending < 0) {
+      diag.skip(name, line_no, "top-1 score without a preceding 'Testing net' line");
+      return;
+    }
+    if (last_month && st.month < last_month && year) ++year;  // new year's eve
+    last_month = st.month;
+    TimedTest t;
+    t.point.iteration = pending;
+    t.point.top1 = v;
+    t.stamp = make_stamp(year, st);
+    tests.push_back(t);
+    pending = -1;
+    have_open = true;
+  } else if (k == 1 && have_open) {
+    tests.back().point.loss = v;
+    have_open = false;
+  }
+}
+
+}  // namespace
+
+std::vector<TimedTest> parse_caffe_log(std::string_view text, const std::string& name,
+                                       Diagnostics& diag) {
+  LogParser p{name, diag};
+  p.year = year_of_file(name);
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
+    p.read_line(text.substr(pos, end - pos));
     pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-
-    bool about_us = line.find("Iteration") != std::string_view::npos ||
-                    line.find("Test score") != std::string_view::npos;
-    Stamp st{};
-    size_t msg_at = parse_header(line, st);
-    if (msg_at == std::string_view::npos) {
-      // A line cut inside its header still starts like one.
-      bool header_like = line.size() >= 2 && std::string_view("IWEF").find(line[0]) !=
-                                                 std::string_view::npos && is_digit(line[1]);
-      if (about_us || header_like)
-        diag.skip(name, line_no, "garbled or truncated log line: '" + std::string(line.substr(0, 80)) + "'");
-      continue;
-    }
-    std::string_view msg = line.substr(msg_at);
-    if (msg.rfind("Iteration ", 0) == 0) {
-      std::string_view rest = msg.substr(10);
-      size_t comma = rest.find(", ");
-      long it = 0;
-      if (comma == std::string_view::npos || !whole_number(rest.substr(0, comma), it) || it < 0) {
-        diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
-        continue;
-      }
-      std::string_view what = rest.substr(comma + 2);
-      if (what == "Testing net") {
-        if (pending >= 0)
-          diag.warn(name, pending_line, "test at iteration " + std::to_string(pending) + " has no top-1 score");
-        pending = it;
-        pending_line = line_no;
-        have_open = false;
-      } else if (what.rfind("lr = ", 0) != 0 && what.rfind("loss = ", 0) != 0) {
-        diag.skip(name, line_no, "garbled iteration line: '" + std::string(msg) + "'");
-      }
-      continue;
-    }
-    if (msg.rfind("Test score #", 0) == 0) {
-      std::string_view rest = msg.substr(12);
-      size_t colon = rest.find(": ");
-      int k = -1;
-      double v = 0;
-      if (colon == std::string_view::npos || !whole_number(rest.substr(0, colon), k) ||
-          !whole_number(rest.substr(colon + 2), v) || !std::isfinite(v)) {
-        diag.skip(name, line_no, "garbled test score line: '" + std::string(msg) + "'");
-        continue;
-      }
-      if (k == 0) {
-        if (pending < 0) {
-          diag.skip(name, line_no, "top-1 score without a preceding 'Testing net' line");
-          continue;
-        }
-        if (last_month && st.month < last_month && year) ++year;  // new year's eve
-        last_month = st.month;
-        TimedTest t;
-        t.point.iteration = pending;
-        t.point.top1 = v;
-        t.stamp = make_stamp(year, st);
-        tests.push_back(t);
-        pending = -1;
-        have_open = true;
-      } else if (k == 1 && have_open) {
-        tests.back().point.loss = v;
-        have_open = false;
-      }
-      continue;
-    }
   }
-  if (pending >= 0)
-    diag.warn(name, pending_line, "test at iteration " + std::to_string(pending) + " has no top-1 score (log ends)");
-  return tests;
+  if (p.pending >= 0)
+    diag.warn(name, p.pending_line,
+              "test at iteration " + std::to_string(p.pending) + " has no top-1 score (log ends)");
+  return std::move(p.tests);
 }
 
 namespace {

@@ -173,20 +173,8 @@ std::vector<int> checked_n(const std::string& key, const std::string& s) {
   return n;
 }
 
-}  // namespace
-
-
-GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
-                             const std::vector<std::string>& section_order) {
-  for (const auto& [k, v] : raw) check_key(k);
-  GridConfig c;
-  c.raw = raw;
-  c.section_order = section_order;
-  for (const auto& [k, v] : raw) {  // sections the order does not name go last, sorted
-    std::string sec = section_and_key(k).first;
-    if (std::find(c.section_order.begin(), c.section_order.end(), sec) == c.section_order.end())
-      c.section_order.push_back(sec);
-  }
+// [grid]: what the grid is called, trains and reads.
+void read_grid_section(const std::map<std::string, std::string>& raw, GridConfig& c) {
   c.name = to_str(raw, "grid.name", "grid");
   c.network = to_str(raw, "grid.network");
   if (c.network.empty()) fail("grid.network", "is required (the trainer's --network: caffenet or small)");
@@ -200,7 +188,10 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   c.results = to_str(raw, "grid.results", "results/" + c.name);
   c.images_per_sec = to_double(raw, "grid.images_per_sec", 100);
   if (c.images_per_sec <= 0) fail("grid.images_per_sec", "must be > 0");
+}
 
+// [solver] and [solver.reduced], over the network preset's defaults.
+void read_solvers(const std::map<std::string, std::string>& raw, GridConfig& c) {
   SolverSettings preset;
   try {
     static_cast<SolverSpec&>(preset) = net_preset(c.network).solver;
@@ -209,58 +200,62 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   }
   c.solver = read_solver(raw, "solver", preset);
   c.reduced_solver = read_solver(raw, "solver.reduced", c.solver);
+}
 
+// [base]: which splits get bases, the 1000-class base, the reduced sets.
+void read_base_section(const std::map<std::string, std::string>& raw, GridConfig& c) {
   c.base_splits = parse_string_list(to_str(raw, "base.splits"));
   for (const auto& s : c.base_splits) check_split_name("base.splits", s);
   c.all_base = to_bool(raw, "base.all", false);
   c.reduced_k = int_list("base.reduced_k", to_str(raw, "base.reduced_k"));
   for (int k : c.reduced_k)
     if (k < 1) fail("base.reduced_k", "K must be >= 1");
+}
 
-  std::vector<std::string> transfer_names, random_names;
-  for (const auto& section : c.section_order) {
-    if (section.rfind("transfer.", 0) == 0) transfer_names.push_back(section);
-    if (section.rfind("random.", 0) == 0) random_names.push_back(section);
+// One [transfer.NAME] block.
+TransferBlock read_transfer_block(const std::map<std::string, std::string>& raw, const std::string& sec) {
+  TransferBlock b;
+  b.name = sec.substr(9);
+  // An empty list switches the block off (--set transfer.NAME.splits=), as
+  // for [random.*].
+  b.splits = parse_string_list(to_str(raw, sec + ".splits"));
+  for (const auto& s : b.splits) {
+    check_split_name(sec + ".splits", s);
+    if (s == "all") fail(sec + ".splits", "'all' has no halves to transfer between");
   }
-  for (const auto& sec : transfer_names) {
-    TransferBlock b;
-    b.name = sec.substr(9);
-    // An empty list switches the block off (--set transfer.NAME.splits=), as
-    // for [random.*].
-    b.splits = parse_string_list(to_str(raw, sec + ".splits"));
-    for (const auto& s : b.splits) {
-      check_split_name(sec + ".splits", s);
-      if (s == "all") fail(sec + ".splits", "'all' has no halves to transfer between");
-    }
-    b.directions = parse_string_list(to_str(raw, sec + ".directions", "AB,BA"));
-    for (const auto& d : b.directions)
-      if (d.size() != 2 || (d[0] != 'A' && d[0] != 'B') || (d[1] != 'A' && d[1] != 'B'))
-        fail(sec + ".directions", "'" + d + "' is not one of AA, AB, BA, BB");
-    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
-    for (const auto& m : parse_string_list(to_str(raw, sec + ".modes", "frozen"))) {
-      auto mode = parse_transfer_mode(m);
-      if (!mode || (*mode != TransferMode::Frozen && *mode != TransferMode::Finetune))
-        fail(sec + ".modes", "'" + m + "' is not frozen or finetune");
-      b.modes.push_back(*mode);
-    }
-    if (b.modes.empty()) fail(sec + ".modes", "needs frozen and/or finetune");
-    c.transfers.push_back(std::move(b));
+  b.directions = parse_string_list(to_str(raw, sec + ".directions", "AB,BA"));
+  for (const auto& d : b.directions)
+    if (d.size() != 2 || (d[0] != 'A' && d[0] != 'B') || (d[1] != 'A' && d[1] != 'B'))
+      fail(sec + ".directions", "'" + d + "' is not one of AA, AB, BA, BB");
+  b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
+  for (const auto& m : parse_string_list(to_str(raw, sec + ".modes", "frozen"))) {
+    auto mode = parse_transfer_mode(m);
+    if (!mode || (*mode != TransferMode::Frozen && *mode != TransferMode::Finetune))
+      fail(sec + ".modes", "'" + m + "' is not frozen or finetune");
+    b.modes.push_back(*mode);
   }
-  for (const auto& sec : random_names) {
-    RandomBlock b;
-    b.name = sec.substr(7);
-    b.splits = parse_string_list(to_str(raw, sec + ".splits", "all"));
-    for (const auto& s : b.splits) check_split_name(sec + ".splits", s);
-    b.halves = parse_halves(sec + ".halves", to_str(raw, sec + ".halves"));
-    for (const auto& s : b.splits) {
-      if (s == "all" && !b.halves.empty()) fail(sec + ".halves", "split 'all' has no halves");
-      if (s != "all" && b.halves.empty()) fail(sec + ".halves", "split '" + s + "' needs halves A and/or B");
-    }
-    b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
-    c.randoms.push_back(std::move(b));
-  }
+  if (b.modes.empty()) fail(sec + ".modes", "needs frozen and/or finetune");
+  return b;
+}
 
-  SlurmSettings& s = c.slurm;
+// One [random.NAME] block (random, frozen lower layers).
+RandomBlock read_random_block(const std::map<std::string, std::string>& raw, const std::string& sec) {
+  RandomBlock b;
+  b.name = sec.substr(7);
+  b.splits = parse_string_list(to_str(raw, sec + ".splits", "all"));
+  for (const auto& s : b.splits) check_split_name(sec + ".splits", s);
+  b.halves = parse_halves(sec + ".halves", to_str(raw, sec + ".halves"));
+  for (const auto& s : b.splits) {
+    if (s == "all" && !b.halves.empty()) fail(sec + ".halves", "split 'all' has no halves");
+    if (s != "all" && b.halves.empty()) fail(sec + ".halves", "split '" + s + "' needs halves A and/or B");
+  }
+  b.n = checked_n(sec + ".n", to_str(raw, sec + ".n", "1-" + std::to_string(kMaxTransferLayer)));
+  return b;
+}
+
+// [slurm]: how a cell is submitted.
+SlurmSettings read_slurm_section(const std::map<std::string, std::string>& raw) {
+  SlurmSettings s;
   s.ranks = to_int(raw, "slurm.ranks", s.ranks);
   s.tasks_per_node = to_int(raw, "slurm.tasks_per_node", s.tasks_per_node);
   s.launcher = to_str(raw, "slurm.launcher", s.launcher);
@@ -285,6 +280,31 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   if (s.gpus_per_rank < 0 || s.cpus_per_rank < 1) fail("slurm", "gpus_per_rank >= 0 and cpus_per_rank >= 1");
   if (s.throttle < 0 || s.signal_secs < 0 || s.max_requeues < 0)
     fail("slurm", "throttle, signal_secs and max_requeues must be >= 0");
+  return s;
+}
+
+}  // namespace
+
+GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
+                             const std::vector<std::string>& section_order) {
+  for (const auto& [k, v] : raw) check_key(k);
+  GridConfig c;
+  c.raw = raw;
+  c.section_order = section_order;
+  for (const auto& [k, v] : raw) {  // sections the order does not name go last, sorted
+    std::string sec = section_and_key(k).first;
+    if (std::find(c.section_order.begin(), c.section_order.end(), sec) == c.section_order.end())
+      c.section_order.push_back(sec);
+  }
+  read_grid_section(raw, c);
+  read_solvers(raw, c);
+  read_base_section(raw, c);
+  for (const auto& section : c.section_order)
+    if (section.rfind("transfer.", 0) == 0) c.transfers.push_back(read_transfer_block(raw, section));
+  for (const auto& section : c.section_order)
+    if (section.rfind("random.", 0) == 0) c.randoms.push_back(read_random_block(raw, section));
+  c.slurm = read_slurm_section(raw);
+  const SlurmSettings& s = c.slurm;
   c.backend = to_str(raw, "grid.backend", s.gpus_per_rank > 0 ? "cuda" : "cpu");
   if (c.backend != "cpu" && c.backend != "cuda") fail("grid.backend", "must be cpu or cuda");
   return c;
