@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/provenance.h"
+#include "io/h5.h"  // h5_library_versions
 #include "core/cli.h"
 #include "data/fmnist_idx.h"
 #include "data/splits.h"
@@ -27,7 +28,7 @@ std::vector<int> read_indices(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_make_splits", xfer::core_library_versions())) return 0;
+  if (xfer::print_version_if_asked(argc, argv, "xfer_make_splits", xfer::h5_library_versions())) return 0;
   std::string dataset, split, seeds, out, check, names_file;
   int num_classes = 0, size_a = -1;
   po::options_description desc(

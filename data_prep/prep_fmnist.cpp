@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/provenance.h"
+#include "io/h5.h"  // h5_library_versions
 #include "core/cli.h"
 #include "data/fmnist_idx.h"
 #include "data/split_writer.h"
@@ -29,7 +30,7 @@ struct Options {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_fmnist", xfer::core_library_versions())) return 0;
+  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_fmnist", xfer::h5_library_versions())) return 0;
   Options o;
   po::options_description desc(
       "xfer_prep_fmnist: convert Fashion-MNIST to HDF5 shard folders\n"

@@ -16,6 +16,7 @@
 
 #include "core/cpus.h"
 #include "core/provenance.h"
+#include "io/h5.h"  // h5_library_versions
 #include "core/cli.h"
 #include "data/imagenet_prep.h"
 #include "data/split_writer.h"
@@ -25,7 +26,7 @@ namespace po = boost::program_options;
 using namespace xfer;
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_imagenet", xfer::core_library_versions())) return 0;
+  if (xfer::print_version_if_asked(argc, argv, "xfer_prep_imagenet", xfer::h5_library_versions())) return 0;
   ImageNetLayoutOptions layout;
   ConvertOptions conv;
   std::string stage, seeds, reduced;

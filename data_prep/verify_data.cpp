@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/provenance.h"
+#include "io/h5.h"  // h5_library_versions
 #include "core/cli.h"
 #include "data/progress.h"
 #include "data/shard_format.h"
@@ -70,7 +71,7 @@ std::vector<RecordedFile> folder_files(const std::string& dir, std::vector<std::
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_verify_data", xfer::core_library_versions())) return 0;
+  if (xfer::print_version_if_asked(argc, argv, "xfer_verify_data", xfer::h5_library_versions())) return 0;
   std::vector<std::string> dirs;
   int threads = 4;
   po::options_description desc(
