@@ -133,9 +133,18 @@ void render_figure(const FigureSpec& f, const fs::path& dir, const std::string& 
     for (const auto& sfx : suffixes) fs::remove(with(tstem, sfx), ec);
     fs::remove(err, ec);
   };
-  write_file_atomic(with(tstem, "_nets.csv").string(), std::string(kNetsColumns) + "\n" + f.nets_rows);
-  write_file_atomic(with(tstem, "_means.csv").string(), std::string(kMeansColumns) + "\n" + f.means_rows);
-  write_file_atomic(with(tstem, ".gp").string(), figure_script(f));
+  // Written (and fsynced) under the temporary names; renamed with the images below.
+  auto write_temp = [&](const std::string& sfx, const std::string& text) {
+    write_file_checked(with(tstem, sfx).string(), text.data(), text.size(), with(stem, sfx).string());
+  };
+  try {
+    write_temp("_nets.csv", std::string(kNetsColumns) + "\n" + f.nets_rows);
+    write_temp("_means.csv", std::string(kMeansColumns) + "\n" + f.means_rows);
+    write_temp(".gp", figure_script(f));
+  } catch (...) {
+    cleanup();
+    throw;
+  }
   std::string vars = "nets=" + gp_quote(with(tstem, "_nets.csv").string()) + "; means=" +
                      gp_quote(with(tstem, "_means.csv").string()) + "; outstem=" + gp_quote(tstem.string());
   std::string cmd = sh_quote(gnuplot) + " -e " + sh_quote(vars) + " " + sh_quote(with(tstem, ".gp").string()) +

@@ -1,8 +1,6 @@
-// provenance.cpp: the machine, the command line and HDF5's version (the
-// code version itself is generated at build time; see cmake/version.cmake).
+// provenance.cpp: the machine and the command line (the code version itself
+// is generated at build time; see cmake/version.cmake).
 #include "core/provenance.h"
-
-#include <hdf5.h>
 
 #include <fstream>
 #include <iostream>
@@ -12,13 +10,6 @@ namespace xfer {
 namespace {
 std::string g_command_line;
 }  // namespace
-
-LibraryVersions core_library_versions() {
-  unsigned major = 0, minor = 0, release = 0;
-  H5get_libversion(&major, &minor, &release);
-  return {{"HDF5", std::to_string(major) + "." + std::to_string(minor) + "." +
-                       std::to_string(release)}};
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");

@@ -15,11 +15,10 @@ namespace xfer {
 const char* code_version();
 
 // (library, version) pairs. Each library of the program contributes its own:
-// core (HDF5) here, backend_library_versions() (oneDNN; cuDNN, cuBLAS, CUDA
-// runtime and driver, GPU model) and comm_library_versions() (MPI; NCCL), so
-// a tool lists exactly what it links.
+// h5_library_versions() (HDF5, io/h5.h), backend_library_versions() (oneDNN;
+// cuDNN, cuBLAS, CUDA runtime and driver, GPU model) and
+// comm_library_versions() (MPI; NCCL), so a tool lists exactly what it links.
 using LibraryVersions = std::vector<std::pair<std::string, std::string>>;
-LibraryVersions core_library_versions();
 
 // The CPU model from /proc/cpuinfo ("unknown" elsewhere).
 std::string cpu_model();

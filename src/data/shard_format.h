@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "data/checksum.h"
-#include "data/h5.h"
 #include "data/manifest.h"
+#include "io/h5.h"
 
 namespace xfer {
 
@@ -80,6 +80,8 @@ class ShardWriter {
  private:
   void flush();
   void fold_sum();
+  void write_offsets();
+  void write_attributes();
   void write_trailer();
   void guard(const std::function<void()>& step);
   void abandon() noexcept;
@@ -124,6 +126,7 @@ class ShardReader {
   std::vector<int64_t> image_file_offsets() const;
 
  private:
+  void check_structure(int64_t version, int64_t num_classes, const std::vector<hsize_t>& dims) const;
   std::string path_;
   ShardMeta meta_;
   int shard_index_ = 0;
@@ -131,6 +134,17 @@ class ShardReader {
   std::vector<std::string> skipped_;
   H5Id file_, images_;
 };
+
+// The mean training image of a folder, C*H*W at the stored image size.
+struct MeanImage { int c = 0, h = 0, w = 0; std::vector<float> data; };
+// Reads <dir>/mean.h5 (dir = one split-half folder): checked against the
+// checksum its manifest records first, then opened from those same bytes.
+MeanImage read_mean_image(const std::string& dir);
+// Writes <dir>/mean.h5 (dataset "mean" float32 [C,H,W], attributes
+// schema_version, split, num_images): built in memory, then written with
+// write_file_atomic. Returns the checksum of the bytes written.
+FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                         const std::string& split);
 
 // Checks the shards of `dir` (train-*, val-*, numbered from 0 without gaps;
 // `expected_*` >= 0 also checks their number) against the checksums their

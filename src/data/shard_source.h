@@ -20,7 +20,7 @@
 // subset in file order, so the ranks together cover it exactly once.
 //
 // Threads: HDF5 is called only from the thread that opens the source (and,
-// in the data code, only under h5_mutex()). Small subsets (up to 2 GiB, or
+// as everywhere, only under h5_mutex(); io/h5.h). Small subsets (up to 2 GiB, or
 // $XFER_DATA_MEMORY_MB) are read into memory when opened; for larger ones
 // the opening thread asks HDF5 where each image lies in its file, and one
 // reader thread reads them with pread(), so no background thread enters the
@@ -50,13 +50,9 @@
 #include <vector>
 
 #include "data/batch_source.h"
-#include "data/checksum.h"
+#include "data/shard_format.h"  // MeanImage, read_mean_image
 
 namespace xfer {
-
-struct MeanImage { int c = 0, h = 0, w = 0; std::vector<float> data; };  // C*H*W at the stored image size
-// dir = one split-half folder; mean.h5 is checked against the manifest first.
-MeanImage read_mean_image(const std::string& dir);
 
 struct ShardSourceOptions {
   std::string dir;          // split-half folder, e.g. data/fmnist/half0A (holds manifest, mean, train-*.h5, val-*.h5)
@@ -73,11 +69,5 @@ struct ShardSourceOptions {
 
 std::unique_ptr<TrainSource> open_train_shards(const ShardSourceOptions&);
 std::unique_ptr<EvalSource> open_eval_shards(const ShardSourceOptions&);  // centre crop, no mirror
-
-// Writes <dir>/mean.h5 (dataset "mean" float32 [C,H,W], attributes
-// schema_version, split, num_images): built in memory, then written with
-// write_file_atomic. Returns the checksum of the bytes written.
-FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
-                         const std::string& split);
 
 }  // namespace xfer

@@ -106,8 +106,21 @@ void write_file_checked(const std::string& tmp, const void* data, size_t size,
 }
 
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
+  write_file_atomic(path, data, size, nullptr);
+}
+
+void write_file_atomic(const std::string& path, const void* data, size_t size,
+                       const std::function<void(const std::string& tmp)>& check) {
   const std::string tmp = temp_path_for(path);
   write_file_checked(tmp, data, size, path);
+  if (check) {
+    try {
+      check(tmp);
+    } catch (...) {
+      std::remove(tmp.c_str());
+      throw;
+    }
+  }
   commit_file(tmp, path);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace xfer {
@@ -32,6 +33,11 @@ void write_file_checked(const std::string& tmp, const void* data, size_t size,
 // The whole temp-write-fsync-close-rename sequence for bytes in memory.
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& content);
+// The same, with `check(tmp)` run on the whole, fsynced temporary file before
+// the rename (a writer that reads its file back): when it throws, `tmp` is
+// removed, `path` is untouched, and the exception goes on.
+void write_file_atomic(const std::string& path, const void* data, size_t size,
+                       const std::function<void(const std::string& tmp)>& check);
 
 // Bytes an unprivileged writer may still use in the folder of `path`
 // (statvfs f_bavail; UINT64_MAX when unknown).

@@ -1,4 +1,5 @@
-// h5.cpp: the HDF5 wrapper. Intermediate groups are created on demand.
+// h5.cpp: the HDF5 layer of h5.h: the lock, errors, handles, files, float
+// datasets and attributes.
 #include "io/h5.h"
 
 #include <unistd.h>
@@ -6,190 +7,373 @@
 #include "core/check.h"
 
 namespace xfer {
+
 std::recursive_mutex& h5_mutex() {
   static std::recursive_mutex m;
   return m;
 }
-}  // namespace xfer
 
-namespace xfer::h5 {
+void h5_silence_errors() {
+  H5Lock lock(h5_mutex());
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
-void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+std::vector<std::pair<std::string, std::string>> h5_library_versions() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return {{"HDF5", std::to_string(major) + "." + std::to_string(minor) + "." +
+                       std::to_string(release)}};
+}
 
-Handle& Handle::operator=(Handle&& o) noexcept {
+// ---------------------------------------------------------------------------
+// Errors and handles
+
+namespace {
+
+// Collects the innermost (most specific) message of HDF5's error stack.
+herr_t walk_innermost(unsigned n, const H5E_error2_t* err, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (n == 0 && err->desc) *out = err->desc;
+  return 0;
+}
+
+}  // namespace
+
+void h5_fail(const std::string& what, const std::string& context, const char* file, int line) {
+  std::string detail;
+  {
+    H5Lock lock(h5_mutex());
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_innermost, &detail);
+    H5Eclear2(H5E_DEFAULT);
+  }
+  std::string msg = context + ": " + what;
+  if (!detail.empty()) msg += " (" + detail + ")";
+  throw_error(file, line, msg);
+}
+
+H5Id& H5Id::operator=(H5Id&& o) noexcept {
   if (this != &o) {
     reset();
     id_ = o.id_;
-    close_ = o.close_;
-    o.id_ = -1;
+    kind_ = o.kind_;
+    o.id_ = H5I_INVALID_HID;
   }
   return *this;
 }
 
-void Handle::reset() {
-  if (id_ >= 0 && close_) close_(id_);
-  id_ = -1;
+void H5Id::reset() { close(); }
+
+herr_t H5Id::close() {
+  if (id_ < 0) return 0;
+  H5Lock lock(h5_mutex());
+  herr_t r = 0;
+  switch (kind_) {
+    case Kind::File: r = H5Fclose(id_); break;
+    case Kind::Dataset: r = H5Dclose(id_); break;
+    case Kind::Dataspace: r = H5Sclose(id_); break;
+    case Kind::Datatype: r = H5Tclose(id_); break;
+    case Kind::Attribute: r = H5Aclose(id_); break;
+    case Kind::Plist: r = H5Pclose(id_); break;
+    case Kind::Group: r = H5Gclose(id_); break;
+  }
+  id_ = H5I_INVALID_HID;
+  return r;
 }
 
-File File::create(const std::string& path) {
-  quiet_errors();
-  File f;
-  f.path_ = path;
-  f.h_ = Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  XFER_CHECK(f.h_.valid(), "cannot create HDF5 file " << path);
-  return f;
+H5Id h5_checked(hid_t id, H5Id::Kind kind, const char* call, const std::string& context,
+                const char* file, int line) {
+  if (id < 0) h5_fail(std::string("HDF5 call failed: ") + call, context, file, line);
+  return H5Id(id, kind);
 }
 
-File File::create_in_memory(const std::string& name) {
-  quiet_errors();
-  File f;
-  f.path_ = name;
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  // Grow by 64 MiB; backing_store = 0: nothing is written when it closes.
-  XFER_CHECK(H5Pset_fapl_core(fapl.get(), size_t{64} << 20, 0) >= 0,
-             "cannot set up an in-memory HDF5 file for " << name);
-  f.h_ = Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
-  XFER_CHECK(f.h_.valid(), "cannot create in-memory HDF5 file for " << name);
-  return f;
+// ---------------------------------------------------------------------------
+// Files
+
+namespace {
+
+// HDF5's core driver still wants a file name, one that no file on disk has
+// (opening an image under an existing file's name is refused).
+std::string in_memory_name(const std::string& path) { return path + ".in-memory"; }
+
+H5Id core_fapl(size_t increment, const std::string& path) {
+  H5Id fapl = XFER_H5_OPEN(H5Pcreate(H5P_FILE_ACCESS), Plist, path);
+  XFER_H5_CHECK(H5Pset_fapl_core(fapl, increment, /*backing_store=*/false), path);
+  return fapl;
 }
 
-std::vector<char> File::image() {
-  XFER_CHECK(H5Fflush(id(), H5F_SCOPE_GLOBAL) >= 0, path_ << ": cannot flush the HDF5 file");
-  const ssize_t n = H5Fget_file_image(id(), nullptr, 0);
-  XFER_CHECK(n > 0, path_ << ": cannot size the HDF5 file image");
+}  // namespace
+
+H5Id h5_open_read(const std::string& path) {
+  h5_silence_errors();
+  XFER_CHECK(::access(path.c_str(), R_OK) == 0, path << ": missing or unreadable");
+  H5Lock lock(h5_mutex());
+  XFER_CHECK(H5Fis_hdf5(path.c_str()) > 0, path << ": not an HDF5 file (truncated or damaged?)");
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) XFER_H5_FAIL("cannot open as HDF5 (truncated or damaged?)", path);
+  return H5Id(f, H5Id::Kind::File);
+}
+
+H5Id h5_create_in_memory(const std::string& path, size_t increment) {
+  h5_silence_errors();
+  H5Lock lock(h5_mutex());
+  H5Id fapl = core_fapl(increment, path);
+  return XFER_H5_OPEN(H5Fcreate(in_memory_name(path).c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+                      File, path);
+}
+
+H5Id h5_open_image(const std::string& path, std::vector<char>& bytes) {
+  h5_silence_errors();
+  H5Lock lock(h5_mutex());
+  H5Id fapl = core_fapl(size_t{1} << 16, path);
+  XFER_H5_CHECK(H5Pset_file_image(fapl, bytes.data(), bytes.size()), path);
+  const hid_t f = H5Fopen(in_memory_name(path).c_str(), H5F_ACC_RDONLY, fapl);
+  if (f < 0) XFER_H5_FAIL("unreadable or truncated HDF5 file", path);
+  return H5Id(f, H5Id::Kind::File);
+}
+
+std::vector<char> h5_file_image(hid_t file, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  XFER_H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL), context);
+  const ssize_t n = H5Fget_file_image(file, nullptr, 0);
+  if (n <= 0) XFER_H5_FAIL("HDF5 call failed: H5Fget_file_image", context);
   std::vector<char> bytes(static_cast<size_t>(n));
-  XFER_CHECK(H5Fget_file_image(id(), bytes.data(), bytes.size()) == n,
-             path_ << ": cannot copy the HDF5 file image");
+  if (H5Fget_file_image(file, bytes.data(), bytes.size()) != n)
+    XFER_H5_FAIL("HDF5 call failed: H5Fget_file_image", context);
   return bytes;
 }
 
-File File::open_read(const std::string& path) {
-  quiet_errors();
-  File f;
-  f.path_ = path;
-  XFER_CHECK(::access(path.c_str(), R_OK) == 0, path << ": missing or unreadable");
-  XFER_CHECK(H5Fis_hdf5(path.c_str()) > 0, path << ": not an HDF5 file (truncated or damaged?)");
-  f.h_ = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  XFER_CHECK(f.h_.valid(), path << ": cannot open as HDF5 (truncated or damaged?)");
-  return f;
-}
-
-bool File::exists(const std::string& object) const {
-  // Check each path component, as H5Lexists requires.
+bool h5_exists(hid_t loc, const std::string& object) {
+  H5Lock lock(h5_mutex());
+  // H5Lexists wants every link on the way to exist.
   size_t pos = 0;
   while (true) {
     pos = object.find('/', pos + 1);
-    std::string part = object.substr(0, pos);
-    if (H5Lexists(id(), part.c_str(), H5P_DEFAULT) <= 0) return false;
+    const std::string part = object.substr(0, pos);
+    if (H5Lexists(loc, part.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
     if (pos == std::string::npos) return true;
   }
 }
 
-void File::write_floats(const std::string& name, const std::vector<hsize_t>& dims, const float* data) {
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle ds(H5Dcreate2(id(), name.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(), H5P_DEFAULT,
-                       H5P_DEFAULT),
-            H5Dclose);
-  XFER_CHECK(ds.valid(), path_ << ": cannot create dataset " << name);
-  XFER_CHECK(H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
-             path_ << ": cannot write dataset " << name);
+// ---------------------------------------------------------------------------
+// Datasets
+
+std::vector<hsize_t> h5_dims(hid_t dset, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id space = XFER_H5_OPEN(H5Dget_space(dset), Dataspace, context);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) XFER_H5_FAIL("HDF5 call failed: H5Sget_simple_extent_ndims", context);
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
 }
 
-std::vector<hsize_t> File::dims(const std::string& name) const {
-  XFER_CHECK(exists(name), path_ << ": has no dataset " << name);
-  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  XFER_CHECK(ds.valid(), path_ << ": cannot open dataset " << name);
-  Handle space(H5Dget_space(ds.get()), H5Sclose);
-  int nd = H5Sget_simple_extent_ndims(space.get());
-  XFER_CHECK(nd >= 0, path_ << ": dataset " << name << " has no readable shape");
-  std::vector<hsize_t> d(nd);
-  H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
-  return d;
-}
-
-namespace {
-std::string dims_str(const std::vector<hsize_t>& d) {
+std::string h5_dims_text(const std::vector<hsize_t>& dims) {
   std::string s = "[";
-  for (size_t i = 0; i < d.size(); ++i) {
+  for (size_t i = 0; i < dims.size(); ++i) {
     if (i) s += 'x';
-    s += std::to_string(d[i]);
+    s += std::to_string(dims[i]);
   }
   return s + "]";
 }
+
+H5Id h5_open_dataset(hid_t loc, const std::string& name, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  XFER_CHECK(h5_exists(loc, name), context << ": has no dataset " << name);
+  return XFER_H5_OPEN(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), Dataset,
+                      context + " dataset " + name);
+}
+
+void h5_write_floats(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
+                     const float* data, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id lcpl = XFER_H5_OPEN(H5Pcreate(H5P_LINK_CREATE), Plist, context);
+  XFER_H5_CHECK(H5Pset_create_intermediate_group(lcpl, 1), context);
+  H5Id space = XFER_H5_OPEN(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                            Dataspace, context);
+  H5Id ds = XFER_H5_OPEN(H5Dcreate2(loc, name.c_str(), H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT,
+                                    H5P_DEFAULT),
+                         Dataset, context + " dataset " + name);
+  XFER_H5_CHECK(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                context + " dataset " + name);
+}
+
+void h5_read_floats(hid_t loc, const std::string& name, const std::vector<hsize_t>& want,
+                    float* data, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id ds = h5_open_dataset(loc, name, context);
+  const auto got = h5_dims(ds, context);
+  XFER_CHECK(got == want, context << ": " << name << " has shape " << h5_dims_text(got)
+                                  << " but " << h5_dims_text(want) << " is needed");
+  XFER_H5_CHECK(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                context + " dataset " + name + " (truncated file?)");
+}
+
+// ---------------------------------------------------------------------------
+// Attributes
+
+H5Id h5_string_type(const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id t = XFER_H5_OPEN(H5Tcopy(H5T_C_S1), Datatype, context);
+  XFER_H5_CHECK(H5Tset_size(t, H5T_VARIABLE), context);
+  XFER_H5_CHECK(H5Tset_cset(t, H5T_CSET_UTF8), context);
+  return t;
+}
+
+namespace {
+
+// Replaces an attribute if present, so rewriting a file's attributes works.
+H5Id create_attr(hid_t obj, const char* name, hid_t type, hid_t space,
+                 const std::string& context) {
+  if (H5Aexists(obj, name) > 0) XFER_H5_CHECK(H5Adelete(obj, name), context);
+  return XFER_H5_OPEN(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), Attribute,
+                      context + " attribute " + name);
+}
+
+H5Id open_attr(hid_t obj, const char* name, const std::string& context) {
+  XFER_CHECK(H5Aexists(obj, name) > 0, context << ": missing attribute '" << name << "'");
+  return XFER_H5_OPEN(H5Aopen(obj, name, H5P_DEFAULT), Attribute, context + " attribute " + name);
+}
+
+// A 1-d list of `n`; an empty one has a null dataspace (h5py reads it as Empty).
+H5Id list_space(hsize_t n, const std::string& context) {
+  return XFER_H5_OPEN(n ? H5Screate_simple(1, &n, nullptr) : H5Screate(H5S_NULL), Dataspace,
+                      context);
+}
+
+// A list attribute of file type `ftype`, written from `v` (memory type `mtype`).
+template <typename T>
+void write_list(hid_t obj, const char* name, hid_t ftype, hid_t mtype, const std::vector<T>& v,
+                const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id a = create_attr(obj, name, ftype, list_space(v.size(), context), context);
+  if (!v.empty()) XFER_H5_CHECK(H5Awrite(a, mtype, v.data()), context + " attribute " + name);
+}
+
+// A whole list attribute, read as `mtype`.
+template <typename T>
+std::vector<T> read_list(hid_t obj, const char* name, hid_t memtype, const std::string& context) {
+  H5Id a = open_attr(obj, name, context);
+  H5Id space = XFER_H5_OPEN(H5Aget_space(a), Dataspace, context);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<T> v(static_cast<size_t>(n > 0 ? n : 0));
+  if (!v.empty()) XFER_H5_CHECK(H5Aread(a, memtype, v.data()), context + " attribute " + name);
+  return v;
+}
+
+// Fixed-length strings (older checkpoints) are read in the file's own type:
+// HDF5 refuses to convert between ASCII and UTF-8 sets.
+std::vector<std::string> read_fixed_strings(hid_t a, hid_t ftype, hssize_t n,
+                                            const std::string& context) {
+  const size_t len = H5Tget_size(ftype);
+  std::vector<char> buf(len * static_cast<size_t>(n));
+  XFER_H5_CHECK(H5Aread(a, ftype, buf.data()), context);
+  std::vector<std::string> out;
+  for (hssize_t i = 0; i < n; ++i) {
+    const char* s = buf.data() + static_cast<size_t>(i) * len;
+    size_t l = 0;
+    while (l < len && s[l] != '\0') ++l;
+    out.emplace_back(s, l);
+  }
+  return out;
+}
+
+std::vector<std::string> read_strings(hid_t obj, const char* name, const std::string& context) {
+  H5Id a = open_attr(obj, name, context);
+  H5Id ftype = XFER_H5_OPEN(H5Aget_type(a), Datatype, context);
+  XFER_CHECK(H5Tget_class(ftype) == H5T_STRING,
+             context << ": attribute '" << name << "' is not a string");
+  H5Id space = XFER_H5_OPEN(H5Aget_space(a), Dataspace, context);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n <= 0) return {};
+  if (H5Tis_variable_str(ftype) <= 0)
+    return read_fixed_strings(a, ftype, n, context + " attribute " + name);
+  H5Id mtype = h5_string_type(context);
+  std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+  XFER_H5_CHECK(H5Aread(a, mtype, ptrs.data()), context + " attribute " + name);
+  std::vector<std::string> out;
+  for (char* p : ptrs) out.emplace_back(p ? p : "");
+  H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, ptrs.data());
+  return out;
+}
+
 }  // namespace
 
-void File::read_floats(const std::string& name, const std::vector<hsize_t>& want, float* data) const {
-  auto got = dims(name);
-  XFER_CHECK(got == want, path_ << ": " << name << " has shape " << dims_str(got)
-                                << " but the network needs " << dims_str(want));
-  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  XFER_CHECK(H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
-             path_ << ": cannot read dataset " << name << " (truncated file?)");
+void h5_write_attr_int(hid_t obj, const char* name, int64_t v, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id space = XFER_H5_OPEN(H5Screate(H5S_SCALAR), Dataspace, context);
+  H5Id a = create_attr(obj, name, H5T_STD_I64LE, space, context);
+  XFER_H5_CHECK(H5Awrite(a, H5T_NATIVE_INT64, &v), context + " attribute " + name);
 }
 
-bool File::has_attr(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
-
-void File::set_attr(const std::string& name, int64_t v) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle a(H5Acreate2(id(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-           H5Aclose);
-  XFER_CHECK(a.valid() && H5Awrite(a.get(), H5T_NATIVE_INT64, &v) >= 0,
-             path_ << ": cannot write attribute " << name);
+void h5_write_attr_str(hid_t obj, const char* name, const std::string& v,
+                       const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id type = h5_string_type(context);
+  H5Id space = XFER_H5_OPEN(H5Screate(H5S_SCALAR), Dataspace, context);
+  H5Id a = create_attr(obj, name, type, space, context);
+  const char* p = v.c_str();
+  XFER_H5_CHECK(H5Awrite(a, type, &p), context + " attribute " + name);
 }
 
-void File::set_attr(const std::string& name, const std::string& v) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), v.size() + 1);
-  H5Tset_strpad(type.get(), H5T_STR_NULLTERM);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle a(H5Acreate2(id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-           H5Aclose);
-  XFER_CHECK(a.valid() && H5Awrite(a.get(), type.get(), v.c_str()) >= 0,
-             path_ << ": cannot write attribute " << name);
+void h5_write_attr_ints(hid_t obj, const char* name, const std::vector<int32_t>& v,
+                        const std::string& context) {
+  write_list(obj, name, H5T_STD_I32LE, H5T_NATIVE_INT32, v, context);
 }
 
-void File::set_attr(const std::string& name, const std::vector<uint64_t>& v) {
-  hsize_t n = v.size();
-  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle a(H5Acreate2(id(), name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-           H5Aclose);
-  XFER_CHECK(a.valid() && H5Awrite(a.get(), H5T_NATIVE_UINT64, v.data()) >= 0,
-             path_ << ": cannot write attribute " << name);
+void h5_write_attr_u64s(hid_t obj, const char* name, const std::vector<uint64_t>& v,
+                        const std::string& context) {
+  write_list(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, v, context);
 }
 
-int64_t File::attr_int(const std::string& name) const {
-  XFER_CHECK(has_attr(name), path_ << ": missing attribute " << name);
-  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+void h5_write_attr_strs(hid_t obj, const char* name, const std::vector<std::string>& v,
+                        const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id type = h5_string_type(context);
+  H5Id a = create_attr(obj, name, type, list_space(v.size(), context), context);
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) ptrs.push_back(s.c_str());
+  if (!v.empty()) XFER_H5_CHECK(H5Awrite(a, type, ptrs.data()), context + " attribute " + name);
+}
+
+bool h5_has_attr(hid_t obj, const char* name) {
+  H5Lock lock(h5_mutex());
+  return H5Aexists(obj, name) > 0;
+}
+
+int64_t h5_read_attr_int(hid_t obj, const char* name, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  H5Id a = open_attr(obj, name, context);
+  H5Id ftype = XFER_H5_OPEN(H5Aget_type(a), Datatype, context);
+  XFER_CHECK(H5Tget_class(ftype) == H5T_INTEGER,
+             context << ": attribute '" << name << "' is not an integer");
   int64_t v = 0;
-  XFER_CHECK(H5Aread(a.get(), H5T_NATIVE_INT64, &v) >= 0, path_ << ": cannot read attribute " << name);
+  XFER_H5_CHECK(H5Aread(a, H5T_NATIVE_INT64, &v), context + " attribute " + name);
   return v;
 }
 
-std::string File::attr_string(const std::string& name) const {
-  XFER_CHECK(has_attr(name), path_ << ": missing attribute " << name);
-  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle type(H5Aget_type(a.get()), H5Tclose);
-  XFER_CHECK(H5Tget_class(type.get()) == H5T_STRING, path_ << ": attribute " << name << " is not a string");
-  XFER_CHECK(!H5Tis_variable_str(type.get()), path_ << ": attribute " << name << " is a variable-length string");
-  size_t n = H5Tget_size(type.get());
-  std::string s(n, '\0');
-  // Read in the file's own string type: HDF5 refuses ASCII<->UTF-8 conversion.
-  XFER_CHECK(H5Aread(a.get(), type.get(), s.data()) >= 0, path_ << ": cannot read attribute " << name);
-  s.resize(s.find('\0') == std::string::npos ? n : s.find('\0'));
-  return s;
+std::string h5_read_attr_str(hid_t obj, const char* name, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  auto v = read_strings(obj, name, context);
+  return v.empty() ? std::string() : v.front();
 }
 
-std::vector<uint64_t> File::attr_u64s(const std::string& name) const {
-  XFER_CHECK(has_attr(name), path_ << ": missing attribute " << name);
-  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle space(H5Aget_space(a.get()), H5Sclose);
-  hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  std::vector<uint64_t> v(n > 0 ? n : 0);
-  XFER_CHECK(H5Aread(a.get(), H5T_NATIVE_UINT64, v.data()) >= 0, path_ << ": cannot read attribute " << name);
-  return v;
+std::vector<int32_t> h5_read_attr_ints(hid_t obj, const char* name, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  return read_list<int32_t>(obj, name, H5T_NATIVE_INT32, context);
 }
 
-}  // namespace xfer::h5
+std::vector<uint64_t> h5_read_attr_u64s(hid_t obj, const char* name, const std::string& context) {
+  H5Lock lock(h5_mutex());
+  return read_list<uint64_t>(obj, name, H5T_NATIVE_UINT64, context);
+}
+
+std::vector<std::string> h5_read_attr_strs(hid_t obj, const char* name,
+                                           const std::string& context) {
+  H5Lock lock(h5_mutex());
+  return read_strings(obj, name, context);
+}
+
+}  // namespace xfer

@@ -1,8 +1,6 @@
 // checkpoint.cpp: saving and loading networks and training state in HDF5.
 #include "net/checkpoint.h"
 
-#include <cstdio>
-
 #include "core/check.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
@@ -14,6 +12,9 @@ namespace {
 constexpr const char* kSchema = "xfer.checkpoint";
 constexpr int64_t kSchemaVersion = 1;
 
+// A checkpoint of CaffeNet with momentum is about 460 MB: grow in large steps.
+constexpr size_t kMemoryIncrement = size_t{64} << 20;
+
 std::vector<hsize_t> dims_of(const Shape& s, bool weights) {
   // Weights keep their full rank (OIHW or OI); biases are vectors.
   if (!weights) return {hsize_t(s.n())};
@@ -21,30 +22,52 @@ std::vector<hsize_t> dims_of(const Shape& s, bool weights) {
   return {hsize_t(s.n()), hsize_t(s.c()), hsize_t(s.h()), hsize_t(s.w())};
 }
 
-void write_slot(h5::File& f, const std::string& group, Net& net, const ParamSlot& p, Tensor& buf) {
+void write_slot(hid_t f, const std::string& path, const std::string& group, Net& net,
+                const ParamSlot& p, Tensor& buf) {
   std::vector<float> v(p.count());
   net.backend().download(v.data(), buf.data() + p.offset, v.size() * sizeof(float));
   const std::string base = "/" + group + "/" + p.layer->name();
-  f.write_floats(base + "/weights", dims_of(p.layer->weight_shape(), true), v.data());
-  f.write_floats(base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count);
+  h5_write_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
+  h5_write_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
+                  v.data() + p.weight_count, path);
 }
 
-void read_slot(const h5::File& f, const std::string& group, Net& net, const ParamSlot& p, Tensor& buf) {
+void read_slot(hid_t f, const std::string& path, const std::string& group, Net& net,
+               const ParamSlot& p, Tensor& buf) {
   std::vector<float> v(p.count());
   const std::string base = "/" + group + "/" + p.layer->name();
-  XFER_CHECK(f.exists(base + "/weights"),
-             f.path() << ": has no layer '" << p.layer->name() << "' (not a checkpoint of this network?)");
-  f.read_floats(base + "/weights", dims_of(p.layer->weight_shape(), true), v.data());
-  f.read_floats(base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count);
+  XFER_CHECK(h5_exists(f, base + "/weights"),
+             path << ": has no layer '" << p.layer->name() << "' (not a checkpoint of this network?)");
+  h5_read_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
+  h5_read_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
+                 v.data() + p.weight_count, path);
   net.backend().upload(buf.data() + p.offset, v.data(), v.size() * sizeof(float));
 }
 
-void check_schema(const h5::File& f) {
-  XFER_CHECK(f.has_attr("schema") && f.attr_string("schema") == kSchema,
-             f.path() << ": not an xfer checkpoint (no schema attribute '" << kSchema << "')");
-  int64_t v = f.attr_int("schema_version");
-  XFER_CHECK(v == kSchemaVersion, f.path() << ": checkpoint schema version " << v
-                                           << ", this build reads version " << kSchemaVersion);
+void check_schema(hid_t f, const std::string& path) {
+  XFER_CHECK(h5_has_attr(f, "schema") && h5_read_attr_str(f, "schema", path) == kSchema,
+             path << ": not an xfer checkpoint (no schema attribute '" << kSchema << "')");
+  const int64_t v = h5_read_attr_int(f, "schema_version", path);
+  XFER_CHECK(v == kSchemaVersion, path << ": checkpoint schema version " << v
+                                       << ", this build reads version " << kSchemaVersion);
+}
+
+void write_state(hid_t f, const std::string& path, const Net& net, const TrainState& st) {
+  h5_write_attr_str(f, "schema", kSchema, path);
+  h5_write_attr_int(f, "schema_version", kSchemaVersion, path);
+  h5_write_attr_str(f, "preset", net.spec().preset, path);
+  h5_write_attr_int(f, "num_outputs", net.num_outputs(), path);
+  h5_write_attr_int(f, "frozen_layers", net.frozen_layers(), path);
+  h5_write_attr_int(f, "iteration", st.iteration, path);
+  h5_write_attr_int(f, "data_epoch", st.data.epoch, path);
+  h5_write_attr_int(f, "data_index", st.data.index, path);
+  h5_write_attr_u64s(f, "rng", std::vector<uint64_t>(st.rng.begin(), st.rng.end()), path);
+  h5_write_attr_str(f, "config", st.config_ini, path);
+  h5_write_attr_str(f, "config_hash", st.config_hash, path);
+  h5_write_attr_str(f, "cell_id", st.cell_id, path);
+  h5_write_attr_str(f, "curve", st.curve_json, path);
+  if (!st.provenance_json.empty()) h5_write_attr_str(f, "provenance", st.provenance_json, path);
+  h5_write_attr_int(f, "wall_ms", int64_t(st.wall_s * 1000), path);
 }
 
 }  // namespace
@@ -56,70 +79,54 @@ void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bo
   // whole on disk and reads back.
   std::vector<char> bytes;
   {
-    auto f = h5::File::create_in_memory(path);
-    f.set_attr("schema", std::string(kSchema));
-    f.set_attr("schema_version", kSchemaVersion);
-    f.set_attr("preset", net.spec().preset);
-    f.set_attr("num_outputs", int64_t(net.num_outputs()));
-    f.set_attr("frozen_layers", int64_t(net.frozen_layers()));
-    f.set_attr("iteration", st.iteration);
-    f.set_attr("data_epoch", st.data.epoch);
-    f.set_attr("data_index", st.data.index);
-    f.set_attr("rng", std::vector<uint64_t>(st.rng.begin(), st.rng.end()));
-    f.set_attr("config", st.config_ini);
-    f.set_attr("config_hash", st.config_hash);
-    f.set_attr("cell_id", st.cell_id);
-    f.set_attr("curve", st.curve_json);
-    if (!st.provenance_json.empty()) f.set_attr("provenance", st.provenance_json);
-    f.set_attr("wall_ms", int64_t(st.wall_s * 1000));
+    H5Id f = h5_create_in_memory(path, kMemoryIncrement);
+    write_state(f, path, net, st);
     for (const auto& p : net.slots()) {
-      write_slot(f, "params", net, p, net.params());
-      if (with_momentum) write_slot(f, "momentum", net, p, net.momentum());
+      write_slot(f, path, "params", net, p, net.params());
+      if (with_momentum) write_slot(f, path, "momentum", net, p, net.momentum());
     }
     if (!st.mean.empty())
-      f.write_floats("/mean", {hsize_t(st.mean_c), hsize_t(st.mean_h), hsize_t(st.mean_w)},
-                     st.mean.data());
-    bytes = f.image();
+      h5_write_floats(f, "/mean", {hsize_t(st.mean_c), hsize_t(st.mean_h), hsize_t(st.mean_w)},
+                      st.mean.data(), path);
+    bytes = h5_file_image(f, path);
   }
-  const std::string tmp = temp_path_for(path);
-  write_file_checked(tmp, bytes.data(), bytes.size(), path);
-  try {
-    const TrainState back = read_checkpoint_state(tmp);
-    XFER_CHECK(back.iteration == st.iteration && back.config_hash == st.config_hash,
-               "it reads back with iteration " << back.iteration << " instead of " << st.iteration);
-  } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    XFER_FAIL("checkpoint " << path << " did not read back after writing; the previous one is kept: "
-                            << e.what());
-  }
-  commit_file(tmp, path);
+  write_file_atomic(path, bytes.data(), bytes.size(), [&](const std::string& tmp) {
+    try {
+      const TrainState back = read_checkpoint_state(tmp);
+      XFER_CHECK(back.iteration == st.iteration && back.config_hash == st.config_hash,
+                 "it reads back with iteration " << back.iteration << " instead of " << st.iteration);
+    } catch (const std::exception& e) {
+      XFER_FAIL("checkpoint " << path << " did not read back after writing; the previous one is kept: "
+                              << e.what());
+    }
+  });
 }
 
 TrainState read_checkpoint_state(const std::string& path) {
   H5Lock lock(h5_mutex());
-  auto f = h5::File::open_read(path);
-  check_schema(f);
+  H5Id f = h5_open_read(path);
+  check_schema(f, path);
   TrainState st;
-  st.iteration = f.attr_int("iteration");
-  st.data.epoch = f.attr_int("data_epoch");
-  st.data.index = f.attr_int("data_index");
-  auto rng = f.attr_u64s("rng");
+  st.iteration = h5_read_attr_int(f, "iteration", path);
+  st.data.epoch = h5_read_attr_int(f, "data_epoch", path);
+  st.data.index = h5_read_attr_int(f, "data_index", path);
+  auto rng = h5_read_attr_u64s(f, "rng", path);
   XFER_CHECK(rng.size() == 4, path << ": rng attribute has " << rng.size() << " words, expected 4");
   std::copy(rng.begin(), rng.end(), st.rng.begin());
-  st.config_ini = f.attr_string("config");
-  st.config_hash = f.attr_string("config_hash");
-  st.cell_id = f.attr_string("cell_id");
-  st.curve_json = f.attr_string("curve");
-  if (f.has_attr("provenance")) st.provenance_json = f.attr_string("provenance");
-  st.wall_s = f.attr_int("wall_ms") / 1000.0;
-  if (f.exists("/mean")) {
-    auto d = f.dims("/mean");
+  st.config_ini = h5_read_attr_str(f, "config", path);
+  st.config_hash = h5_read_attr_str(f, "config_hash", path);
+  st.cell_id = h5_read_attr_str(f, "cell_id", path);
+  st.curve_json = h5_read_attr_str(f, "curve", path);
+  if (h5_has_attr(f, "provenance")) st.provenance_json = h5_read_attr_str(f, "provenance", path);
+  st.wall_s = h5_read_attr_int(f, "wall_ms", path) / 1000.0;
+  if (h5_exists(f, "/mean")) {
+    auto d = h5_dims(h5_open_dataset(f, "/mean", path), path);
     XFER_CHECK(d.size() == 3, path << ": /mean must be [C,H,W]");
     st.mean_c = int(d[0]);
     st.mean_h = int(d[1]);
     st.mean_w = int(d[2]);
     st.mean.resize(d[0] * d[1] * d[2]);
-    f.read_floats("/mean", d, st.mean.data());
+    h5_read_floats(f, "/mean", d, st.mean.data(), path);
   }
   return st;
 }
@@ -127,14 +134,14 @@ TrainState read_checkpoint_state(const std::string& path) {
 TrainState load_checkpoint(const std::string& path, Net& net) {
   H5Lock lock(h5_mutex());
   TrainState st = read_checkpoint_state(path);
-  auto f = h5::File::open_read(path);
-  const std::string preset = f.attr_string("preset");
+  H5Id f = h5_open_read(path);
+  const std::string preset = h5_read_attr_str(f, "preset", path);
   XFER_CHECK(preset == net.spec().preset, path << ": a checkpoint of network preset '" << preset
                                                << "', but this run builds '" << net.spec().preset << "'");
   for (const auto& p : net.slots()) {
-    read_slot(f, "params", net, p, net.params());
-    if (f.exists("/momentum/" + p.layer->name() + "/weights"))
-      read_slot(f, "momentum", net, p, net.momentum());
+    read_slot(f, path, "params", net, p, net.params());
+    if (h5_exists(f, "/momentum/" + p.layer->name() + "/weights"))
+      read_slot(f, path, "momentum", net, p, net.momentum());
     else
       net.backend().zero(net.momentum().data() + p.offset, p.count() * sizeof(float));
   }
@@ -145,11 +152,11 @@ void copy_layers(const std::string& path, Net& net, int n) {
   XFER_CHECK(n >= 1 && n <= kMaxTransferLayer,
              "layers to copy must be in 1.." << kMaxTransferLayer << ", got " << n);
   H5Lock lock(h5_mutex());
-  auto f = h5::File::open_read(path);
-  check_schema(f);
+  H5Id f = h5_open_read(path);
+  check_schema(f, path);
   for (const auto& p : net.slots()) {
     if (p.transfer_index > n) continue;
-    read_slot(f, "params", net, p, net.params());
+    read_slot(f, path, "params", net, p, net.params());
     net.backend().zero(net.momentum().data() + p.offset, p.count() * sizeof(float));
   }
 }

@@ -6,7 +6,9 @@
 //   /mean                                              float32 [C,H,W], the mean image used
 //   attributes: schema, schema_version, preset, num_outputs, frozen_layers,
 //   iteration, data_epoch, data_index, rng (uint64 x4), config (the resolved
-//   configuration, INI text), config_hash, cell_id, curve (JSON), wall_ms.
+//   configuration, INI text), config_hash, cell_id, curve (JSON), wall_ms,
+//   provenance (JSON). Strings are variable-length UTF-8; the fixed-length
+//   strings of earlier checkpoints are read too.
 // Files are written to a temporary name and renamed into place.
 #pragma once
 

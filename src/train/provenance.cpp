@@ -6,11 +6,12 @@
 #include "backend/backend.h"
 #include "comm/library_versions.h"
 #include "core/check.h"  // this_host
+#include "io/h5.h"      // h5_library_versions
 
 namespace xfer {
 
 LibraryVersions engine_library_versions() {
-  LibraryVersions v = core_library_versions();
+  LibraryVersions v = h5_library_versions();
   for (auto& l : backend_library_versions()) v.push_back(std::move(l));
   for (auto& l : comm_library_versions()) v.push_back(std::move(l));
   return v;

@@ -1,0 +1,93 @@
+// shard_mean.cpp: <dir>/mean.h5, the mean training image of a folder
+// (format in shard_format.h). Small enough to be built and read whole in
+// memory, so only our own checked calls touch the disk.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "data/shard_format.h"
+#include "data/shard_layout.h"
+#include "io/atomic_file.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+namespace {
+
+// The in-memory file grows in steps of this many bytes.
+constexpr size_t kMeanIncrement = size_t{1} << 16;
+
+std::vector<char> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
+// The bytes of mean.h5 as its manifest vouches for them.
+std::vector<char> read_checked_mean(const std::string& dir, std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
+  const Manifest man = read_manifest(dir);
+  path = dir + "/" + man.mean_file;
+  if (!fs::is_regular_file(path, ec)) throw std::runtime_error(path + ": missing mean image");
+  if (!man.mean_sum)
+    throw std::runtime_error(dir + "/manifest.json: no checksum recorded for " + man.mean_file +
+                             " (written by an older version; rerun the prep tool that made this "
+                             "folder: it converts what has no recorded checksum again)");
+  std::vector<char> bytes = read_whole_file(path);
+  const FileSum now = buffer_checksum(bytes.data(), bytes.size());
+  if (!(now == *man.mean_sum))
+    throw std::runtime_error(mismatch_message(path, *man.mean_sum, now) + kDamagedAdvice);
+  return bytes;
+}
+
+}  // namespace
+
+MeanImage read_mean_image(const std::string& dir) {
+  std::string path;
+  // The bytes checked are the bytes used: read once, checked, opened from memory.
+  std::vector<char> bytes = read_checked_mean(dir, path);
+  H5Lock lock(h5_mutex());
+  H5Id file = h5_open_image(path, bytes);
+  const int64_t version = h5_read_attr_int(file, "schema_version", path);
+  if (version != kShardSchemaVersion)
+    throw std::runtime_error(path + ": schema version " + std::to_string(version) +
+                             ", this program reads version " + std::to_string(kShardSchemaVersion));
+  if (!h5_exists(file, "mean")) throw std::runtime_error(path + ": missing dataset 'mean'");
+  const auto dims = h5_dims(h5_open_dataset(file, "mean", path), path);
+  if (dims.size() != 3) throw std::runtime_error(path + ": 'mean' is not [C,H,W]");
+  MeanImage m;
+  m.c = static_cast<int>(dims[0]);
+  m.h = static_cast<int>(dims[1]);
+  m.w = static_cast<int>(dims[2]);
+  m.data.resize(dims[0] * dims[1] * dims[2]);
+  h5_read_floats(file, "mean", dims, m.data.data(), path);
+  return m;
+}
+
+FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                         const std::string& split) {
+  const std::string path = dir + "/mean.h5";
+  std::vector<char> image;
+  {
+    H5Lock lock(h5_mutex());
+    H5Id file = h5_create_in_memory(path, kMeanIncrement);
+    H5Id d = write_untimed_dataset(file, "mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                                   {static_cast<hsize_t>(mean.c), static_cast<hsize_t>(mean.h),
+                                    static_cast<hsize_t>(mean.w)},
+                                   mean.data.data(), path);
+    h5_write_attr_int(file, "schema_version", kShardSchemaVersion, path);
+    h5_write_attr_str(file, "split", split, path);
+    h5_write_attr_int(file, "num_images", num_images, path);
+    d.reset();
+    image = h5_file_image(file, path);
+  }
+  write_file_atomic(path, image.data(), image.size());
+  return buffer_checksum(image.data(), image.size());
+}
+
+}  // namespace xfer
