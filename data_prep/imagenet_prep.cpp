@@ -46,6 +46,102 @@ std::vector<std::string> sorted_entries(const fs::path& dir, bool dirs) {
 
 }  // namespace
 
+namespace {
+
+// The class folders: those the synsets file names (each must exist), else
+// every folder under train/, sorted.
+std::vector<std::string> class_wnids(const ImageNetLayoutOptions& o, const fs::path& train) {
+  std::error_code ec;
+  if (o.synsets.empty()) return sorted_entries(train, true);
+  std::vector<std::string> wnids;
+  for (const auto& l : read_lines(o.synsets, "synsets file")) wnids.push_back(l.substr(0, l.find(' ')));
+  for (const auto& w : wnids)
+    if (!fs::is_directory(train / w, ec))
+      throw std::runtime_error((train / w).string() + ": missing class folder (named in " + o.synsets + ")");
+  return wnids;
+}
+
+// "n01440764 tench, Tinca tinca" from the words file where it names the class.
+void name_classes(const std::string& words_file, ImageNetSource& s) {
+  s.names = s.wnids;
+  if (words_file.empty()) return;
+  std::map<std::string, std::string> words;
+  for (const auto& l : read_lines(words_file, "synset words file")) {
+    auto sp = l.find(' ');
+    if (sp != std::string::npos) words[l.substr(0, sp)] = l.substr(sp + 1);
+  }
+  for (size_t i = 0; i < s.wnids.size(); ++i)
+    if (words.count(s.wnids[i])) s.names[i] = s.wnids[i] + " " + words[s.wnids[i]];
+}
+
+void list_train_images(const fs::path& train, ImageNetSource& s) {
+  for (size_t c = 0; c < s.wnids.size(); ++c) {
+    const fs::path cdir = train / s.wnids[c];
+    auto files = sorted_entries(cdir, false);
+    if (files.empty()) throw std::runtime_error(cdir.string() + ": empty class folder");
+    for (const auto& f : files)
+      s.train.push_back({(cdir / f).string(), "train/" + s.wnids[c] + "/" + f, static_cast<int32_t>(c)});
+  }
+}
+
+// One validation image of val/, its label checked against the classes.
+void add_val(ImageNetSource& s, const fs::path& val, const std::string& file, int32_t label,
+             const std::string& origin) {
+  const int32_t k = static_cast<int32_t>(s.wnids.size());
+  if (label < 0 || label >= k)
+    throw std::runtime_error(origin + ": label " + std::to_string(label) + " of " + file +
+                             " out of range [0, " + std::to_string(k) + ")");
+  const fs::path p = val / file;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec))
+    throw std::runtime_error(p.string() + ": missing validation image (listed in " + origin + ")");
+  s.val.push_back({p.string(), "val/" + file, label});
+}
+
+// Caffe's val.txt: "file label" lines, labels in the classes' order.
+void read_val_labels(const std::string& path, const fs::path& val, ImageNetSource& s) {
+  int lineno = 0;
+  for (const auto& l : read_lines(path, "validation label file")) {
+    ++lineno;
+    std::istringstream ss(l);
+    std::string file;
+    long label = -1;
+    if (!(ss >> file >> label))
+      throw std::runtime_error(path + ":" + std::to_string(lineno) + ": expected 'file label'");
+    add_val(s, val, file, static_cast<int32_t>(label), path);
+  }
+}
+
+// The devkit's ground truth: one ILSVRC2012_ID a line, mapped to a class
+// through the devkit's synsets (WNIDs in ILSVRC2012_ID order).
+void read_val_ground_truth(const ImageNetLayoutOptions& o, const fs::path& val, ImageNetSource& s) {
+  if (o.devkit_synsets.empty())
+    throw std::runtime_error(o.val_ground_truth +
+                             ": the devkit ground truth needs --devkit-synsets (WNIDs in "
+                             "ILSVRC2012_ID order) to map its ids to classes");
+  auto id_wnids = read_lines(o.devkit_synsets, "devkit synsets file");
+  std::map<std::string, int32_t> index;
+  for (size_t c = 0; c < s.wnids.size(); ++c) index[s.wnids[c]] = static_cast<int32_t>(c);
+  int lineno = 0;
+  for (const auto& l : read_lines(o.val_ground_truth, "validation ground truth")) {
+    ++lineno;
+    const long id = std::stol(l);
+    if (id < 1 || id > static_cast<long>(id_wnids.size()))
+      throw std::runtime_error(o.val_ground_truth + ":" + std::to_string(lineno) + ": ILSVRC2012_ID " + l +
+                               " out of range");
+    const std::string wnid = id_wnids[static_cast<size_t>(id - 1)].substr(0, 9);
+    auto it = index.find(wnid);
+    if (it == index.end())
+      throw std::runtime_error(o.val_ground_truth + ":" + std::to_string(lineno) + ": class " + wnid +
+                               " has no training folder");
+    char name[64];
+    std::snprintf(name, sizeof name, "ILSVRC2012_val_%08d.JPEG", lineno);
+    add_val(s, val, name, it->second, o.val_ground_truth);
+  }
+}
+
+}  // namespace
+
 ImageNetSource scan_imagenet(const ImageNetLayoutOptions& o) {
   const fs::path root(o.root), train = root / "train", val = root / "val";
   std::error_code ec;
@@ -53,80 +149,14 @@ ImageNetSource scan_imagenet(const ImageNetLayoutOptions& o) {
   if (!fs::is_directory(train, ec))
     throw std::runtime_error(train.string() + ": missing training folder (train/<wnid>/*.JPEG)");
   ImageNetSource s;
-  if (!o.synsets.empty()) {
-    for (const auto& l : read_lines(o.synsets, "synsets file")) s.wnids.push_back(l.substr(0, l.find(' ')));
-    for (const auto& w : s.wnids)
-      if (!fs::is_directory(train / w, ec))
-        throw std::runtime_error((train / w).string() + ": missing class folder (named in " +
-                                 o.synsets + ")");
-  } else {
-    s.wnids = sorted_entries(train, true);
-  }
+  s.wnids = class_wnids(o, train);
   if (s.wnids.empty()) throw std::runtime_error(train.string() + ": no class folders");
-  s.names = s.wnids;
-  if (!o.words.empty()) {
-    std::map<std::string, std::string> words;
-    for (const auto& l : read_lines(o.words, "synset words file")) {
-      auto sp = l.find(' ');
-      if (sp != std::string::npos) words[l.substr(0, sp)] = l.substr(sp + 1);
-    }
-    for (size_t i = 0; i < s.wnids.size(); ++i)
-      if (words.count(s.wnids[i])) s.names[i] = s.wnids[i] + " " + words[s.wnids[i]];
-  }
-  for (size_t c = 0; c < s.wnids.size(); ++c) {
-    const fs::path cdir = train / s.wnids[c];
-    auto files = sorted_entries(cdir, false);
-    if (files.empty()) throw std::runtime_error(cdir.string() + ": empty class folder");
-    for (const auto& f : files)
-      s.train.push_back({(cdir / f).string(), "train/" + s.wnids[c] + "/" + f,
-                         static_cast<int32_t>(c)});
-  }
-  const int32_t k = static_cast<int32_t>(s.wnids.size());
-  auto add_val = [&](const std::string& file, int32_t label, const std::string& origin) {
-    if (label < 0 || label >= k)
-      throw std::runtime_error(origin + ": label " + std::to_string(label) + " of " + file +
-                               " out of range [0, " + std::to_string(k) + ")");
-    const fs::path p = val / file;
-    if (!fs::is_regular_file(p, ec)) throw std::runtime_error(p.string() + ": missing validation image (listed in " + origin + ")");
-    s.val.push_back({p.string(), "val/" + file, label});
-  };
-  if (!o.val_labels.empty()) {
-    int lineno = 0;
-    for (const auto& l : read_lines(o.val_labels, "validation label file")) {
-      ++lineno;
-      std::istringstream ss(l);
-      std::string file;
-      long label = -1;
-      if (!(ss >> file >> label))
-        throw std::runtime_error(o.val_labels + ":" + std::to_string(lineno) +
-                                 ": expected 'file label'");
-      add_val(file, static_cast<int32_t>(label), o.val_labels);
-    }
-  } else if (!o.val_ground_truth.empty()) {
-    if (o.devkit_synsets.empty())
-      throw std::runtime_error(o.val_ground_truth +
-                               ": the devkit ground truth needs --devkit-synsets (WNIDs in "
-                               "ILSVRC2012_ID order) to map its ids to classes");
-    auto id_wnids = read_lines(o.devkit_synsets, "devkit synsets file");
-    std::map<std::string, int32_t> index;
-    for (size_t c = 0; c < s.wnids.size(); ++c) index[s.wnids[c]] = static_cast<int32_t>(c);
-    int lineno = 0;
-    for (const auto& l : read_lines(o.val_ground_truth, "validation ground truth")) {
-      ++lineno;
-      const long id = std::stol(l);
-      if (id < 1 || id > static_cast<long>(id_wnids.size()))
-        throw std::runtime_error(o.val_ground_truth + ":" + std::to_string(lineno) +
-                                 ": ILSVRC2012_ID " + l + " out of range");
-      const std::string wnid = id_wnids[static_cast<size_t>(id - 1)].substr(0, 9);
-      auto it = index.find(wnid);
-      if (it == index.end())
-        throw std::runtime_error(o.val_ground_truth + ":" + std::to_string(lineno) + ": class " +
-                                 wnid + " has no training folder");
-      char name[64];
-      std::snprintf(name, sizeof name, "ILSVRC2012_val_%08d.JPEG", lineno);
-      add_val(name, it->second, o.val_ground_truth);
-    }
-  }
+  name_classes(o.words, s);
+  list_train_images(train, s);
+  if (!o.val_labels.empty())
+    read_val_labels(o.val_labels, val, s);
+  else if (!o.val_ground_truth.empty())
+    read_val_ground_truth(o, val, s);
   return s;
 }
 
@@ -134,6 +164,79 @@ void load_and_warp(const std::string& path, int size, bool fast, uint8_t* chw) {
   const auto bytes = read_file_bytes(path);
   decode_and_warp(bytes.data(), bytes.size(), size, size, chw, fast);
 }
+
+namespace {
+
+// Converts one subset's images into this part's shards of `dir`: threads
+// decode a block while this thread writes the one before. Returns the
+// subset's number of shards.
+int convert_subset(const std::vector<ImageNetItem>& items, const ShardMeta& meta, const std::string& dir,
+                   const ConvertOptions& o, ConvertReport& rep) {
+  const std::string& subset = meta.subset;
+  const size_t bytes = meta.image_bytes();
+  // This part's share, for the progress bar.
+  int64_t mine = 0;
+  const int64_t shards = (static_cast<int64_t>(items.size()) + o.shard_size - 1) / o.shard_size;
+  for (int64_t j = o.part; j < shards; j += o.parts)
+    mine += std::min<int64_t>(o.shard_size, static_cast<int64_t>(items.size()) - j * o.shard_size);
+  Progress progress("imagenet " + subset, mine);
+  // Two buffers: the threads decode block k+1 while this thread writes
+  // block k (one HDF5 writer; decoding dominates but writing is not free).
+  const int64_t block = 32 * std::max(1, o.threads);
+  struct Slot {
+    std::vector<uint8_t> images;
+    std::vector<std::string> errors;
+  };
+  Slot slots[2];
+  for (auto& sl : slots) {
+    sl.images.resize(static_cast<size_t>(block) * bytes);
+    sl.errors.resize(static_cast<size_t>(block));
+  }
+  auto decode = [&](int64_t b0, int64_t bn, Slot& sl) {
+    parallel_for(bn, o.threads, [&](int64_t i) {
+      sl.errors[static_cast<size_t>(i)].clear();
+      try {
+        load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
+                      sl.images.data() + static_cast<size_t>(i) * bytes);
+      } catch (const std::exception& e) {
+        sl.errors[static_cast<size_t>(i)] = e.what();
+        if (sl.errors[static_cast<size_t>(i)].empty()) sl.errors[static_cast<size_t>(i)] = "?";
+      }
+      progress.add(1);
+    });
+  };
+  const int n = write_planned_shards(
+      dir, meta, static_cast<int64_t>(items.size()), o.shard_size, o.part, o.parts,
+      [&](int64_t first, int64_t count, ShardWriter& w) {
+        std::future<void> pending = std::async(std::launch::async, decode, first,
+                                               std::min(block, count), std::ref(slots[0]));
+        for (int64_t b0 = first, k = 0; b0 < first + count; b0 += block, ++k) {
+          const int64_t bn = std::min(block, first + count - b0);
+          pending.get();
+          const int64_t next = b0 + block;
+          if (next < first + count)
+            pending = std::async(std::launch::async, decode, next,
+                                 std::min(block, first + count - next), std::ref(slots[(k + 1) % 2]));
+          Slot& sl = slots[k % 2];
+          for (int64_t i = 0; i < bn; ++i) {
+            const ImageNetItem& it = items[static_cast<size_t>(b0 + i)];
+            const std::string& err = sl.errors[static_cast<size_t>(i)];
+            if (!err.empty()) {
+              w.add_skipped(it.key, err);
+              rep.skipped.push_back(it.key + ": " + err);
+              continue;
+            }
+            w.add(sl.images.data() + static_cast<size_t>(i) * bytes, it.label, it.label, it.key);
+            ++rep.converted;
+          }
+        }
+      },
+      &progress);
+  progress.finish();
+  return n;
+}
+
+}  // namespace
 
 ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& o) {
   if (o.parts < 1 || o.part < 0 || o.part >= o.parts)
@@ -152,71 +255,11 @@ ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& 
     meta.class_names.push_back(src.names[c]);
   }
   ConvertReport rep;
-  const size_t bytes = meta.image_bytes();
   for (const std::string subset : {"train", "val"}) {
     const auto& items = subset == "train" ? src.train : src.val;
     if (items.empty()) continue;
     meta.subset = subset;
-    // This part's share, for the progress bar.
-    int64_t mine = 0;
-    const int64_t shards = (static_cast<int64_t>(items.size()) + o.shard_size - 1) / o.shard_size;
-    for (int64_t j = o.part; j < shards; j += o.parts)
-      mine += std::min<int64_t>(o.shard_size, static_cast<int64_t>(items.size()) - j * o.shard_size);
-    Progress progress("imagenet " + subset, mine);
-    // Two buffers: the threads decode block k+1 while this thread writes
-    // block k (one HDF5 writer; decoding dominates but writing is not free).
-    const int64_t block = 32 * std::max(1, o.threads);
-    struct Slot {
-      std::vector<uint8_t> images;
-      std::vector<std::string> errors;
-    };
-    Slot slots[2];
-    for (auto& sl : slots) {
-      sl.images.resize(static_cast<size_t>(block) * bytes);
-      sl.errors.resize(static_cast<size_t>(block));
-    }
-    auto decode = [&](int64_t b0, int64_t bn, Slot& sl) {
-      parallel_for(bn, o.threads, [&](int64_t i) {
-        sl.errors[static_cast<size_t>(i)].clear();
-        try {
-          load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
-                        sl.images.data() + static_cast<size_t>(i) * bytes);
-        } catch (const std::exception& e) {
-          sl.errors[static_cast<size_t>(i)] = e.what();
-          if (sl.errors[static_cast<size_t>(i)].empty()) sl.errors[static_cast<size_t>(i)] = "?";
-        }
-        progress.add(1);
-      });
-    };
-    const int n = write_planned_shards(
-        dir, meta, static_cast<int64_t>(items.size()), o.shard_size, o.part, o.parts,
-        [&](int64_t first, int64_t count, ShardWriter& w) {
-          std::future<void> pending = std::async(std::launch::async, decode, first,
-                                                 std::min(block, count), std::ref(slots[0]));
-          for (int64_t b0 = first, k = 0; b0 < first + count; b0 += block, ++k) {
-            const int64_t bn = std::min(block, first + count - b0);
-            pending.get();
-            const int64_t next = b0 + block;
-            if (next < first + count)
-              pending = std::async(std::launch::async, decode, next,
-                                   std::min(block, first + count - next), std::ref(slots[(k + 1) % 2]));
-            Slot& sl = slots[k % 2];
-            for (int64_t i = 0; i < bn; ++i) {
-              const ImageNetItem& it = items[static_cast<size_t>(b0 + i)];
-              const std::string& err = sl.errors[static_cast<size_t>(i)];
-              if (!err.empty()) {
-                w.add_skipped(it.key, err);
-                rep.skipped.push_back(it.key + ": " + err);
-                continue;
-              }
-              w.add(sl.images.data() + static_cast<size_t>(i) * bytes, it.label, it.label, it.key);
-              ++rep.converted;
-            }
-          }
-        },
-        &progress);
-    progress.finish();
-    (subset == "train" ? rep.train_shards : rep.val_shards) = n;
+    (subset == "train" ? rep.train_shards : rep.val_shards) = convert_subset(items, meta, dir, o, rep);
   }
   nlohmann::json plan = {{"train_shards", rep.train_shards},
                          {"val_shards", rep.val_shards},
