@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "backend/param_buffers.h"
-#include "net/net_spec.h"  // SolverSpec
+#include "solver/solver_spec.h"
 
 namespace xfer {
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "net/net.h"
 
 namespace xfer {
 namespace {
