@@ -118,6 +118,27 @@ int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t 
   return shards;
 }
 
+namespace {
+
+// The shard header of a half's subset: the source's image geometry, the
+// half's classes in the half's label order.
+ShardMeta half_meta(const Manifest& all, const HalfSpec& half, const std::string& subset) {
+  ShardMeta meta;
+  meta.dataset = all.dataset;
+  meta.split = half.folder;
+  meta.subset = subset;
+  meta.channels = all.channels;
+  meta.height = all.height;
+  meta.width = all.width;
+  for (int c : half.classes) {
+    meta.class_ids.push_back(all.class_ids[static_cast<size_t>(c)]);
+    meta.class_names.push_back(all.class_names[static_cast<size_t>(c)]);
+  }
+  return meta;
+}
+
+}  // namespace
+
 Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size) {
   const std::string all_dir = root + "/all";
   const Manifest all = read_manifest(all_dir);
@@ -155,17 +176,7 @@ Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t 
     std::vector<int64_t> keep;
     std::vector<int32_t> local;
     select_examples(labels, half, subset == "train", keep, local);
-    ShardMeta meta;
-    meta.dataset = all.dataset;
-    meta.split = half.folder;
-    meta.subset = subset;
-    meta.channels = all.channels;
-    meta.height = all.height;
-    meta.width = all.width;
-    for (int c : half.classes) {
-      meta.class_ids.push_back(all.class_ids[static_cast<size_t>(c)]);
-      meta.class_names.push_back(all.class_names[static_cast<size_t>(c)]);
-    }
+    const ShardMeta meta = half_meta(all, half, subset);
     Progress progress(half.folder + " " + subset, static_cast<int64_t>(keep.size()));
     std::vector<uint8_t> buf;
     write_planned_shards(
