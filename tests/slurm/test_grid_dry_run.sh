@@ -24,9 +24,17 @@ for s in "$src"/scripts/*.sh "$src"/jobs/*.sh "$src"/bench/*.sh; do
   [[ -z $(ls -A) ]] || fail "$(basename "$s") --help wrote $(ls -A)"
 done
 cd "$src"
+# A trainer as `--version` describes one built with both backends: the plan
+# is the grid's, and a CPU-only build (-DXFER_CUDA=OFF) must plan it too.
+fake_trainer() {  # fake_trainer DIR BACKENDS: the real xfer_grid beside a trainer that has BACKENDS
+  mkdir -p "$1" && ln -sf "$bin/xfer_grid" "$1/xfer_grid"
+  printf '#!/bin/sh\necho "xfer_train 0.0.0-nogit"\necho "  backends %s"\n' "$2" >"$1/xfer_train"
+  chmod +x "$1/xfer_train"
+}
+fake_trainer "$work/both" "cpu cuda"
 dry_run() {
   (cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/results" \
-     --data "$work/data" --bin "$bin" --partition gpu --throttle 8 --dry-run "$@" 2>&1)
+     --data "$work/data" --bin "$work/both" --partition gpu --throttle 8 --dry-run "$@" 2>&1)
 }
 
 # Checked before anything is submitted, each failure naming what is missing:
@@ -46,10 +54,7 @@ until out=$(dry_run); do
 done
 ((seen >= 10)) || fail "only $seen data folders were asked for"
 # and a trainer built with the grid's backend (paper: cuda).
-mkdir -p "$work/cpu-only"
-ln -s "$bin/xfer_grid" "$work/cpu-only/xfer_grid"
-printf '#!/bin/sh\necho "xfer_train 0.0.0-nogit"\necho "  backends cpu"\n' >"$work/cpu-only/xfer_train"
-chmod +x "$work/cpu-only/xfer_train"
+fake_trainer "$work/cpu-only" "cpu"
 msg=$(cd "$src" && XFER_ROOT="$src" bash jobs/grid.sh --preset paper --results "$work/r2" \
         --data "$work/data" --bin "$work/cpu-only" --dry-run 2>&1) && fail "a CPU-only trainer was accepted for a cuda grid"
 grep -q "built without the 'cuda' backend the grid asks for (built: cpu)" <<<"$msg" || fail "backend message: $msg"
