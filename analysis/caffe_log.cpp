@@ -80,7 +80,7 @@ long long make_stamp(long year, const Stamp& s) {
 struct LogParser {
   std::string name;
   Diagnostics& diag;
-  std::vector<TimedTest> tests;
+  std::vector<TimedTest> tests{};
   long year = 0;
   long last_month = 0;
   long pending = -1;       // iteration of the last "Testing net" without its top-1 yet
