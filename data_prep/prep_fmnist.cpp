@@ -1,7 +1,8 @@
-// prep_fmnist.cpp (xfer_prep_fmnist): Fashion-MNIST's IDX files to shard
-// folders, the embedded default dataset: random halves by seed, the
-// dissimilar split (upper-body garments / the rest), all classes, and
-// reduced-volume folders. Images stay 1x28x28; t10k is the validation set.
+// prep_fmnist.cpp (xfer_prep_fmnist): Fashion-MNIST's IDX files to the
+// embedded default dataset: the store `all` (every image once, in shards),
+// then views of it (data/view.h): random halves by seed, the dissimilar split
+// (upper-body garments / the rest) and reduced-volume sets. Images stay
+// 1x28x28; t10k is the validation set.
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "core/cli.h"
 #include "data/write_lock.h"
 #include "data_prep/fmnist_idx.h"
+#include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
 #include "data_prep/tool_main.h"
 
@@ -28,9 +30,10 @@ struct Options {
 
 po::options_description describe(Options& o) {
   po::options_description desc(
-      "xfer_prep_fmnist: convert Fashion-MNIST to HDF5 shard folders\n"
-      "Writes <out>/{all, half<s>A, half<s>B, dissimA, dissimB, all-k<K>}; finished shards\n"
-      "are kept when rerun (and written again when they no longer match their checksums).\n"
+      "xfer_prep_fmnist: convert Fashion-MNIST to an HDF5 store and views of it\n"
+      "Writes the store <out>/all (shards) and the views <out>/{half<s>A, half<s>B, dissimA,\n"
+      "dissimB, all-k<K>} (view.json and mean.h5 each); finished shards and current views\n"
+      "are kept when rerun (shards written again when they no longer match their checksums).\n"
       "One process at a time writes an output root (<out>/.lock).\n\nOptions");
   cli::add_common_options(desc);
   desc.add_options()(
@@ -40,7 +43,7 @@ po::options_description describe(Options& o) {
       "seeds", po::value(&o.seeds)->default_value("0"),
       "random-half seeds, e.g. 0 or 0-3 or 0,2 (numpy legacy seeding, as the paper)")(
       "reduced", po::value(&o.reduced)->default_value("25"),
-      "reduced-volume folders all-k<K>: first K training images per class (\"\" for none)")(
+      "reduced-volume views all-k<K>: first K training images per class (\"\" for none)")(
       "shard-size", po::value(&o.shard_size)->default_value(10000), "images per shard")(
       "no-dissim", po::bool_switch(&o.no_dissim), "skip dissimA/dissimB");
   return desc;
@@ -80,29 +83,28 @@ Dataset read_dataset(const std::string& src) {
   return d;
 }
 
-// A folder and the examples of each subset it keeps, planned before writing
-// so that the progress bar knows the total.
+// The store's examples of each subset, planned before writing so that the
+// progress bar knows the total.
 struct Plan {
   HalfSpec half;
   std::vector<int64_t> keep[2];
   std::vector<int32_t> local[2];
 };
 
-std::vector<Plan> plan_folders(const Dataset& d, const std::vector<int>& seeds,
-                               const std::vector<int>& reduced, bool dissim) {
-  std::vector<HalfSpec> folders{all_classes(10)};
-  for (int s : seeds)
-    for (auto& h : halves_of(random_halves(s, 10))) folders.push_back(h);
-  if (dissim)
-    for (auto& h : halves_of(fmnist_dissim_split())) folders.push_back(h);
-  for (int k : reduced) folders.push_back(all_classes(10, k));
-  std::vector<Plan> plans;
-  for (const auto& h : folders) {
-    Plan p{h, {}, {}};
-    for (int sub = 0; sub < 2; ++sub) select_examples(d.labels[sub], h, sub == 0, p.keep[sub], p.local[sub]);
-    plans.push_back(std::move(p));
-  }
-  return plans;
+Plan plan_store(const Dataset& d) {
+  Plan p{all_classes(10), {}, {}};
+  for (int sub = 0; sub < 2; ++sub) select_examples(d.labels[sub], p.half, sub == 0, p.keep[sub], p.local[sub]);
+  return p;
+}
+
+// The split definitions asked for, as built-in names.
+std::vector<std::string> split_names(const std::vector<int>& seeds, const std::vector<int>& reduced,
+                                     bool dissim) {
+  std::vector<std::string> names;
+  for (int s : seeds) names.push_back("half" + std::to_string(s));
+  if (dissim) names.push_back("dissim");
+  for (int k : reduced) names.push_back("all-k" + std::to_string(k));
+  return names;
 }
 
 Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progress& progress) {
@@ -143,20 +145,15 @@ Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progres
   return finalize_split_dir(dir, src.dump(), -1, -1);
 }
 
-void print_summary(const std::vector<Manifest>& done, const std::string& out, double secs) {
+void print_summary(const Manifest& all, const std::vector<ViewOutcome>& views, const std::string& out,
+                   double secs) {
   std::printf("%-10s %7s %7s %6s  classes\n", "folder", "train", "val", "K");
-  for (const auto& m : done) {
-    std::string names;
-    for (const auto& n : m.class_names) names += (names.empty() ? "" : ", ") + n;
-    auto count = [&](const char* s) {
-      auto it = m.subsets.find(s);
-      return it == m.subsets.end() ? int64_t{0} : it->second.num_images;
-    };
-    std::printf("%-10s %7lld %7lld %6zu  %s\n", m.split.c_str(),
-                static_cast<long long>(count("train")), static_cast<long long>(count("val")),
-                m.class_ids.size(), names.c_str());
-  }
-  std::printf("wrote %zu folders under %s in %.2f s\n", done.size(), out.c_str(), secs);
+  std::printf("%-10s %7lld %7lld %6zu  (the store)\n", "all",
+              static_cast<long long>(all.subsets.at("train").num_images),
+              static_cast<long long>(all.subsets.count("val") ? all.subsets.at("val").num_images : 0),
+              all.class_ids.size());
+  print_views(views);
+  std::printf("wrote the store and %zu views under %s in %.2f s\n", views.size(), out.c_str(), secs);
 }
 
 int run(const Options& o) {
@@ -170,14 +167,15 @@ int run(const Options& o) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset d = read_dataset(o.src);
-  const std::vector<Plan> plans = plan_folders(d, seed_list, reduced_list, !o.no_dissim);
-  int64_t total = 0;
-  for (const auto& p : plans) total += static_cast<int64_t>(p.keep[0].size() + p.keep[1].size());
-  Progress progress("fashion-mnist", total);
-  std::vector<Manifest> done;
-  for (const auto& p : plans) done.push_back(write_folder(p, d, o, progress));
+  const Plan store = plan_store(d);
+  Progress progress("fashion-mnist", static_cast<int64_t>(store.keep[0].size() + store.keep[1].size()));
+  const Manifest all = write_folder(store, d, o, progress);
   progress.finish();
-  print_summary(done, o.out,
+  std::vector<ViewOutcome> views;
+  const StoreClasses classes = store_classes(o.out);
+  for (const auto& name : split_names(seed_list, reduced_list, !o.no_dissim))
+    for (auto& v : make_split_views(o.out, builtin_split(name, classes))) views.push_back(std::move(v));
+  print_summary(all, views, o.out,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return 0;
 }

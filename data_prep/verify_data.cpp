@@ -13,6 +13,7 @@
 
 #include "core/cli.h"
 #include "data/shard_format.h"
+#include "data/view.h"
 #include "data_prep/progress.h"
 #include "data_prep/split_writer.h"
 #include "data_prep/tool_main.h"
@@ -31,18 +32,35 @@ std::vector<std::string> data_folders(const std::string& arg, std::vector<std::s
     bad.push_back(arg + ": missing data folder");
     return {};
   }
-  if (fs::exists(arg + "/manifest.json", ec)) return {arg};
+  auto is_folder = [&](const fs::path& p) {
+    return fs::exists(p / "manifest.json", ec) || fs::exists(p / "view.json", ec);
+  };
+  if (is_folder(arg)) return {arg};
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(arg, ec))
-    if (e.is_directory() && fs::exists(e.path() / "manifest.json", ec)) out.push_back(e.path().string());
+    if (e.is_directory() && is_folder(e.path())) out.push_back(e.path().string());
   std::sort(out.begin(), out.end());
-  if (out.empty()) bad.push_back(arg + ": no data folder (no manifest.json in it or its subfolders)");
+  if (out.empty())
+    bad.push_back(arg + ": no data folder (no manifest.json or view.json in it or its subfolders)");
   return out;
 }
 
 // The files the manifest of `dir` vouches for; problems of the folder itself
 // go to `bad`, shards it does not list are mentioned on stderr.
 std::vector<RecordedFile> folder_files(const std::string& dir, std::vector<std::string>& bad) {
+  if (is_view_folder(dir)) {
+    // A view vouches for its mean; its images are its store's, checked with
+    // the store (open_data_folder has checked it is still the same store).
+    try {
+      const DataFolder f = open_data_folder(dir);
+      std::vector<RecordedFile> files{{f.mean_path(), *f.mean_sum()}};
+      for (auto& r : recorded_files(f.store_dir, f.store)) files.push_back(std::move(r));
+      return files;
+    } catch (const std::exception& e) {
+      bad.push_back(e.what());
+      return {};
+    }
+  }
   Manifest m;
   try {
     m = read_manifest(dir);
@@ -91,11 +109,13 @@ int verify(const std::vector<std::string>& dirs, int threads) {
   if (dirs.empty()) throw cli::UsageError("no folder given (xfer_verify_data DIR...)");
   std::vector<std::string> bad;
   std::vector<RecordedFile> files;
+  std::set<std::string> seen;  // a store's files once, however many views share it
   size_t folders = 0;
   for (const auto& d : dirs)
     for (const auto& f : data_folders(d, bad)) {
       ++folders;
-      for (auto& r : folder_files(f, bad)) files.push_back(std::move(r));
+      for (auto& r : folder_files(f, bad))
+        if (seen.insert(fs::path(r.path).lexically_normal().string()).second) files.push_back(std::move(r));
     }
   for (const auto& l : check_files(files, threads))
     if (!l.empty()) bad.push_back(l);

@@ -2,12 +2,12 @@
 #include "config/run_identity.h"
 
 #include "core/rng.h"
-#include "data/manifest.h"
+#include "data/view.h"
 
 namespace xfer {
 
 std::string data_identity_of(const TrainConfig& cfg) {
-  return cfg.data.empty() ? "generated" : data_identity(read_manifest(cfg.data));
+  return cfg.data.empty() ? "generated" : data_folder_identity(cfg.data);
 }
 
 std::string run_identity(const TrainConfig& cfg, const std::string& data_identity,

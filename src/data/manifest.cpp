@@ -36,11 +36,14 @@ void write_manifest(const std::string& dir, const Manifest& m) {
     js["class_counts"] = s.class_counts;
     js["skipped"] = s.skipped;
     js["shards"] = nlohmann::json::array();
-    for (const auto& sh : s.shards)
-      js["shards"].push_back({{"file", sh.file},
-                              {"num_images", sh.num_images},
-                              {"bytes", sh.bytes},
-                              {"crc32", crc_hex(sh.crc32)}});
+    for (const auto& sh : s.shards) {
+      nlohmann::json e = {{"file", sh.file},
+                          {"num_images", sh.num_images},
+                          {"bytes", sh.bytes},
+                          {"crc32", crc_hex(sh.crc32)}};
+      if (!sh.class_counts.empty()) e["class_counts"] = sh.class_counts;
+      js["shards"].push_back(e);
+    }
     j["subsets"][name] = js;
   }
   j["source"] = nlohmann::json::parse(m.source_json.empty() ? "{}" : m.source_json);
@@ -58,10 +61,11 @@ Manifest read_manifest(const std::string& dir) {
   try {
     nlohmann::json j = nlohmann::json::parse(in);
     m.schema_version = j.at("schema_version").get<int>();
-    if (m.schema_version != kShardSchemaVersion)
+    if (m.schema_version < 1 || m.schema_version > kDataSchemaVersion)
       throw std::runtime_error("schema version " + std::to_string(m.schema_version) +
-                               ", this program reads version " +
-                               std::to_string(kShardSchemaVersion) + "; convert the data again");
+                               ", this program reads versions 1 to " +
+                               std::to_string(kDataSchemaVersion) +
+                               " (written by a newer version?)");
     m.dataset = j.at("dataset").get<std::string>();
     m.split = j.at("split").get<std::string>();
     m.channels = j.at("channels").get<int>();
@@ -85,6 +89,8 @@ Manifest read_manifest(const std::string& dir) {
         x.num_images = sh.at("num_images").get<int64_t>();
         x.bytes = sh.at("bytes").get<int64_t>();
         x.crc32 = parse_crc_hex(sh.at("crc32").get<std::string>(), path);
+        if (sh.contains("class_counts"))
+          x.class_counts = sh["class_counts"].get<std::vector<std::pair<int32_t, int64_t>>>();
         s.shards.push_back(x);
       }
       m.subsets[name] = std::move(s);

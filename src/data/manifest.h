@@ -14,13 +14,21 @@
 
 namespace xfer {
 
+// The HDF5 files (shards, mean.h5): their layout has not changed since 1.
 inline constexpr int kShardSchemaVersion = 1;
+// manifest.json and view.json. 2: every shard lists its class counts, so a
+// view (view.h) opens only the shards holding its classes. Version 1
+// folders are still read as plain folders; a view needs a version 2 store.
+inline constexpr int kDataSchemaVersion = 2;
 
 struct ManifestShard {
   std::string file;  // relative to the folder
   int64_t num_images = 0;
   int64_t bytes = 0;
   uint32_t crc32 = 0;  // of the whole file (zlib's CRC-32), from its writer's sidecar
+  // (local label, images) of every label the shard holds, ascending; empty
+  // in version 1 manifests.
+  std::vector<std::pair<int32_t, int64_t>> class_counts;
   FileSum sum() const { return {crc32, bytes}; }
 };
 
@@ -32,7 +40,7 @@ struct ManifestSubset {
 };
 
 struct Manifest {
-  int schema_version = kShardSchemaVersion;
+  int schema_version = kDataSchemaVersion;
   std::string dataset, split;
   int channels = 0, height = 0, width = 0;
   std::vector<int32_t> class_ids;
@@ -45,7 +53,8 @@ struct Manifest {
 };
 
 // Reads and checks <dir>/manifest.json (missing folder, missing file, bad
-// JSON, wrong schema version: each a message naming the path).
+// JSON, unknown schema version: each a message naming the path). Versions 1
+// and 2 are read.
 Manifest read_manifest(const std::string& dir);
 // Written whole to a temporary name, fsynced, then renamed.
 void write_manifest(const std::string& dir, const Manifest& m);

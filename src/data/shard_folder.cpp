@@ -76,7 +76,11 @@ void add_shard(Manifest& man, const std::string& dir, const std::string& subset,
     throw std::runtime_error(path + ": subset attribute is '" + meta.subset + "'");
   ManifestSubset& s = man.subsets[subset];
   s.class_counts.resize(man.class_ids.size(), 0);
-  for (int32_t l : r.read_labels()) ++s.class_counts[static_cast<size_t>(l)];
+  std::map<int32_t, int64_t> here;  // this shard's class counts, for views
+  for (int32_t l : r.read_labels()) {
+    ++s.class_counts[static_cast<size_t>(l)];
+    ++here[l];
+  }
   if (subset == "train") {
     auto ps = r.read_pixel_sum();
     if (pixel_sum.empty()) pixel_sum.assign(ps.size(), 0.0);
@@ -84,7 +88,7 @@ void add_shard(Manifest& man, const std::string& dir, const std::string& subset,
   }
   for (const auto& sk : r.skipped()) s.skipped.push_back(sk);
   s.num_images += r.num_images();
-  s.shards.push_back({fn, r.num_images(), sum.bytes, sum.crc32});
+  s.shards.push_back({fn, r.num_images(), sum.bytes, sum.crc32, {here.begin(), here.end()}});
 }
 
 }  // namespace

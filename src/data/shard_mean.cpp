@@ -8,6 +8,7 @@
 
 #include "data/shard_format.h"
 #include "data/shard_layout.h"
+#include "data/view.h"
 #include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
@@ -27,21 +28,22 @@ std::vector<char> read_whole_file(const std::string& path) {
   return bytes;
 }
 
-// The bytes of mean.h5 as its manifest vouches for them.
+// The bytes of mean.h5 as its manifest (or view.json) vouches for them.
 std::vector<char> read_checked_mean(const std::string& dir, std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir + ": missing data directory");
-  const Manifest man = read_manifest(dir);
-  path = dir + "/" + man.mean_file;
+  const DataFolder folder = open_data_folder(dir);
+  path = folder.mean_path();
   if (!fs::is_regular_file(path, ec)) throw std::runtime_error(path + ": missing mean image");
-  if (!man.mean_sum)
-    throw std::runtime_error(dir + "/manifest.json: no checksum recorded for " + man.mean_file +
+  const FileSum* recorded = folder.mean_sum();
+  if (!recorded)
+    throw std::runtime_error(dir + "/manifest.json: no checksum recorded for " + fs::path(path).filename().string() +
                              " (written by an older version; rerun the prep tool that made this "
                              "folder: it converts what has no recorded checksum again)");
   std::vector<char> bytes = read_whole_file(path);
   const FileSum now = buffer_checksum(bytes.data(), bytes.size());
-  if (!(now == *man.mean_sum))
-    throw std::runtime_error(mismatch_message(path, *man.mean_sum, now) + kDamagedAdvice);
+  if (!(now == *recorded))
+    throw std::runtime_error(mismatch_message(path, *recorded, now) + kDamagedAdvice);
   return bytes;
 }
 

@@ -18,6 +18,7 @@
 #include "config/run_identity.h"
 #include "core/check.h"
 #include "core/exit_codes.h"
+#include "data/view.h"
 #include "result/progress.h"
 
 namespace fs = std::filesystem;
@@ -102,19 +103,34 @@ std::vector<std::string> trainer_args(const Grid& grid, const GridCell& cell, co
 
 namespace {
 
-// data_identity_of(), read once per version of a folder's manifest: status,
-// plan and the runner ask for every cell, and many cells share one folder.
+// A file's version: it is replaced by rename, so a new one has another inode.
+std::optional<std::string> file_stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::to_string(st.st_ino) + "/" + std::to_string(st.st_size) + "/" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+// data_identity_of(), read once per version of a folder's manifest (for a
+// view: of its view.json and its store's manifest): status, plan and the
+// runner ask for every cell, and many cells share one folder.
 std::string data_identity_once(const TrainConfig& cfg) {
   if (cfg.data.empty()) return data_identity_of(cfg);
-  const std::string key = (fs::path(cfg.data) / "manifest.json").string();
-  struct stat st {};
-  if (::stat(key.c_str(), &st) != 0) return data_identity_of(cfg);  // throws, naming what is missing
-  // The manifest is replaced by rename: a new one has another inode.
-  const std::string stamp = std::to_string(st.st_ino) + "/" + std::to_string(st.st_size) + "/" +
-                            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
-  static std::map<std::string, std::pair<std::string, std::string>> seen;  // path -> (stamp, identity)
-  auto it = seen.find(key);
-  if (it == seen.end() || it->second.first != stamp) it = seen.insert_or_assign(key, std::make_pair(stamp, data_identity_of(cfg))).first;
+  const fs::path dir(cfg.data);
+  std::string stamp;
+  if (auto v = file_stamp((dir / "view.json").string())) {
+    const auto store = file_stamp((fs::path(store_folder(cfg.data, read_view(cfg.data))) / "manifest.json").string());
+    if (!store) return data_identity_of(cfg);  // throws, naming what is missing
+    stamp = *v + "+" + *store;
+  } else if (auto m = file_stamp((dir / "manifest.json").string())) {
+    stamp = *m;
+  } else {
+    return data_identity_of(cfg);  // throws, naming what is missing
+  }
+  static std::map<std::string, std::pair<std::string, std::string>> seen;  // folder -> (stamp, identity)
+  auto it = seen.find(cfg.data);
+  if (it == seen.end() || it->second.first != stamp)
+    it = seen.insert_or_assign(cfg.data, std::make_pair(stamp, data_identity_of(cfg))).first;
   return it->second.second;
 }
 

@@ -133,7 +133,7 @@ void write_test_manifest(const std::string& root, const std::string& split, uint
   m.height = m.width = 28;
   m.class_ids = {0, 1};
   m.class_names = {"a", "b"};
-  m.subsets["train"].shards = {ManifestShard{"train-00000.h5", 10, 100, crc}};
+  m.subsets["train"].shards = {ManifestShard{"train-00000.h5", 10, 100, crc, {}}};
   write_manifest(root + "/" + split, m);
 }
 

@@ -1,0 +1,58 @@
+// make_views.cpp (xfer_make_views): makes the views a split definition asks
+// for (data_prep/split_def.h) of a dataset's store <data>/all: a built-in
+// name (half<S>, natman, dissim, all-k<K>) or a NAME.split file. Each view is
+// a folder of two small files; a view already current is kept.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "core/cli.h"
+#include "data/write_lock.h"
+#include "data_prep/split_views.h"
+#include "data_prep/tool_main.h"
+
+namespace po = boost::program_options;
+using namespace xfer;
+
+namespace {
+
+struct Options {
+  std::string data;
+  std::vector<std::string> splits;
+};
+
+po::options_description describe(Options& o) {
+  po::options_description desc(
+      "xfer_make_views --data ROOT --split NAME|FILE...: views of the store ROOT/all\n"
+      "Each split makes ROOT/<name>A and ROOT/<name>B (or ROOT/<name> for a reduced set):\n"
+      "view.json (the classes, per-class limit and store identity) and mean.h5. Built-in\n"
+      "names: half<S>, natman, dissim, all-k<K>; a file NAME.split defines any other\n"
+      "(see data_prep/README.md). One process at a time writes a root (ROOT/.lock).\n\nOptions");
+  cli::add_common_options(desc);
+  desc.add_options()("data", po::value(&o.data)->default_value("data/fmnist"),
+                     "the dataset's folder (holds the store `all`)")(
+      "split", po::value(&o.splits)->multitoken(), "split names or definition files");
+  return desc;
+}
+
+int run(const Options& o) {
+  if (o.splits.empty()) throw cli::UsageError("--split: give at least one split (name or file)");
+  const RootWriteLock lock = lock_data_root(o.data);
+  const auto t0 = std::chrono::steady_clock::now();
+  const StoreClasses classes = store_classes(o.data);
+  std::vector<ViewOutcome> done;
+  for (const auto& s : o.splits)
+    for (auto& v : make_split_views(o.data, split_definition(s, classes))) done.push_back(std::move(v));
+  std::printf("%-10s %7s %7s %6s  classes\n", "view", "train", "val", "K");
+  print_views(done);
+  std::printf("%zu views under %s in %.2f s\n", done.size(), o.data.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  return prep_tool_main(argc, argv, "xfer_make_views", [&] { return describe(o); }, [&] { return run(o); });
+}

@@ -1,0 +1,33 @@
+// split_views.h: making the views a split definition asks for (split_def.h)
+// of a dataset's store, <root>/all: each is made when missing or no longer
+// current (another store, other classes), and kept as it is otherwise.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/view.h"
+#include "data_prep/split_def.h"
+
+namespace xfer {
+
+// The classes of the store <root>/all, to resolve definitions against.
+StoreClasses store_classes(const std::string& root);
+
+struct ViewOutcome {
+  std::string folder;
+  enum class Kind { Made, Current, OwnShards } kind = Kind::Made;
+  View view;  // when Made or Current
+};
+
+// The views of `def` under `root`. A folder that holds shards of its own (a
+// half copied out of `all` by an older version) is left as it is, and keeps
+// working as before: it is reported, not replaced. The caller holds the
+// root's write lock (data/write_lock.h).
+std::vector<ViewOutcome> make_split_views(const std::string& root, const SplitDef& def);
+
+// One line per outcome, as the tools print them: folder, train and val
+// images, classes.
+void print_views(const std::vector<ViewOutcome>& done);
+
+}  // namespace xfer

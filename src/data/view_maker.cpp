@@ -1,0 +1,152 @@
+// view_maker.cpp: make_view and its checks (view_maker.h).
+#include "data/view_maker.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "data/shard_format.h"
+#include "data/shard_store.h"
+
+namespace fs = std::filesystem;
+
+namespace xfer {
+
+bool holds_own_shards(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(fs::path(dir) / "manifest.json", ec);
+}
+
+namespace {
+
+std::string store_dir_of(const ViewRequest& r) { return r.root + "/" + r.store; }
+
+// The request's classes, ascending, each checked to be in the store once.
+std::vector<int32_t> resolve_classes(const ViewRequest& r, const Manifest& store) {
+  if (r.class_ids.empty())
+    throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " gives it no class");
+  std::set<int32_t> seen;
+  for (int32_t c : r.class_ids) {
+    if (!seen.insert(c).second)
+      throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " names class " +
+                               std::to_string(c) + " twice");
+    if (std::find(store.class_ids.begin(), store.class_ids.end(), c) == store.class_ids.end())
+      throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " names class " +
+                               std::to_string(c) + ", which the store " + store_dir_of(r) +
+                               " does not have (it has " + std::to_string(store.class_ids.size()) +
+                               " classes)");
+  }
+  return {seen.begin(), seen.end()};
+}
+
+// The view as far as it is known before its images are read.
+View plan_view(const ViewRequest& r, const Manifest& store) {
+  View v;
+  v.name = r.name;
+  v.split = r.split;
+  v.definition = r.definition;
+  v.store = fs::path(r.store).is_absolute() ? r.store : "../" + r.store;
+  v.store_identity = data_identity(store);
+  v.class_ids = resolve_classes(r, store);
+  for (int32_t c : v.class_ids) {
+    auto at = std::find(store.class_ids.begin(), store.class_ids.end(), c) - store.class_ids.begin();
+    v.class_names.push_back(store.class_names[static_cast<size_t>(at)]);
+  }
+  v.train_per_class = r.train_per_class;
+  return v;
+}
+
+Manifest read_store(const ViewRequest& r) {
+  Manifest store = read_manifest(store_dir_of(r));
+  if (store.schema_version < kDataSchemaVersion)
+    throw std::runtime_error(store_dir_of(r) + "/manifest.json: schema version " +
+                             std::to_string(store.schema_version) +
+                             " (an older version's store, without the per-shard class counts "
+                             "views need); rerun the prep tool that made it (it keeps the shards)");
+  return store;
+}
+
+// The folder as open_data_folder will give it once view.json is written.
+DataFolder folder_of(const std::string& dir, const View& v, const Manifest& store,
+                     const std::string& store_dir) {
+  DataFolder f;
+  f.dir = dir;
+  f.store_dir = store_dir;
+  f.store = store;
+  f.is_view = true;
+  f.view = v;
+  f.class_ids = v.class_ids;
+  f.class_names = v.class_names;
+  f.local_of_store_label.assign(store.class_ids.size(), -1);
+  for (size_t i = 0; i < v.class_ids.size(); ++i) {
+    auto at = std::find(store.class_ids.begin(), store.class_ids.end(), v.class_ids[i]);
+    f.local_of_store_label[static_cast<size_t>(at - store.class_ids.begin())] = static_cast<int32_t>(i);
+  }
+  return f;
+}
+
+// Sum of the training images the view selects, per pixel (exact: integers
+// below 2^53), divided as the folders' finalize does.
+MeanImage mean_of(const ShardStore& s, const Manifest& store) {
+  std::vector<double> sum(s.image_bytes(), 0.0);
+  std::vector<uint8_t> img(s.image_bytes());
+  for (int64_t i = 0; i < s.size(); ++i) {
+    const uint8_t* p = s.memory_image(i);
+    if (!p) {
+      s.read(i, img.data());
+      p = img.data();
+    }
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] += p[k];
+  }
+  MeanImage m;
+  m.c = store.channels;
+  m.h = store.height;
+  m.w = store.width;
+  m.data.resize(sum.size());
+  for (size_t k = 0; k < sum.size(); ++k)
+    m.data[k] = static_cast<float>(sum[k] / static_cast<double>(s.size()));
+  return m;
+}
+
+}  // namespace
+
+bool view_is_current(const ViewRequest& r) {
+  const std::string dir = r.root + "/" + r.name;
+  if (!is_view_folder(dir)) return false;
+  try {
+    const DataFolder f = open_data_folder(dir);  // checks the store's identity
+    std::vector<int32_t> want = r.class_ids;
+    std::sort(want.begin(), want.end());
+    return f.view.class_ids == want && f.view.train_per_class == r.train_per_class &&
+           f.store_dir == fs::path(store_dir_of(r)).lexically_normal().string();
+  } catch (const std::exception&) {
+    return false;  // stale or damaged: made again
+  }
+}
+
+View make_view(const ViewRequest& r) {
+  const std::string dir = r.root + "/" + r.name;
+  if (holds_own_shards(dir))
+    throw std::runtime_error(dir + ": holds shards of its own (a copy made by an older version); "
+                             "remove the folder to make it a view of " + store_dir_of(r));
+  const Manifest store = read_store(r);
+  View v = plan_view(r, store);
+  fs::create_directories(dir);
+  const DataFolder f = folder_of(dir, v, store, fs::path(store_dir_of(r)).lexically_normal().string());
+  const ShardStore train(f, "train", /*verify=*/true);
+  for (size_t c = 0; c < v.class_ids.size(); ++c)
+    if (train.class_counts()[c] == 0)
+      throw std::runtime_error(dir + ": class " + v.class_names[c] + " (" +
+                               std::to_string(v.class_ids[c]) + ") has no training image in " +
+                               store_dir_of(r));
+  v.class_counts["train"] = train.class_counts();
+  if (store.subsets.count("val") && store.subsets.at("val").num_images > 0)
+    v.class_counts["val"] = ShardStore(f, "val", true).class_counts();
+  v.mean_num_images = train.size();
+  v.mean_sum = write_mean_image(dir, mean_of(train, store), train.size(), r.name);
+  write_view(dir, v);
+  return v;
+}
+
+}  // namespace xfer
