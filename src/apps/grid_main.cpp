@@ -22,6 +22,7 @@
 #include "core/provenance.h"
 #include "grid/cell_files.h"
 #include "grid/grid.h"
+#include "grid/grid_views.h"
 #include "grid/runner.h"
 #include "grid/slurm_plan.h"
 #include "grid/status.h"
@@ -122,18 +123,13 @@ int list_command(const Args& a, const Grid& grid, const std::string& config_path
 
 // What every cell to submit needs, checked in seconds before anything is
 // submitted (a missing piece would otherwise fail each cell when it starts,
-// hours later): its data folder with a manifest, and a trainer built with the
+// hours later): its data folder (a view or a folder of shards), and a trainer built with the
 // grid's backend. Returns the first missing piece, or "".
 std::string missing_for_submission(const Grid& grid, const Plan& plan, const std::string& data,
                                    const std::string& trainer) {
-  for (const auto& g : plan.groups)
-    for (const auto& id : g.ids) {
-      const fs::path folder = fs::path(data) / grid.find(id)->cell.data_name();
-      std::error_code ec;
-      if (!fs::is_regular_file(folder / "manifest.json", ec))
-        return "cell " + id + " trains on " + folder.string() +
-               ", which has no manifest.json (prepare the data first: data_prep/README.md)";
-    }
+  std::vector<std::string> ids;
+  for (const auto& g : plan.groups) ids.insert(ids.end(), g.ids.begin(), g.ids.end());
+  if (std::string bad = missing_data(grid, ids, data); !bad.empty()) return bad;
   FILE* p = popen(("'" + trainer + "' --version 2>&1").c_str(), "r");
   std::string version;
   char buf[256];
@@ -246,6 +242,9 @@ int run(const Args& a) {
     size_t left = print_status(grid, RunPaths{results, absolute(data), ""}, so);
     return a.check && left > 0 ? 1 : 0;
   }
+  // Views a cell needs and nobody made yet are made now, before anything runs.
+  if ((a.command == "plan" || a.command == "run") && !a.dry_run && !data.empty())
+    make_missing_views(grid, absolute(data), self_dir() + "/xfer_make_views");
   if (a.command == "plan") return plan_command(a, grid, results);
 
   RunOptions opt = run_options(a, results, data);

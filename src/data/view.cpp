@@ -96,7 +96,11 @@ View read_view(const std::string& dir) {
 }
 
 std::string store_folder(const std::string& dir, const View& v) {
-  return (fs::path(dir) / v.store).lexically_normal().string();
+  // Resolved as the file system does: a view reached through a symlink
+  // finds the store beside the folder the link points to.
+  std::error_code ec;
+  const fs::path p = fs::weakly_canonical(fs::path(dir) / v.store, ec);
+  return ec ? (fs::path(dir) / v.store).lexically_normal().string() : p.string();
 }
 
 int64_t DataFolder::per_class_limit(const std::string& subset) const {

@@ -50,7 +50,7 @@ View read_view(const std::string& dir);
 // Written whole to a temporary name, fsynced, then renamed: the last file a
 // view's maker writes, so a folder with a view.json is a finished view.
 void write_view(const std::string& dir, const View& v);
-// The view's store folder: `dir`/v.store, lexically normalised.
+// The view's store folder: `dir`/v.store, with symlinks resolved.
 std::string store_folder(const std::string& dir, const View& v);
 
 // What a run reads when it names a data folder.

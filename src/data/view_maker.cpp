@@ -119,7 +119,7 @@ bool view_is_current(const ViewRequest& r) {
     std::vector<int32_t> want = r.class_ids;
     std::sort(want.begin(), want.end());
     return f.view.class_ids == want && f.view.train_per_class == r.train_per_class &&
-           f.store_dir == fs::path(store_dir_of(r)).lexically_normal().string();
+           f.store_dir == fs::weakly_canonical(store_dir_of(r)).string();
   } catch (const std::exception&) {
     return false;  // stale or damaged: made again
   }
@@ -133,7 +133,7 @@ View make_view(const ViewRequest& r) {
   const Manifest store = read_store(r);
   View v = plan_view(r, store);
   fs::create_directories(dir);
-  const DataFolder f = folder_of(dir, v, store, fs::path(store_dir_of(r)).lexically_normal().string());
+  const DataFolder f = folder_of(dir, v, store, store_folder(dir, v));
   const ShardStore train(f, "train", /*verify=*/true);
   for (size_t c = 0; c < v.class_ids.size(); ++c)
     if (train.class_counts()[c] == 0)

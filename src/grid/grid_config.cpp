@@ -75,10 +75,15 @@ void check_key(const std::string& full) {
     if (!kRandomKeys.count(key)) fail(full, "unknown key; [random.*] takes splits, halves, n");
     return;
   }
+  if (section == "splits") {  // NAME = definition file
+    if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+      fail(full, "a split's name is letters, digits, '_' and '-'");
+    return;
+  }
   auto it = known_keys().find(section);
   if (it == known_keys().end())
     fail(full, "unknown section [" + section + "]; use grid, solver, solver.reduced, base, "
-               "transfer.NAME, random.NAME or slurm");
+               "transfer.NAME, random.NAME, splits or slurm");
   if (!it->second.count(key)) {
     std::string known;
     for (const auto& k : it->second) known += (known.empty() ? "" : ", ") + k;
@@ -303,6 +308,11 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
     if (section.rfind("transfer.", 0) == 0) c.transfers.push_back(read_transfer_block(raw, section));
   for (const auto& section : c.section_order)
     if (section.rfind("random.", 0) == 0) c.randoms.push_back(read_random_block(raw, section));
+  for (const auto& [k, v] : raw)
+    if (section_and_key(k).first == "splits") {
+      if (v.empty()) fail(k, "give the split's definition file");
+      c.split_files[section_and_key(k).second] = v;
+    }
   c.slurm = read_slurm_section(raw);
   const SlurmSettings& s = c.slurm;
   c.backend = to_str(raw, "grid.backend", s.gpus_per_rank > 0 ? "cuda" : "cpu");
@@ -351,6 +361,15 @@ GridConfig load_grid_config(const std::string& path, const std::vector<std::stri
     auto chosen = std::filesystem::exists(beside) ? beside : std::filesystem::path(c.trainer_config);
     c.trainer_config = std::filesystem::absolute(chosen).lexically_normal().string();
     c.raw["grid.trainer_config"] = c.trainer_config;
+  }
+  // Split definition files, likewise: beside the grid config, else as given.
+  for (auto& [name, file] : c.split_files) {
+    if (std::filesystem::path(file).is_absolute()) continue;
+    auto beside = std::filesystem::path(path).parent_path() / file;
+    file = std::filesystem::absolute(std::filesystem::exists(beside) ? beside : std::filesystem::path(file))
+               .lexically_normal()
+               .string();
+    c.raw["splits." + name] = file;
   }
   return c;
 }

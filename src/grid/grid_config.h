@@ -18,6 +18,10 @@
 //                base), reduced_k (reduced-volume all-class bases, first K per class)
 //   [transfer.NAME]  splits, directions (AA, AB, BA, BB), n, modes (frozen, finetune)
 //   [random.NAME]    splits ("all" or split names), halves (A, B; empty for "all"), n
+//   [splits]     NAME = FILE: the definition (data_prep/split_def.h) of a split the
+//                blocks name, a file beside the grid config; the grid makes its
+//                views when they are missing. Built-in names (half<S>, natman,
+//                dissim, all-k<K>) need no line.
 //   [slurm]      ranks (per cell), tasks_per_node (0: SLURM places them; N: N ranks on
 //                each of ceil(ranks / N) nodes), launcher (auto, srun, mpirun), mpi (srun's
 //                --mpi: pmix, pmi2), gpus_per_rank, cpus_per_rank, mem, time, partition,
@@ -100,6 +104,8 @@ struct GridConfig {
   std::vector<std::string> base_splits;
   bool all_base = false;
   std::vector<int> reduced_k;
+
+  std::map<std::string, std::string> split_files;  // [splits]: name -> definition file
 
   std::vector<TransferBlock> transfers;
   std::vector<RandomBlock> randoms;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "data/shard_source.h"
+#include "data/view.h"
 #include "data_test_util.h"
 
 using namespace xfer;
@@ -25,20 +26,23 @@ TEST(Tools, PrepFashionMnist) {
   std::string log;
   ASSERT_EQ(run_command(bin_dir() + "/xfer_prep_fmnist --out " + out + " --seeds 0,1", &log), 0)
       << log;
-  for (const char* f : {"all", "half0A", "half0B", "half1A", "half1B", "dissimA", "dissimB", "all-k25"})
-    EXPECT_TRUE(fs::exists(out + "/" + f + "/manifest.json")) << f;
+  // One store, the splits as views of it: no image is copied.
+  EXPECT_TRUE(fs::exists(out + "/all/manifest.json"));
+  for (const char* f : {"half0A", "half0B", "half1A", "half1B", "dissimA", "dissimB", "all-k25"}) {
+    EXPECT_TRUE(fs::exists(out + "/" + f + "/view.json")) << f;
+    EXPECT_FALSE(fs::exists(out + "/" + f + "/manifest.json")) << f;
+  }
   Manifest all = read_manifest(out + "/all");
   EXPECT_EQ(all.subsets["train"].num_images, 60000);
   EXPECT_EQ(all.subsets["val"].num_images, 10000);
   EXPECT_EQ(all.channels, 1);
   EXPECT_EQ(all.height, 28);
-  Manifest d = read_manifest(out + "/dissimA");
+  const View d = read_view(out + "/dissimA");
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"T-shirt/top", "Pullover", "Dress", "Coat", "Shirt"}));
-  EXPECT_EQ(d.subsets["train"].num_images, 30000);
-  EXPECT_EQ(d.subsets["val"].num_images, 5000);
-  Manifest h = read_manifest(out + "/half0A");
-  EXPECT_EQ(h.class_ids.size(), 5u);
-  EXPECT_EQ(read_manifest(out + "/all-k25").subsets["train"].num_images, 250);
+  EXPECT_EQ(d.num_images("train"), 30000);
+  EXPECT_EQ(d.num_images("val"), 5000);
+  EXPECT_EQ(read_view(out + "/half0A").class_ids, (std::vector<int32_t>{0, 1, 3, 7, 8}));  // numpy seed 0
+  EXPECT_EQ(read_view(out + "/all-k25").num_images("train"), 250);
 
   // The default preset's view: 24x24 random crops with mirroring, centre crops to test.
   ShardSourceOptions o;
@@ -57,22 +61,27 @@ TEST(Tools, PrepFashionMnist) {
   while (val->next(1000, b)) n += b.n;
   EXPECT_EQ(n, 5000);
 
-  // Rerunning keeps the finished shards.
-  const auto t0 = fs::last_write_time(out + "/half0A/train-00000.h5");
+  // Rerunning keeps the finished shards and the current views.
+  const auto t0 = fs::last_write_time(out + "/all/train-00000.h5");
+  const auto v0 = fs::last_write_time(out + "/half0A/view.json");
   ASSERT_EQ(run_command(bin_dir() + "/xfer_prep_fmnist --out " + out + " --seeds 0,1", &log), 0) << log;
-  EXPECT_EQ(fs::last_write_time(out + "/half0A/train-00000.h5"), t0);
+  EXPECT_EQ(fs::last_write_time(out + "/all/train-00000.h5"), t0);
+  EXPECT_EQ(fs::last_write_time(out + "/half0A/view.json"), v0);
 
   const std::string py = python_with("h5py, numpy");
   if (py.empty()) GTEST_SKIP() << "no python3 with h5py; loader checked";
   const std::string script = tmp.str() + "/check.py";
   std::ofstream(script) << R"(import sys, json, gzip, h5py, numpy as np
 root = sys.argv[1]
-m = json.load(open(root + '/half0A/manifest.json'))
+m = json.load(open(root + '/half0A/view.json'))
+store = json.load(open(root + '/all/manifest.json'))
 imgs, labels = [], []
-for sh in m['subsets']['train']['shards']:
-    f = h5py.File(root + '/half0A/' + sh['file'], 'r')
+for sh in store['subsets']['train']['shards']:
+    f = h5py.File(root + '/all/' + sh['file'], 'r')
     imgs.append(f['images'][:]); labels.append(f['orig_labels'][:])
 imgs = np.concatenate(imgs); labels = np.concatenate(labels)
+view = np.isin(labels, m['class_ids'])
+imgs, labels = imgs[view], labels[view]
 raw = np.frombuffer(gzip.open(sys.argv[2] + '/train-images-idx3-ubyte.gz').read()[16:], np.uint8).reshape(-1, 1, 28, 28)
 lab = np.frombuffer(gzip.open(sys.argv[2] + '/train-labels-idx1-ubyte.gz').read()[8:], np.uint8)
 keep = np.isin(lab, m['class_ids'])

@@ -46,7 +46,7 @@ grep -q "data root '$work/no-such-data' does not exist" <<<"$msg" || fail "data 
 # paper grid's data folders, one message at a time),
 seen=0
 until out=$(dry_run); do
-  folder=$(sed -n "s/.*trains on \([^,]*\), which has no manifest.json.*/\1/p" <<<"$out")
+  folder=$(sed -n "s/.*trains on \([^,]*\), which has no view.json or manifest.json.*/\1/p" <<<"$out")
   [[ -n $folder && $folder == "$work/data/"* ]] || fail "not a missing-data message: $out"
   mkdir -p "$folder" && echo '{}' >"$folder/manifest.json"
   seen=$((seen + 1))

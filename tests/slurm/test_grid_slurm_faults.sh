@@ -32,7 +32,7 @@ if ((rc == 77)); then echo "test_grid_slurm_faults: SKIP: no SLURM here (needs r
 # The grid's programs: the real xfer_grid, the fake trainer as xfer_train.
 rm -rf "$work"
 mkdir -p "$work/bin" "$work/data/half0A" "$work/data/half0B"
-# grid.sh checks every cell's data folder has a manifest; the fake trainer reads nothing.
+# grid.sh checks every cell's data folder is there; the fake trainer reads nothing.
 echo '{}' >"$work/data/half0A/manifest.json"
 echo '{}' >"$work/data/half0B/manifest.json"
 ln -s "$bin/xfer_grid" "$work/bin/xfer_grid"

@@ -99,13 +99,16 @@ TEST_F(TrainerRelocation, TransferResumesAfterTheResultsFolderMoved) {
 TEST_F(TrainerRelocation, ResumesOnACopyOfItsDataButNotOnOtherData) {
   const std::string run = " --out " + dir_ + "/base";
   ASSERT_EQ(train("--data " + dir_ + "/data/half0A --stop-after 20" + run, "first.log"), 75) << log("first.log");
-  // Other images under the same folder name: another configuration, refused.
+  // Other images under the same folder name (the other half's view, of a
+  // copy of the store): another configuration, refused.
   fs::create_directory(dir_ + "/other");
+  fs::copy(dir_ + "/data/all", dir_ + "/other/all", fs::copy_options::recursive);
   fs::copy(dir_ + "/data/half0B", dir_ + "/other/half0A", fs::copy_options::recursive);
   ASSERT_EQ(train("--data " + dir_ + "/other/half0A" + run, "other.log"), 1) << log("other.log");
   EXPECT_NE(log("other.log").find("another configuration"), std::string::npos) << log("other.log");
-  // The same shards copied to another file system path: resumes.
+  // The same view and store copied to another file system path: resumes.
   fs::create_directory(dir_ + "/copy");
+  fs::copy(dir_ + "/data/all", dir_ + "/copy/all", fs::copy_options::recursive);
   fs::copy(dir_ + "/data/half0A", dir_ + "/copy/half0A", fs::copy_options::recursive);
   ASSERT_EQ(train("--data " + dir_ + "/copy/half0A" + run, "second.log"), 0) << log("second.log");
   EXPECT_NE(log("second.log").find("resuming"), std::string::npos) << log("second.log");

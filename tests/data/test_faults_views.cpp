@@ -1,0 +1,99 @@
+// test_faults_views.cpp: bad views and stores, each refused in one line
+// naming the file or the class: a store that changed since the view was
+// made, a class the store lacks or named twice, a class with no training
+// image, an older version's store, a folder of its own shards, a missing
+// store, a damaged view.json or mean.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "views_fixture.h"
+
+namespace xfer::test {
+namespace {
+
+TEST_F(Views, FaultStoreChangedSinceTheViewWasMade) {
+  make("viewA", {100, 102});
+  // The store converted again from other images: its identity changes.
+  fs::remove_all(root() + "/all");
+  make_synthetic_folder(root(), "all", 91, 30, kClasses);
+  const std::string e = error_of([&] { read_all(root() + "/viewA", "train"); });
+  EXPECT_TRUE(contains(e, root() + "/viewA/view.json: the store " + root() + "/all changed since this view was made")) << e;
+  EXPECT_TRUE(contains(e, "xfer_make_views --data " + root() + " --split test")) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  EXPECT_FALSE(view_is_current({root(), "all", "viewA", "test", "", {100, 102}, 0}));
+  make("viewA", {100, 102});  // made again, it opens
+  EXPECT_EQ(read_all(root() + "/viewA", "train").labels.size(), 36u);
+}
+
+TEST_F(Views, FaultClassTheStoreDoesNotHave) {
+  const std::string e = error_of([&] { make("viewA", {100, 107}); });
+  EXPECT_TRUE(contains(e, root() + "/viewA: split test names class 107, which the store " + root() +
+                              "/all does not have")) << e;
+  EXPECT_FALSE(fs::exists(root() + "/viewA/view.json"));
+}
+
+TEST_F(Views, FaultClassNamedTwice) {
+  const std::string e = error_of([&] { make("viewA", {100, 102, 100}); });
+  EXPECT_TRUE(contains(e, "names class 100 twice")) << e;
+}
+
+TEST_F(Views, FaultClassWithNoTrainingImage) {
+  TempDir t("views_empty");
+  ShardMeta meta{"synthetic", "all", "train", 3, 8, 8, {0, 1, 2}, {"a", "b", "c"}};
+  write_planned_shards(t.str() + "/all", meta, 20, 10, 0, 1, [&](int64_t first, int64_t n, ShardWriter& w) {
+    for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i % 2), 0, "k");
+  });
+  finalize_split_dir(t.str() + "/all", "{}");
+  ViewRequest r{t.str(), "all", "bc", "bc", "", {1, 2}, 0};
+  const std::string e = error_of([&] { make_view(r); });
+  EXPECT_TRUE(contains(e, t.str() + "/bc: class c (2) has no training image in " + t.str() + "/all")) << e;
+}
+
+TEST_F(Views, FaultStoreOfAnOlderVersionSaysWhatToRun) {
+  auto j = nlohmann::json::parse(read_file(root() + "/all/manifest.json"));
+  j["schema_version"] = 1;
+  for (auto& sh : j["subsets"]["train"]["shards"]) sh.erase("class_counts");
+  std::ofstream(root() + "/all/manifest.json") << j.dump();
+  const std::string e = error_of([&] { make("viewA", {100}); });
+  EXPECT_TRUE(contains(e, root() + "/all/manifest.json: schema version 1")) << e;
+  EXPECT_TRUE(contains(e, "rerun the prep tool that made it")) << e;
+  // As a folder of its own shards, the older store still trains as it is.
+  EXPECT_EQ(read_all(root() + "/all", "train").labels.size(), 90u);
+}
+
+TEST_F(Views, FaultFolderHoldingItsOwnShardsIsNotReplaced) {
+  const std::string before = read_file(root() + "/copyA/manifest.json");
+  const std::string e = error_of([&] { make("copyA", {100}); });
+  EXPECT_TRUE(contains(e, root() + "/copyA: holds shards of its own")) << e;
+  EXPECT_EQ(read_file(root() + "/copyA/manifest.json"), before);
+}
+
+TEST_F(Views, FaultMissingStoreOrDamagedView) {
+  make("viewA", {100, 102});
+  std::string e = error_of([&] { read_all(root() + "/nope", "train"); });
+  EXPECT_TRUE(contains(e, root() + "/nope: missing data directory")) << e;
+  std::ofstream(root() + "/viewA/view.json") << "{\"schema_version\": 2";
+  e = error_of([&] { read_all(root() + "/viewA", "train"); });
+  EXPECT_TRUE(contains(e, root() + "/viewA/view.json: bad view definition")) << e;
+  make("viewB", {101});
+  fs::rename(root() + "/all", root() + "/moved");
+  e = error_of([&] { read_all(root() + "/viewB", "train"); });
+  EXPECT_TRUE(contains(e, root() + "/viewB/view.json: its store " + root() + "/all is missing")) << e;
+}
+
+TEST_F(Views, FaultDamagedMeanIsRefused) {
+  make("viewA", {100, 102});
+  {
+    std::fstream f(root() + "/viewA/mean.h5", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-8, std::ios::end);
+    f.put('\x5a');
+  }
+  const std::string e = error_of([&] { read_mean_image(root() + "/viewA"); });
+  EXPECT_TRUE(contains(e, root() + "/viewA/mean.h5")) << e;
+  EXPECT_TRUE(contains(e, "checksum")) << e;
+}
+
+}  // namespace
+}  // namespace xfer::test
