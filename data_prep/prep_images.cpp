@@ -25,7 +25,12 @@ namespace {
 
 struct Options {
   ImageFolderOptions folder;
-  ConvertOptions conv;
+  // Side 0 until given, so that --size and --height/--width can be told apart.
+  ConvertOptions conv = [] {
+    ConvertOptions c;
+    c.size = 0;
+    return c;
+  }();
   bool exact_decode = false;
 };
 
@@ -45,7 +50,7 @@ po::options_description describe(Options& o) {
       "height", po::value(&o.conv.height), "stored height (with --width, instead of --size)")(
       "width", po::value(&o.conv.width), "stored width (with --height)")(
       "channels", po::value(&o.conv.channels)->default_value(3), "3 (RGB) or 1 (gray: luma of colour images)")(
-      "val-fraction", po::value(&o.folder.val_fraction)->default_value(0.1),
+      "val-fraction", po::value(&o.folder.val_fraction)->default_value(0.1, "0.1"),
       "without val/: the share of each class's images held out for validation, in [0, 1)")(
       "val-seed", po::value(&o.folder.val_seed)->default_value(0), "without val/: which images are held out")(
       "threads", po::value(&o.conv.threads)->default_value(usable_cpus()),
