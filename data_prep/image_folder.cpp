@@ -190,7 +190,8 @@ void check_kept_shards_hold(const std::vector<ImageItem>& items, const std::stri
   const auto total = static_cast<int64_t>(items.size());
   for (int64_t j = o.part; j * o.shard_size < total; j += o.parts) {
     const std::string path = dir + "/" + shard_file_name(subset, static_cast<int>(j));
-    if (!shard_complete(path)) continue;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) continue;
     std::set<std::string> had, planned;
     try {
       ShardReader r(path);
