@@ -328,6 +328,87 @@ void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uin
   ycc_to_rgb(chw, chw + plane, chw + 2 * plane, plane);
 }
 
+namespace {
+
+// Warps one plane to ow x oh; a plane already at that size is copied as it
+// is (the warp would give the same bytes, but a copy says so plainly).
+void warp_plane(const uint8_t* src, int w, int h, int stride, int ow, int oh, uint8_t* dst) {
+  if (w == ow && h == oh) {
+    for (int y = 0; y < h; ++y)
+      std::memcpy(dst + static_cast<size_t>(y) * ow, src + static_cast<size_t>(y) * stride,
+                  static_cast<size_t>(w));
+    return;
+  }
+  resize_plane(src, w, h, stride, ow, oh, dst);
+}
+
+// A PNG whose pixels are gray (no colour flag), read as one 8-bit plane;
+// false when it has colour. Transparency goes onto white, as decode_png.
+bool decode_gray_png(const uint8_t* data, size_t size, std::vector<uint8_t>& px, int& w, int& h) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&img, data, size))
+    throw std::runtime_error(std::string("PNG: ") + img.message);
+  if (img.format & PNG_FORMAT_FLAG_COLOR) {
+    png_image_free(&img);
+    return false;
+  }
+  img.format = PNG_FORMAT_GRAY;
+  w = static_cast<int>(img.width);
+  h = static_cast<int>(img.height);
+  px.resize(PNG_IMAGE_SIZE(img));
+  png_color white{255, 255, 255};
+  if (!png_image_finish_read(&img, &white, px.data(), 0, nullptr)) {
+    std::string msg = img.message;
+    png_image_free(&img);
+    throw std::runtime_error("PNG: " + msg);
+  }
+  return true;
+}
+
+}  // namespace
+
+void decode_and_warp_gray(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* out,
+                          bool fast) {
+  thread_local std::vector<uint8_t> plane;
+  int w = 0, h = 0;
+  if (is_png(data, size) && decode_gray_png(data, size, plane, w, h)) {
+    warp_plane(plane.data(), w, h, w, out_w, out_h, out);
+    return;
+  }
+  const bool jpeg = size >= 4 && data[0] == 0xFF && data[1] == 0xD8;
+  if (jpeg) {
+    tjhandle tj = thread_decoder();
+    int subsamp = 0, colorspace = -1;
+    if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
+                            &colorspace) != 0)
+      throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
+    if (w <= 0 || h <= 0) throw std::runtime_error("JPEG: empty image");
+    // Gray JPEGs always (their values are the image); YCbCr ones when fast.
+    if (colorspace == TJCS_GRAY || (fast && colorspace == TJCS_YCbCr)) {
+      int sw = w, sh = h;
+      scaled_size(w, h, fast ? std::min(out_w, out_h) : 0, sw, sh);
+      plane.resize(static_cast<size_t>(sw) * sh);
+      if (tjDecompress2(tj, data, static_cast<unsigned long>(size), plane.data(), sw, 0, sh,
+                        TJPF_GRAY, 0) != 0 &&
+          tjGetErrorCode(tj) == TJERR_FATAL)
+        throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+      warp_plane(plane.data(), sw, sh, sw, out_w, out_h, out);
+      return;
+    }
+  }
+  // Colour (RGB PNG, CMYK JPEG, any JPEG when exact): luma of the RGB pixels.
+  thread_local RgbImage img;
+  decode_image(data, size, img, fast ? std::min(out_w, out_h) : 0);
+  const size_t n = static_cast<size_t>(img.width) * img.height;
+  plane.resize(n);
+  const uint8_t* p = img.pixels.data();
+  for (size_t i = 0; i < n; ++i, p += 3)
+    plane[i] = static_cast<uint8_t>((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
+  warp_plane(plane.data(), img.width, img.height, img.width, out_w, out_h, out);
+}
+
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error(path + ": cannot open");

@@ -3,7 +3,8 @@
 // ignores the aspect ratio). JPEGs are decoded by libjpeg-turbo whatever
 // their colour space (RGB, grayscale, CMYK/YCCK); files that are really PNG
 // (ImageNet holds one named .JPEG) are recognised by signature and decoded
-// by libpng. Every result is 3-channel RGB.
+// by libpng. Results are 3-channel RGB, or one gray plane where asked
+// (decode_and_warp_gray).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,17 @@ void resize_to_chw(const RgbImage& in, int out_w, int out_h, uint8_t* chw);
 // `fast` = false always takes that exact path and never scales the DCT.
 void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* chw,
                      bool fast = true);
+
+// decode_and_warp's one-channel form: the image's luma warped to
+// out_w x out_h, one plane into `out`. A gray source (gray JPEG, gray PNG)
+// keeps its own values, and at the stored size comes out exactly, with no
+// resampling. A colour source becomes gray pixel by pixel, Y = (299 R +
+// 587 G + 114 B + 500) / 1000 (ITU-R 601 luma, rounded), before the warp;
+// with `fast`, a YCbCr JPEG is decoded straight to its Y channel, the luma
+// its encoder computed with those same weights, at a reduced DCT scale as
+// decode_and_warp.
+void decode_and_warp_gray(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t* out,
+                          bool fast = true);
 
 // The whole file; throws naming the path when it cannot be read.
 std::vector<uint8_t> read_file_bytes(const std::string& path);

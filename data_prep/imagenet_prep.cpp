@@ -1,20 +1,14 @@
-// imagenet_prep.cpp: listing ILSVRC2012 and converting it to shards.
+// imagenet_prep.cpp: listing ILSVRC2012 (its training images as an image
+// folder's, its validation labels from val.txt or the devkit).
 #include "data_prep/imagenet_prep.h"
 
-#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include "data_prep/image_codec.h"
-#include "data_prep/progress.h"
-#include "data_prep/split_writer.h"
-#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -34,25 +28,11 @@ std::vector<std::string> read_lines(const std::string& path, const char* what) {
   return out;
 }
 
-std::vector<std::string> sorted_entries(const fs::path& dir, bool dirs) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (dirs ? e.is_directory() : e.is_regular_file())
-      out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-}  // namespace
-
-namespace {
-
 // The class folders: those the synsets file names (each must exist), else
 // every folder under train/, sorted.
 std::vector<std::string> class_wnids(const ImageNetLayoutOptions& o, const fs::path& train) {
   std::error_code ec;
-  if (o.synsets.empty()) return sorted_entries(train, true);
+  if (o.synsets.empty()) return sorted_class_folders(train.string());
   std::vector<std::string> wnids;
   for (const auto& l : read_lines(o.synsets, "synsets file")) wnids.push_back(l.substr(0, l.find(' ')));
   for (const auto& w : wnids)
@@ -72,16 +52,6 @@ void name_classes(const std::string& words_file, ImageNetSource& s) {
   }
   for (size_t i = 0; i < s.wnids.size(); ++i)
     if (words.count(s.wnids[i])) s.names[i] = s.wnids[i] + " " + words[s.wnids[i]];
-}
-
-void list_train_images(const fs::path& train, ImageNetSource& s) {
-  for (size_t c = 0; c < s.wnids.size(); ++c) {
-    const fs::path cdir = train / s.wnids[c];
-    auto files = sorted_entries(cdir, false);
-    if (files.empty()) throw std::runtime_error(cdir.string() + ": empty class folder");
-    for (const auto& f : files)
-      s.train.push_back({(cdir / f).string(), "train/" + s.wnids[c] + "/" + f, static_cast<int32_t>(c)});
-  }
 }
 
 // One validation image of val/, its label checked against the classes.
@@ -152,7 +122,7 @@ ImageNetSource scan_imagenet(const ImageNetLayoutOptions& o) {
   s.wnids = class_wnids(o, train);
   if (s.wnids.empty()) throw std::runtime_error(train.string() + ": no class folders");
   name_classes(o.words, s);
-  list_train_images(train, s);
+  list_class_images(o.root, "train", s.wnids, s.train);
   if (!o.val_labels.empty())
     read_val_labels(o.val_labels, val, s);
   else if (!o.val_ground_truth.empty())
@@ -160,127 +130,15 @@ ImageNetSource scan_imagenet(const ImageNetLayoutOptions& o) {
   return s;
 }
 
-void load_and_warp(const std::string& path, int size, bool fast, uint8_t* chw) {
-  const auto bytes = read_file_bytes(path);
-  decode_and_warp(bytes.data(), bytes.size(), size, size, chw, fast);
-}
-
-namespace {
-
-// Converts one subset's images into this part's shards of `dir`: threads
-// decode a block while this thread writes the one before. Returns the
-// subset's number of shards.
-int convert_subset(const std::vector<ImageNetItem>& items, const ShardMeta& meta, const std::string& dir,
-                   const ConvertOptions& o, ConvertReport& rep) {
-  const std::string& subset = meta.subset;
-  const size_t bytes = meta.image_bytes();
-  // This part's share, for the progress bar.
-  int64_t mine = 0;
-  const int64_t shards = (static_cast<int64_t>(items.size()) + o.shard_size - 1) / o.shard_size;
-  for (int64_t j = o.part; j < shards; j += o.parts)
-    mine += std::min<int64_t>(o.shard_size, static_cast<int64_t>(items.size()) - j * o.shard_size);
-  Progress progress("imagenet " + subset, mine);
-  // Two buffers: the threads decode block k+1 while this thread writes
-  // block k (one HDF5 writer; decoding dominates but writing is not free).
-  const int64_t block = 32 * std::max(1, o.threads);
-  struct Slot {
-    std::vector<uint8_t> images;
-    std::vector<std::string> errors;
-  };
-  Slot slots[2];
-  for (auto& sl : slots) {
-    sl.images.resize(static_cast<size_t>(block) * bytes);
-    sl.errors.resize(static_cast<size_t>(block));
-  }
-  auto decode = [&](int64_t b0, int64_t bn, Slot& sl) {
-    parallel_for(bn, o.threads, [&](int64_t i) {
-      sl.errors[static_cast<size_t>(i)].clear();
-      try {
-        load_and_warp(items[static_cast<size_t>(b0 + i)].path, o.size, o.fast_decode,
-                      sl.images.data() + static_cast<size_t>(i) * bytes);
-      } catch (const std::exception& e) {
-        sl.errors[static_cast<size_t>(i)] = e.what();
-        if (sl.errors[static_cast<size_t>(i)].empty()) sl.errors[static_cast<size_t>(i)] = "?";
-      }
-      progress.add(1);
-    });
-  };
-  const int n = write_planned_shards(
-      dir, meta, static_cast<int64_t>(items.size()), o.shard_size, o.part, o.parts,
-      [&](int64_t first, int64_t count, ShardWriter& w) {
-        std::future<void> pending = std::async(std::launch::async, decode, first,
-                                               std::min(block, count), std::ref(slots[0]));
-        for (int64_t b0 = first, k = 0; b0 < first + count; b0 += block, ++k) {
-          const int64_t bn = std::min(block, first + count - b0);
-          pending.get();
-          const int64_t next = b0 + block;
-          if (next < first + count)
-            pending = std::async(std::launch::async, decode, next,
-                                 std::min(block, first + count - next), std::ref(slots[(k + 1) % 2]));
-          Slot& sl = slots[k % 2];
-          for (int64_t i = 0; i < bn; ++i) {
-            const ImageNetItem& it = items[static_cast<size_t>(b0 + i)];
-            const std::string& err = sl.errors[static_cast<size_t>(i)];
-            if (!err.empty()) {
-              w.add_skipped(it.key, err);
-              rep.skipped.push_back(it.key + ": " + err);
-              continue;
-            }
-            w.add(sl.images.data() + static_cast<size_t>(i) * bytes, it.label, it.label, it.key);
-            ++rep.converted;
-          }
-        }
-      },
-      &progress);
-  progress.finish();
-  return n;
-}
-
-}  // namespace
-
 ConvertReport convert_imagenet(const ImageNetSource& src, const ConvertOptions& o) {
-  if (o.parts < 1 || o.part < 0 || o.part >= o.parts)
-    throw std::runtime_error("part " + std::to_string(o.part) + " outside 0.." +
-                             std::to_string(o.parts - 1));
-  if (src.train.empty()) throw std::runtime_error(o.out_root + ": empty split (no training images)");
-  const std::string dir = o.out_root + "/all";
-  fs::create_directories(dir);
-  ShardMeta meta;
-  meta.dataset = "imagenet";
-  meta.split = "all";
-  meta.channels = 3;
-  meta.height = meta.width = o.size;
-  for (size_t c = 0; c < src.wnids.size(); ++c) {
-    meta.class_ids.push_back(static_cast<int32_t>(c));
-    meta.class_names.push_back(src.names[c]);
-  }
-  ConvertReport rep;
-  for (const std::string subset : {"train", "val"}) {
-    const auto& items = subset == "train" ? src.train : src.val;
-    if (items.empty()) continue;
-    meta.subset = subset;
-    (subset == "train" ? rep.train_shards : rep.val_shards) = convert_subset(items, meta, dir, o, rep);
-  }
-  nlohmann::json plan = {{"train_shards", rep.train_shards},
-                         {"val_shards", rep.val_shards},
-                         {"train_images", src.train.size()},
-                         {"val_images", src.val.size()},
-                         {"size", o.size},
-                         {"shard_size", o.shard_size},
-                         {"fast_decode", o.fast_decode}};
-  // Every part writes the same plan; each under its own temporary name.
-  write_file_atomic(dir + "/plan.json", plan.dump(1) + "\n");
-  return rep;
+  ConvertOptions imagenet = o;
+  imagenet.dataset = "imagenet";
+  imagenet.channels = 3;
+  return convert_image_store(src.names, src.train, src.val, imagenet);
 }
 
 Manifest finalize_imagenet_all(const std::string& out_root) {
-  const std::string dir = out_root + "/all";
-  std::ifstream in(dir + "/plan.json");
-  if (!in) throw std::runtime_error(dir + "/plan.json: missing (run the convert stage first)");
-  nlohmann::json plan = nlohmann::json::parse(in);
-  nlohmann::json source = {{"dataset", "ILSVRC2012"}, {"plan", plan}};
-  return finalize_split_dir(dir, source.dump(), plan.at("train_shards").get<int>(),
-                            plan.at("val_shards").get<int>());
+  return finalize_image_store(out_root, nlohmann::json({{"dataset", "ILSVRC2012"}}).dump());
 }
 
 }  // namespace xfer

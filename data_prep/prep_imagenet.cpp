@@ -155,6 +155,8 @@ int run(Options& o) {
         "no validation labels given: pass --val-labels val.txt (ILSVRC2012's auxiliary "
         "files) or --val-ground-truth with --devkit-synsets; without them no split gets "
         "validation images (--no-val converts anyway)");
+  // A linked image would be stored twice, once in each of its folders' classes.
+  check_distinct_files(src.train, src.val, conv.threads);
   if (o.stage != "derive") {
     const ConvertReport rep = convert_imagenet(src, conv);
     std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,
@@ -163,6 +165,7 @@ int run(Options& o) {
     if (o.stage == "convert") return 0;
   }
 
+  check_every_folder_converted(conv.out_root, o.layout.root, src.train, src.val);
   const Manifest all = finalize_imagenet_all(conv.out_root);
   std::vector<Manifest> done{all};
   for (const auto& h : derived_folders(o, seed_list, reduced_list, src.wnids))

@@ -1,0 +1,327 @@
+// test_prep_images.cpp: xfer_prep_images run as a process: Fashion-MNIST
+// exported as PNG class folders gives back the idx files' pixels and classes;
+// luma, extensions, non-square sizes; the seeded held-out share per class;
+// and every bad input refused in one line naming the folder or file
+// (suite PrepImagesBadInput, also labelled faults).
+#include <gtest/gtest.h>
+#include <png.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "data_prep/fmnist_idx.h"
+#include "data_test_util.h"
+
+using namespace xfer;
+using namespace xfer::test;
+
+namespace {
+
+const char* kFmnist = "/usr/share/datasets/fashion-mnist";
+
+std::string tool() { return bin_dir() + "/xfer_prep_images"; }
+
+// An 8-bit PNG of w x h, gray (1 channel) or RGB (3), interleaved pixels.
+void write_png(const std::string& path, int w, int h, int channels, const uint8_t* px) {
+  fs::create_directories(fs::path(path).parent_path());
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  img.width = static_cast<png_uint_32>(w);
+  img.height = static_cast<png_uint_32>(h);
+  img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  ASSERT_NE(png_image_write_to_file(&img, path.c_str(), 0, px, 0, nullptr), 0) << path << ": " << img.message;
+}
+
+// A gray w x h PNG whose every pixel is v.
+void write_solid(const std::string& path, uint8_t v, int w = 4, int h = 4) {
+  std::vector<uint8_t> px(static_cast<size_t>(w) * h, v);
+  write_png(path, w, h, 1, px.data());
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+// Every stored image of one subset of <out>/all, by key.
+struct Stored {
+  std::vector<uint8_t> pixels;
+  int32_t label = 0;
+};
+std::map<std::string, Stored> read_store(const std::string& all_dir, const std::string& subset) {
+  std::map<std::string, Stored> out;
+  Manifest m = read_manifest(all_dir);
+  for (const auto& sh : m.subsets[subset].shards) {
+    ShardReader r(all_dir + "/" + sh.file);
+    const auto keys = r.read_keys();
+    const auto labels = r.read_labels();
+    const size_t bytes = r.meta().image_bytes();
+    std::vector<uint8_t> buf(bytes * keys.size());
+    if (!keys.empty()) r.read_images(0, static_cast<int64_t>(keys.size()), buf.data());
+    for (size_t i = 0; i < keys.size(); ++i)
+      out[keys[i]] = {std::vector<uint8_t>(buf.begin() + static_cast<std::ptrdiff_t>(i * bytes),
+                                           buf.begin() + static_cast<std::ptrdiff_t>((i + 1) * bytes)),
+                      labels[i]};
+  }
+  return out;
+}
+
+size_t lines_in(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+}  // namespace
+
+TEST(PrepImages, FashionMnistAsPngFoldersGivesTheIdxImagesAndClasses) {
+  if (!fs::exists(std::string(kFmnist) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << kFmnist << " absent (Debian: apt install dataset-fashion-mnist)";
+  const IdxImages idx[2] = {read_idx_images(std::string(kFmnist) + "/train-images-idx3-ubyte.gz"),
+                            read_idx_images(std::string(kFmnist) + "/t10k-images-idx3-ubyte.gz")};
+  const std::vector<int32_t> lab[2] = {read_idx_labels(std::string(kFmnist) + "/train-labels-idx1-ubyte.gz"),
+                                       read_idx_labels(std::string(kFmnist) + "/t10k-labels-idx1-ubyte.gz")};
+  const int64_t take[2] = {2000, 500};
+  std::vector<std::string> folder;  // class folder of each Fashion-MNIST label
+  for (std::string n : fmnist_class_names()) {
+    std::replace(n.begin(), n.end(), '/', '_');
+    folder.push_back(n);
+  }
+  TempDir tmp("prep_images_fmnist");
+  const std::string src = tmp.str() + "/fmnist-png", out = tmp.str() + "/out";
+  const char* sub[2] = {"train", "val"};
+  const size_t px = 28 * 28;
+  for (int s = 0; s < 2; ++s)
+    for (int64_t i = 0; i < take[s]; ++i)
+      write_png(src + "/" + sub[s] + "/" + folder[static_cast<size_t>(lab[s][static_cast<size_t>(i)])] + "/" +
+                    std::to_string(i) + ".png",
+                28, 28, 1, idx[s].pixels.data() + static_cast<size_t>(i) * px);
+  std::string log;
+  ASSERT_EQ(run_command(tool() + " --src " + src + "/ --out " + out +
+                            " --size 28 --channels 1 --threads 2 --shard-size 700",
+                        &log),
+            0)
+      << log;
+  const Manifest m = read_manifest(out + "/all");
+  EXPECT_EQ(m.dataset, "fmnist-png");  // the source folder's name
+  EXPECT_EQ(m.channels, 1);
+  EXPECT_EQ(m.height, 28);
+  EXPECT_EQ(m.width, 28);
+  std::vector<std::string> sorted = folder;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(m.class_names, sorted);
+  for (int s = 0; s < 2; ++s) {
+    const auto stored = read_store(out + "/all", sub[s]);
+    ASSERT_EQ(static_cast<int64_t>(stored.size()), take[s]) << sub[s];
+    std::set<int64_t> seen;
+    for (const auto& [key, img] : stored) {
+      // "<subset>/<class>/<index>.png": the index is the idx file's.
+      const std::string file = fs::path(key).filename().string();
+      const int64_t i = std::stoll(file.substr(0, file.find('.')));
+      ASSERT_TRUE(i >= 0 && i < take[s]) << key;
+      seen.insert(i);
+      const std::string want = folder[static_cast<size_t>(lab[s][static_cast<size_t>(i)])];
+      EXPECT_EQ(key, std::string(sub[s]) + "/" + want + "/" + file);
+      EXPECT_EQ(m.class_names[static_cast<size_t>(img.label)], want) << key;
+      ASSERT_TRUE(std::equal(img.pixels.begin(), img.pixels.end(),
+                             idx[s].pixels.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(i) * px)))
+          << key << ": pixels differ from the idx file's";
+    }
+    EXPECT_EQ(static_cast<int64_t>(seen.size()), take[s]);
+  }
+}
+
+TEST(PrepImages, LumaExtensionsAndNonSquareSizes) {
+  TempDir tmp("prep_images_rgb");
+  const std::string src = tmp.str() + "/colours", out = tmp.str() + "/out";
+  // A colour PNG at the stored size: each pixel's luma, exactly.
+  const int w = 6, h = 4;
+  std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 37 + 11) % 256);
+  write_png(src + "/train/b/colour.PNG", w, h, 3, rgb.data());
+  write_solid(src + "/train/a/one.Png", 77, w, h);
+  write_solid(src + "/train/a/two.png", 78, w, h);
+  write_text(src + "/train/a/README.txt", "not an image");
+  write_text(src + "/train/b/.DS_Store", "");
+  write_solid(src + "/val/a/x.png", 10, w, h);
+  write_solid(src + "/val/b/y.png", 20, w, h);
+  std::string log;
+  ASSERT_EQ(run_command(tool() + " --src " + src + " --out " + out +
+                            " --height 4 --width 6 --channels 1 --dataset mine --threads 2",
+                        &log),
+            0)
+      << log;
+  const Manifest m = read_manifest(out + "/all");
+  EXPECT_EQ(m.dataset, "mine");
+  EXPECT_EQ(m.height, 4);
+  EXPECT_EQ(m.width, 6);
+  EXPECT_EQ(m.class_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(m.subsets.at("train").class_counts, (std::vector<int64_t>{2, 1}));
+  const auto train = read_store(out + "/all", "train");
+  ASSERT_EQ(train.size(), 3u);
+  const auto& colour = train.at("train/b/colour.PNG").pixels;
+  for (size_t p = 0; p < static_cast<size_t>(w) * h; ++p) {
+    const int want = (299 * rgb[3 * p] + 587 * rgb[3 * p + 1] + 114 * rgb[3 * p + 2] + 500) / 1000;
+    EXPECT_EQ(colour[p], want) << "pixel " << p;
+  }
+  EXPECT_EQ(train.at("train/a/one.Png").pixels, std::vector<uint8_t>(static_cast<size_t>(w) * h, 77));
+
+  // RGB: a gray source is the same value in all three planes; warped to 8x8.
+  ASSERT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/rgb --size 8", &log), 0) << log;
+  const auto val = read_store(tmp.str() + "/rgb/all", "val");
+  EXPECT_EQ(val.at("val/b/y.png").pixels, std::vector<uint8_t>(3 * 8 * 8, 20));
+  EXPECT_EQ(read_manifest(tmp.str() + "/rgb/all").dataset, "colours");
+
+  // Usage errors exit 2.
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + out + " --height 4", &log), 2) << log;
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + out + " --channels 2", &log), 2) << log;
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + out + " --val-fraction 1", &log), 2) << log;
+}
+
+namespace {
+
+// <root>/train/<class>/<i>.png for each class's count; pixel value = i.
+void write_classes(const std::string& root, const std::map<std::string, int>& counts) {
+  for (const auto& [c, n] : counts)
+    for (int i = 0; i < n; ++i) write_solid(root + "/train/" + c + "/" + std::to_string(100 + i) + ".png",
+                                            static_cast<uint8_t>(i));
+}
+
+std::set<std::string> keys_of(const std::map<std::string, Stored>& m) {
+  std::set<std::string> k;
+  for (const auto& [key, img] : m) k.insert(key);
+  return k;
+}
+
+}  // namespace
+
+TEST(PrepImages, HeldOutShareIsPerClassSeededAndDeterministic) {
+  TempDir tmp("prep_images_heldout");
+  const std::string src = tmp.str() + "/src";
+  const std::map<std::string, int> counts = {{"ant", 10}, {"bee", 7}, {"cat", 1}, {"dog", 25}};
+  write_classes(src, counts);
+  const std::string base = tool() + " --src " + src + " --size 4 --channels 1 --threads 2 --shard-size 6";
+  std::string log;
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/a --val-fraction 0.2 --val-seed 3", &log), 0) << log;
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/b --val-fraction 0.2 --val-seed 3", &log), 0) << log;
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/c --val-fraction 0.2 --val-seed 4", &log), 0) << log;
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/d", &log), 0) << log;  // 0.1, seed 0
+  const Manifest a = read_manifest(tmp.str() + "/a/all");
+  // round(n * 0.2), at most n - 1: 10 -> 2, 7 -> 1, 1 -> 0, 25 -> 5.
+  EXPECT_EQ(a.subsets.at("val").class_counts, (std::vector<int64_t>{2, 1, 0, 5}));
+  EXPECT_EQ(a.subsets.at("train").class_counts, (std::vector<int64_t>{8, 6, 1, 20}));
+  EXPECT_EQ(read_manifest(tmp.str() + "/d/all").subsets.at("val").class_counts,
+            (std::vector<int64_t>{1, 1, 0, 3}));  // round(2.5) = 3
+  const auto va = read_store(tmp.str() + "/a/all", "val"), ta = read_store(tmp.str() + "/a/all", "train");
+  // Held-out images keep their train/ keys; train and val together are every file, once.
+  std::set<std::string> every = keys_of(ta);
+  for (const auto& k : keys_of(va)) EXPECT_TRUE(every.insert(k).second) << k << " in both subsets";
+  EXPECT_EQ(every.size(), 43u);
+  for (const auto& k : every) EXPECT_EQ(k.rfind("train/", 0), 0u) << k;
+  // The same seed picks the same images; another seed others.
+  EXPECT_EQ(keys_of(va), keys_of(read_store(tmp.str() + "/b/all", "val")));
+  EXPECT_NE(keys_of(va), keys_of(read_store(tmp.str() + "/c/all", "val")));
+  // The same pick again keeps everything.
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/b --val-fraction 0.2 --val-seed 3", &log), 0) << log;
+  EXPECT_TRUE(contains(log, "0 images converted")) << log;
+  // A class added does not change another class's pick.
+  write_classes(src, {{"eel", 12}});
+  ASSERT_EQ(run_command(base + " --out " + tmp.str() + "/e --val-fraction 0.2 --val-seed 3", &log), 0) << log;
+  std::set<std::string> ve;
+  for (const auto& k : keys_of(read_store(tmp.str() + "/e/all", "val")))
+    if (k.rfind("train/eel/", 0) != 0) ve.insert(k);
+  EXPECT_EQ(ve, keys_of(va));
+  // Rerunning into a store made with another pick would mix two listings.
+  EXPECT_EQ(run_command(base + " --out " + tmp.str() + "/a --val-fraction 0.2 --val-seed 4", &log), 1) << log;
+  EXPECT_TRUE(contains(log, "holds other images") && contains(log, tmp.str() + "/a/all")) << log;
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: exit 1, one line naming the folder or file.
+
+namespace {
+
+// A valid two-class tree with val/.
+std::string good_tree(const TempDir& tmp) {
+  const std::string src = tmp.str() + "/src";
+  for (const char* sub : {"train", "val"})
+    for (const char* c : {"a", "b"})
+      for (int i = 0; i < 2; ++i) write_solid(src + "/" + sub + "/" + c + "/" + std::to_string(i) + ".png", 50);
+  return src;
+}
+
+// Runs the tool on `src`; expects exit 1, `parts` in the output, one line
+// when `one_line`, and no store finalized.
+void expect_refused(const std::string& src, const std::string& out, const std::vector<std::string>& parts,
+                    bool one_line = true) {
+  std::string log;
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + out + " --size 4 --threads 2", &log), 1) << log;
+  for (const auto& p : parts) EXPECT_TRUE(contains(log, p)) << "wanted '" << p << "' in: " << log;
+  if (one_line) {
+    EXPECT_EQ(lines_in(log), 1u) << log;
+    EXPECT_FALSE(fs::exists(out)) << "written before the check failed";
+  }
+  EXPECT_FALSE(fs::exists(out + "/all/manifest.json"));
+}
+
+}  // namespace
+
+TEST(PrepImagesBadInput, MissingSourceOrTrainFolder) {
+  TempDir tmp("prep_images_missing");
+  expect_refused(tmp.str() + "/nowhere", tmp.str() + "/out", {tmp.str() + "/nowhere", "missing"});
+  fs::create_directories(tmp.str() + "/notrain/val/a");
+  expect_refused(tmp.str() + "/notrain", tmp.str() + "/out", {tmp.str() + "/notrain/train", "missing"});
+  fs::create_directories(tmp.str() + "/noclass/train");
+  expect_refused(tmp.str() + "/noclass", tmp.str() + "/out", {tmp.str() + "/noclass/train", "no class folders"});
+}
+
+TEST(PrepImagesBadInput, ClassFolderWithoutAnImageFile) {
+  TempDir tmp("prep_images_empty");
+  const std::string src = good_tree(tmp);
+  write_text(src + "/train/c/notes.txt", "no images here");
+  write_solid(src + "/val/c/0.png", 1);
+  expect_refused(src, tmp.str() + "/out", {src + "/train/c", "no image file"});
+  // The same in val/.
+  fs::remove(src + "/val/c/0.png");
+  write_solid(src + "/train/c/0.png", 1);
+  expect_refused(src, tmp.str() + "/out", {src + "/val/c", "no image file"});
+}
+
+TEST(PrepImagesBadInput, TrainAndValWithDifferentClassFolders) {
+  TempDir tmp("prep_images_classes");
+  const std::string src = good_tree(tmp);
+  write_solid(src + "/val/zebra/0.png", 1);
+  expect_refused(src, tmp.str() + "/out", {src + "/val/zebra", "train/ does not have"});
+  fs::remove_all(src + "/val/zebra");
+  fs::remove_all(src + "/val/b");
+  expect_refused(src, tmp.str() + "/out", {src + "/val/b", "missing"});
+}
+
+TEST(PrepImagesBadInput, TheSameFileTwice) {
+  TempDir tmp("prep_images_links");
+  std::string src = good_tree(tmp);
+  // A symbolic link in another class.
+  fs::create_symlink(src + "/train/a/0.png", src + "/train/b/link.png");
+  expect_refused(src, tmp.str() + "/out", {src + "/train/a/0.png", src + "/train/b/link.png", "same file"});
+  fs::remove(src + "/train/b/link.png");
+  // A hard link across train/ and val/.
+  fs::create_hard_link(src + "/train/b/1.png", src + "/val/a/hard.png");
+  expect_refused(src, tmp.str() + "/out", {src + "/train/b/1.png", src + "/val/a/hard.png", "same file"});
+}
+
+TEST(PrepImagesBadInput, ClassFolderWithNoReadableImage) {
+  TempDir tmp("prep_images_unreadable");
+  const std::string src = good_tree(tmp);
+  // One unreadable file among good ones is skipped and named ...
+  write_text(src + "/train/a/broken.jpg", "\xFF\xD8\xFF\xE0 not really a JPEG");
+  std::string log;
+  ASSERT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/ok --size 4", &log), 0) << log;
+  EXPECT_TRUE(contains(log, "1 skipped") && contains(log, "train/a/broken.jpg")) << log;
+  const Manifest m = read_manifest(tmp.str() + "/ok/all");
+  ASSERT_EQ(m.subsets.at("train").skipped.size(), 1u);
+  EXPECT_TRUE(contains(m.subsets.at("train").skipped[0], "train/a/broken.jpg"));
+  // ... but a class none of whose images decodes is refused before finalizing.
+  for (int i = 0; i < 2; ++i) write_text(src + "/train/b/" + std::to_string(i) + ".png", "not a png");
+  expect_refused(src, tmp.str() + "/out", {src + "/train/b", "no readable image"}, /*one_line=*/false);
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4", &log), 1);
+  EXPECT_TRUE(contains(log.substr(log.rfind('\n', log.size() - 2) + 1), src + "/train/b")) << "last line: " << log;
+}
