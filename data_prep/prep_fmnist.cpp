@@ -24,6 +24,7 @@ namespace {
 
 struct Options {
   std::string src, out, seeds, reduced;
+  std::vector<std::string> splits;
   int64_t shard_size = 10000;
   bool no_dissim = false;
 };
@@ -45,7 +46,9 @@ po::options_description describe(Options& o) {
       "reduced", po::value(&o.reduced)->default_value("25"),
       "reduced-volume views all-k<K>: first K training images per class (\"\" for none)")(
       "shard-size", po::value(&o.shard_size)->default_value(10000), "images per shard")(
-      "no-dissim", po::bool_switch(&o.no_dissim), "skip dissimA/dissimB");
+      "no-dissim", po::bool_switch(&o.no_dissim), "skip dissimA/dissimB")(
+      "split", po::value(&o.splits)->composing(),
+      "more views: a split name or a NAME.split definition file (data_prep/README.md); repeatable");
   return desc;
 }
 
@@ -97,16 +100,6 @@ Plan plan_store(const Dataset& d) {
   return p;
 }
 
-// The split definitions asked for, as built-in names.
-std::vector<std::string> split_names(const std::vector<int>& seeds, const std::vector<int>& reduced,
-                                     bool dissim) {
-  std::vector<std::string> names;
-  for (int s : seeds) names.push_back("half" + std::to_string(s));
-  if (dissim) names.push_back("dissim");
-  for (int k : reduced) names.push_back("all-k" + std::to_string(k));
-  return names;
-}
-
 Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progress& progress) {
   const std::string dir = o.out + "/" + p.half.folder;
   for (int sub = 0; sub < 2; ++sub) {
@@ -145,17 +138,6 @@ Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progres
   return finalize_split_dir(dir, src.dump(), -1, -1);
 }
 
-void print_summary(const Manifest& all, const std::vector<ViewOutcome>& views, const std::string& out,
-                   double secs) {
-  std::printf("%-10s %7s %7s %6s  classes\n", "folder", "train", "val", "K");
-  std::printf("%-10s %7lld %7lld %6zu  (the store)\n", "all",
-              static_cast<long long>(all.subsets.at("train").num_images),
-              static_cast<long long>(all.subsets.count("val") ? all.subsets.at("val").num_images : 0),
-              all.class_ids.size());
-  print_views(views);
-  std::printf("wrote the store and %zu views under %s in %.2f s\n", views.size(), out.c_str(), secs);
-}
-
 int run(const Options& o) {
   if (o.shard_size <= 0) throw cli::UsageError("--shard-size must be positive");
   const std::vector<int> seed_list = cli::parse_int_list(o.seeds, "--seeds");
@@ -169,14 +151,13 @@ int run(const Options& o) {
   const Dataset d = read_dataset(o.src);
   const Plan store = plan_store(d);
   Progress progress("fashion-mnist", static_cast<int64_t>(store.keep[0].size() + store.keep[1].size()));
-  const Manifest all = write_folder(store, d, o, progress);
+  write_folder(store, d, o, progress);
   progress.finish();
-  std::vector<ViewOutcome> views;
-  const StoreClasses classes = store_classes(o.out);
-  for (const auto& name : split_names(seed_list, reduced_list, !o.no_dissim))
-    for (auto& v : make_split_views(o.out, builtin_split(name, classes))) views.push_back(std::move(v));
-  print_summary(all, views, o.out,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::vector<std::string> named = o.splits;
+  if (!o.no_dissim) named.insert(named.begin(), "dissim");
+  const auto views = make_views_and_report(o.out, split_args(seed_list, named, reduced_list));
+  std::printf("wrote the store and %zu views under %s in %.2f s\n", views.size(), o.out.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return 0;
 }
 

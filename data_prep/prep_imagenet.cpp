@@ -3,9 +3,10 @@
 // as Caffe's convert_imageset), on all cores, and can be split over several
 // processes (--part/--parts, taken from SLURM_PROCID/SLURM_NTASKS under
 // srun) that write disjoint shards. Stage "derive" (one process, after every
-// part has finished) writes the manifest and mean of "all" and copies the
-// requested split halves out of it: half<s>A/B, natmanA/B, all-k<K>, and
-// halves given as class-list files. Each convert part holds its own lock
+// part has finished) writes the manifest and mean of "all" and makes the
+// requested views of it (data/view.h; no image is copied): half<s>A/B,
+// natmanA/B, all-k<K>, halves given as class-list files, and any split
+// definition (--split). Each convert part holds its own lock
 // (<out>/.lock.part-K-of-N), derive and all hold the root's (<out>/.lock):
 // see src/data/write_lock.h.
 #include <boost/program_options.hpp>
@@ -18,6 +19,7 @@
 #include "core/cli.h"
 #include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
+#include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
 #include "data_prep/tool_main.h"
 
@@ -30,7 +32,7 @@ struct Options {
   ImageNetLayoutOptions layout;
   ConvertOptions conv;
   std::string stage, seeds, reduced;
-  std::vector<std::string> lists;
+  std::vector<std::string> lists, splits;
   bool natman = false, exact_decode = false, no_val = false;
 };
 
@@ -55,9 +57,11 @@ po::options_description describe(Options& o) {
       "natman", po::bool_switch(&o.natman), "write natmanA (natural) / natmanB (man-made)")(
       "no-val", po::bool_switch(&o.no_val), "convert without validation labels (the folders get no val subset)")(
       "reduced", po::value(&o.reduced)->default_value(""),
-      "reduced-volume folders all-k<K>, e.g. 1,2,5,10,25,50,100,250,500,750,1000,1300")(
+      "reduced-volume views all-k<K>, e.g. 1,2,5,10,25,50,100,250,500,750,1000,1300")(
       "list", po::value(&o.lists)->composing(),
       "a split from class-list files NAME:A.txt:B.txt (indices or WNIDs); repeatable")(
+      "split", po::value(&o.splits)->composing(),
+      "more views: a split name or a NAME.split definition file (data_prep/README.md); repeatable")(
       "size", po::value(&o.conv.size)->default_value(256), "stored image side")(
       "shard-size", po::value(&o.conv.shard_size)->default_value(5000),
       "images per shard (5000 x 192 KiB = 0.94 GiB)")(
@@ -86,43 +90,20 @@ void check_usage(const Options& o) {
                              std::to_string(conv.parts - 1));
 }
 
-// The split halves and reduced folders derived from all/.
-std::vector<HalfSpec> derived_folders(const Options& o, const std::vector<int>& seeds,
-                                      const std::vector<int>& reduced,
-                                      const std::vector<std::string>& wnids) {
-  const int k = static_cast<int>(wnids.size());
-  std::vector<HalfSpec> folders;
-  for (int s : seeds)
-    for (auto& h : halves_of(random_halves(s, k))) folders.push_back(h);
-  if (o.natman) {
-    if (k != 1000) throw cli::UsageError("--natman needs the 1000 ILSVRC2012 classes");
-    for (auto& h : halves_of(natman_split())) folders.push_back(h);
-  }
-  for (int r : reduced) folders.push_back(all_classes(k, r));
+// The splits given as class-list files, NAME:A.txt:B.txt.
+std::vector<SplitDef> list_splits(const Options& o, const std::vector<std::string>& wnids) {
+  std::vector<SplitDef> out;
   for (const auto& l : o.lists) {
     auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
     if (c1 == std::string::npos || c2 == std::string::npos)
       throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
-    for (auto& h : halves_of(split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1),
-                                              l.substr(c2 + 1), wnids)))
-      folders.push_back(h);
+    const ClassSplit s = split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1), l.substr(c2 + 1), wnids);
+    out.push_back({s.name, "A = " + l.substr(c1 + 1, c2 - c1 - 1) + "\nB = " + l.substr(c2 + 1) + "\n", halves_of(s)});
   }
-  return folders;
+  return out;
 }
 
-void print_summary(const std::vector<Manifest>& done, const Manifest& all) {
-  std::printf("%-12s %9s %7s %6s %8s\n", "folder", "train", "val", "K", "skipped");
-  for (const auto& m : done) {
-    auto count = [&](const char* s) {
-      auto it = m.subsets.find(s);
-      return it == m.subsets.end() ? int64_t{0} : it->second.num_images;
-    };
-    size_t skipped = 0;
-    for (const auto& [name, sub] : m.subsets) skipped += sub.skipped.size();
-    std::printf("%-12s %9lld %7lld %6zu %8zu\n", m.split.c_str(),
-                static_cast<long long>(count("train")), static_cast<long long>(count("val")),
-                m.class_ids.size(), skipped);
-  }
+void print_skipped(const Manifest& all) {
   for (const auto& [name, sub] : all.subsets)
     for (const auto& s : sub.skipped) std::printf("skipped (%s) %s\n", name.c_str(), s.c_str());
 }
@@ -167,10 +148,10 @@ int run(Options& o) {
 
   check_every_folder_converted(conv.out_root, o.layout.root, src.train, src.val);
   const Manifest all = finalize_imagenet_all(conv.out_root);
-  std::vector<Manifest> done{all};
-  for (const auto& h : derived_folders(o, seed_list, reduced_list, src.wnids))
-    done.push_back(derive_from_all(conv.out_root, h, conv.shard_size));
-  print_summary(done, all);
+  std::vector<std::string> named = o.splits;
+  if (o.natman) named.insert(named.begin(), "natman");
+  make_views_and_report(conv.out_root, split_args(seed_list, named, reduced_list), list_splits(o, src.wnids));
+  print_skipped(all);
   return 0;
 }
 

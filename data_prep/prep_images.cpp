@@ -4,7 +4,8 @@
 // decoded once and warped to the stored size (as xfer_prep_imagenet), RGB or
 // gray. Class names are the folder names, in sorted order. The listing is
 // checked before anything is written; a class folder none of whose images
-// could be decoded is refused before the store is finalized. Holds the
+// could be decoded is refused before the store is finalized. The views of
+// the splits asked for are made from the store (data/view.h). Holds the
 // root's lock (<out>/.lock, src/data/write_lock.h) while writing.
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "core/cpus.h"
 #include "data/write_lock.h"
 #include "data_prep/image_folder.h"
+#include "data_prep/split_views.h"
 #include "data_prep/tool_main.h"
 
 namespace po = boost::program_options;
@@ -32,14 +34,17 @@ struct Options {
     return c;
   }();
   bool exact_decode = false;
+  std::string seeds, reduced;
+  std::vector<std::string> splits;
 };
 
 po::options_description describe(Options& o) {
   po::options_description desc(
-      "xfer_prep_images: convert an image-folder dataset to the HDF5 store <out>/all\n"
+      "xfer_prep_images: convert an image-folder dataset to the HDF5 store <out>/all and views of it\n"
       "Reads <src>/train/<class>/*.{jpg,jpeg,png} (any letter case; other files are ignored)\n"
       "and <src>/val/<class>/..., or holds out --val-fraction of each class when there is no\n"
-      "val/. Classes are the folder names, sorted. Finished shards are kept when rerun.\n\n"
+      "val/. Classes are the folder names, sorted. Finished shards are kept when rerun.\n"
+      "Then makes the views of the splits asked for (--seeds, --split, --reduced).\n\n"
       "Options");
   cli::add_common_options(desc);
   desc.add_options()(
@@ -57,7 +62,11 @@ po::options_description describe(Options& o) {
       "decoding threads (default: the CPUs this process may use)")(
       "shard-size", po::value(&o.conv.shard_size)->default_value(5000), "images per shard")(
       "exact-decode", po::bool_switch(&o.exact_decode),
-      "decode every JPEG at full size, then warp (default: large ones at a reduced DCT scale)");
+      "decode every JPEG at full size, then warp (default: large ones at a reduced DCT scale)")(
+      "seeds", po::value(&o.seeds)->default_value("0"), "views half<s>A/B: random halves by seed (\"\" none)")(
+      "split", po::value(&o.splits)->composing(),
+      "more views: a split name or a NAME.split definition file (data_prep/README.md); repeatable")(
+      "reduced", po::value(&o.reduced)->default_value(""), "views all-k<K>: the first K training images per class");
   return desc;
 }
 
@@ -93,9 +102,11 @@ std::string source_record(const Options& o, const ImageFolderSource& src) {
 }
 
 // Lists and checks the source, then writes and finalizes the store
-// <out>/all; ends there (split views are made from the store).
+// <out>/all, then the views asked for.
 int run(Options& o) {
   check_usage(o);
+  const std::vector<std::string> defs = split_args(cli::parse_int_list(o.seeds, "--seeds"), o.splits,
+                                                   cli::parse_int_list(o.reduced, "--reduced"));
   // The listing and its checks come first: bad input writes nothing.
   const ImageFolderSource src = scan_image_folder(o.folder);
   std::fprintf(stderr, "%s: %zu classes, %zu training and %zu validation images (%s)\n",
@@ -107,14 +118,8 @@ int run(Options& o) {
               rep.skipped.size());
   for (const auto& s : rep.skipped) std::printf("  skipped %s\n", s.c_str());
   check_every_folder_converted(o.conv.out_root, src.root, src.train, src.val);
-  const Manifest all = finalize_image_store(o.conv.out_root, source_record(o, src));
-  auto count = [&](const char* s) {
-    auto it = all.subsets.find(s);
-    return it == all.subsets.end() ? int64_t{0} : it->second.num_images;
-  };
-  std::printf("%s/all: %lld train, %lld val, %zu classes, %dx%dx%d\n", o.conv.out_root.c_str(),
-              static_cast<long long>(count("train")), static_cast<long long>(count("val")),
-              all.class_ids.size(), all.channels, all.height, all.width);
+  finalize_image_store(o.conv.out_root, source_record(o, src));
+  make_views_and_report(o.conv.out_root, defs);
   return 0;
 }
 

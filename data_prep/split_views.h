@@ -30,4 +30,15 @@ std::vector<ViewOutcome> make_split_views(const std::string& root, const SplitDe
 // images, classes.
 void print_views(const std::vector<ViewOutcome>& done);
 
+// The prep tools' split options as definitions xfer_make_views takes:
+// half<S> for each of --seeds, then --split's names or files, then all-k<K>
+// for each of --reduced.
+std::vector<std::string> split_args(const std::vector<int>& seeds, const std::vector<std::string>& splits,
+                                    const std::vector<int>& reduced);
+
+// Makes the views of each definition (split_args) and of `extra`, then
+// prints the store and every view; returns the views.
+std::vector<ViewOutcome> make_views_and_report(const std::string& root, const std::vector<std::string>& defs,
+                                               const std::vector<SplitDef>& extra = {});
+
 }  // namespace xfer

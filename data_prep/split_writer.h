@@ -1,7 +1,6 @@
-// split_writer.h: writing the shard folders of split halves. Shared by the
-// Fashion-MNIST and ImageNet tools: which examples a half keeps, numbered
-// shards that a rerun skips when already complete, and deriving a half from
-// the "all" folder by copying stored images (no second decode).
+// split_writer.h: writing shard folders, shared by the prep tools: which
+// examples a folder keeps, numbered shards that a rerun skips when already
+// complete (split halves are views of the store "all": data/view.h).
 #pragma once
 
 #include <cstdint>
@@ -46,11 +45,6 @@ using ShardProducer = std::function<void(int64_t first, int64_t n, ShardWriter& 
 int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t total,
                          int64_t shard_size, int part, int parts, const ShardProducer& produce,
                          Progress* progress = nullptr);
-
-// Derives the folder of `half` under `root` from the finished `root/all`
-// folder, whose files are first checked against its manifest, then
-// finalizes it (manifest, mean). Returns its manifest.
-Manifest derive_from_all(const std::string& root, const HalfSpec& half, int64_t shard_size);
 
 // Runs fn(i) for i in [0, n) on `threads` threads; the first exception is
 // rethrown after all have stopped.

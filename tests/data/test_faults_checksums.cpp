@@ -12,6 +12,7 @@
 #include <random>
 
 #include "data/shard_source.h"
+#include "data/view_maker.h"
 #include "data_prep/fmnist_idx.h"
 #include "fault_test_util.h"
 
@@ -171,15 +172,15 @@ TEST(DataFaults, ShardWithoutRecordedChecksumIsConvertedAgain) {
   EXPECT_TRUE(read_sidecar(dir + "/train-00000.h5"));
 }
 
-TEST(DataFaults, DeriveChecksItsSourceFirst) {
+TEST(DataFaults, MakingAViewChecksItsStoreFirst) {
   TempDir tmp("derive");
   make_synthetic_folder(tmp.str(), "all", 40, 8);
   const Manifest all = read_manifest(tmp.str() + "/all");
   relabel(tmp.str() + "/all/train-00002.h5", 5);
-  HalfSpec half{"half0A", {0, 2}, 0};
-  expect_mismatch(error_of([&] { derive_from_all(tmp.str(), half, 16); }),
-                  tmp.str() + "/all/train-00002.h5", all.subsets.at("train").shards[2].crc32);
-  EXPECT_FALSE(fs::exists(tmp.str() + "/half0A/manifest.json"));
+  ViewRequest r{tmp.str(), "all", "half0A", "half0", "", {100, 102}, 0};
+  expect_mismatch(error_of([&] { make_view(r); }), tmp.str() + "/all/train-00002.h5",
+                  all.subsets.at("train").shards[2].crc32);
+  EXPECT_FALSE(fs::exists(tmp.str() + "/half0A/view.json"));
 }
 
 // ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include "data_prep/image_codec.h"
 #include "data_prep/imagenet_prep.h"
+#include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
 #include "data_test_util.h"
 
@@ -242,22 +243,20 @@ TEST(ImageNetPrep, ConvertsEveryKindAndSkipsTheUndecodable) {
   EXPECT_EQ(again.converted, 0);
   EXPECT_EQ(fs::last_write_time(dir + "/train-00000.h5"), t0);
 
-  // Halves derived from "all" without decoding again.
-  Manifest a = derive_from_all(out, halves_of(random_halves(0, 4))[0], 5);
-  Manifest b = derive_from_all(out, halves_of(random_halves(0, 4))[1], 5);
-  EXPECT_EQ(a.subsets["train"].num_images + b.subsets["train"].num_images, 19);
-  EXPECT_EQ(a.subsets["val"].num_images + b.subsets["val"].num_images, 6);
+  // Halves and a reduced set as views of "all": nothing decoded or copied again.
+  finalize_imagenet_all(out);
+  const StoreClasses classes = store_classes(out);
+  const auto halves = make_split_views(out, builtin_split("half0", classes));
+  const View& a = halves[0].view;
+  const View& b = halves[1].view;
+  EXPECT_EQ(a.num_images("train") + b.num_images("train"), 19);
+  EXPECT_EQ(a.num_images("val") + b.num_images("val"), 6);
   EXPECT_EQ(a.class_ids.size(), 2u);
-  Manifest k2 = derive_from_all(out, all_classes(4, 2), 5);
-  EXPECT_EQ(k2.split, "all-k2");
-  EXPECT_EQ(k2.subsets["train"].class_counts, (std::vector<int64_t>{2, 2, 2, 2}));
-  EXPECT_EQ(k2.subsets["val"].num_images, 6);
-  // Local labels follow the half's class order; original labels are kept.
-  ShardReader ra(out + "/" + a.split + "/train-00000.h5");
-  auto local = ra.read_labels();
-  auto orig = ra.read_orig_labels();
-  for (size_t i = 0; i < local.size(); ++i)
-    EXPECT_EQ(a.class_ids[static_cast<size_t>(local[i])], orig[i]);
+  const View k2 = make_split_views(out, builtin_split("all-k2", classes))[0].view;
+  EXPECT_EQ(k2.name, "all-k2");
+  EXPECT_EQ(k2.class_counts.at("train"), (std::vector<int64_t>{2, 2, 2, 2}));
+  EXPECT_EQ(k2.num_images("val"), 6);
+  EXPECT_FALSE(fs::exists(out + "/half0A/train-00000.h5"));
 }
 
 TEST(ImageNetPrep, PartsWriteDisjointShards) {
@@ -345,9 +344,10 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
       << out;
   EXPECT_TRUE(contains(out, "2 skipped")) << out;
   EXPECT_TRUE(contains(out, "corrupt.JPEG")) << out;
-  for (const char* f : {"all", "half0A", "half0B", "half1A", "half1B", "all-k1"})
-    EXPECT_TRUE(fs::exists(dest + "/" + f + "/manifest.json")) << f;
-  EXPECT_EQ(read_manifest(dest + "/all-k1").subsets["train"].num_images, 4);
+  EXPECT_TRUE(fs::exists(dest + "/all/manifest.json"));
+  for (const char* f : {"half0A", "half0B", "half1A", "half1B", "all-k1"})
+    EXPECT_TRUE(fs::exists(dest + "/" + f + "/view.json")) << f;
+  EXPECT_EQ(read_view(dest + "/all-k1").num_images("train"), 4);
   EXPECT_NE(run_command(tool + " --src " + t.tmp.str() + "/nowhere --out " + dest, &out), 0);
   EXPECT_TRUE(contains(out, "nowhere") && contains(out, "missing")) << out;
   ASSERT_EQ(run_command(tool + " --help", &out), 0);
@@ -360,7 +360,7 @@ TEST(ImageNetPrep, ToolRunsAndReports) {
   EXPECT_TRUE(contains(out, "no validation labels given") && contains(out, "--val-labels")) << out;
   EXPECT_FALSE(fs::exists(t.tmp.str() + "/noval/all/manifest.json"));
   ASSERT_EQ(run_command(bare + " --no-val", &out), 0) << out;
-  EXPECT_TRUE(fs::exists(t.tmp.str() + "/noval/half0A/manifest.json"));
+  EXPECT_TRUE(fs::exists(t.tmp.str() + "/noval/half0A/view.json"));
 }
 
 TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
@@ -397,9 +397,9 @@ TEST(ImageNetPrep, ToolPartsFromSlurmEnvironmentThenDerive) {
   Manifest all = read_manifest(dest + "/all");
   EXPECT_EQ(all.subsets["train"].num_images, 19);
   EXPECT_EQ(all.subsets["train"].shards.size(), 6u);
-  Manifest mine = read_manifest(dest + "/mineA");
+  const View mine = read_view(dest + "/mineA");
   EXPECT_EQ(mine.class_names, (std::vector<std::string>{"n00000001", "n00000003"}));
-  EXPECT_EQ(mine.subsets["train"].num_images, 8);
+  EXPECT_EQ(mine.num_images("train"), 8);
   EXPECT_TRUE(fs::exists(dest + "/half0B/mean.h5"));
 }
 
