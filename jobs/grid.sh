@@ -137,8 +137,11 @@ if ((${ranks:-1} > 1 && !dry_run)); then
       || { echo "grid.sh: this SLURM's srun has no '${mpi:-pmix}' MPI plugin (srun --mpi=list; set [slurm] mpi or launcher = mpirun)" >&2; exit 2; }
   fi
 fi
+# A dry run writes nothing: views the cells need are made only when submitting.
+dry=()
+((dry_run)) && dry=(--dry-run)
 "$xfer_grid" plan --grid "$grid" --results "$results" --out "$plan" --data "$data" \
-  --trainer "$trainer" "${rerun[@]}"
+  --trainer "$trainer" "${rerun[@]}" "${dry[@]}"
 mapfile -t cell_args <"$plan/sbatch.args"
 
 declare -A job_of   # cell id -> <array job>_<task> of this submission

@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
       ("task", po::value(&a.task), "run-cell: the line of --list to run (0-based)")
       ("job", po::value(&a.job), "run-cell: this attempt's SLURM job (<array job>_<task>), for status and the attempt limit")
       ("rerun-stale", po::bool_switch(&a.rerun_stale), "move a stale cell's folder to <results>/.stale/ and train it again")
-      ("dry-run", po::bool_switch(&a.dry_run), "print the trainer command lines, run nothing")
+      ("dry-run", po::bool_switch(&a.dry_run), "run: print the trainer command lines, run nothing; plan: make no missing view")
       ("quiet", po::bool_switch(&a.quiet), "run-cell: do not copy the trainer's output to stdout");
   po::options_description other("other");
   cli::add_common_options(other);

@@ -47,7 +47,10 @@ void make_missing_views(const Grid& grid, const std::string& data, const std::st
   const std::vector<std::string> splits = splits_to_make(grid, data);
   if (splits.empty()) return;
   std::string cmd = quoted(make_views) + " --data " + quoted(data) + " --split";
-  for (const auto& s : splits) cmd += " " + quoted(s);
+  for (const auto& s : splits) {
+    cmd += ' ';
+    cmd += quoted(s);
+  }
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     std::string names;
@@ -61,9 +64,17 @@ void make_missing_views(const Grid& grid, const std::string& data, const std::st
 std::string missing_data(const Grid& grid, const std::vector<std::string>& ids, const std::string& data) {
   for (const auto& id : ids) {
     const fs::path folder = fs::path(data) / grid.find(id)->cell.data_name();
-    if (!folder_exists(folder))
-      return "cell " + id + " trains on " + folder.string() +
-             ", which has no view.json or manifest.json (prepare the data first: data_prep/README.md)";
+    if (folder_exists(folder)) continue;
+    const Cell& c = grid.find(id)->cell;
+    const bool store = fs::is_regular_file(fs::path(data) / "all" / "manifest.json");
+    const std::string split = c.split == "all" ? c.data_name() : c.split;
+    std::string why = "cell " + id + " trains on " + folder.string();
+    why += ", which has no view.json or manifest.json (";
+    if (store && c.data_name() != "all")
+      why += "make it: xfer_make_views --data " + data + " --split " + split + ")";
+    else
+      why += "prepare the data first: data_prep/README.md)";
+    return why;
   }
   return "";
 }

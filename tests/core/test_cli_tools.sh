@@ -26,7 +26,7 @@ expect() {
   fi
 }
 
-tools="xfer_train xfer_grid xfer_prep_fmnist xfer_prep_imagenet xfer_make_splits xfer_verify_data xfer_tables xfer_plot"
+tools="xfer_train xfer_grid xfer_prep_fmnist xfer_prep_imagenet xfer_prep_images xfer_make_splits xfer_make_views xfer_verify_data xfer_tables xfer_plot"
 for tool in $tools; do
   "$bin/$tool" --help >"$work/help" 2>"$work/err" || fail "$tool --help: exit $?"
   grep -q -- "--config" "$work/help" || fail "$tool --help does not list --config"

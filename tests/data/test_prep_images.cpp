@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "data/view.h"
 #include "data_prep/fmnist_idx.h"
 #include "data_test_util.h"
 
@@ -73,28 +74,42 @@ size_t lines_in(const std::string& s) { return static_cast<size_t>(std::count(s.
 
 }  // namespace
 
+// Fashion-MNIST's first images of train and t10k, written as PNG class
+// folders <src>/{train,val}/<class>/<index>.png ('/' in a class name is '_').
+struct FmnistPng {
+  IdxImages idx[2];
+  std::vector<int32_t> lab[2];
+  std::vector<std::string> folder;  // class folder of each Fashion-MNIST label
+  FmnistPng(const std::string& src, const int64_t take[2]) {
+    idx[0] = read_idx_images(std::string(kFmnist) + "/train-images-idx3-ubyte.gz");
+    idx[1] = read_idx_images(std::string(kFmnist) + "/t10k-images-idx3-ubyte.gz");
+    lab[0] = read_idx_labels(std::string(kFmnist) + "/train-labels-idx1-ubyte.gz");
+    lab[1] = read_idx_labels(std::string(kFmnist) + "/t10k-labels-idx1-ubyte.gz");
+    for (std::string n : fmnist_class_names()) {
+      std::replace(n.begin(), n.end(), '/', '_');
+      folder.push_back(n);
+    }
+    const char* sub[2] = {"train", "val"};
+    for (int s = 0; s < 2; ++s)
+      for (int64_t i = 0; i < take[s]; ++i)
+        write_png(src + "/" + sub[s] + "/" + folder[static_cast<size_t>(lab[s][static_cast<size_t>(i)])] + "/" +
+                      std::to_string(i) + ".png",
+                  28, 28, 1, idx[s].pixels.data() + static_cast<size_t>(i) * 28 * 28);
+  }
+};
+
 TEST(PrepImages, FashionMnistAsPngFoldersGivesTheIdxImagesAndClasses) {
   if (!fs::exists(std::string(kFmnist) + "/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << kFmnist << " absent (Debian: apt install dataset-fashion-mnist)";
-  const IdxImages idx[2] = {read_idx_images(std::string(kFmnist) + "/train-images-idx3-ubyte.gz"),
-                            read_idx_images(std::string(kFmnist) + "/t10k-images-idx3-ubyte.gz")};
-  const std::vector<int32_t> lab[2] = {read_idx_labels(std::string(kFmnist) + "/train-labels-idx1-ubyte.gz"),
-                                       read_idx_labels(std::string(kFmnist) + "/t10k-labels-idx1-ubyte.gz")};
   const int64_t take[2] = {2000, 500};
-  std::vector<std::string> folder;  // class folder of each Fashion-MNIST label
-  for (std::string n : fmnist_class_names()) {
-    std::replace(n.begin(), n.end(), '/', '_');
-    folder.push_back(n);
-  }
   TempDir tmp("prep_images_fmnist");
   const std::string src = tmp.str() + "/fmnist-png", out = tmp.str() + "/out";
+  const FmnistPng png(src, take);
+  const auto& idx = png.idx;
+  const auto& lab = png.lab;
+  const auto& folder = png.folder;
   const char* sub[2] = {"train", "val"};
   const size_t px = 28 * 28;
-  for (int s = 0; s < 2; ++s)
-    for (int64_t i = 0; i < take[s]; ++i)
-      write_png(src + "/" + sub[s] + "/" + folder[static_cast<size_t>(lab[s][static_cast<size_t>(i)])] + "/" +
-                    std::to_string(i) + ".png",
-                28, 28, 1, idx[s].pixels.data() + static_cast<size_t>(i) * px);
   std::string log;
   ASSERT_EQ(run_command(tool() + " --src " + src + "/ --out " + out +
                             " --size 28 --channels 1 --threads 2 --shard-size 700",
@@ -325,3 +340,42 @@ TEST(PrepImagesBadInput, ClassFolderWithNoReadableImage) {
   EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4", &log), 1);
   EXPECT_TRUE(contains(log.substr(log.rfind('\n', log.size() - 2) + 1), src + "/train/b")) << "last line: " << log;
 }
+
+namespace {
+
+// The README's path for one's own images, end to end with the real tools:
+// image folders -> xfer_prep_images (the store) -> a split definition file
+// named in the grid config -> xfer_grid run (which makes the split's views)
+// -> xfer_tables. Short training: the path is tested, not the numbers.
+TEST(OwnData, PrepareDefineRunTabulate) {
+  if (!fs::exists(std::string(kFmnist) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << kFmnist << " absent (Debian: apt install dataset-fashion-mnist)";
+  const int64_t take[2] = {1200, 300};
+  TempDir tmp("own_data");
+  const std::string src = tmp.str() + "/images", data = tmp.str() + "/data", results = tmp.str() + "/results";
+  const FmnistPng png(src, take);
+  std::string log;
+  ASSERT_EQ(run_command(tool() + " --src " + src + " --out " + data + " --size 28 --channels 1 --seeds ''", &log), 0)
+      << log;
+  write_text(tmp.str() + "/garments.split", "# upper-body garments / the rest\nA = T-shirt_top, Pullover, Dress, Coat, Shirt\nB = rest\n");
+  const std::string sets =
+      " --set splits.garments=" + tmp.str() + "/garments.split --set base.splits=garments"
+      " --set transfer.all.splits=garments --set transfer.all.n=1,7 --set solver.max_iter=40"
+      " --set solver.lr_step=30 --set solver.test_interval=10 --set solver.snapshot_interval=20";
+  ASSERT_EQ(run_command(bin_dir() + "/xfer_grid run --preset own-data --data " + data + " --results " + results +
+                            sets + " -j 2 --quiet",
+                        &log),
+            0)
+      << log;
+  // The grid made the split's views from its definition: no image copied.
+  const View a = read_view(data + "/garmentsA");
+  EXPECT_EQ(a.class_names, (std::vector<std::string>{"Coat", "Dress", "Pullover", "Shirt", "T-shirt_top"}));
+  EXPECT_EQ(a.split, "garments");
+  EXPECT_FALSE(fs::exists(data + "/garmentsB/manifest.json"));
+  for (const char* cell : {"garments-B-base", "garments-A-base", "garments-AB-n1-frozen", "garments-BB-n7-finetune"})
+    EXPECT_TRUE(fs::exists(results + "/" + cell + "/result.json")) << cell;
+  ASSERT_EQ(run_command(bin_dir() + "/xfer_tables --results " + results + " --table main", &log), 0) << log;
+  EXPECT_TRUE(contains(log, "AnB")) << log;
+}
+
+}  // namespace
