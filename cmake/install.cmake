@@ -6,7 +6,7 @@
 # (<bin>/../share/xfer/jobs/grids), and the job scripts find the programs
 # relative to themselves (<jobs>/../../../bin): a prefix can be moved whole.
 include(GNUInstallDirs)
-set(xfer_programs xfer_train xfer_grid xfer_prep_fmnist xfer_prep_imagenet xfer_make_splits
+set(xfer_programs xfer_train xfer_grid xfer_prep_fmnist xfer_prep_imagenet xfer_prep_images xfer_make_splits xfer_make_views
     xfer_verify_data xfer_tables xfer_plot)
 foreach(p ${xfer_programs})
   if(TARGET ${p})

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # first_run.sh: the README's first command. On a fresh Debian 12 machine (as
 # root, no GPU): installs what is needed, builds the CPU binaries, converts
-# Fashion-MNIST into shards with its splits, runs the fashion-mnist grid on
+# Fashion-MNIST into one store with its splits as views, runs the fashion-mnist grid on
 # this machine (bases, AnB, BnB, AnB+, BnB+, the dissimilar split, random
 # filters), prints the main table, Table 1 and the decomposition, and writes
 # the figures. Rerunning skips what is done and resumes what is not.
@@ -22,9 +22,9 @@ bash scripts/install_deps.sh --cpu-default
 stamp "building the CPU binaries in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXFER_CUDA=OFF -DXFER_TESTS=OFF \
   -DXFER_BENCH=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j "$(nproc)" --target xfer_train xfer_grid xfer_prep_fmnist xfer_tables xfer_plot
+cmake --build "$build" -j "$(nproc)" --target xfer_train xfer_grid xfer_prep_fmnist xfer_make_views xfer_tables xfer_plot
 
-stamp "converting Fashion-MNIST into shards (data/fmnist)"
+stamp "converting Fashion-MNIST into one store and its splits as views (data/fmnist)"
 "$build/bin/xfer_prep_fmnist" --out data/fmnist
 
 stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
