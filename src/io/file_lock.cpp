@@ -15,11 +15,22 @@ namespace xfer {
 
 namespace {
 
-std::string read_holder(int fd) {
+std::string read_text(int fd) {
   char buf[256] = {0};
   const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
   std::string s(buf, n > 0 ? size_t(n) : 0);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+// The holder writes its name just after it takes the lock, so a lock taken
+// a moment ago may still read empty: look again for a little while.
+std::string read_holder(int fd) {
+  std::string s = read_text(fd);
+  for (int tries = 0; s.empty() && tries < 50; ++tries) {
+    ::usleep(10000);
+    s = read_text(fd);
+  }
   return s.empty() ? "another process" : s;
 }
 

@@ -4,6 +4,8 @@
 // with the old file kept; a lock holder killed with SIGKILL frees the lock.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/check.h"
@@ -108,6 +111,27 @@ TEST(IoFaults, LockIsFreeOnceItsHolderIsKilled) {
   ::waitpid(child, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   EXPECT_TRUE(FileLock::try_acquire(path)) << "still held after its holder died";
+}
+
+// Two runners reaching one cell together: the second may look between the
+// first's taking the lock and its writing its name. It must still name the
+// holder, not "another process".
+TEST(IoFaults, LockTakenAMomentAgoStillNamesItsHolder) {
+  testing::TempDir tmp("lock_race");
+  const std::string path = tmp.str() + "/.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // held, its name not written yet
+  std::thread late([fd] {
+    ::usleep(100000);
+    const std::string name = "pid 4242 on host elsewhere\n";
+    EXPECT_EQ(::pwrite(fd, name.data(), name.size(), 0), static_cast<ssize_t>(name.size()));
+  });
+  std::string holder;
+  EXPECT_FALSE(FileLock::try_acquire(path, &holder));
+  late.join();
+  EXPECT_EQ(holder, "pid 4242 on host elsewhere");
+  ::close(fd);
 }
 
 }  // namespace
