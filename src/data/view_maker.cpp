@@ -132,7 +132,6 @@ View make_view(const ViewRequest& r) {
                              "remove the folder to make it a view of " + store_dir_of(r));
   const Manifest store = read_store(r);
   View v = plan_view(r, store);
-  fs::create_directories(dir);
   const DataFolder f = folder_of(dir, v, store, store_folder(dir, v));
   const ShardStore train(f, "train", /*verify=*/true);
   for (size_t c = 0; c < v.class_ids.size(); ++c)
@@ -144,6 +143,7 @@ View make_view(const ViewRequest& r) {
   if (store.subsets.count("val") && store.subsets.at("val").num_images > 0)
     v.class_counts["val"] = ShardStore(f, "val", true).class_counts();
   v.mean_num_images = train.size();
+  fs::create_directories(dir);  // only now: a refused view leaves nothing behind
   v.mean_sum = write_mean_image(dir, mean_of(train, store), train.size(), r.name);
   write_view(dir, v);
   return v;

@@ -49,6 +49,7 @@ TEST_F(Views, FaultClassWithNoTrainingImage) {
   ViewRequest r{t.str(), "all", "bc", "bc", "", {1, 2}, 0};
   const std::string e = error_of([&] { make_view(r); });
   EXPECT_TRUE(contains(e, t.str() + "/bc: class c (2) has no training image in " + t.str() + "/all")) << e;
+  EXPECT_FALSE(fs::exists(t.str() + "/bc"));
 }
 
 TEST_F(Views, FaultStoreOfAnOlderVersionSaysWhatToRun) {

@@ -374,7 +374,7 @@ TEST(OwnData, PrepareDefineRunTabulate) {
   EXPECT_FALSE(fs::exists(data + "/garmentsB/manifest.json"));
   for (const char* cell : {"garments-B-base", "garments-A-base", "garments-AB-n1-frozen", "garments-BB-n7-finetune"})
     EXPECT_TRUE(fs::exists(results + "/" + cell + "/result.json")) << cell;
-  ASSERT_EQ(run_command(bin_dir() + "/xfer_tables --results " + results + " --table main", &log), 0) << log;
+  ASSERT_EQ(run_command(bin_dir() + "/xfer_tables --results " + results + " --table main table1", &log), 0) << log;
   EXPECT_TRUE(contains(log, "AnB")) << log;
 }
 
