@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "core/cli.h"
 #include "data/write_lock.h"
@@ -16,9 +17,24 @@ using namespace xfer;
 
 namespace {
 
+// The root's write lock, waiting up to `seconds` for its holder (two grids
+// starting on one root make their views in turn).
+RootWriteLock lock_root_waiting(const std::string& root, int seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (;;) {
+    try {
+      return lock_data_root(root);
+    } catch (const std::runtime_error&) {
+      if (std::chrono::steady_clock::now() >= until) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
 struct Options {
   std::string data;
   std::vector<std::string> splits;
+  int wait = 0;
 };
 
 po::options_description describe(Options& o) {
@@ -31,13 +47,15 @@ po::options_description describe(Options& o) {
   cli::add_common_options(desc);
   desc.add_options()("data", po::value(&o.data)->default_value("data/fmnist"),
                      "the dataset's folder (holds the store `all`)")(
-      "split", po::value(&o.splits)->multitoken(), "split names or definition files");
+      "split", po::value(&o.splits)->multitoken(), "split names, definition files, or NAME=FILE (views named NAME)")(
+      "wait", po::value(&o.wait)->default_value(0),
+      "seconds to wait for another writer of the root to finish (0: stop at once, naming it)");
   return desc;
 }
 
 int run(const Options& o) {
   if (o.splits.empty()) throw cli::UsageError("--split: give at least one split (name or file)");
-  const RootWriteLock lock = lock_data_root(o.data);
+  const RootWriteLock lock = lock_root_waiting(o.data, o.wait);
   const auto t0 = std::chrono::steady_clock::now();
   const StoreClasses classes = store_classes(o.data);
   std::vector<ViewOutcome> done;

@@ -98,7 +98,8 @@ std::vector<SplitDef> list_splits(const Options& o, const std::vector<std::strin
     if (c1 == std::string::npos || c2 == std::string::npos)
       throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
     const ClassSplit s = split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1), l.substr(c2 + 1), wnids);
-    out.push_back({s.name, "A = " + l.substr(c1 + 1, c2 - c1 - 1) + "\nB = " + l.substr(c2 + 1) + "\n", halves_of(s)});
+    // No xfer_make_views line remakes it: it is remade by this tool's --list.
+    out.push_back({s.name, "A = " + l.substr(c1 + 1, c2 - c1 - 1) + "\nB = " + l.substr(c2 + 1) + "\n", halves_of(s), ""});
   }
   return out;
 }

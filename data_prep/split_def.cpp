@@ -39,31 +39,41 @@ std::vector<int> every_position(const StoreClasses& store) {
   return all;
 }
 
-// One class reference: a dataset label, or a name (whole, or its first word:
-// ImageNet's names begin with the WNID). Returns the store position.
+// One class reference: a class's whole name (a folder name, even "10" or
+// "2-3"), else a dataset label, else the first word of exactly one name
+// (ImageNet's names begin with the WNID). Returns the store position.
 int find_class(const std::string& ref, const StoreClasses& store, const std::string& where) {
-  if (!ref.empty() && std::all_of(ref.begin(), ref.end(), ::isdigit) && ref.size() < 10) {
-    const int label = std::stoi(ref);
-    for (size_t i = 0; i < store.class_ids.size(); ++i)
-      if (store.class_ids[i] == label) return static_cast<int>(i);
+  for (size_t i = 0; i < store.class_names.size(); ++i)
+    if (store.class_names[i] == ref) return static_cast<int>(i);
+  if (!ref.empty() && std::all_of(ref.begin(), ref.end(), ::isdigit)) {
+    if (ref.size() < 10)
+      for (size_t i = 0; i < store.class_ids.size(); ++i)
+        if (store.class_ids[i] == std::stoi(ref)) return static_cast<int>(i);
     throw bad(where, "class " + ref + " is not in the store (it has " +
                          std::to_string(store.class_ids.size()) + " classes)");
   }
+  int found = -1;
   for (size_t i = 0; i < store.class_names.size(); ++i) {
     const std::string& n = store.class_names[i];
-    if (n == ref || n.substr(0, n.find(' ')) == ref) return static_cast<int>(i);
+    if (n.substr(0, n.find(' ')) != ref) continue;
+    if (found >= 0)
+      throw bad(where, "class '" + ref + "' is ambiguous (" + store.class_names[static_cast<size_t>(found)] +
+                           ", " + n + "); give the whole name");
+    found = static_cast<int>(i);
   }
-  throw bad(where, "class '" + ref + "' is not in the store");
+  if (found < 0) throw bad(where, "class '" + ref + "' is not in the store");
+  return found;
 }
 
 // "0-397, 936, n01440764, Ankle boot" -> store positions, each once.
 std::vector<int> parse_classes(const std::string& list, const StoreClasses& store,
                                const std::string& where, const std::string& key) {
-  static const std::regex range(R"((\d+)-(\d+))");
+  static const std::regex range(R"((\d{1,9})-(\d{1,9}))");
   std::vector<int> out;
   for (const std::string& item : cli::parse_string_list(list)) {
     std::smatch m;
-    if (std::regex_match(item, m, range)) {
+    const bool is_name = std::find(store.class_names.begin(), store.class_names.end(), item) != store.class_names.end();
+    if (!is_name && std::regex_match(item, m, range)) {
       const int lo = std::stoi(m[1]), hi = std::stoi(m[2]);
       if (lo > hi) throw bad(where, key + ": descending range " + item);
       for (int c = lo; c <= hi; ++c) out.push_back(find_class(std::to_string(c), store, where));
@@ -178,7 +188,7 @@ void explicit_halves(const Keys& k, const std::string& path, const StoreClasses&
 
 SplitDef halves(const std::string& name, const std::string& text, const std::vector<int>& a,
                 const std::vector<int>& b, const StoreClasses& store) {
-  return {name, text, {{name + "A", labels_of(a, store), 0}, {name + "B", labels_of(b, store), 0}}};
+  return {name, text, {{name + "A", labels_of(a, store), 0}, {name + "B", labels_of(b, store), 0}}, ""};
 }
 
 }  // namespace
@@ -193,6 +203,7 @@ SplitDef read_split_file(const std::string& path, const StoreClasses& store) {
     throw bad(path, "give exactly one of: random = SEED; A and B (lists or groups); per_class = K");
   if (k.count("size_a") && !random) throw bad(path, "size_a goes with random");
   if (k.count("classes") && !reduced) throw bad(path, "classes goes with per_class");
+  if (k.count("complete") && !lists) throw bad(path, "complete goes with A and B");
   if (random) {
     const int n = static_cast<int>(store.class_ids.size());
     const int size_a = k.count("size_a") ? positive_int(k, "size_a", path) : -1;
@@ -219,11 +230,12 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store) {
   const int n = static_cast<int>(store.class_ids.size());
   std::smatch m;
   if (std::regex_match(name, m, half_re)) {
+    if (n < 2) throw std::runtime_error("split " + name + ": random halves need 2 classes or more, the store has " + std::to_string(n));
     const ClassSplit s = random_halves(std::stoi(m[1]), n);
     return halves(name, "random = " + std::string(m[1]) + "\n", s.a, s.b, store);
   }
   if (std::regex_match(name, m, reduced_re) && std::stoi(m[1]) > 0)
-    return {name, "per_class = " + std::string(m[1]) + "\n", {{name, labels_of(every_position(store), store), std::stoi(m[1])}}};
+    return {name, "per_class = " + std::string(m[1]) + "\n", {{name, labels_of(every_position(store), store), std::stoi(m[1])}}, ""};
   if (name == "natman" || name == "dissim") {
     const bool natman = name == "natman";
     if (natman ? (store.dataset != "imagenet" || n != 1000) : (store.dataset != "fashion-mnist" || n != 10))
@@ -240,10 +252,19 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store) {
 
 SplitDef split_definition(const std::string& arg, const StoreClasses& store) {
   std::error_code ec;
-  if (arg.find('/') != std::string::npos || fs::path(arg).extension() == ".split" ||
-      fs::is_regular_file(arg, ec))
-    return read_split_file(arg, store);
-  return builtin_split(arg, store);
+  if (auto eq = arg.find('='); eq != std::string::npos) {  // NAME=FILE: the views are NAME's
+    SplitDef d = read_split_file(arg.substr(eq + 1), store);
+    const std::string name = arg.substr(0, eq);
+    for (auto& v : d.views) v.folder = name + v.folder.substr(d.name.size());
+    d.name = name;
+    d.source = name + "=" + fs::absolute(arg.substr(eq + 1)).lexically_normal().string();
+    return d;
+  }
+  const bool file = arg.find('/') != std::string::npos || fs::path(arg).extension() == ".split" ||
+                    fs::is_regular_file(arg, ec);
+  SplitDef d = file ? read_split_file(arg, store) : builtin_split(arg, store);
+  d.source = file ? fs::absolute(arg).lexically_normal().string() : arg;
+  return d;
 }
 
 }  // namespace xfer

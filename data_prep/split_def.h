@@ -17,8 +17,10 @@
 //   classes = 0-99         `classes`), the first 25 training images of each
 //
 // Built-in names: half<S> (random = S), natman (ImageNet: natural / man-made),
-// dissim (Fashion-MNIST: upper-body garments / the rest), all, all-k<K>
+// dissim (Fashion-MNIST: upper-body garments / the rest), all-k<K>
 // (per_class = K). Views are named NAME + "A"/"B", or NAME for reduced sets.
+// A class is named by its whole name (a folder's name, even "10"), else by
+// its dataset label, else by the first word of exactly one name (a WNID).
 #pragma once
 
 #include <string>
@@ -39,6 +41,7 @@ struct SplitDef {
   std::string name;              // "half0", "natman", the file's stem
   std::string text;              // the definition as written, recorded in each view
   std::vector<HalfSpec> views;   // folders to make: classes are dataset labels
+  std::string source;            // what remakes it: xfer_make_views --split SOURCE ("" unknown)
 };
 
 // The built-in definition `name`, or nullopt-like empty views when `name` is
@@ -47,7 +50,8 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store);
 // A definition file; each problem one line naming the file (and the class,
 // group or line).
 SplitDef read_split_file(const std::string& path, const StoreClasses& store);
-// A file when `arg` names one (a path, or ends in ".split"), else a built-in.
+// A file when `arg` names one (a path, or ends in ".split"), else a built-in;
+// "NAME=FILE" reads FILE and names its views NAME (a grid's [splits] line).
 SplitDef split_definition(const std::string& arg, const StoreClasses& store);
 
 }  // namespace xfer

@@ -22,6 +22,7 @@ std::vector<ViewOutcome> make_split_views(const std::string& root, const SplitDe
     r.name = h.folder;
     r.split = def.name;
     r.definition = def.text;
+    r.source = def.source;
     r.class_ids.assign(h.classes.begin(), h.classes.end());
     r.train_per_class = h.reduced_k;
     ViewOutcome o;

@@ -53,7 +53,7 @@ void make_folder(const fs::path& root, int n) {
                          }
                        });
   finalize_split_dir((root / "copyA").string(), "{}", -1, -1);
-  make_view({root.string(), "all", "viewA", "bench", "classes a and c", {0, 2}, 0});
+  make_view({root.string(), "all", "viewA", "bench", "classes a and c", {0, 2}, 0, ""});
 }
 
 // `verify` off only to show what checking the shards' checksums costs.

@@ -126,10 +126,10 @@ int list_command(const Args& a, const Grid& grid, const std::string& config_path
 // hours later): its data folder (a view or a folder of shards), and a trainer built with the
 // grid's backend. Returns the first missing piece, or "".
 std::string missing_for_submission(const Grid& grid, const Plan& plan, const std::string& data,
-                                   const std::string& trainer) {
+                                   const std::string& trainer, const std::vector<std::string>& to_make) {
   std::vector<std::string> ids;
   for (const auto& g : plan.groups) ids.insert(ids.end(), g.ids.begin(), g.ids.end());
-  if (std::string bad = missing_data(grid, ids, data); !bad.empty()) return bad;
+  if (std::string bad = missing_data(grid, ids, data, to_make); !bad.empty()) return bad;
   FILE* p = popen(("'" + trainer + "' --version 2>&1").c_str(), "r");
   std::string version;
   char buf[256];
@@ -148,6 +148,10 @@ int plan_command(const Args& a, const Grid& grid, const std::string& results) {
   QueueInfo queue;
   if (!a.no_queue) queue = query_queue(results);
   const std::string data = a.data.empty() ? grid.config.data : a.data;
+  // A dry run makes no view: it says which a submission would make first.
+  const std::vector<std::string> to_make = a.dry_run ? splits_to_make(grid, absolute(data)) : std::vector<std::string>{};
+  for (const auto& def : to_make)
+    std::cout << "xfer_grid: (dry run) a submission first makes the views of " << def << "\n";
   Plan plan = make_plan(grid, RunPaths{results, absolute(data), ""}, queue, a.rerun_stale);
   if (!plan.stale.empty()) {
     std::cerr << "xfer_grid: these cells were made with another configuration; move their "
@@ -163,7 +167,7 @@ int plan_command(const Args& a, const Grid& grid, const std::string& results) {
   if (!a.data.empty() || !a.trainer.empty()) {
     const std::string trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
     const std::string missing =
-        missing_for_submission(grid, plan, data, trainer);
+        missing_for_submission(grid, plan, data, trainer, to_make);
     if (!missing.empty()) {
       std::cerr << "xfer_grid: nothing submitted: " << missing << "\n";
       return 1;

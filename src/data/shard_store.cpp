@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -29,14 +30,14 @@ constexpr int kVerifyThreads = 4;
 ShardStore::ShardStore(const ShardSourceOptions& o) {
   if (o.subset != "train" && o.subset != "val")
     throw std::runtime_error(o.dir + ": subset must be 'train' or 'val', not '" + o.subset + "'");
-  open(open_data_folder(o.dir), o.subset, o.verify);
+  open(open_data_folder(o.dir), o.subset, o.verify, false);
 }
 
-ShardStore::ShardStore(const DataFolder& folder, const std::string& subset, bool verify) {
-  open(folder, subset, verify);
+ShardStore::ShardStore(const DataFolder& folder, const std::string& subset, bool verify, bool remember) {
+  open(folder, subset, verify, remember);
 }
 
-void ShardStore::open(const DataFolder& f, const std::string& subset, bool verify) {
+void ShardStore::open(const DataFolder& f, const std::string& subset, bool verify, bool remember) {
   dir_ = f.dir;
   auto it = f.store.subsets.find(subset);
   if (it == f.store.subsets.end() || it->second.num_images == 0 || it->second.shards.empty())
@@ -48,18 +49,21 @@ void ShardStore::open(const DataFolder& f, const std::string& subset, bool verif
   info_.class_names = f.class_names;
   bytes_ = static_cast<size_t>(f.store.channels) * f.store.height * f.store.width;
   taken_.assign(f.class_ids.size(), 0);
-  // Only the store's shards that hold the folder's classes are checked and read.
+  // Only the store's shards that give the folder images are checked and read
+  // (a reduced set's first K per class lie in the first shards of each class).
+  const int64_t limit = f.per_class_limit(subset);
+  std::vector<int64_t> quota(f.class_ids.size(), limit > 0 ? limit : std::numeric_limits<int64_t>::max());
   std::vector<const ManifestShard*> shards;
   for (const auto& sh : it->second.shards)
-    if (f.touches(sh)) shards.push_back(&sh);
+    if (f.gives(sh, quota)) shards.push_back(&sh);
   if (verify) {
     std::vector<BackgroundVerifier::Item> items;
     for (const auto* sh : shards) items.push_back({f.store_dir + "/" + sh->file, sh->sum()});
-    verifier_ = std::make_unique<BackgroundVerifier>(std::move(items), kVerifyThreads);
+    verifier_ = std::make_unique<BackgroundVerifier>(std::move(items), kVerifyThreads, remember);
   }
   for (size_t k = 0; k < shards.size(); ++k) {
     try {
-      open_part(f, f.store_dir + "/" + shards[k]->file, *shards[k], f.per_class_limit(subset));
+      open_part(f, f.store_dir + "/" + shards[k]->file, *shards[k], limit);
     } catch (const std::exception&) {
       // A damaged file fails in many ways; its checksum says so plainly.
       if (verifier_) verifier_->wait(k);

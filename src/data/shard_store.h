@@ -26,8 +26,9 @@ class ShardStore {
  public:
   explicit ShardStore(const ShardSourceOptions& o);
   // `subset` of an opened folder; make_view (view_maker.h) opens the view it
-  // is making this way, before its view.json exists.
-  ShardStore(const DataFolder& folder, const std::string& subset, bool verify);
+  // is making this way, before its view.json exists. `remember`: a shard this
+  // process has checked once is not checked again (views made one after another).
+  ShardStore(const DataFolder& folder, const std::string& subset, bool verify, bool remember = false);
   ~ShardStore();
   ShardStore(const ShardStore&) = delete;
   ShardStore& operator=(const ShardStore&) = delete;
@@ -54,7 +55,7 @@ class ShardStore {
     int fd = -1;                   // for pread(), when streamed
     std::vector<int64_t> offsets;  // file offset of each of `rows`' images
   };
-  void open(const DataFolder& f, const std::string& subset, bool verify);
+  void open(const DataFolder& f, const std::string& subset, bool verify, bool remember);
   void open_part(const DataFolder& f, const std::string& path, const ManifestShard& sh, int64_t limit);
   void check_counts(const DataFolder& f, const std::string& subset) const;
   void load_into_memory();

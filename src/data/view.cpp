@@ -35,6 +35,7 @@ void write_view(const std::string& dir, const View& v) {
   j["name"] = v.name;
   j["split"] = v.split;
   j["definition"] = v.definition;
+  j["source"] = v.source;
   j["store"] = {{"folder", v.store}, {"identity", v.store_identity}};
   j["class_ids"] = v.class_ids;
   j["class_names"] = v.class_names;
@@ -78,6 +79,7 @@ View read_view(const std::string& dir) {
     v.name = j.at("name").get<std::string>();
     v.split = j.at("split").get<std::string>();
     v.definition = j.at("definition").get<std::string>();
+    v.source = j.value("source", "");
     v.store = j.at("store").at("folder").get<std::string>();
     v.store_identity = j.at("store").at("identity").get<std::string>();
     v.class_ids = j.at("class_ids").get<std::vector<int32_t>>();
@@ -107,13 +109,17 @@ int64_t DataFolder::per_class_limit(const std::string& subset) const {
   return is_view && subset == "train" ? view.train_per_class : 0;
 }
 
-bool DataFolder::touches(const ManifestShard& sh) const {
+bool DataFolder::gives(const ManifestShard& sh, std::vector<int64_t>& quota) const {
   if (!is_view) return true;
-  for (const auto& [label, n] : sh.class_counts)
-    if (n > 0 && label >= 0 && static_cast<size_t>(label) < local_of_store_label.size() &&
-        local_of_store_label[static_cast<size_t>(label)] >= 0)
-      return true;
-  return false;
+  bool any = false;
+  for (const auto& [label, n] : sh.class_counts) {
+    if (n <= 0 || label < 0 || static_cast<size_t>(label) >= local_of_store_label.size()) continue;
+    const int32_t local = local_of_store_label[static_cast<size_t>(label)];
+    if (local < 0 || quota[static_cast<size_t>(local)] <= 0) continue;
+    quota[static_cast<size_t>(local)] -= std::min(n, quota[static_cast<size_t>(local)]);
+    any = true;
+  }
+  return any;
 }
 
 std::string DataFolder::mean_path() const {
@@ -141,11 +147,14 @@ Manifest read_view_store(const std::string& dir, const View& v) {
                              " (an older version's store, without the per-shard class counts "
                              "views need); rerun the prep tool that made it (it keeps the shards)");
   const std::string now = data_identity(m);
-  if (now != v.store_identity)
+  if (now != v.store_identity) {
+    const std::string root = fs::path(dir).lexically_normal().parent_path().string();
     throw std::runtime_error(where + ": the store " + store_dir + " changed since this view was made (identity " +
-                             v.store_identity + " then, " + now +
-                             " now); make the view again: xfer_make_views --data " +
-                             fs::path(store_dir).parent_path().string() + " --split " + v.split);
+                             v.store_identity + " then, " + now + " now); make the view again: " +
+                             (v.source.empty() ? "rerun the prep tool that made it (split " + v.split + ")"
+                                               : "xfer_make_views --data " + (root.empty() ? "." : root) +
+                                                     " --split " + v.source));
+  }
   return m;
 }
 

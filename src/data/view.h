@@ -31,6 +31,7 @@ struct View {
   std::string name;            // the folder's name: "half0A", "all-k25"
   std::string split;           // the split definition it comes from: "half0", "all-k25", "mine"
   std::string definition;      // that definition in words, as written when the view was made
+  std::string source;          // what remakes it: xfer_make_views --split SOURCE ("": its prep tool)
   std::string store = "../all";  // the store's folder, relative to the view's
   std::string store_identity;  // data_identity() of the store the view was made from
   std::vector<int32_t> class_ids;        // the store's dataset labels, ascending
@@ -66,9 +67,11 @@ struct DataFolder {
   std::vector<int32_t> local_of_store_label;
   // Training images taken per class (0: all); the validation set is whole.
   int64_t per_class_limit(const std::string& subset) const;
-  // Whether a store shard holds any image of the folder's classes, by the
-  // class counts the store's manifest records (version 2 stores).
-  bool touches(const ManifestShard& sh) const;
+  // Whether a store shard gives the folder any image, by the class counts
+  // the store's manifest records (version 2 stores): it holds one of its
+  // classes whose `quota` (per local label: images still to take) is not
+  // used up; takes what the shard gives from `quota`.
+  bool gives(const ManifestShard& sh, std::vector<int64_t>& quota) const;
   // mean.h5 of the folder and the checksum recorded for it (none: older data).
   std::string mean_path() const;
   const FileSum* mean_sum() const;

@@ -46,6 +46,7 @@ View plan_view(const ViewRequest& r, const Manifest& store) {
   v.name = r.name;
   v.split = r.split;
   v.definition = r.definition;
+  v.source = r.source;
   v.store = fs::path(r.store).is_absolute() ? r.store : "../" + r.store;
   v.store_identity = data_identity(store);
   v.class_ids = resolve_classes(r, store);
@@ -133,7 +134,7 @@ View make_view(const ViewRequest& r) {
   const Manifest store = read_store(r);
   View v = plan_view(r, store);
   const DataFolder f = folder_of(dir, v, store, store_folder(dir, v));
-  const ShardStore train(f, "train", /*verify=*/true);
+  const ShardStore train(f, "train", /*verify=*/true, /*remember=*/true);
   for (size_t c = 0; c < v.class_ids.size(); ++c)
     if (train.class_counts()[c] == 0)
       throw std::runtime_error(dir + ": class " + v.class_names[c] + " (" +
@@ -141,9 +142,12 @@ View make_view(const ViewRequest& r) {
                                store_dir_of(r));
   v.class_counts["train"] = train.class_counts();
   if (store.subsets.count("val") && store.subsets.at("val").num_images > 0)
-    v.class_counts["val"] = ShardStore(f, "val", true).class_counts();
+    v.class_counts["val"] = ShardStore(f, "val", true, true).class_counts();
   v.mean_num_images = train.size();
   fs::create_directories(dir);  // only now: a refused view leaves nothing behind
+  // A view remade: its old view.json goes first, so no reader ever pairs it
+  // with the new mean (it finds no view, and the grid makes it).
+  fs::remove(dir + "/view.json");
   v.mean_sum = write_mean_image(dir, mean_of(train, store), train.size(), r.name);
   write_view(dir, v);
   return v;

@@ -20,6 +20,7 @@ struct ViewRequest {
   std::string definition;       // that definition in words
   std::vector<int32_t> class_ids;  // dataset labels (any order; stored ascending)
   int64_t train_per_class = 0;  // 0: every training image; K: the first K of each class
+  std::string source;           // what remakes it (xfer_make_views --split SOURCE), "" when none
 };
 
 // Whether `dir` holds shards of its own (a manifest.json): the store, or a

@@ -45,8 +45,9 @@ RootWriteLock lock_data_root(const std::string& root) {
   }
   // Every writer of this root is excluded now: all temporary files are dead ones'.
   int removed = remove_stale_temps_in(root);
+  // Not through a symlink: a store shared from elsewhere has its own writers.
   for (const auto& e : fs::directory_iterator(root))
-    if (e.is_directory()) removed += remove_stale_temps_in(e.path().string());
+    if (e.is_directory() && !e.is_symlink()) removed += remove_stale_temps_in(e.path().string());
   if (removed > 0)
     std::fprintf(stderr, "removed %d temporary file%s left under %s by a writer that stopped\n",
                  removed, removed == 1 ? "" : "s", root.c_str());

@@ -177,7 +177,7 @@ TEST(DataFaults, MakingAViewChecksItsStoreFirst) {
   make_synthetic_folder(tmp.str(), "all", 40, 8);
   const Manifest all = read_manifest(tmp.str() + "/all");
   relabel(tmp.str() + "/all/train-00002.h5", 5);
-  ViewRequest r{tmp.str(), "all", "half0A", "half0", "", {100, 102}, 0};
+  ViewRequest r{tmp.str(), "all", "half0A", "half0", "", {100, 102}, 0, ""};
   expect_mismatch(error_of([&] { make_view(r); }), tmp.str() + "/all/train-00002.h5",
                   all.subsets.at("train").shards[2].crc32);
   EXPECT_FALSE(fs::exists(tmp.str() + "/half0A/view.json"));

@@ -76,6 +76,15 @@ TEST_F(BadSplit, UnknownKeyTwoKindsOrBadNumbers) {
   EXPECT_TRUE(contains(refusal("this is not a key\n"), "bad.split:1: expected 'key = value'"));
 }
 
+TEST_F(BadSplit, FirstWordNamingTwoClasses) {
+  const StoreClasses sea{"mine", {0, 1, 2}, {"sea lion", "sea otter", "seal"}};
+  const std::string p = write("sea.split", "A = sea\nB = rest\n");
+  const std::string e = error_of([&] { read_split_file(p, sea); });
+  EXPECT_TRUE(contains(e, p + ": class 'sea' is ambiguous (sea lion, sea otter)")) << e;
+  EXPECT_TRUE(contains(refusal("random = 0\ncomplete = false\n"), "complete goes with A and B"));
+  EXPECT_TRUE(contains(refusal("A = 0-99999999999\nB = rest\n"), "not in the store"));
+}
+
 TEST_F(BadSplit, BuiltInSplitOfAnotherDatasetOrUnknown) {
   std::string e = error_of([&] { builtin_split("natman", kStore); });
   EXPECT_TRUE(contains(e, "split natman is defined for ImageNet's 1000 classes, not for mine with 6")) << e;

@@ -14,15 +14,16 @@ namespace xfer::test {
 namespace {
 
 TEST_F(Views, FaultStoreChangedSinceTheViewWasMade) {
-  make("viewA", {100, 102});
+  ViewRequest r{root(), "all", "viewA", "test", "", {100, 102}, 0, "test=/defs/test.split"};
+  make_view(r);
   // The store converted again from other images: its identity changes.
   fs::remove_all(root() + "/all");
   make_synthetic_folder(root(), "all", 91, 30, kClasses);
   const std::string e = error_of([&] { read_all(root() + "/viewA", "train"); });
   EXPECT_TRUE(contains(e, root() + "/viewA/view.json: the store " + root() + "/all changed since this view was made")) << e;
-  EXPECT_TRUE(contains(e, "xfer_make_views --data " + root() + " --split test")) << e;
+  EXPECT_TRUE(contains(e, "make the view again: xfer_make_views --data " + root() + " --split test=/defs/test.split")) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos) << e;
-  EXPECT_FALSE(view_is_current({root(), "all", "viewA", "test", "", {100, 102}, 0}));
+  EXPECT_FALSE(view_is_current({root(), "all", "viewA", "test", "", {100, 102}, 0, ""}));
   make("viewA", {100, 102});  // made again, it opens
   EXPECT_EQ(read_all(root() + "/viewA", "train").labels.size(), 36u);
 }
@@ -46,13 +47,14 @@ TEST_F(Views, FaultClassWithNoTrainingImage) {
     for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i % 2), 0, "k");
   });
   finalize_split_dir(t.str() + "/all", "{}");
-  ViewRequest r{t.str(), "all", "bc", "bc", "", {1, 2}, 0};
+  ViewRequest r{t.str(), "all", "bc", "bc", "", {1, 2}, 0, ""};
   const std::string e = error_of([&] { make_view(r); });
   EXPECT_TRUE(contains(e, t.str() + "/bc: class c (2) has no training image in " + t.str() + "/all")) << e;
   EXPECT_FALSE(fs::exists(t.str() + "/bc"));
 }
 
 TEST_F(Views, FaultStoreOfAnOlderVersionSaysWhatToRun) {
+  const std::string identity = data_folder_identity(root() + "/all");
   auto j = nlohmann::json::parse(read_file(root() + "/all/manifest.json"));
   j["schema_version"] = 1;
   for (auto& sh : j["subsets"]["train"]["shards"]) sh.erase("class_counts");
@@ -60,8 +62,10 @@ TEST_F(Views, FaultStoreOfAnOlderVersionSaysWhatToRun) {
   const std::string e = error_of([&] { make("viewA", {100}); });
   EXPECT_TRUE(contains(e, root() + "/all/manifest.json: schema version 1")) << e;
   EXPECT_TRUE(contains(e, "rerun the prep tool that made it")) << e;
-  // As a folder of its own shards, the older store still trains as it is.
+  // As a folder of its own shards, the older store still trains as it is,
+  // with the same identity (rewriting its manifest leaves cells done).
   EXPECT_EQ(read_all(root() + "/all", "train").labels.size(), 90u);
+  EXPECT_EQ(data_folder_identity(root() + "/all"), identity);
 }
 
 TEST_F(Views, FaultFolderHoldingItsOwnShardsIsNotReplaced) {

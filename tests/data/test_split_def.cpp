@@ -94,6 +94,28 @@ TEST(SplitDef, ListsByIndexRangeAndNameWithTheRest) {
   EXPECT_EQ(p.views[1].classes, (std::vector<int>{6, 7}));
 }
 
+TEST(SplitDef, NameEqualsFileNamesTheViewsAndEveryDefinitionSaysWhatRemakesIt) {
+  TempDir t("splitdef");
+  const StoreClasses s = store_of("mine", 4);
+  const std::string file = write(t, "pets.split", "A = 0, 1\nB = rest\n");
+  const SplitDef d = split_definition("furry=" + file, s);
+  EXPECT_EQ(d.name, "furry");
+  EXPECT_EQ(d.views[0].folder, "furryA");
+  EXPECT_EQ(d.views[1].folder, "furryB");
+  EXPECT_EQ(d.source, "furry=" + file);
+  EXPECT_EQ(split_definition(file, s).source, file);
+  EXPECT_EQ(split_definition("half3", s).source, "half3");
+}
+
+TEST(SplitDef, AWholeNameWinsOverALabelOrARange) {
+  TempDir t("splitdef");
+  // Folders named by numbers, sorted as strings: "10" is the second class.
+  const StoreClasses s{"numbers", {0, 1, 2, 3}, {"1", "10", "2", "2-3"}};
+  const SplitDef d = read_split_file(write(t, "n.split", "A = 10, 2-3\nB = rest\n"), s);
+  EXPECT_EQ(d.views[0].classes, (std::vector<int>{1, 3}));
+  EXPECT_EQ(d.views[1].classes, (std::vector<int>{0, 2}));
+}
+
 TEST(SplitDef, GroupsFromAMappingFile) {
   TempDir t("splitdef");
   const StoreClasses s = store_of("mine", 6);

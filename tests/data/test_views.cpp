@@ -43,13 +43,40 @@ TEST_F(Views, OpenOnlyTheShardsHoldingTheirClasses) {
     for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i / 10), 0, "k");
   });
   finalize_split_dir(t.str() + "/all", "{}");
-  ViewRequest r{t.str(), "all", "b", "b", "class b", {1}, 0};
+  ViewRequest r{t.str(), "all", "b", "b", "class b", {1}, 0, ""};
   make_view(r);
   fs::remove(t.str() + "/all/train-00000.h5");
   fs::remove(t.str() + "/all/train-00002.h5");
   const Images b = read_all(t.str() + "/b", "train");
   ASSERT_EQ(b.labels.size(), 10u);
   EXPECT_EQ(b.pixels[0], synthetic_image(10, 8, 8));
+}
+
+TEST_F(Views, ASparseViewReadsItsRunsAsACopyDoes) {
+  // One class of five: read run by run from the store, in memory and streamed.
+  copy_half("copy1", {1}, 0);
+  make("view1", {101});
+  EXPECT_EQ(read_all(root() + "/view1", "train").pixels, read_all(root() + "/copy1", "train").pixels);
+  ::setenv("XFER_DATA_MEMORY_MB", "0", 1);
+  const Images streamed = read_all(root() + "/view1", "val");
+  ::unsetenv("XFER_DATA_MEMORY_MB");
+  EXPECT_EQ(streamed.pixels, read_all(root() + "/copy1", "val").pixels);
+}
+
+TEST_F(Views, AReducedSetReadsOnlyTheShardsItsFirstImagesLieIn) {
+  // A class-ordered store, 5 images a shard: class c in shards 2c and 2c+1.
+  TempDir t("views_reduced");
+  ShardMeta meta{"synthetic", "all", "train", 3, 8, 8, {0, 1, 2}, {"a", "b", "c"}};
+  write_planned_shards(t.str() + "/all", meta, 30, 5, 0, 1, [&](int64_t first, int64_t n, ShardWriter& w) {
+    for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i / 10), 0, "k");
+  });
+  finalize_split_dir(t.str() + "/all", "{}");
+  make_view({t.str(), "all", "all-k3", "all-k3", "", {0, 1, 2}, 3, ""});
+  for (const char* unread : {"train-00001.h5", "train-00003.h5", "train-00005.h5"})
+    fs::remove(t.str() + "/all/" + unread);
+  const Images k3 = read_all(t.str() + "/all-k3", "train");
+  ASSERT_EQ(k3.labels, (std::vector<int32_t>{0, 0, 0, 1, 1, 1, 2, 2, 2}));
+  EXPECT_EQ(k3.pixels[3], synthetic_image(10, 8, 8));
 }
 
 TEST_F(Views, IdentityIsTheContentsNotThePath) {
@@ -64,7 +91,7 @@ TEST_F(Views, IdentityIsTheContentsNotThePath) {
 }
 
 TEST_F(Views, AreMadeOnlyWhenNotCurrent) {
-  ViewRequest r{root(), "all", "viewA", "test", "", {100, 102}, 0};
+  ViewRequest r{root(), "all", "viewA", "test", "", {100, 102}, 0, ""};
   EXPECT_FALSE(view_is_current(r));
   make_view(r);
   EXPECT_TRUE(view_is_current(r));
