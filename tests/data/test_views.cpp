@@ -34,15 +34,21 @@ TEST_F(Views, ReducedSetTakesTheFirstKOfEachClassInStoreOrder) {
   EXPECT_EQ(read_all(root() + "/all-k4", "train").pixels, read_all(root() + "/copyK", "train").pixels);
 }
 
+// <root>/all: 10 training images of each of classes a, b, c, in class order
+// (as image folders and ImageNet are stored), `shard_size` a shard.
+void write_class_ordered_store(const std::string& root, int64_t shard_size) {
+  ShardMeta meta{"synthetic", "all", "train", 3, 8, 8, {0, 1, 2}, {"a", "b", "c"}};
+  write_planned_shards(root + "/all", meta, 30, shard_size, 0, 1, [&](int64_t first, int64_t n, ShardWriter& w) {
+    for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i / 10), 0, "k");
+  });
+  finalize_split_dir(root + "/all", "{}");
+}
+
 TEST_F(Views, OpenOnlyTheShardsHoldingTheirClasses) {
   // A store whose train shards each hold one class: a view of class 1 must
   // not need the others (removing them does not matter to it).
   TempDir t("views_sorted");
-  ShardMeta meta{"synthetic", "all", "train", 3, 8, 8, {0, 1, 2}, {"a", "b", "c"}};
-  write_planned_shards(t.str() + "/all", meta, 30, 10, 0, 1, [&](int64_t first, int64_t n, ShardWriter& w) {
-    for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i / 10), 0, "k");
-  });
-  finalize_split_dir(t.str() + "/all", "{}");
+  write_class_ordered_store(t.str(), 10);
   ViewRequest r{t.str(), "all", "b", "b", "class b", {1}, 0, ""};
   make_view(r);
   fs::remove(t.str() + "/all/train-00000.h5");
@@ -66,11 +72,7 @@ TEST_F(Views, ASparseViewReadsItsRunsAsACopyDoes) {
 TEST_F(Views, AReducedSetReadsOnlyTheShardsItsFirstImagesLieIn) {
   // A class-ordered store, 5 images a shard: class c in shards 2c and 2c+1.
   TempDir t("views_reduced");
-  ShardMeta meta{"synthetic", "all", "train", 3, 8, 8, {0, 1, 2}, {"a", "b", "c"}};
-  write_planned_shards(t.str() + "/all", meta, 30, 5, 0, 1, [&](int64_t first, int64_t n, ShardWriter& w) {
-    for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i / 10), 0, "k");
-  });
-  finalize_split_dir(t.str() + "/all", "{}");
+  write_class_ordered_store(t.str(), 5);
   make_view({t.str(), "all", "all-k3", "all-k3", "", {0, 1, 2}, 3, ""});
   for (const char* unread : {"train-00001.h5", "train-00003.h5", "train-00005.h5"})
     fs::remove(t.str() + "/all/" + unread);
