@@ -172,10 +172,19 @@ DataFolder open_data_folder(const std::string& dir) {
     for (size_t i = 0; i < f.class_ids.size(); ++i) f.local_of_store_label[i] = static_cast<int32_t>(i);
     return f;
   }
+  View v = read_view(dir);
+  const std::string store_dir = store_folder(dir, v);
+  Manifest store = read_view_store(dir, v);
+  return resolve_view(dir, std::move(v), std::move(store), store_dir);
+}
+
+DataFolder resolve_view(const std::string& dir, View v, Manifest store, const std::string& store_dir) {
+  DataFolder f;
+  f.dir = dir;
   f.is_view = true;
-  f.view = read_view(dir);
-  f.store_dir = store_folder(dir, f.view);
-  f.store = read_view_store(dir, f.view);
+  f.view = std::move(v);
+  f.store_dir = store_dir;
+  f.store = std::move(store);
   f.class_ids = f.view.class_ids;
   f.class_names = f.view.class_names;
   f.local_of_store_label.assign(f.store.class_ids.size(), -1);

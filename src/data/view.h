@@ -82,6 +82,10 @@ struct DataFolder {
 // view names. Throws one line naming the file and, for a changed store, what
 // to run.
 DataFolder open_data_folder(const std::string& dir);
+// The folder view `v` (in `dir`) gives of `store` (in `store_dir`): what
+// open_data_folder returns once it has read and checked both; make_view
+// uses it for the view it is making.
+DataFolder resolve_view(const std::string& dir, View v, Manifest store, const std::string& store_dir);
 
 // What identifies the data a folder gives a run, wherever it lies: a plain
 // folder's data_identity(); for a view, the store's identity, the classes,

@@ -68,25 +68,6 @@ Manifest read_store(const ViewRequest& r) {
   return store;
 }
 
-// The folder as open_data_folder will give it once view.json is written.
-DataFolder folder_of(const std::string& dir, const View& v, const Manifest& store,
-                     const std::string& store_dir) {
-  DataFolder f;
-  f.dir = dir;
-  f.store_dir = store_dir;
-  f.store = store;
-  f.is_view = true;
-  f.view = v;
-  f.class_ids = v.class_ids;
-  f.class_names = v.class_names;
-  f.local_of_store_label.assign(store.class_ids.size(), -1);
-  for (size_t i = 0; i < v.class_ids.size(); ++i) {
-    auto at = std::find(store.class_ids.begin(), store.class_ids.end(), v.class_ids[i]);
-    f.local_of_store_label[static_cast<size_t>(at - store.class_ids.begin())] = static_cast<int32_t>(i);
-  }
-  return f;
-}
-
 // Sum of the training images the view selects, per pixel (exact: integers
 // below 2^53), divided as the folders' finalize does.
 MeanImage mean_of(const ShardStore& s, const Manifest& store) {
@@ -133,7 +114,7 @@ View make_view(const ViewRequest& r) {
                              "remove the folder to make it a view of " + store_dir_of(r));
   const Manifest store = read_store(r);
   View v = plan_view(r, store);
-  const DataFolder f = folder_of(dir, v, store, store_folder(dir, v));
+  const DataFolder f = resolve_view(dir, v, store, store_folder(dir, v));
   const ShardStore train(f, "train", /*verify=*/true, /*remember=*/true);
   for (size_t c = 0; c < v.class_ids.size(); ++c)
     if (train.class_counts()[c] == 0)
