@@ -9,6 +9,7 @@
 #include "analysis/result_file.h"
 #include "analysis/tables.h"
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "core/provenance.h"
 
 namespace xfer {
@@ -88,7 +89,7 @@ int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
   if (int errors = diag.error_count()) {
     std::cerr << diag.report() << tool.name << ": " << errors << " error(s) in the inputs: no " << tool.outputs
               << " written\n";
-    return 1;
+    return kExitError;
   }
   size_t nets = 0;
   for (const auto& d : data) nets += d.runs.size();
@@ -96,7 +97,7 @@ int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
     write(data, diag);
   } catch (const std::exception& e) {
     std::cerr << diag.report() << tool.name << ": error: " << printable(e.what()) << "\n";
-    return 1;
+    return kExitError;
   }
   std::cerr << diag.report();
   if (tool.timed) {
@@ -111,10 +112,10 @@ int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
 int run_analysis_tool(int argc, char** argv, const AnalysisTool& tool, const po::options_description& desc,
                       const Inputs& in, const std::function<std::string()>& check,
                       const std::function<void(const std::vector<Dataset>&, Diagnostics&)>& write) {
-  if (print_version_if_asked(argc, argv, tool.name, {})) return 0;
+  if (print_version_if_asked(argc, argv, tool.name, {})) return kExitDone;
   return cli::run_tool(tool.name.c_str(), [&]() -> int {
     po::variables_map vm;
-    if (!cli::parse(argc, argv, desc, vm)) return 0;
+    if (!cli::parse(argc, argv, desc, vm)) return kExitDone;
     std::string problem = validate(in);
     if (std::string own = check(); !own.empty()) problem = own;
     if (!problem.empty()) throw cli::UsageError(printable(problem));

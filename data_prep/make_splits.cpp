@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "data_prep/fmnist_idx.h"
 #include "data_prep/splits.h"
 #include "data_prep/tool_main.h"
@@ -45,8 +46,10 @@ po::options_description describe(Options& o) {
       "class names file (synset_words.txt) to print names beside indices")(
       "out", po::value(&o.out), "write <out>/<split>{A,B}_classes.txt, one index per line")(
       "check", po::value(&o.check),
-      "compare with the paper's files in this folder (half<s>{A,B}_classes.txt, "
-      "half_nat_idx.txt/half_man_idx.txt); exit 1 on any difference");
+      (std::string("compare with the paper's files in this folder (half<s>{A,B}_classes.txt, "
+                   "half_nat_idx.txt/half_man_idx.txt); exit ") +
+       std::to_string(kExitError) + " on any difference")
+          .c_str());
   return desc;
 }
 
@@ -107,7 +110,7 @@ int run(Options& o) {
   int mismatches = 0;
   for (const auto& s : chosen_splits(o))
     for (int h = 0; h < 2; ++h) mismatches += emit_half(o, s, h, names) ? 0 : 1;
-  return mismatches == 0 ? 0 : 1;
+  return mismatches == 0 ? kExitDone : kExitError;
 }
 
 }  // namespace

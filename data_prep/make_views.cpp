@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "data/write_lock.h"
 #include "data_prep/split_views.h"
 #include "data_prep/tool_main.h"
@@ -65,7 +66,7 @@ int run(const Options& o) {
   print_views(done);
   std::printf("%zu views under %s in %.2f s\n", done.size(), o.data.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  return 0;
+  return kExitDone;
 }
 
 }  // namespace

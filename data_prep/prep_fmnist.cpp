@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "data/write_lock.h"
 #include "data_prep/fmnist_idx.h"
 #include "data_prep/split_views.h"
@@ -158,7 +159,7 @@ int run(const Options& o) {
   const auto views = make_views_and_report(o.out, split_args(seed_list, named, reduced_list));
   std::printf("wrote the store and %zu views under %s in %.2f s\n", views.size(), o.out.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  return 0;
+  return kExitDone;
 }
 
 }  // namespace

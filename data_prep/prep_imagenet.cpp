@@ -17,6 +17,7 @@
 
 #include "core/cpus.h"
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_views.h"
@@ -144,7 +145,7 @@ int run(Options& o) {
     std::printf("part %d/%d: %lld images converted, %zu skipped\n", conv.part, conv.parts,
                 static_cast<long long>(rep.converted), rep.skipped.size());
     for (const auto& s : rep.skipped) std::printf("  skipped %s\n", s.c_str());
-    if (o.stage == "convert") return 0;
+    if (o.stage == "convert") return kExitDone;
   }
 
   check_every_folder_converted(conv.out_root, o.layout.root, src.train, src.val);
@@ -153,7 +154,7 @@ int run(Options& o) {
   if (o.natman) named.insert(named.begin(), "natman");
   make_views_and_report(conv.out_root, split_args(seed_list, named, reduced_list), list_splits(o, src.wnids));
   print_skipped(all);
-  return 0;
+  return kExitDone;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "core/cpus.h"
 #include "data/write_lock.h"
 #include "data_prep/image_folder.h"
@@ -120,7 +121,7 @@ int run(Options& o) {
   check_every_folder_converted(o.conv.out_root, src.root, src.train, src.val);
   finalize_image_store(o.conv.out_root, source_record(o, src));
   make_views_and_report(o.conv.out_root, defs);
-  return 0;
+  return kExitDone;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // tool_main.h: the data tools' main, written once: --version before anything
 // else, then the options parsed and the tool run under the command-line
-// convention of core/cli.h (usage errors exit 2, other errors 1).
+// convention of core/cli.h (usage errors kExitUsage, other errors kExitError).
 #pragma once
 
 #include <boost/program_options.hpp>

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/cli.h"
+#include "core/exit_codes.h"
 #include "data/shard_format.h"
 #include "data/view.h"
 #include "data_prep/progress.h"
@@ -124,7 +125,7 @@ int verify(const std::vector<std::string>& dirs, int threads) {
                bad.empty() ? "all match their checksums"
                            : (std::to_string(bad.size()) + " bad; rerun the prep tool that made "
                               "a folder: it converts damaged shards again").c_str());
-  return bad.empty() ? 0 : 1;
+  return bad.empty() ? kExitDone : kExitError;
 }
 
 }  // namespace

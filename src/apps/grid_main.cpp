@@ -1,14 +1,18 @@
-// grid_main.cpp: xfer_grid, the experiment grid's command line. Lists the cells
-// of a grid config, runs one cell (as a SLURM array task does) or the whole
-// grid on this machine, plans a SLURM submission for jobs/grid.sh, and shows
-// every cell's state.
+// grid_main.cpp: xfer_grid, the experiment grid's command line and the only
+// program that knows the grid: it lists the cells of a grid config, runs one
+// cell (as a SLURM array task does) or the whole grid on this machine, submits
+// it to SLURM (jobs/grid.sh only calls `submit`), shows every cell's state and
+// answers questions about the config for scripts (`get`, `keys`, `presets`).
 //
 //   xfer_grid list     --preset paper                      the cells, deps, cost
 //   xfer_grid run      --preset fashion-mnist -j 2          the grid, locally
 //   xfer_grid run-cell --grid G --id half0-AB-n3-frozen     one cell (one attempt)
-//   xfer_grid plan     --grid G --results R --out DIR       for jobs/grid.sh
+//   xfer_grid submit   --preset paper [--dry-run]           the grid to SLURM
 //   xfer_grid status   --results R                          every cell's state
 //   xfer_grid resolve  --preset paper --set k=v --out F     the resolved config
+//   xfer_grid get      grid.results --preset paper          one resolved key
+//   xfer_grid keys                                           every config key
+//   xfer_grid presets                                        the presets
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -20,12 +24,14 @@
 
 #include "core/cli.h"
 #include "core/provenance.h"
-#include "grid/cell_files.h"
+#include "core/exit_codes.h"
 #include "grid/grid.h"
+#include "grid/grid_keys.h"
 #include "grid/grid_views.h"
 #include "grid/runner.h"
-#include "grid/slurm_plan.h"
 #include "grid/status.h"
+#include "grid/submit.h"
+#include "io/atomic_file.h"
 
 #ifndef XFER_GRIDS_DIR
 #define XFER_GRIDS_DIR "jobs/grids"
@@ -41,23 +47,31 @@ struct Args {
   std::string command;
   std::string preset, grid_file, grids_dir;
   std::vector<std::string> sets;
-  std::string results, data, trainer, out, format, launch, job, id, list_file;
+  std::vector<std::string> slurm_sets;  // submit's --partition ... as slurm.KEY=VALUE
+  std::string results, data, trainer, out, format, launch, job, id, list_file, key, cell_script;
   int index = -1, task = -1, jobs = 1, ranks = 0, threads = 0;
   bool rerun_stale = false, dry_run = false, quiet = false, check = false, pending = false,
-       no_queue = false;
+       no_queue = false, slurm_task = false;
 };
 
-const char* kCommands =
-    "commands:\n"
-    "  list      the cells of the grid: index, id, kind, data, dependencies, cost\n"
-    "  run       run every unfinished cell here, bases first (-j cells at once)\n"
-    "  run-cell  run one cell (--id, --index, or --list FILE --task N) to the end\n"
-    "            of one attempt; exit 0 done, 75 stopped after a checkpoint, 2 bad\n"
-    "            usage or a missing data folder, 3 diverged, 4 being trained by\n"
-    "            another runner (left to it), 1 any other error\n"
-    "  plan      work out a SLURM submission into --out DIR (used by jobs/grid.sh)\n"
-    "  status    every cell's state from the results directory, squeue and sacct\n"
-    "  resolve   write the resolved grid config (--out FILE, or stdout)\n";
+std::string commands_help() {
+  const auto code = [](int c) { return std::to_string(c); };
+  return "commands:\n"
+         "  list      the cells of the grid: index, id, kind, data, dependencies, cost\n"
+         "  run       run every unfinished cell here, bases first (-j cells at once)\n"
+         "  run-cell  run one cell (--id, --index, or --list FILE --task N) to the end\n"
+         "            of one attempt; exit " + code(kExitDone) + " done, " + code(kExitStopped) +
+         " stopped after a checkpoint, " + code(kExitUsage) + " bad\n"
+         "            usage or a missing data folder, " + code(kExitDiverged) + " diverged, " + code(kExitBusy) +
+         " being trained by\n"
+         "            another runner (left to it), " + code(kExitError) + " any other error\n"
+         "  submit    submit the grid to SLURM as dependent job arrays (what jobs/grid.sh runs)\n"
+         "  status    every cell's state from the results directory, squeue and sacct\n"
+         "  resolve   write the resolved grid config (--out FILE, or stdout)\n"
+         "  get KEY   print what one config key resolves to (section.key, defaults included)\n"
+         "  keys      every key a grid config takes (--format table or ini)\n"
+         "  presets   the presets, one a line\n";
+}
 
 std::string self_dir() {
   std::error_code ec;
@@ -65,22 +79,14 @@ std::string self_dir() {
   return ec ? "." : p.parent_path().string();
 }
 
-// Where presets live: --grids-dir, else $XFER_GRIDS_DIR, else beside an
-// installed xfer_grid (<bin>/../share/xfer/jobs/grids), else the source tree
-// it was built from.
-std::string presets_dir(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("XFER_GRIDS_DIR"); env && *env) return env;
-  const fs::path installed = fs::path(self_dir()) / ".." / "share" / "xfer" / "jobs" / "grids";
-  std::error_code ec;
-  if (fs::is_directory(installed, ec)) return installed.lexically_normal().string();
-  return XFER_GRIDS_DIR;
-}
+std::string grids_dir(const Args& a) { return presets_dir(a.grids_dir, self_dir(), XFER_GRIDS_DIR); }
 
 Grid load(const Args& a, std::string& config_path) {
   std::string path = a.grid_file;
-  if (path.empty() && !a.preset.empty())
-    path = preset_path(a.preset, presets_dir(a.grids_dir));
+  // A submission names its grid, or submits the paper's.
+  const std::string preset = a.preset.empty() && a.command == "submit" && path.empty() ? "paper" : a.preset;
+  if (path.empty() && !preset.empty())
+    path = preset_path(preset, grids_dir(a));
   if (path.empty() && !a.results.empty() && fs::exists(a.results + "/grid.ini"))
     path = a.results + "/grid.ini";
   if (path.empty()) throw po::error("give --preset NAME, --grid FILE, or --results DIR holding grid.ini");
@@ -118,69 +124,23 @@ int list_command(const Args& a, const Grid& grid, const std::string& config_path
   } else {
     throw po::error("--format must be table, summary, ids or tsv");
   }
-  return 0;
+  return kExitDone;
 }
 
-// What every cell to submit needs, checked in seconds before anything is
-// submitted (a missing piece would otherwise fail each cell when it starts,
-// hours later): its data folder (a view or a folder of shards), and a trainer built with the
-// grid's backend. Returns the first missing piece, or "".
-std::string missing_for_submission(const Grid& grid, const Plan& plan, const std::string& data,
-                                   const std::string& trainer, const std::vector<std::string>& to_make) {
-  std::vector<std::string> ids;
-  for (const auto& g : plan.groups) ids.insert(ids.end(), g.ids.begin(), g.ids.end());
-  if (std::string bad = missing_data(grid, ids, data, to_make); !bad.empty()) return bad;
-  FILE* p = popen(("'" + trainer + "' --version 2>&1").c_str(), "r");
-  std::string version;
-  char buf[256];
-  while (p && std::fgets(buf, sizeof buf, p)) version += buf;
-  if (!p || pclose(p) != 0) return "the trainer " + trainer + " does not run (--version failed)";
-  const auto line = version.find("  backends ");
-  const std::string backends = line == std::string::npos ? "" : version.substr(line + 11, version.find('\n', line) - line - 11);
-  if ((" " + backends + " ").find(" " + grid.config.backend + " ") == std::string::npos)
-    return "the trainer " + trainer + " is built without the '" + grid.config.backend +
-           "' backend the grid asks for (built: " + (backends.empty() ? "unknown" : backends) + ")";
-  return "";
-}
-
-int plan_command(const Args& a, const Grid& grid, const std::string& results) {
-  if (a.out.empty()) throw po::error("plan needs --out DIR");
-  QueueInfo queue;
-  if (!a.no_queue) queue = query_queue(results);
-  const std::string data = a.data.empty() ? grid.config.data : a.data;
-  // A dry run makes no view: it says which a submission would make first.
-  const std::vector<std::string> to_make = a.dry_run ? splits_to_make(grid, absolute(data)) : std::vector<std::string>{};
-  for (const auto& def : to_make)
-    std::cout << "xfer_grid: (dry run) a submission first makes the views of " << def << "\n";
-  Plan plan = make_plan(grid, RunPaths{results, absolute(data), ""}, queue, a.rerun_stale);
-  if (!plan.stale.empty()) {
-    std::cerr << "xfer_grid: these cells were made with another configuration; move their "
-                 "folders away, or submit with --rerun-stale to retrain them:\n";
-    for (const auto& s : plan.stale) std::cerr << "  " << s << "\n";
-    return 1;
-  }
-  if (!plan.left_out.empty()) {
-    std::cerr << "xfer_grid: not submitted: these cells diverged, or copy from one that did; "
-                 "change the solver settings or move their folders away to train them again:\n";
-    for (const auto& s : plan.left_out) std::cerr << "  " << s << "\n";
-  }
-  if (!a.data.empty() || !a.trainer.empty()) {
-    const std::string trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
-    const std::string missing =
-        missing_for_submission(grid, plan, data, trainer, to_make);
-    if (!missing.empty()) {
-      std::cerr << "xfer_grid: nothing submitted: " << missing << "\n";
-      return 1;
-    }
-  }
-  write_plan(plan, grid, absolute(results), a.out);
-  size_t todo = 0;
-  for (const auto& g : plan.groups) todo += g.ids.size();
-  std::cout << "xfer_grid: grid '" << grid.config.name << "': " << grid.cells.size()
-            << " cells, " << plan.done << " done, " << plan.active << " already queued or running, "
-            << (plan.left_out.empty() ? "" : std::to_string(plan.left_out.size()) + " left out, ")
-            << todo << " to submit in " << plan.groups.size() << " array job(s)\n";
-  return 0;
+// `submit`: paths as given on the command line (relative to where it runs),
+// else the grid config's; the programs beside this one.
+int submit_command(const Args& a, const Grid& grid) {
+  SubmitOptions o;
+  o.results = absolute(a.results.empty() ? grid.config.results : a.results);
+  o.data = absolute(a.data.empty() ? grid.config.data : a.data);
+  if (o.data.empty()) throw po::error("give --data DIR (or grid.data in the config)");
+  o.xfer_grid = self_dir() + "/xfer_grid";
+  o.trainer = a.trainer.empty() ? self_dir() + "/xfer_train" : absolute(a.trainer);
+  o.make_views = self_dir() + "/xfer_make_views";
+  o.cell_script = absolute(a.cell_script.empty() ? grids_dir(a) + "/../cell.sh" : a.cell_script);
+  o.rerun_stale = a.rerun_stale;
+  o.dry_run = a.dry_run;
+  return submit_grid(grid, o);
 }
 
 RunOptions run_options(const Args& a, const std::string& results, const std::string& data) {
@@ -220,43 +180,75 @@ const GridCell& run_cell_target(const Args& a, const Grid& grid) {
   return *cell;
 }
 
-int run(const Args& a) {
-  if (a.command == "status" && !a.results.empty() && results_missing(a.results)) return 1;
+// --slurm-task: the task's line of --list and its job, from SLURM's variables.
+void take_array_task(Args& a) {
+  if (!a.slurm_task) return;
+  const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* array = std::getenv("SLURM_ARRAY_JOB_ID");
+  if (!task || !array) throw po::error("--slurm-task runs inside a SLURM array task (no SLURM_ARRAY_TASK_ID)");
+  if (a.task < 0) a.task = std::atoi(task);
+  if (a.job.empty()) a.job = std::string(array) + "_" + task;
+}
+
+int config_command(const Args& a, const Grid& grid, const std::string& config_path) {
+  if (a.command == "list") return list_command(a, grid, config_path);
+  if (a.command == "get") {
+    auto it = grid.config.resolved.find(a.key);
+    if (it == grid.config.resolved.end())
+      throw po::error("'" + a.key + "' is not a key of grid '" + grid.config.name + "' (xfer_grid keys lists them)");
+    std::cout << it->second << "\n";
+    return kExitDone;
+  }
+  // resolve
+  const std::string text = to_ini(grid.config);
+  if (a.out.empty()) {
+    std::cout << text;
+  } else {
+    fs::create_directories(fs::path(a.out).parent_path().empty() ? "." : fs::path(a.out).parent_path());
+    write_file_atomic(a.out, text);
+  }
+  return kExitDone;
+}
+
+int run(Args& a) {
+  if (a.command == "keys") {
+    std::cout << format_grid_keys(a.format == "table" || a.format == "ini" ? a.format : "table");
+    return kExitDone;
+  }
+  if (a.command == "presets") {
+    for (const auto& name : list_presets(grids_dir(a))) std::cout << name << "\n";
+    return kExitDone;
+  }
+  if (a.command == "status" && !a.results.empty() && results_missing(a.results)) return kExitError;
   std::string config_path;
   Grid grid = load(a, config_path);
   std::string results = a.results.empty() ? grid.config.results : a.results;
   std::string data = a.data.empty() ? grid.config.data : a.data;
 
-  if (a.command == "list") return list_command(a, grid, config_path);
-  if (a.command == "resolve") {
-    std::string text = to_ini(grid.config);
-    if (a.out.empty()) {
-      std::cout << text;
-    } else {
-      fs::create_directories(fs::path(a.out).parent_path().empty() ? "." : fs::path(a.out).parent_path());
-      write_file_atomic(a.out, text);
-    }
-    return 0;
-  }
+  if (a.command == "list" || a.command == "get" || a.command == "resolve") return config_command(a, grid, config_path);
   if (a.command == "status") {
-    if (results_missing(results)) return 1;
+    if (results_missing(results)) return kExitError;
     StatusOptions so;
     so.all = !a.pending;
     so.use_queue = !a.no_queue;
     size_t left = print_status(grid, RunPaths{results, absolute(data), ""}, so);
-    return a.check && left > 0 ? 1 : 0;
+    return a.check && left > 0 ? kExitError : kExitDone;
   }
+  if (a.command == "submit") return submit_command(a, grid);
   // Views a cell needs and nobody made yet are made now, before anything runs.
-  if ((a.command == "plan" || a.command == "run") && !a.dry_run && !data.empty())
+  if (a.command == "run" && !a.dry_run && !data.empty())
     make_missing_views(grid, absolute(data), self_dir() + "/xfer_make_views");
-  if (a.command == "plan") return plan_command(a, grid, results);
 
+  take_array_task(a);
   RunOptions opt = run_options(a, results, data);
-  if (a.command == "run-cell") return run_cell(grid, run_cell_target(a, grid), opt);
+  if (a.command == "run-cell") {
+    const GridCell& cell = run_cell_target(a, grid);
+    return a.slurm_task ? run_array_task(grid, cell, opt) : run_cell(grid, cell, opt);
+  }
   if (a.command == "run") {
     if (a.dry_run) {
       for (const auto& c : grid.cells) run_cell(grid, c, opt);
-      return 0;
+      return kExitDone;
     }
     fs::create_directories(opt.paths.results);
     write_file_atomic(opt.paths.results + "/grid.ini", to_ini(grid.config));
@@ -268,11 +260,11 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (xfer::print_version_if_asked(argc, argv, "xfer_grid", {})) return 0;
+  if (xfer::print_version_if_asked(argc, argv, "xfer_grid", {})) return kExitDone;
   Args a;
   po::options_description grid_opts("grid");
   grid_opts.add_options()
-      ("preset", po::value(&a.preset), "a preset: paper, complete, fashion-mnist, fashion-mnist-converged (jobs/grids/NAME.ini)")
+      ("preset", po::value(&a.preset), "a preset, jobs/grids/NAME.ini (xfer_grid presets lists them)")
       ("grid", po::value(&a.grid_file), "a grid config file instead of a preset")
       ("grids-dir", po::value(&a.grids_dir), "where presets live (default: $XFER_GRIDS_DIR, else <bin>/../share/xfer/jobs/grids when installed, else the source tree's jobs/grids)")
       ("set", po::value(&a.sets)->composing(), "override a config key: --set solver.max_iter=100 (repeatable)")
@@ -291,30 +283,48 @@ int main(int argc, char** argv) {
       ("task", po::value(&a.task), "run-cell: the line of --list to run (0-based)")
       ("job", po::value(&a.job), "run-cell: this attempt's SLURM job (<array job>_<task>), for status and the attempt limit")
       ("rerun-stale", po::bool_switch(&a.rerun_stale), "move a stale cell's folder to <results>/.stale/ and train it again")
-      ("dry-run", po::bool_switch(&a.dry_run), "run: print the trainer command lines, run nothing; plan: make no missing view")
+      ("dry-run", po::bool_switch(&a.dry_run), "run: print the trainer command lines, run nothing; submit: print the sbatch lines, submit and make nothing")
+      ("slurm-task", po::bool_switch(&a.slurm_task), "run-cell: run as a SLURM array task (jobs/cell.sh): line $SLURM_ARRAY_TASK_ID of --list; requeue on USR1 after a checkpoint")
       ("quiet", po::bool_switch(&a.quiet), "run-cell: do not copy the trainer's output to stdout");
   po::options_description other("other");
   cli::add_common_options(other);
+  const std::string check_help = "status: exit " + std::to_string(kExitError) + " unless every cell is done";
   other.add_options()
-      ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv")
-      ("out", po::value(&a.out), "plan: the folder to write; resolve: the file")
+      ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv; keys: table or ini")
+      ("out", po::value(&a.out), "resolve: the file")
       ("pending", po::bool_switch(&a.pending), "status: only the cells not done")
-      ("check", po::bool_switch(&a.check), "status: exit 1 unless every cell is done")
-      ("no-queue", po::bool_switch(&a.no_queue), "status, plan: do not ask squeue");
+      ("check", po::bool_switch(&a.check), check_help.c_str())
+      ("no-queue", po::bool_switch(&a.no_queue), "status: do not ask squeue");
+  po::options_description slurm_opts("submitting (submit; each is a --set slurm.KEY=VALUE)");
+  for (const char* key : {"partition", "account", "qos", "time", "throttle", "ranks", "gpus-per-rank", "tasks-per-node"}) {
+    std::string name = key;
+    std::string set_key = name;
+    std::replace(set_key.begin(), set_key.end(), '-', '_');
+    if (name == "ranks") continue;  // --ranks is also run's; submit reads it below
+    slurm_opts.add_options()(key, po::value<std::string>()->notifier([&a, set_key](const std::string& v) {
+      a.slurm_sets.push_back("slurm." + set_key + "=" + v);
+    }), ("[slurm] " + set_key).c_str());
+  }
+  slurm_opts.add_options()
+      ("cell-script", po::value(&a.cell_script), "submit: the array tasks' script (default: jobs/cell.sh beside the presets)");
   po::options_description all;
-  all.add(grid_opts).add(run_opts).add(other);
+  all.add(grid_opts).add(run_opts).add(slurm_opts).add(other);
   po::options_description hidden;
-  hidden.add_options()("command", po::value(&a.command));
+  hidden.add_options()("command", po::value(&a.command))("key", po::value(&a.key));
   po::options_description parse_opts;
   parse_opts.add(all).add(hidden);
   po::positional_options_description pos;
-  pos.add("command", 1);
+  pos.add("command", 1).add("key", 1);
 
   return cli::run_tool("xfer_grid", [&]() -> int {
     po::variables_map vm;
-    const std::string usage = std::string("usage: xfer_grid COMMAND [options]\n\n") + kCommands;
-    if (!cli::parse(argc, argv, parse_opts, vm, usage, &pos, &all)) return 0;
-    if (a.command.empty()) throw cli::UsageError("give a command: list, run, run-cell, plan, status or resolve");
+    const std::string usage = std::string("usage: xfer_grid COMMAND [options]\n\n") + commands_help();
+    if (!cli::parse(argc, argv, parse_opts, vm, usage, &pos, &all)) return kExitDone;
+    if (a.command.empty())
+      throw cli::UsageError("give a command: list, run, run-cell, submit, status, resolve, get, keys or presets");
+    if (a.command == "get" && a.key.empty()) throw cli::UsageError("get needs a key: xfer_grid get grid.results ...");
+    a.sets.insert(a.sets.end(), a.slurm_sets.begin(), a.slurm_sets.end());
+    if (a.command == "submit" && a.ranks > 0) a.sets.push_back("slurm.ranks=" + std::to_string(a.ranks));
     return run(a);
   });
 }

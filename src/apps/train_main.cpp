@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       LibraryVersions libs = engine_library_versions();
       std::string built;
       for (const auto& b : built_backends()) built += (built.empty() ? "" : " ") + b;
-      libs.insert(libs.begin(), {"backends", built});  // grid.sh checks this line
+      libs.insert(libs.begin(), {"backends", built});  // `xfer_grid submit` checks this line
       std::cout << version_text("xfer_train", libs);
       return kExitDone;
     }

@@ -199,6 +199,62 @@ std::vector<std::string> train_option_names() {
   return names;
 }
 
+std::vector<std::string> solver_option_names() {
+  std::vector<std::string> names;
+  for (const Option& o : options())
+    if (o.section == Section::Solver) names.push_back(o.name);
+  return names;
+}
+
+std::string train_option_help(const std::string& name) { return find_option(name).help; }
+
+void set_train_option(TrainConfig& c, const std::string& name, const std::string& text) {
+  const Option& o = find_option(name);
+  po::options_description one;
+  one.add_options()(o.name.c_str(), o.semantic(TrainConfig{}));
+  const std::string arg = "--" + name + "=" + text;  // one word: "-5" is not an option
+  const char* argv[] = {"xfer_train", arg.c_str()};
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(2, argv).options(one).run(), vm);
+  } catch (const po::error&) {
+    throw cli::UsageError("'" + text + "' is not a valid --" + name);
+  }
+  o.take(vm[name], c);
+}
+
+const std::vector<SolverRule>& solver_rules() {
+  using S = SolverSpec;
+  static const std::vector<SolverRule> rules = {
+      {"base-lr", "positive", [](const S& s) { return s.base_lr > 0; }},
+      {"gamma", "in (0, 1]", [](const S& s) { return s.gamma > 0 && s.gamma <= 1; }},
+      {"lr-step", "positive", [](const S& s) { return s.lr_step > 0; }},
+      {"max-iter", "positive", [](const S& s) { return s.max_iter > 0; }},
+      {"momentum", "in [0, 1)", [](const S& s) { return s.momentum >= 0 && s.momentum < 1; }},
+      {"weight-decay", ">= 0", [](const S& s) { return s.weight_decay >= 0; }},
+      {"batch", "positive", [](const S& s) { return s.batch > 0; }},
+      {"test-interval", "positive", [](const S& s) { return s.test_interval > 0; }},
+      {"test-start", "in 0..max-iter", [](const S& s) { return s.test_start >= 0 && s.test_start <= s.max_iter; }},
+      {"snapshot-interval", "positive", [](const S& s) { return s.snapshot_interval > 0; }},
+  };
+  return rules;
+}
+
+std::optional<SolverProblem> solver_problem(const SolverSpec& s) {
+  TrainConfig shown;  // prints the value as config.ini would
+  shown.solver = s;
+  for (const SolverRule& r : solver_rules()) {
+    if (r.ok(s)) continue;
+    std::ostringstream what;
+    what << "must be " << r.range;
+    if (std::string(r.option) == "test-start") what << " (" << s.max_iter << ")";
+    what << ", got ";
+    find_option(r.option).print(what, shown);
+    return SolverProblem{r.option, what.str()};
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> train_args(const TrainConfig& cfg, const std::vector<std::string>& names) {
   std::vector<std::string> out;
   for (const std::string& name : names) {
@@ -248,17 +304,7 @@ void TrainConfig::validate() const {
   }
   XFER_CHECK(dropout_ratio < 1, "--dropout-ratio must be below 1, got " << dropout_ratio);
   XFER_CHECK(fc8_outputs >= 0, "--fc8-outputs must be 0 (= classes) or positive, got " << fc8_outputs);
-  XFER_CHECK(solver.base_lr > 0, "--base-lr must be positive, got " << solver.base_lr);
-  XFER_CHECK(solver.gamma > 0 && solver.gamma <= 1, "--gamma must be in (0, 1], got " << solver.gamma);
-  XFER_CHECK(solver.lr_step > 0, "--lr-step must be positive, got " << solver.lr_step);
-  XFER_CHECK(solver.max_iter > 0, "--max-iter must be positive, got " << solver.max_iter);
-  XFER_CHECK(solver.momentum >= 0 && solver.momentum < 1, "--momentum must be in [0, 1), got " << solver.momentum);
-  XFER_CHECK(solver.weight_decay >= 0, "--weight-decay must be >= 0, got " << solver.weight_decay);
-  XFER_CHECK(solver.batch > 0, "--batch must be positive, got " << solver.batch);
-  XFER_CHECK(solver.test_interval > 0, "--test-interval must be positive, got " << solver.test_interval);
-  XFER_CHECK(solver.test_start >= 0 && solver.test_start <= solver.max_iter,
-             "--test-start must be in 0..max-iter (" << solver.max_iter << "), got " << solver.test_start);
-  XFER_CHECK(solver.snapshot_interval > 0, "--snapshot-interval must be positive, got " << solver.snapshot_interval);
+  if (const auto p = solver_problem(solver)) XFER_FAIL("--" << p->option << " " << p->what);
   XFER_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
   XFER_CHECK(loader_threads >= 1, "--loader-threads must be >= 1, got " << loader_threads);
   XFER_CHECK(display > 0, "--display must be positive, got " << display);

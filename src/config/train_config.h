@@ -52,6 +52,35 @@ struct TrainConfig {
 // Every option's name, in the table's order (config.ini's order).
 std::vector<std::string> train_option_names();
 
+// The options of the table's Solver section (base-lr ... snapshot-interval),
+// in its order, and any option's help text: the grid's [solver] keys are these
+// rows (grid/grid_keys.h), so both programs name and describe them alike.
+std::vector<std::string> solver_option_names();
+std::string train_option_help(const std::string& name);
+
+// Sets option `name` of `c` from its text as a config file would
+// ("--max-iter 300"); throws cli::UsageError when the text is not of the
+// option's type. The grid reads its [solver] keys through this.
+void set_train_option(TrainConfig& c, const std::string& name, const std::string& text);
+
+// What a solver setting must be, one rule per option: the trainer's
+// validate() and the grid's [solver] check both apply these, so a grid is
+// refused for exactly what its cells' trainer would refuse.
+struct SolverRule {
+  const char* option;  // the trainer's option name, without "--"
+  const char* range;   // in words: "positive", "in (0, 1]"
+  bool (*ok)(const SolverSpec& s);
+};
+const std::vector<SolverRule>& solver_rules();
+
+// The first rule `s` breaks, as its option and the words "must be <range>,
+// got <value>"; nullopt when it breaks none. Each program names the setting
+// as its users write it ("--lr-step", "solver.lr_step").
+struct SolverProblem {
+  std::string option, what;
+};
+std::optional<SolverProblem> solver_problem(const SolverSpec& s);
+
 // `names` (options of the table, without "--") as trainer arguments:
 // {"--max-iter", "300", ...}, in the order given; numbers as the grid has
 // always written them (10 significant digits). Throws on an unknown name.

@@ -3,13 +3,13 @@
 // Boost.Program_options, used the same way everywhere (it is already the
 // trainer's single source of option names, defaults and help, and a Debian
 // package; CLI11 would be a second library for the same job):
-//   - every tool takes --help (to stdout, exit 0), --version and --config FILE:
+//   - every tool takes --help (to stdout, kExitDone), --version and --config FILE:
 //     an INI file with the tool's own option names (`name = value`; the
 //     command line wins over it);
 //   - a usage error (an unknown option, a bad value, a missing one) is one
-//     line on stderr, "<tool>: <what> (see <tool> --help)", and exit 2;
+//     line on stderr, "<tool>: <what> (see <tool> --help)", and kExitUsage;
 //   - a runtime error is one line on stderr, "<tool>: error: <what>" naming
-//     the file concerned, and exit 1.
+//     the file concerned, and kExitError (core/exit_codes.h, every code once).
 // The same concept has the same option name in every tool (--seeds for the
 // random-split seeds, --network for a network preset, --preset for a grid
 // preset, --fc8-outputs, --out, --data, --threads).
@@ -27,7 +27,7 @@ namespace xfer::cli {
 namespace po = boost::program_options;
 
 // Bad usage found after parsing (a value out of range, options that do not go
-// together): run_tool() reports it like an unknown option, with exit 2.
+// together): run_tool() reports it like an unknown option, with kExitUsage.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -45,7 +45,7 @@ bool parse(int argc, const char* const* argv, const po::options_description& des
            const po::options_description* shown = nullptr);
 
 // Runs a tool's body and turns what it throws into the convention above:
-// po::error and UsageError exit 2, anything else exits 1. With `report`
+// po::error and UsageError give kExitUsage, anything else kExitError. With `report`
 // false nothing is printed (the ranks of a job other than the first).
 int run_tool(const char* tool, const std::function<int()>& body, bool report = true);
 

@@ -12,5 +12,6 @@ constexpr int kExitUsage = 2;      // bad usage or configuration
 constexpr int kExitDiverged = 3;   // a loss went NaN/inf: result.json says "diverged"
 constexpr int kExitBusy = 4;       // another process holds the cell's lock; left to it
 constexpr int kExitStopped = 75;   // checkpointed on SIGUSR1/SIGTERM/SIGINT/SIGHUP: run again to resume
+constexpr int kExitCannotExec = 127;  // a started child whose exec failed (the shell's code)
 
 }  // namespace xfer

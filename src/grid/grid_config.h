@@ -1,32 +1,9 @@
 // grid_config.h: the grid configuration, an INI file per preset under
-// jobs/grids/ (paper.ini, complete.ini, fashion-mnist.ini), plus `section.key=value`
+// jobs/grids/ (`xfer_grid presets` lists them), plus `section.key=value`
 // overrides from the command line. It says which cells exist, how each is
 // trained (solver numbers in one [solver] section) and what SLURM resources a
-// cell asks for. The grid is enumerated from it in grid.h.
-//
-// Sections and keys (lists are comma separated; integer lists take ranges, "1-3"):
-//   [grid]       name, network (trainer preset: caffenet|small), backend (cpu|cuda;
-//                default cuda when slurm.gpus_per_rank > 0), fc8_outputs (0: the
-//                trainer's default), seeds (replicates), trainer_config (extra
-//                --config file for every cell), images_per_sec (per rank, for the
-//                cost estimate), data (data root) and results (results directory):
-//                defaults for the programs' --data and --results
-//   [solver]     max_iter, base_lr, lr_step, gamma, test_interval, test_from, snapshot_interval,
-//                batch (the network preset's when not given), threads (0: the runner decides)
-//   [solver.reduced]  the same keys, overriding [solver] for reduced-volume bases
-//   [base]       splits (a base per half A and B of each), all (true: the all-class
-//                base), reduced_k (reduced-volume all-class bases, first K per class)
-//   [transfer.NAME]  splits, directions (AA, AB, BA, BB), n, modes (frozen, finetune)
-//   [random.NAME]    splits ("all" or split names), halves (A, B; empty for "all"), n
-//   [splits]     NAME = FILE: the definition (data_prep/split_def.h) of a split the
-//                blocks name, a file beside the grid config; the grid makes its
-//                views when they are missing. Built-in names (half<S>, natman,
-//                dissim, all-k<K>) need no line.
-//   [slurm]      ranks (per cell), tasks_per_node (0: SLURM places them; N: N ranks on
-//                each of ceil(ranks / N) nodes), launcher (auto, srun, mpirun), mpi (srun's
-//                --mpi: pmix, pmi2), gpus_per_rank, cpus_per_rank, mem, time, partition,
-//                account, qos, throttle (array %N), signal_secs (USR1 this long before
-//                the time limit), max_requeues, extra (more sbatch options)
+// cell asks for. Every key is declared once, in grid_keys.h (`xfer_grid keys`
+// prints them); the grid is enumerated from the configuration in grid.h.
 #pragma once
 
 #include <map>
@@ -85,6 +62,9 @@ struct SlurmSettings {
 struct GridConfig {
   // Every resolved "section.key" -> value, in the form written back by to_ini().
   std::map<std::string, std::string> raw;
+  // What every key read came to, defaults included ("grid.results" ->
+  // "results/paper"): `xfer_grid get`, so no script reads the INI itself.
+  std::map<std::string, std::string> resolved;
   // Sections in the order the file gave them: blocks enumerate in this order.
   std::vector<std::string> section_order;
 
@@ -123,9 +103,17 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
 // The resolved configuration as INI text; load_grid_config of it gives the same grid.
 std::string to_ini(const GridConfig& cfg);
 
-// The file of a named preset: `<dir>/<name>.ini`. `dir` empty: $XFER_GRIDS_DIR, else
-// ./jobs/grids (the programs pass the source tree's folder they were built from).
-std::string preset_path(const std::string& name, const std::string& dir = "");
+// Where presets live: `given` (--grids-dir), else $XFER_GRIDS_DIR, else beside
+// an installed program (`program_dir`/../share/xfer/jobs/grids), else
+// `built_from` (the source tree's jobs/grids the programs were built from).
+std::string presets_dir(const std::string& given, const std::string& program_dir, const std::string& built_from);
+
+// The file of a named preset, `<dir>/<name>.ini`; throws naming the presets
+// there when there is none.
+std::string preset_path(const std::string& name, const std::string& dir);
+
+// The presets in `dir`: every NAME.ini that is a grid config (has [grid]), sorted.
+std::vector<std::string> list_presets(const std::string& dir);
 
 
 }  // namespace xfer

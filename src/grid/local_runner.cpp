@@ -17,7 +17,10 @@
 #include <stdexcept>
 
 #include "core/log.h"
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/process.h"
+#include "io/atomic_file.h"  // write_failure_message
 #include "grid/runner.h"
 
 namespace fs = std::filesystem;
@@ -41,12 +44,12 @@ void request_local_stop(int) { g_local_stop = 1; }
   RunOptions o = opt;
   o.echo = false;
   std::string message;
-  int rc = kCellError;
+  int rc = kExitError;
   try {
-    const std::string dir = cell_dir(opt.paths.results, cell.id);
-    fs::create_directories(dir);
-    if (!std::freopen((dir + "/runner.log").c_str(), "a", stdout))
-      throw std::runtime_error(write_failure_message(dir + "/runner.log", errno));
+    const CellFolder folder(opt.paths.results, cell.id);
+    fs::create_directories(folder.dir());
+    if (!std::freopen(folder.runner_log().c_str(), "a", stdout))
+      throw std::runtime_error(write_failure_message(folder.runner_log(), errno));
     dup2(fileno(stdout), 2);
     rc = run_cell(grid, cell, o, &message);
   } catch (const std::exception& e) {
@@ -88,14 +91,15 @@ class LocalRunner {
   std::vector<std::string> why_;  // Failed or Skipped: a clause about the cell, "failed: ..."
   std::map<pid_t, Child> children_;
   size_t finished_now_ = 0;
-  double run_start_ = now_seconds();
+  double run_start_ = epoch_seconds();
 };
 
 // The state of every cell from the results folder, before anything starts.
 void LocalRunner::scan() {
   size_t already = 0;
+  DataIdentities identities;  // each data folder read once
   for (const auto& c : grid_.cells) {
-    CellState st = inspect_cell(grid_, c, opt_.paths);
+    CellState st = inspect_cell(grid_, c, opt_.paths, identities);
     if (st.status == CellStatus::Done) {
       state_[c.index] = S::Done;
       ++already;
@@ -150,7 +154,7 @@ void LocalRunner::start(int index) {
     run_child(grid_, grid_.cells[index], opt_, fds[1], parent);
   }
   close(fds[1]);
-  children_[pid] = Child{index, fds[0], now_seconds()};
+  children_[pid] = Child{index, fds[0], epoch_seconds()};
   state_[index] = S::Running;
   std::cout << "xfer_grid: [start] " << id(index) << "\n" << std::flush;
 }
@@ -159,7 +163,7 @@ void LocalRunner::report_done(int index, double secs) {
   const size_t done = count(S::Done);
   // ETA from this run's pace so far (cells finished per second, with however
   // many run at once), over the cells still to train.
-  const double rate = finished_now_ / std::max(now_seconds() - run_start_, 1e-9);
+  const double rate = finished_now_ / std::max(epoch_seconds() - run_start_, 1e-9);
   const long eta = std::lround((n_ - done) / std::max(rate, 1e-9));
   char took[96];
   std::snprintf(took, sizeof took, "%.1f s; ETA %s", secs, format_duration(double(eta)).c_str());
@@ -179,14 +183,14 @@ void LocalRunner::finish(pid_t pid, int status) {
   if (message.empty())
     message = end.signal ? "its runner was " + describe_kill(end.signal) : "exit " + std::to_string(rc);
   ++finished_now_;
-  const std::string dir = cell_dir(opt_.paths.results, id(index));
-  if (rc == kCellDone) {
+  const CellFolder folder(opt_.paths.results, id(index));
+  if (rc == kExitDone) {
     state_[index] = S::Done;
-    report_done(index, now_seconds() - child.started);
-  } else if (rc == kCellStopped) {
+    report_done(index, epoch_seconds() - child.started);
+  } else if (rc == kExitStopped) {
     state_[index] = S::Todo;
     std::cout << "xfer_grid: [stopped] " << id(index) << ": checkpoint written\n";
-  } else if (rc == kCellBusy) {
+  } else if (rc == kExitBusy) {
     state_[index] = S::Skipped;
     why_[index] = "is " + message.substr(0, message.rfind("; skipped"));
     std::cout << "xfer_grid: " << id(index) << ": " << message << "\n";
@@ -194,7 +198,7 @@ void LocalRunner::finish(pid_t pid, int status) {
     state_[index] = S::Failed;
     why_[index] = "failed: " + message;
     std::cout << "xfer_grid: [failed] " << id(index) << ": " << message;
-    if (fs::exists(dir + "/train.log")) std::cout << " (see " << dir << "/train.log)";
+    if (fs::exists(folder.train_log())) std::cout << " (see " << folder.train_log() << ")";
     std::cout << "\n";
   }
   std::cout << std::flush;
@@ -227,8 +231,8 @@ int LocalRunner::run() {
   }
   std::cout << "xfer_grid: " << count(S::Done) << "/" << n_ << " cells done, " << count(S::Failed)
             << " failed, " << count(S::Skipped) << " skipped; "
-            << static_cast<long>(now_seconds() - run_start_) << " s this run\n";
-  if (g_local_stop) return kCellStopped;
+            << static_cast<long>(epoch_seconds() - run_start_) << " s this run\n";
+  if (g_local_stop) return kExitStopped;
   return count(S::Done) == n_ ? 0 : 1;
 }
 
@@ -237,7 +241,7 @@ int LocalRunner::run() {
 int run_local(const Grid& grid, const RunOptions& opt) {
   if (std::string p = trainer_problem(opt.paths.trainer); !p.empty()) {
     std::cerr << "xfer_grid: " << p << "\n";
-    return kCellUsage;
+    return kExitUsage;
   }
   return LocalRunner(grid, opt).run();
 }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/exit_codes.h"
 #include "io/atomic_file.h"  // write_failure_message
 
 namespace xfer {
@@ -22,11 +23,11 @@ namespace xfer {
 namespace {
 
 volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_stop_requested = 0;
+volatile sig_atomic_t g_stop_requested = 0;  // the first stop signal, 0 before any
 volatile sig_atomic_t g_forwarded = 0;
 
-void forward_signal(int) {
-  g_stop_requested = 1;
+void forward_signal(int sig) {
+  if (!g_stop_requested) g_stop_requested = sig;
   if (g_child > 0 && !g_forwarded) {
     g_forwarded = 1;
     kill(static_cast<pid_t>(g_child), kStopSignal);
@@ -44,6 +45,8 @@ void install_stop_forwarding() {
 }
 
 bool stop_requested() { return g_stop_requested != 0; }
+
+int stop_signal() { return g_stop_requested; }
 
 void die_with_parent(int sig, pid_t parent) {
   prctl(PR_SET_PDEATHSIG, sig);
@@ -105,7 +108,7 @@ pid_t spawn(const std::vector<std::string>& cmd, int out_fd, int other_fd) {
   argv.push_back(nullptr);
   execvp(argv[0], argv.data());
   std::fprintf(stderr, "xfer_grid: cannot run %s: %s\n", argv[0], std::strerror(errno));
-  _exit(127);
+  _exit(kExitCannotExec);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 
 namespace xfer {
 
-// The stop request passed on to a trainer: it checkpoints and exits 75.
+// The stop request passed on to a trainer: it checkpoints and exits kExitStopped.
 // Through mpirun or srun only SIGUSR1 reaches the ranks unharmed (mpirun kills
 // them on SIGTERM, and leaves them running when it is itself SIGKILLed).
 constexpr int kStopSignal = SIGUSR1;
@@ -24,6 +24,9 @@ constexpr int kStopSignal = SIGUSR1;
 // passed on once, as kStopSignal, to the child run_with_lines() waits for.
 void install_stop_forwarding();
 bool stop_requested();
+// The signal that first asked to stop (SIGUSR1: SLURM's warning before the
+// time limit; SIGTERM: scancel, preemption), 0 when none did.
+int stop_signal();
 
 // Call in a child right after fork(): it is sent `sig` when the thread that
 // forked it dies, kill -9 included (PR_SET_PDEATHSIG, kept across exec), and

@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "core/check.h"  // this_host
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/process.h"
 #include "io/file_lock.h"
 
@@ -42,9 +44,9 @@ std::string trainer_problem(const std::string& trainer) {
 
 namespace {
 
-// How an attempt ended: a kCell* code and, unless done, one line saying why.
+// How an attempt ended: an exit code (core/exit_codes.h) and, unless done, one line saying why.
 struct Outcome {
-  int code = kCellDone;
+  int code = kExitDone;
   std::string reason;
 };
 
@@ -53,44 +55,19 @@ struct Outcome {
 
 // A refusal about the cell itself (its data, its attempts), recorded as an exit
 // without a start: `status` then shows the cell failed, with the reason.
-Outcome refuse(const std::string& dir, int code, const std::string& reason) {
-  nlohmann::json ex = {{"event", "exit"}, {"time", utc_now()}, {"code", code},
-                       {"reason", reason}, {"started", false}};
-  append_line(dir + "/attempts.jsonl", ex.dump());
-  append_line(dir + "/train.log", utc_now() + " | # xfer_grid: not started: " + reason);
+Outcome refuse(const CellFolder& folder, int code, const std::string& reason) {
+  folder.append_attempt({{"event", "exit"}, {"time", utc_now()}, {"code", code},
+                         {"reason", reason}, {"started", false}});
+  folder.log("# xfer_grid: not started: " + reason);
   return {code, reason};
 }
 
-// Moves a stale cell folder to <results>/.stale/<id>-<stamp>; returns where.
-std::string move_aside(const std::string& results, const std::string& id) {
-  std::string stamp = utc_now();  // 2026-01-02T03:04:05Z -> 20260102T030405Z
-  stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
-              stamp.end());
-  // Under a hidden folder, so nothing that reads <results>/*/result.json sees it twice.
-  fs::create_directories(fs::path(results) / ".stale");
-  std::string aside = (fs::path(results) / ".stale" / (id + "-" + stamp)).string();
-  fs::rename(cell_dir(results, id), aside);
-  return aside;
-}
-
-// How often SLURM job `job` (a requeued array task keeps its id) started the cell.
-int starts_in_job(const std::string& dir, const std::string& job) {
-  int n = 0;
-  std::ifstream att(dir + "/attempts.jsonl");
-  std::string line;
-  while (std::getline(att, line)) {
-    auto e = nlohmann::json::parse(line, nullptr, false);
-    if (!e.is_discarded() && e.value("event", "") == "start" && e.value("job", "") == job) ++n;
-  }
-  return n;
-}
-
 // Takes the cell's lock into `lock`; when another runner holds it, says who.
-std::optional<Outcome> lock_cell(const std::string& dir, std::optional<FileLock>& lock) {
-  fs::create_directories(dir);
+std::optional<Outcome> lock_cell(const CellFolder& folder, std::optional<FileLock>& lock) {
+  fs::create_directories(folder.dir());
   std::string holder;
-  lock = FileLock::try_acquire(cell_lock_path(dir), &holder);
-  if (!lock) return Outcome{kCellBusy, "being trained by " + holder + "; skipped"};
+  lock = FileLock::try_acquire(folder.lock_path(), &holder);
+  if (!lock) return Outcome{kExitBusy, "being trained by " + holder + "; skipped"};
   return std::nullopt;
 }
 
@@ -100,40 +77,40 @@ std::optional<Outcome> lock_cell(const std::string& dir, std::optional<FileLock>
 std::optional<Outcome> check_before(const Grid& grid, const GridCell& cell, const RunOptions& opt,
                                     std::optional<FileLock>& lock, CellState& st) {
   const std::string& id = cell.id;
-  const std::string dir = cell_dir(opt.paths.results, id);
-  if (std::string p = trainer_problem(opt.paths.trainer); !p.empty()) return Outcome{kCellUsage, p};
+  const CellFolder folder(opt.paths.results, id);
+  if (std::string p = trainer_problem(opt.paths.trainer); !p.empty()) return Outcome{kExitUsage, p};
   if (cell.cell.needs_base()) {
-    const std::string base_id = cell.cell.base_of_source().id();
-    const std::string base = cell_dir(opt.paths.results, base_id);
-    if (!result_finished(base) || !fs::exists(base + "/final.h5"))
-      return Outcome{kCellError, "its base " + base_id + " has not finished"};
+    const CellFolder base(opt.paths.results, cell.cell.base_of_source().id());
+    if (!base.finished() || !fs::exists(base.final_weights()))
+      return Outcome{kExitError, "its base " + base.id() + " has not finished"};
   }
-  if (auto busy = lock_cell(dir, lock)) return busy;
-  st = inspect_cell(grid, cell, opt.paths);
+  if (auto busy = lock_cell(folder, lock)) return busy;
+  DataIdentities identities;
+  st = inspect_cell(grid, cell, opt.paths, identities);
   if (st.status == CellStatus::Done) {
     std::cout << "xfer_grid: " << id << ": already done\n";
     return Outcome{};
   }
   if (st.status == CellStatus::Stale) {
     if (!opt.rerun_stale)
-      return Outcome{kCellError, "stale: " + st.reason +
+      return Outcome{kExitError, "stale: " + st.reason +
                                      "; move the folder away or pass --rerun-stale to start it again"};
-    std::string aside = move_aside(opt.paths.results, id);
+    std::string aside = folder.move_aside();
     std::cout << "xfer_grid: " << id << ": stale folder moved to " << aside << "\n";
     st = CellState{};
     lock.reset();  // it went with the folder: lock the new one
-    if (auto busy = lock_cell(dir, lock)) return busy;
+    if (auto busy = lock_cell(folder, lock)) return busy;
   }
   if (st.diverged)
-    return Outcome{kCellDiverged, st.reason + "; not retried (change the solver settings, or move " +
-                                      dir + " away)"};
+    return Outcome{kExitDiverged, st.reason + "; not retried (change the solver settings, or move " +
+                                      folder.dir() + " away)"};
   const std::string data = (fs::path(opt.paths.data) / cell.cell.data_name()).string();
   if (!fs::is_directory(data))
-    return refuse(dir, kCellUsage, "data folder '" + data + "' does not exist (prepare the data first)");
+    return refuse(folder, kExitUsage, "data folder '" + data + "' does not exist (prepare the data first)");
   const int max_attempts = opt.max_attempts > 0 ? opt.max_attempts : grid.config.slurm.max_requeues + 1;
-  if (int n = opt.job.empty() ? 0 : starts_in_job(dir, opt.job); n >= max_attempts)
-    return refuse(dir, kCellError, "gave up after " + std::to_string(n) + " attempts in job " + opt.job);
-  if (stop_requested()) return Outcome{kCellStopped, "stopped before it started"};
+  if (int n = opt.job.empty() ? 0 : folder.starts_in_job(opt.job); n >= max_attempts)
+    return refuse(folder, kExitError, "gave up after " + std::to_string(n) + " attempts in job " + opt.job);
+  if (stop_requested()) return Outcome{kExitStopped, "stopped before it started"};
   return std::nullopt;
 }
 
@@ -144,26 +121,23 @@ std::optional<Outcome> check_before(const Grid& grid, const GridCell& cell, cons
 // cell.json's content, completed when the cell finishes.
 nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOptions& opt,
                             const std::vector<std::string>& cmd, const CellState& st) {
-  const std::string dir = cell_dir(opt.paths.results, cell.id);
-  const CellIdentity identity = cell_identity(grid, cell, opt.paths);
+  const CellFolder folder(opt.paths.results, cell.id);
+  DataIdentities identities;
+  const CellIdentity identity = cell_identity(grid, cell, opt.paths, identities);
   nlohmann::json cj = {{"id", cell.id},
                        {"grid", grid.config.name},
                        {"identity", identity.run},
                        {"data_identity", identity.data},
                        {"command", cmd},
                        {"written", utc_now()}};
-  write_file_atomic(dir + "/cell.json", cj.dump(2) + "\n");
-  const bool resume = fs::exists(dir + "/checkpoint.h5");
+  folder.write_record(cj);
+  const bool resume = folder.has_checkpoint();
   const int attempt = st.attempts + 1;
-  nlohmann::json start = {{"event", "start"}, {"time", utc_now()},   {"attempt", attempt},
-                          {"job", opt.job},   {"host", this_host()}, {"resume", resume}};
-  append_line(dir + "/attempts.jsonl", start.dump());
-  nlohmann::json marker = {{"host", this_host()}, {"pid", static_cast<long>(getpid())},
-                           {"job", opt.job}, {"since", utc_now()}};
-  write_file_atomic(dir + "/running.json", marker.dump() + "\n");
-  append_line(dir + "/train.log", utc_now() + " | # xfer_grid: attempt " + std::to_string(attempt) +
-                                      " start job=" + (opt.job.empty() ? "-" : opt.job) +
-                                      (resume ? " resume=checkpoint.h5" : " resume=no"));
+  folder.append_attempt({{"event", "start"}, {"time", utc_now()},   {"attempt", attempt},
+                         {"job", opt.job},   {"host", this_host()}, {"resume", resume}});
+  folder.mark_running(opt.job);
+  folder.log("# xfer_grid: attempt " + std::to_string(attempt) + " start job=" + (opt.job.empty() ? "-" : opt.job) +
+             (resume ? " resume=checkpoint.h5" : " resume=no"));
   std::cout << "xfer_grid: " << cell.id << ": attempt " << attempt
             << (resume ? ", resuming from checkpoint.h5" : ", from the start") << "\n"
             << "xfer_grid: " << join(cmd) << "\n"
@@ -173,47 +147,47 @@ nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOpt
 
 // How the trainer's run ended, from result.json first (it alone knows a
 // divergence for sure), then its exit.
-Outcome judge(const std::string& dir, const ProcessEnd& end, const std::deque<std::string>& tail) {
-  const ResultSummary rs = read_result(dir);
-  if (rs.state == ResultState::Diverged) return {kCellDiverged, rs.reason};
-  if (end.code == kCellDiverged) {
+Outcome judge(const CellFolder& folder, const ProcessEnd& end, const std::deque<std::string>& tail) {
+  const ResultSummary rs = folder.result();
+  if (rs.state == ResultState::Diverged) return {kExitDiverged, rs.reason};
+  if (end.code == kExitDiverged) {
     for (auto it = tail.rbegin(); it != tail.rend(); ++it)
-      if (it->find("diverged") != std::string::npos) return {kCellDiverged, *it};
-    return {kCellDiverged, "diverged (the trainer exited " + std::to_string(kCellDiverged) +
+      if (it->find("diverged") != std::string::npos) return {kExitDiverged, *it};
+    return {kExitDiverged, "diverged (the trainer exited " + std::to_string(kExitDiverged) +
                                " and wrote no result.json)"};
   }
   if (end.code == 0)
     return rs.state == ResultState::Finished
                ? Outcome{}
-               : Outcome{kCellError, "the trainer exited 0 without a finished result.json"};
-  if (end.code == kCellStopped) return {kCellStopped, "stopped after a checkpoint"};
+               : Outcome{kExitError, "the trainer exited 0 without a finished result.json"};
+  if (end.code == kExitStopped) return {kExitStopped, "stopped after a checkpoint"};
   if (end.signal) {
     // Killed by the stop signal itself before it could checkpoint: resumable.
-    if (stop_requested()) return {kCellStopped, describe_kill(end.signal) + " while stopping"};
-    return {kCellError, describe_kill(end.signal)};
+    if (stop_requested()) return {kExitStopped, describe_kill(end.signal) + " while stopping"};
+    return {kExitError, describe_kill(end.signal)};
   }
-  return {end.code == kCellUsage ? kCellUsage : kCellError,
+  return {end.code == kExitUsage ? kExitUsage : kExitError,
           "trainer exit " + std::to_string(end.code) + ": " + failure_reason(tail)};
 }
 
 Outcome attempt(const Grid& grid, const GridCell& cell, const RunOptions& opt, const CellState& st) {
-  const std::string dir = cell_dir(opt.paths.results, cell.id);
+  const CellFolder folder(opt.paths.results, cell.id);
   const std::vector<std::string> cmd = cell_command(grid, cell, opt);
   nlohmann::json cj = record_start(grid, cell, opt, cmd, st);
   std::deque<std::string> tail;
-  const double t0 = now_seconds();
-  const ProcessEnd end = run_teed(cmd, dir + "/train.log", opt.echo, utc_now, tail);
-  const double secs = now_seconds() - t0;
-  const Outcome o = judge(dir, end, tail);
+  const double t0 = epoch_seconds();
+  const ProcessEnd end = run_teed(cmd, folder.train_log(), opt.echo, utc_now, tail);
+  const double secs = epoch_seconds() - t0;
+  const Outcome o = judge(folder, end, tail);
 
   nlohmann::json ex = {{"event", "exit"},   {"time", utc_now()},   {"code", o.code},
                        {"trainer_code", end.code}, {"seconds", secs}, {"reason", o.reason}};
   if (end.signal) ex["signal"] = signal_name(end.signal);
-  append_line(dir + "/attempts.jsonl", ex.dump());
-  fs::remove(dir + "/running.json");
-  if (o.code == kCellDone) {
+  folder.append_attempt(ex);
+  folder.clear_running();
+  if (o.code == kExitDone) {
     cj["finished"] = utc_now();
-    write_file_atomic(dir + "/cell.json", cj.dump(2) + "\n");
+    folder.write_record(cj);
     std::cout << "xfer_grid: " << cell.id << ": done in " << static_cast<long>(secs) << " s\n";
   }
   return o;
@@ -224,7 +198,7 @@ Outcome attempt(const Grid& grid, const GridCell& cell, const RunOptions& opt, c
 int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt, std::string* message) {
   if (opt.dry_run) {
     std::cout << join(cell_command(grid, cell, opt)) << "\n";
-    return kCellDone;
+    return kExitDone;
   }
   install_stop_forwarding();
   // A closed stdout (`xfer_grid run-cell ... | head`) must not kill the runner
@@ -234,9 +208,9 @@ int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt, std:
   CellState st;
   std::optional<Outcome> early = check_before(grid, cell, opt, lock, st);
   const Outcome o = early ? *early : attempt(grid, cell, opt, st);
-  if (o.code == kCellStopped) {
+  if (o.code == kExitStopped) {
     std::cout << "xfer_grid: " << cell.id << ": " << o.reason << "; run again to resume\n";
-  } else if (o.code != kCellDone) {
+  } else if (o.code != kExitDone) {
     if (message)
       *message = o.reason;
     else

@@ -13,20 +13,10 @@
 #include <vector>
 
 #include "core/exit_codes.h"
-#include "grid/cell_files.h"
+#include "grid/cell_trainer.h"
 #include "grid/grid.h"
 
 namespace xfer {
-
-// Exit codes of run_cell(), so of `xfer_grid run-cell` and of a SLURM array
-// task; any code but 0 fails the task, so afterok dependents never start.
-// A cell's codes are the trainer's, passed on as they are (core/exit_codes.h).
-constexpr int kCellDone = kExitDone;          // done, now or before
-constexpr int kCellError = kExitError;        // a stale folder, a missing base, too many attempts
-constexpr int kCellUsage = kExitUsage;        // bad usage or configuration, a missing data folder
-constexpr int kCellDiverged = kExitDiverged;  // the loss became NaN/inf
-constexpr int kCellBusy = kExitBusy;          // another runner holds the cell's lock; left to it
-constexpr int kCellStopped = kExitStopped;    // stopped after a checkpoint: run again to resume
 
 enum class Launch { Auto, None, Srun, Mpirun };
 Launch parse_launch(const std::string& s);
@@ -50,7 +40,9 @@ std::vector<std::string> cell_command(const Grid& grid, const GridCell& cell, co
 // Why `trainer` cannot be run, or "" when it can.
 std::string trainer_problem(const std::string& trainer);
 
-// One attempt at `cell`; returns a kCell* code. How it ended, when not done or
+// One attempt at `cell`; returns a code of core/exit_codes.h (the trainer's,
+// passed on as they are; kExitError also for a stale folder, a missing base or
+// too many attempts, kExitUsage for a missing data folder). How it ended, when not done or
 // stopped, is one line without the cell id ("killed by SIGKILL (out of
 // memory?)", "being trained by pid P on host H; skipped"): printed to stderr as
 // "xfer_grid: <id>: <line>", or, when `message` is given, put there instead.
@@ -60,7 +52,7 @@ int run_cell(const Grid& grid, const GridCell& cell, const RunOptions& opt,
 // Runs every cell not done yet, bases before their transfers, each in a child
 // process that dies with this one. A cell whose base failed, diverged or is
 // trained by another runner is skipped, and says so; a diverged cell is not
-// retried. Returns 0 when every cell is done, 75 when interrupted, 2 when the
+// retried. Returns kExitDone when every cell is done, kExitStopped when interrupted, kExitUsage when the
 // trainer cannot be run, else 1.
 int run_local(const Grid& grid, const RunOptions& opt);
 

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "grid/cell_state.h"
+
 namespace fs = std::filesystem;
 
 namespace xfer {
@@ -15,7 +17,8 @@ Plan make_plan(const Grid& grid, const RunPaths& paths, const QueueInfo& queue,
                bool rerun_stale) {
   Plan plan;
   std::vector<CellState> states;
-  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, &queue));
+  DataIdentities identities;
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, identities, &queue));
 
   PlanGroup ready{"ready", {}, "", ""};
   std::map<std::string, PlanGroup> waiting;  // base id -> its group
@@ -96,26 +99,23 @@ std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& r
   return a;
 }
 
-void write_plan(const Plan& plan, const Grid& grid, const std::string& results,
-                const std::string& dir) {
+std::string array_spec(const PlanGroup& group, const Grid& grid) {
+  std::string spec = "0-" + std::to_string(group.ids.size() - 1);
+  if (grid.config.slurm.throttle > 0) spec += "%" + std::to_string(grid.config.slurm.throttle);
+  return spec;
+}
+
+std::vector<std::string> write_plan(const Plan& plan, const std::string& dir) {
   fs::create_directories(dir);
-  std::ofstream tsv(dir + "/plan.tsv", std::ios::trunc);
-  int g = 0;
+  std::vector<std::string> files;
   for (const auto& group : plan.groups) {
-    std::string file = (fs::path(dir) / ("group" + std::to_string(g) + ".cells")).string();
-    ++g;
-    std::ofstream cells(file, std::ios::trunc);
+    files.push_back((fs::path(dir) / ("group" + std::to_string(files.size()) + ".cells")).string());
+    std::ofstream cells(files.back(), std::ios::trunc);
     for (const auto& id : group.ids) cells << id << "\n";
-    std::ostringstream spec;  // the --array value, with its %throttle
-    spec << "0-" << group.ids.size() - 1;
-    if (grid.config.slurm.throttle > 0) spec << "%" << grid.config.slurm.throttle;
-    tsv << group.name << "\t" << file << "\t" << spec.str() << "\t"
-        << (group.after_cell.empty() ? "-" : group.after_cell) << "\t"
-        << (group.after_job.empty() ? "-" : group.after_job) << "\n";
-    if (!tsv || !cells) throw std::runtime_error("cannot write the plan into " + dir);
+    cells.close();
+    if (!cells) throw std::runtime_error("cannot write the plan into " + dir);
   }
-  std::ofstream args(dir + "/sbatch.args", std::ios::trunc);
-  for (const auto& a : cell_sbatch_args(grid, results)) args << a << "\n";
+  return files;
 }
 
 }  // namespace xfer

@@ -1,5 +1,5 @@
 // slurm_plan.h: what a submission of the grid to SLURM has to do, worked out
-// from the results directory and squeue, for jobs/grid.sh to submit.
+// from the results directory and squeue, for `xfer_grid submit` (submit.h).
 //
 // Cells done (with a matching grid hash) are left out; so are cells already
 // queued or running from an earlier submission, and diverged cells with the
@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "grid/cell_files.h"
+#include "grid/cell_trainer.h"
+#include "grid/slurm.h"
 #include "grid/grid.h"
 
 namespace xfer {
@@ -40,11 +41,12 @@ struct Plan {
 Plan make_plan(const Grid& grid, const RunPaths& paths, const QueueInfo& queue,
                bool rerun_stale = false);
 
-// Writes into `dir`: plan.tsv (group, cells file, array spec, after_cell,
-// after_job; one line per group), <group>.cells (one id a line) and
-// sbatch.args (the per-cell sbatch options from [slurm], one a line).
-void write_plan(const Plan& plan, const Grid& grid, const std::string& results,
-                const std::string& dir);
+// Writes each group's cells into `dir`/group<i>.cells (one id a line: array
+// task i runs line i) and returns those files, in the groups' order.
+std::vector<std::string> write_plan(const Plan& plan, const std::string& dir);
+
+// The --array value of `group`: "0-<n-1>", with [slurm] throttle's "%N".
+std::string array_spec(const PlanGroup& group, const Grid& grid);
 
 // The sbatch options of a cell's array job, from the grid's [slurm] section.
 std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& results);

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/log.h"
-#include "grid/cell_files.h"
-#include "grid/sacct.h"
+#include "grid/cell_state.h"
+#include "grid/slurm.h"
 
 namespace xfer {
 
@@ -51,7 +51,8 @@ size_t print_status(const Grid& grid, const RunPaths& paths, const StatusOptions
                 "iteration", "eta", "job", "note");
   std::cout << line;
   std::vector<CellState> states;
-  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, &queue));
+  DataIdentities identities;
+  for (const auto& c : grid.cells) states.push_back(inspect_cell(grid, c, paths, identities, &queue));
   // Only where SLURM runs (squeue answered), and only about jobs that ended.
   std::map<int, std::string> slurm_end;
   if (queue.available) slurm_end = ended_in_slurm(grid, states, queue);

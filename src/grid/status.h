@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "grid/cell_files.h"  // RunPaths
+#include "grid/cell_trainer.h"  // RunPaths
 #include "grid/grid.h"
 
 namespace xfer {

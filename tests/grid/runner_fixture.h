@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "grid/cell_files.h"
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/grid.h"
 #include "grid/runner.h"
 
@@ -68,9 +69,16 @@ class RunnerFixture : public ::testing::Test {
     return enumerate_grid(load_grid_config(source_dir() + "/jobs/grids/fashion-mnist.ini", sets));
   }
 
+  std::string dir_of(const std::string& id) const { return CellFolder(opt_.paths.results, id).dir(); }
+
+  CellState state_of(const Grid& g, const GridCell& cell) const {
+    DataIdentities identities;
+    return inspect_cell(g, cell, opt_.paths, identities);
+  }
+
   // Trainer starts the runner recorded in attempts.jsonl.
   int starts(const std::string& id) {
-    std::ifstream in(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
+    std::ifstream in(dir_of(id) + "/attempts.jsonl");
     int n = 0;
     for (std::string line; std::getline(in, line);)
       n += nlohmann::json::parse(line).value("event", "") == "start";
@@ -79,16 +87,15 @@ class RunnerFixture : public ::testing::Test {
 
   // Trainer starts as the trainer itself counted them, whatever the runner recorded.
   int trained(const std::string& id) {
-    std::ifstream in(cell_dir(opt_.paths.results, id) + "/fake_trainer.starts");
+    std::ifstream in(dir_of(id) + "/fake_trainer.starts");
     int n = 0;
     for (std::string line; std::getline(in, line);) ++n;
     return n;
   }
 
   nlohmann::json result(const std::string& id) {
-    nlohmann::json r;
-    read_json(cell_dir(opt_.paths.results, id) + "/result.json", r);
-    return r;
+    std::ifstream in(dir_of(id) + "/result.json");
+    return nlohmann::json::parse(in, nullptr, false);
   }
 
   std::filesystem::path root_;

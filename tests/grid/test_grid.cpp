@@ -10,7 +10,8 @@
 #include <map>
 #include <set>
 
-#include "grid/cell_files.h"
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/grid.h"
 #include "grid/grid_config.h"
 

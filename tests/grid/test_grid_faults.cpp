@@ -19,9 +19,10 @@
 #include <sstream>
 #include <thread>
 
-#include "grid/cell_files.h"
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/runner.h"
-#include "grid/sacct.h"
+#include "grid/slurm.h"
 #include "grid/slurm_plan.h"
 #include "grid/status.h"
 #include "core/check.h"  // this_host
@@ -160,14 +161,14 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
   EXPECT_EQ(occurrences(out, "[failed] half0-A-base: " + why), 1u) << out;
   EXPECT_EQ(occurrences(out, "half0-AB-n1-frozen: skipped, its base half0-A-base failed: " + why), 1u)
       << out;
-  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths);
+  CellState st = state_of(g, *g.find("half0-A-base"));
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_TRUE(st.diverged);
   EXPECT_EQ(st.reason, why);
   EXPECT_EQ(st.iteration, 5);
   EXPECT_EQ(starts("half0-AB-n1-frozen"), 0);
   for (const char* id : {"half0-B-base", "half0-B-random-n2"})
-    EXPECT_EQ(inspect_cell(g, *g.find(id), opt_.paths).status, CellStatus::Done) << id;
+    EXPECT_EQ(state_of(g, *g.find(id)).status, CellStatus::Done) << id;
 
   // status: failed, with the iteration; never done.
   ::testing::internal::CaptureStdout();
@@ -189,7 +190,7 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
   EXPECT_EQ(trained("half0-A-base"), 1);
   EXPECT_EQ(trained("half0-AB-n1-frozen"), 0);
   std::string message;
-  EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_, &message), kCellDiverged);
+  EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_, &message), kExitDiverged);
   EXPECT_EQ(message.rfind(why + "; not retried", 0), 0u) << message;
 
   // A SLURM resubmission leaves it and its transfer out.
@@ -203,27 +204,27 @@ TEST_F(GridFaults, DivergedCellFailsBlocksItsDependentsAndIsNotRetried) {
 TEST_F(GridFaults, StatusTrustsResultStatusOverFinished) {
   Grid g = grid();
   const GridCell& cell = *g.find("half0-B-base");
-  ASSERT_EQ(run_cell(g, cell, opt_), kCellDone);
-  const std::string path = cell_dir(opt_.paths.results, cell.id) + "/result.json";
+  ASSERT_EQ(run_cell(g, cell, opt_), kExitDone);
+  const std::string path = dir_of(cell.id) + "/result.json";
   nlohmann::json r = result(cell.id);
   // A file without "status" (older trainers): "finished" decides.
   ASSERT_FALSE(r.contains("status"));
-  EXPECT_EQ(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
+  EXPECT_EQ(state_of(g, cell).status, CellStatus::Done);
   // A diverged run that also claims to be finished, with a perfect top-1.
   r["status"] = "diverged";
   r["diverged"] = {{"iteration", 7}, {"what", "loss inf"}};
   r["statistic"] = {{"top10_mean_top1", 1.0}};
   std::ofstream(path) << r.dump();
-  CellState st = inspect_cell(g, cell, opt_.paths);
+  CellState st = state_of(g, cell);
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_EQ(st.reason, "diverged at iteration 7 (loss inf)");
-  EXPECT_FALSE(result_finished(cell_dir(opt_.paths.results, cell.id)));
+  EXPECT_FALSE(CellFolder(opt_.paths.results, cell.id).finished());
   r["status"] = "finished";
   std::ofstream(path) << r.dump();
-  EXPECT_EQ(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
+  EXPECT_EQ(state_of(g, cell).status, CellStatus::Done);
   r["status"] = "running";
   std::ofstream(path) << r.dump();
-  EXPECT_NE(inspect_cell(g, cell, opt_.paths).status, CellStatus::Done);
+  EXPECT_NE(state_of(g, cell).status, CellStatus::Done);
 }
 
 // ---------------------------------------------------------------------------
@@ -231,13 +232,13 @@ TEST_F(GridFaults, StatusTrustsResultStatusOverFinished) {
 
 TEST_F(GridFaults, HeldCellIsSkippedAndNamesItsHolder) {
   Grid g = grid();
-  const std::string dir = cell_dir(opt_.paths.results, "half0-A-base");
+  const std::string dir = dir_of("half0-A-base");
   fs::create_directories(dir);
   auto lock = FileLock::try_acquire(dir + "/.cell.lock");
   ASSERT_TRUE(lock);
   const std::string holder = "pid " + std::to_string(getpid()) + " on host " + this_host();
   std::string message;
-  EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_, &message), kCellBusy);
+  EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_, &message), kExitBusy);
   EXPECT_EQ(message, "being trained by " + holder + "; skipped");
   EXPECT_EQ(starts("half0-A-base"), 0);
   EXPECT_EQ(trained("half0-A-base"), 0);
@@ -268,7 +269,7 @@ TEST_F(GridFaults, KilledRunLeavesNoRunnerOrTrainerBehind) {
   EXPECT_EQ(wait_exit(again), 0) << read_file(root_ / "run2.log");
   int resumed = 0;
   for (const char* id : {"half0-A-base", "half0-B-base"}) {
-    std::string log = read_file(cell_dir(opt_.paths.results, id) + "/attempts.jsonl");
+    std::string log = read_file(dir_of(id) + "/attempts.jsonl");
     resumed += log.find("\"resume\":true") != std::string::npos;
   }
   EXPECT_EQ(resumed, 2) << read_file(root_ / "run1.log");
@@ -327,9 +328,9 @@ TEST_F(GridFaults, MissingDataFolderFailsWithTheFolderNamed) {
   for (const char* id : {"half0-B-base", "half0-AB-n1-frozen", "half0-B-random-n2"})
     EXPECT_EQ(occurrences(out, "[failed] " + std::string(id) + ": " + why), 1u) << out;
   EXPECT_EQ(occurrences(out, why), 3u) << out;
-  const std::string dir = cell_dir(opt_.paths.results, "half0-B-base");
+  const std::string dir = dir_of("half0-B-base");
   EXPECT_NE(read_file(dir + "/train.log").find(why), std::string::npos);
-  CellState st = inspect_cell(g, *g.find("half0-B-base"), opt_.paths);
+  CellState st = state_of(g, *g.find("half0-B-base"));
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_EQ(st.reason, why);
   EXPECT_EQ(st.attempts, 0);
@@ -349,9 +350,9 @@ TEST_F(GridFaults, TrainerKilledBySignalIsNamed) {
     fs::remove_all(opt_.paths.results);
     setenv("FAKE_SIGNAL", c.signal, 1);
     std::string message;
-    EXPECT_EQ(run_cell(g, cell, opt_, &message), kCellError) << c.signal;
+    EXPECT_EQ(run_cell(g, cell, opt_, &message), kExitError) << c.signal;
     EXPECT_EQ(message, c.why);
-    CellState st = inspect_cell(g, cell, opt_.paths);
+    CellState st = state_of(g, cell);
     EXPECT_EQ(st.status, CellStatus::Failed);
     EXPECT_EQ(st.reason, c.why);
   }
@@ -363,7 +364,7 @@ TEST_F(GridFaults, TrainerKilledBySignalIsNamed) {
   opt_.ranks = 2;
   opt_.threads = 1;
   std::string message;
-  EXPECT_EQ(run_cell(g, cell, opt_, &message), kCellError);
+  EXPECT_EQ(run_cell(g, cell, opt_, &message), kExitError);
   EXPECT_EQ(message, "killed by SIGKILL (out of memory?)");
 }
 

@@ -14,7 +14,8 @@
 #include <thread>
 
 #include "data/manifest.h"
-#include "grid/cell_files.h"
+#include "grid/cell_folder.h"
+#include "grid/cell_state.h"
 #include "grid/grid.h"
 #include "grid/runner.h"
 #include "grid/slurm_plan.h"
@@ -33,12 +34,13 @@ TEST_F(RunnerTest, LocalGridRunsEveryCellOnceBasesFirst) {
   opt_.jobs = 2;
   ASSERT_EQ(run_local(g, opt_), 0);
   for (const auto& c : g.cells) {
-    EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, CellStatus::Done) << c.id;
+    EXPECT_EQ(state_of(g, c).status, CellStatus::Done) << c.id;
     EXPECT_EQ(starts(c.id), 1) << c.id;
   }
   // The transfer was given its base's weights and its base finished first.
-  nlohmann::json cj;
-  ASSERT_TRUE(read_json(cell_dir(opt_.paths.results, "half0-AB-n1-frozen") + "/cell.json", cj));
+  const std::optional<nlohmann::json> record = CellFolder(opt_.paths.results, "half0-AB-n1-frozen").record();
+  ASSERT_TRUE(record);
+  const nlohmann::json& cj = *record;
   std::string cmd = cj["command"].dump();
   EXPECT_NE(cmd.find("half0-A-base/final.h5"), std::string::npos) << cmd;
   EXPECT_NE(cmd.find("\"--transfer-mode\",\"frozen\""), std::string::npos) << cmd;
@@ -54,16 +56,16 @@ TEST_F(RunnerTest, StoppedCellResumesToTheSameResult) {
   ASSERT_EQ(run_cell(g, base, opt_), 0);
   nlohmann::json straight = result(base.id);
 
-  fs::remove_all(cell_dir(opt_.paths.results, base.id));
+  fs::remove_all(dir_of(base.id));
   setenv("FAKE_STOP_AT", "6", 1);
   ASSERT_EQ(run_cell(g, base, opt_), 75);
-  CellState st = inspect_cell(g, base, opt_.paths);
+  CellState st = state_of(g, base);
   EXPECT_EQ(st.status, CellStatus::Partial);
   EXPECT_EQ(st.iteration, 6);
   ASSERT_EQ(run_cell(g, base, opt_), 0);
   EXPECT_EQ(result(base.id), straight);
   EXPECT_EQ(starts(base.id), 2);
-  std::ifstream att(cell_dir(opt_.paths.results, base.id) + "/attempts.jsonl");
+  std::ifstream att(dir_of(base.id) + "/attempts.jsonl");
   std::vector<nlohmann::json> events;
   for (std::string line; std::getline(att, line);) events.push_back(nlohmann::json::parse(line));
   ASSERT_EQ(events.size(), 4u);
@@ -81,7 +83,7 @@ TEST_F(RunnerTest, StatusSeesARunningCellWithIterationAndEta) {
   std::thread runner([&] { rc = run_cell(g, base, opt_); });
   CellState seen;
   for (int i = 0; i < 100; ++i) {
-    seen = inspect_cell(g, base, opt_.paths);
+    seen = state_of(g, base);
     if (seen.status == CellStatus::Running && seen.iteration >= 10 && seen.eta_s > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -92,7 +94,7 @@ TEST_F(RunnerTest, StatusSeesARunningCellWithIterationAndEta) {
   EXPECT_GE(seen.iteration, 10);
   EXPECT_GT(seen.eta_s, 0);
   EXPECT_LT(seen.eta_s, 60);
-  EXPECT_EQ(inspect_cell(g, base, opt_.paths).status, CellStatus::Done);
+  EXPECT_EQ(state_of(g, base).status, CellStatus::Done);
 }
 
 TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
@@ -101,7 +103,7 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
   ASSERT_EQ(run_cell(g, cell, opt_), 0);
   Grid changed = grid({"solver.max_iter=16"});
   const GridCell& cell2 = *changed.find("half0-B-random-n2");
-  CellState st = inspect_cell(changed, cell2, opt_.paths);
+  CellState st = state_of(changed, cell2);
   EXPECT_EQ(st.status, CellStatus::Stale);
   EXPECT_EQ(run_cell(changed, cell2, opt_), 1);
   EXPECT_EQ(starts(cell.id), 1);
@@ -120,7 +122,7 @@ TEST_F(RunnerTest, ChangedConfigIsNotSilentlyReused) {
   EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(opt_.paths.results) / ".stale"),
                           fs::directory_iterator{}), 1);
   EXPECT_EQ(result(cell.id)["iterations"], 16);
-  EXPECT_EQ(inspect_cell(changed, cell2, opt_.paths).status, CellStatus::Done);
+  EXPECT_EQ(state_of(changed, cell2).status, CellStatus::Done);
 }
 
 // A minimal manifest for the fixture's data folder `split`; `crc` stands for
@@ -144,7 +146,7 @@ TEST_F(RunnerTest, IdentityFollowsTheDataNotItsPath) {
   ASSERT_EQ(run_local(g, opt_), 0);
   auto all_done = [&](const char* when) {
     for (const auto& c : g.cells)
-      EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, CellStatus::Done) << c.id << " " << when;
+      EXPECT_EQ(state_of(g, c).status, CellStatus::Done) << c.id << " " << when;
   };
   // The data copied elsewhere, the results moved: the same cells.
   fs::copy(opt_.paths.data, root_ / "copy", fs::copy_options::recursive);
@@ -161,7 +163,7 @@ TEST_F(RunnerTest, IdentityFollowsTheDataNotItsPath) {
   write_test_manifest(opt_.paths.data, "half0B", 3);
   for (const auto& c : g.cells) {
     const bool on_b = c.cell.data_name() == "half0B";
-    EXPECT_EQ(inspect_cell(g, c, opt_.paths).status, on_b ? CellStatus::Stale : CellStatus::Done) << c.id;
+    EXPECT_EQ(state_of(g, c).status, on_b ? CellStatus::Stale : CellStatus::Done) << c.id;
   }
   for (const auto& c : g.cells) EXPECT_EQ(starts(c.id), 1) << c.id;
 }
@@ -170,7 +172,7 @@ TEST_F(RunnerTest, RealErrorsFailWithTheirReasonAndBlockDependents) {
   Grid g = grid();
   setenv("FAKE_FAIL", "1", 1);
   EXPECT_EQ(run_cell(g, *g.find("half0-A-base"), opt_), 1);
-  CellState st = inspect_cell(g, *g.find("half0-A-base"), opt_.paths);
+  CellState st = state_of(g, *g.find("half0-A-base"));
   EXPECT_EQ(st.status, CellStatus::Failed);
   EXPECT_NE(st.reason.find("fake failure"), std::string::npos) << st.reason;
   // A transfer refuses to start without its base.

@@ -86,7 +86,7 @@ submit_and_go_on() {
   (cd "$src" && sbatch --output="$out" jobs/grid.sh --preset fashion-mnist "${sets[@]}" \
      --results "$results" --data "$data" --bin "$bin") >/dev/null || fail "sbatch failed"
   for _ in $(seq 600); do
-    grep -qs "grid.sh: submitted" "$out" && { cat "$out"; return 0; }
+    grep -qs "xfer_grid: submitted" "$out" && { cat "$out"; return 0; }
     sleep 0.1
   done
   cat "$out" >&2
@@ -183,7 +183,7 @@ starts = [e for e in ev if e["event"] == "start"]
 assert codes[:1] == [75] and codes[-1] == 0, f"{drilled}: exits {codes}"
 assert len(starts) >= 2 and starts[-1]["resume"] is True, f"{drilled}: starts {starts}"
 log = open(os.path.join(results, "logs", starts[0]["job"] + ".out")).read()
-assert "requeueing " + starts[0]["job"] in log, f"{drilled}: cell.sh did not requeue itself"
+assert "requeueing " + starts[0]["job"] in log, f"{drilled}: the array task did not requeue itself"
 print(f"test_grid_slurm: {drilled} checkpointed on USR1, requeued itself and resumed")
 EOF
 

@@ -72,7 +72,7 @@ info=$(scontrol -o show job "$base_job") || fail "scontrol knows no job $base_jo
 [[ $info == *"JobState=FAILED"* && $info == *"ExitCode=3:0"* ]] \
   || fail "half0-A-base's task $base_job did not fail with exit 3: $info"
 [[ $info == *"Restarts=0"* ]] || fail "half0-A-base's task was requeued: $info"
-grep -q "half0-A-base diverged" "$results/logs/$base_job.out" || fail "cell.sh did not say it diverged"
+grep -q "half0-A-base diverged" "$results/logs/$base_job.out" || fail "the array task did not say it diverged"
 [[ ! -e $results/half0-AB-n1-frozen/attempts.jsonl ]] || fail "the transfer started after its base diverged"
 transfer_job=$(job_of half0-AB-n1-frozen)
 info=$(scontrol -o show job "$transfer_job" 2>/dev/null || true)
