@@ -104,7 +104,7 @@ int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cerr << nets << " network(s) read in " << secs << " s\n";
   }
-  return nets == 0 ? 2 : 0;
+  return nets == 0 ? kExitUsage : kExitDone;  // nothing to tabulate: the inputs named none
 }
 
 }  // namespace

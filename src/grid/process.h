@@ -34,7 +34,7 @@ int stop_signal();
 void die_with_parent(int sig, pid_t parent);
 
 // How a child ended. A launcher (mpirun, srun) or a shell reports a process
-// killed by signal N as exit 128 + N, so that counts as killed by N too.
+// killed by signal N with the status 128 + N, so that counts as killed by N too.
 struct ProcessEnd {
   int code = 0;    // the exit status, or 128 + signal when killed
   int signal = 0;  // the signal that killed it, 0 when it exited

@@ -10,8 +10,9 @@
 #include <map>
 #include <set>
 
-#include "grid/cell_folder.h"
-#include "grid/cell_state.h"
+#include "config/train_config.h"
+#include "grid/cell_trainer.h"
+#include "grid/grid_keys.h"
 #include "grid/grid.h"
 #include "grid/grid_config.h"
 
@@ -171,6 +172,75 @@ TEST(Grid, BadConfigsSayWhichKey) {
   EXPECT_NE(error_of({"nodot"}).find("nodot"), std::string::npos);
   EXPECT_EQ(error_of({"solver.batch=32"}), "");
   EXPECT_NE(error_of({"solver.test_from=1"}).find("solver.test_from"), std::string::npos);
+}
+
+// Each value the trainer refuses is refused by the grid, naming the key: a grid
+// that lists and plans must not fail at every cell's start on the cluster.
+TEST(Grid, RefusesWhatTheTrainerRefusesNamingTheKey) {
+  auto error_of = [](const std::string& set) -> std::string {
+    try {
+      load_grid_config(preset_path("fashion-mnist", grids_dir()), {set});
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"solver.lr_step", "0"},         {"solver.test_interval", "0"}, {"solver.snapshot_interval", "0"},
+      {"solver.max_iter", "0"},        {"solver.base_lr", "0"},       {"solver.gamma", "0"},
+      {"solver.gamma", "1.5"},         {"solver.batch", "0"},         {"solver.reduced.lr_step", "0"},
+      {"solver.reduced.snapshot_interval", "-2"}, {"solver.lr_step", "7.5"},  {"solver.threads", "-1"},
+      {"slurm.ranks", "0"},            {"slurm.cpus_per_rank", "0"},  {"grid.fc8_outputs", "-1"},
+      {"grid.images_per_sec", "0"},    {"grid.backend", "tpu"},       {"slurm.launcher", "ssh"},
+  };
+  for (const auto& [key, value] : refused) {
+    const std::string why = error_of(key + "=" + value);
+    EXPECT_NE(why.find(key), std::string::npos) << key << "=" << value << " gave: '" << why << "'";
+  }
+  // ...and the same words the trainer uses for its own option.
+  EXPECT_NE(error_of("solver.lr_step=0").find("must be positive, got 0"), std::string::npos);
+  for (const std::string& ok : {"solver.lr_step=1", "solver.gamma=1", "solver.threads=0", "grid.fc8_outputs=0"})
+    EXPECT_EQ(error_of(ok), "") << ok;
+}
+
+// The [solver] rows are the trainer's own: every solver option of xfer_train
+// is a grid key with the trainer's help and range, or one of the three the
+// grid leaves to the trainer (documented in grid_keys.cpp).
+TEST(GridKeys, SolverRowsAreTheTrainersOptions) {
+  for (const std::string& option : solver_option_names()) {
+    std::string key = option;
+    std::replace(key.begin(), key.end(), '-', '_');
+    const GridKey* k = find_grid_key("solver", key);
+    if (option == "test-start" || option == "momentum" || option == "weight-decay") {
+      EXPECT_EQ(k, nullptr) << option;
+      continue;
+    }
+    ASSERT_NE(k, nullptr) << option << " has no [solver] key";
+    EXPECT_EQ(k->help, train_option_help(option));
+    for (const SolverRule& r : solver_rules())
+      if (option == r.option) EXPECT_EQ(k->range, r.range) << option;
+    EXPECT_EQ(find_grid_key("solver.reduced", key), k);
+  }
+  const std::string keys = format_grid_keys("table");
+  for (const GridKey& k : grid_keys()) EXPECT_NE(keys.find("  " + k.key + " ("), std::string::npos) << k.key;
+}
+
+// Every key of every preset is a row of the table, and `get` answers each
+// with what the grid resolved, defaults included.
+TEST(GridKeys, EveryPresetKeyIsInTheTableAndResolves) {
+  for (const std::string& name : list_presets(grids_dir())) {
+    const GridConfig c = load_grid_config(preset_path(name, grids_dir()), {});
+    for (const auto& [full, value] : c.raw) {
+      const auto [section, key] = section_and_key(full);
+      EXPECT_NE(find_grid_key(section, key), nullptr) << name << ": " << full;
+      EXPECT_TRUE(c.resolved.count(full)) << name << ": " << full << " not resolved";
+    }
+    EXPECT_EQ(c.resolved.at("grid.results"), c.results) << name;
+    EXPECT_EQ(c.resolved.at("grid.backend"), c.backend) << name;
+    EXPECT_EQ(c.resolved.at("solver.max_iter"), std::to_string(c.solver.max_iter)) << name;
+  }
+  EXPECT_EQ(list_presets(grids_dir()),
+            (std::vector<std::string>{"complete", "fashion-mnist", "fashion-mnist-converged", "own-data", "paper"}));
 }
 
 }  // namespace
