@@ -46,6 +46,7 @@ struct Option {
   std::function<po::value_semantic*(const TrainConfig& defaults)> semantic;
   std::function<void(const po::variable_value&, TrainConfig&)> take;
   std::function<void(std::ostream&, const TrainConfig&)> print;
+  bool integer = false;  // an integral value (the grid's key table types its rows by it)
 };
 
 // A member of TrainConfig or of its SolverSpec.
@@ -75,6 +76,7 @@ Option option(const char* name, Section section, std::string help, T C::*m, InId
       return v->default_value(member(d, m));
     }
   };
+  o.integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
   o.take = [m](const po::variable_value& v, TrainConfig& c) { member(c, m) = v.as<T>(); };
   o.print = [m](std::ostream& out, const TrainConfig& c) {
     if constexpr (std::is_same_v<T, TransferMode>) out << to_string(member(c, m));
@@ -207,6 +209,8 @@ std::vector<std::string> solver_option_names() {
 }
 
 std::string train_option_help(const std::string& name) { return find_option(name).help; }
+
+bool train_option_is_integer(const std::string& name) { return find_option(name).integer; }
 
 void set_train_option(TrainConfig& c, const std::string& name, const std::string& text) {
   const Option& o = find_option(name);

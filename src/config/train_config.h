@@ -57,6 +57,7 @@ std::vector<std::string> train_option_names();
 // rows (grid/grid_keys.h), so both programs name and describe them alike.
 std::vector<std::string> solver_option_names();
 std::string train_option_help(const std::string& name);
+bool train_option_is_integer(const std::string& name);
 
 // Sets option `name` of `c` from its text as a config file would
 // ("--max-iter 300"); throws cli::UsageError when the text is not of the

@@ -52,25 +52,19 @@ SolverSettings read_solver(const KeyReader& r, const std::string& sec, const Sol
   TrainConfig t;
   t.solver = dflt;
   for (const GridKey& k : grid_keys()) {
-    if (k.section != "solver" || k.key == "test_from" || k.key == "threads") continue;
+    if (k.trainer_option.empty()) continue;
     const std::string full = sec + "." + k.key;
     if (!r.given(full)) continue;
-    std::string option = k.key;
-    std::replace(option.begin(), option.end(), '_', '-');
     try {
-      set_train_option(t, option, r.text(full));
+      set_train_option(t, k.trainer_option, r.text(full));
     } catch (const std::exception&) {
       fail(full, "'" + r.text(full) + "' is not " + (k.type == KeyType::Integer ? "an integer" : "a number"));
     }
   }
   SolverSettings s = dflt;
   static_cast<SolverSpec&>(s) = t.solver;
-  for (const GridKey& k : grid_keys()) {  // what each came to, for `xfer_grid get`
-    if (k.section != "solver" || k.key == "test_from" || k.key == "threads") continue;
-    std::string option = k.key;
-    std::replace(option.begin(), option.end(), '_', '-');
-    r.note(sec + "." + k.key, train_args(t, {option}).back());
-  }
+  for (const GridKey& k : grid_keys())  // what each came to, for `xfer_grid get`
+    if (!k.trainer_option.empty()) r.note(sec + "." + k.key, train_args(t, {k.trainer_option}).back());
   s.test_from = r.number(sec + ".test_from", dflt.test_from);
   s.threads = r.integer(sec + ".threads", dflt.threads);
   s.test_start = static_cast<int>(s.test_from * double(s.max_iter));

@@ -67,13 +67,13 @@ std::vector<GridKey> solver_rows() {
   std::vector<GridKey> rows;
   for (const std::string& option : solver_option_names()) {
     if (option == "test-start" || option == "momentum" || option == "weight-decay") continue;
-    const bool integer = option == "max-iter" || option == "lr-step" || option == "test-interval" ||
-                         option == "snapshot-interval" || option == "batch";
-    GridKey k = computed(row("solver", key_of_option(option), integer ? KeyType::Integer : KeyType::Number, "",
+    const KeyType type = train_option_is_integer(option) ? KeyType::Integer : KeyType::Number;
+    GridKey k = computed(row("solver", key_of_option(option), type, "",
                              train_option_help(option)),
                          "the network preset's ([solver.reduced]: [solver]'s)");
     for (const SolverRule& r : solver_rules())
       if (option == r.option) k.range = r.range;
+    k.trainer_option = option;
     rows.push_back(std::move(k));
   }
   GridKey from = row("solver", "test_from", KeyType::Number, "0",
@@ -300,17 +300,22 @@ std::string KeyReader::text(const std::string& full, const std::string& dflt) co
 
 std::string KeyReader::text(const std::string& full) const { return text(full, row(full).value); }
 
-int KeyReader::integer(const std::string& full, int dflt) const {
+template <class T, class Parse>
+T KeyReader::parsed(const std::string& full, T dflt, Parse parse, const char* what) const {
   const auto v = raw_value(full);
   note(full, v.value_or(as_text(dflt)));
   if (!v) return dflt;
   try {
     size_t pos = 0;
-    const int n = std::stoi(*v, &pos);
-    if (pos == v->size()) return in_range(full, n);
-  } catch (const std::logic_error&) {
+    const T x = parse(*v, &pos);
+    if (pos == v->size()) return in_range(full, x);
+  } catch (const std::logic_error&) {  // std::invalid_argument, std::out_of_range
   }
-  grid_key_error(full, "'" + *v + "' is not an integer");
+  grid_key_error(full, "'" + *v + "' is not " + what);
+}
+
+int KeyReader::integer(const std::string& full, int dflt) const {
+  return parsed(full, dflt, [](const std::string& s, size_t* pos) { return std::stoi(s, pos); }, "an integer");
 }
 
 int KeyReader::integer(const std::string& full) const {
@@ -319,16 +324,7 @@ int KeyReader::integer(const std::string& full) const {
 }
 
 double KeyReader::number(const std::string& full, double dflt) const {
-  const auto v = raw_value(full);
-  note(full, v.value_or(as_text(dflt)));
-  if (!v) return dflt;
-  try {
-    size_t pos = 0;
-    const double x = std::stod(*v, &pos);
-    if (pos == v->size()) return in_range(full, x);
-  } catch (const std::logic_error&) {
-  }
-  grid_key_error(full, "'" + *v + "' is not a number");
+  return parsed(full, dflt, [](const std::string& s, size_t* pos) { return std::stod(s, pos); }, "a number");
 }
 
 double KeyReader::number(const std::string& full) const {

@@ -24,6 +24,7 @@ struct GridKey {
   std::string computed; // in words, when the default depends on other keys
   std::string range;    // in words; "" for any value of the type
   std::string help;
+  std::string trainer_option;  // [solver] rows that are xfer_train's options: its name ("max-iter")
   std::optional<double> min, max;    // numbers: checked on reading
   bool min_open = false, max_open = false;  // the bound itself is outside the range
   std::vector<std::string> choices;  // text: checked on reading when not empty
@@ -70,6 +71,8 @@ class KeyReader {
   std::optional<std::string> raw_value(const std::string& full) const;
   template <class T>
   T in_range(const std::string& full, T v) const;
+  template <class T, class Parse>
+  T parsed(const std::string& full, T dflt, Parse parse, const char* what) const;
   const std::map<std::string, std::string>& raw_;
   std::map<std::string, std::string>* resolved_;
 };
