@@ -146,5 +146,8 @@ std::vector<std::string> built_backends();
 std::vector<std::pair<std::string, std::string>> backend_library_versions();
 // Whether a CUDA device is usable here (false without a driver or device).
 bool cuda_device_available(std::string* why = nullptr);
+// Whether make_backend(name) can succeed here: the backend is built and, for
+// a device backend, a device is usable; false with the reason otherwise.
+bool backend_available(const std::string& name, std::string* why = nullptr);
 
 }  // namespace xfer
