@@ -56,7 +56,8 @@ struct OpCase {
 // Every case, in the order the tests are registered.
 const std::vector<OpCase>& op_cases();
 
-// The families the list is made of (op_cases.cpp, op_gradient_cases.cpp).
+// The families the list is made of (op_cases.cpp, op_cases_elementwise.cpp,
+// op_gradient_cases.cpp).
 std::vector<OpCase> weighted_op_cases();
 std::vector<OpCase> pool_lrn_cases();
 std::vector<OpCase> elementwise_cases();
