@@ -8,6 +8,9 @@
 #                                      step benchmark and the non-CUDA shared
 #                                      libraries they load (MPI, HDF5, Boost,
 #                                      oneDNN, ...) into $build/gpu_pack.tgz
+#   scripts/gpu_check.sh stage         pack as above, from the binaries this
+#                                      build already has (no build; ctest
+#                                      gpu_pack.rehearse stages its own build)
 #   scripts/gpu_check.sh rehearse [PACK]
 #                                      here: unpack into a clean environment
 #                                      and check that every binary and library
@@ -44,7 +47,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${XFER_GPU_BUILD:-$root/build-gpu-check}"
-tests=(test_cuda_kernels test_cuda_ops test_cuda_training test_nccl_communicator)
+# What is packed comes from the build: gpu_pack_targets.txt (written by
+# cmake/gpu_pack.cmake) names every test binary labelled gpu and the step
+# benchmark; the pack carries the test names in tests.txt.
 bench=xfer_bench_gpu_step
 max_pack_mib=60
 # Libraries the target supplies: its driver, and PyTorch's CUDA wheels.
@@ -54,23 +59,26 @@ glibc_re='^(ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|libresolv|
 # Seconds each step may take: 220 for the tests and 4 x 40 for the
 # benchmarks, which with the preflight's worst case (about 60) and the
 # unpacking stays within 8 minutes.
-declare -A limit=([test_cuda_kernels]=30 [test_cuda_ops]=60 [test_cuda_training]=80
+# A test binary not named here gets default_limit.
+declare -A limit=([test_cuda_kernels]=30 [test_backend_ops]=60 [test_cuda_training]=80
                   [test_nccl_communicator]=50 [bench]=40)
+default_limit=60
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "gpu_check: $1" >&2; exit "${2:-2}"; }
 
 # ---------------------------------------------------------------------------
 # pack
 
-# A fresh build dir gets only what the pack needs; an existing one (a
+# A fresh build dir is configured whole (configuring is cheap) and builds
+# only what the pack needs (the target gpu_pack_targets); an existing one (a
 # development build named by XFER_GPU_BUILD) keeps its own settings.
 build_targets() {
   say "build (in $build)"
   local fresh=()
-  [[ -f "$build/CMakeCache.txt" ]] || fresh=(-DXFER_TOOLS=OFF -DXFER_TEST_DIRS=backend
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHS:-80;90}")
+  [[ -f "$build/CMakeCache.txt" ]] ||
+    fresh=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHS:-80;90}")
   cmake -S "$root" -B "$build" -DXFER_CUDA=ON -DXFER_TESTS=ON -DXFER_BENCH=ON "${fresh[@]}"
-  cmake --build "$build" -j"${JOBS:-1}" --target "${tests[@]}" "$bench"
+  cmake --build "$build" -j"${JOBS:-1}" --target gpu_pack_targets
 }
 
 # Copies every shared library the staged binaries load into lib/ (glibc
@@ -88,18 +96,35 @@ stage_libraries() {
     tail -1 >"$stage/glibc_needed"
 }
 
-pack() {
-  build_targets
-  say "pack"
-  local stage="$build/gpu_pack"
+# Packs the binaries that gpu_pack_targets.txt names, as this build has them.
+# Exit 2 (a skip) for a build without the CUDA backend; 1 when one is not
+# built.
+stage_pack() {
+  say "pack (from $build)"
+  local list="$build/gpu_pack_targets.txt" stage="$build/gpu_pack" kind name file missing=()
+  [[ -f "$list" ]] || die "no $list: $build is not a configured build of this project"
+  [[ -s "$list" ]] || die "skipped: $build has no CUDA backend (configured with XFER_CUDA=OFF or\
+ without the CUDA toolkit, cuDNN and NCCL): there is no GPU pack to make"
+  while read -r kind name file; do [[ -x "$file" ]] || missing+=("$name"); done <"$list"
+  ((${#missing[@]} == 0)) || die "not built in $build: ${missing[*]} (cmake --build $build --target gpu_pack_targets)" 1
+  grep -q "^bench $bench " "$list" || die "$build has no $bench (configure it with -DXFER_BENCH=ON)" 1
   rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib" "$stage/glibc"
-  for t in "${tests[@]}" "$bench"; do cp "$build/bin/$t" "$stage/bin/"; done
+  while read -r kind name file; do
+    cp "$file" "$stage/bin/"
+    if [[ $kind == test ]]; then echo "$name" >>"$stage/tests.txt"; fi
+  done <"$list"
   strip --strip-unneeded "$stage"/bin/* 2>/dev/null || true
   cp "$root/scripts/gpu_check.sh" "$root/bench/gpu/torch_caffenet.py" "$stage/"
   stage_libraries "$stage"
   tar -C "$build" -czf "$build/gpu_pack.tgz" gpu_pack
+  echo "tests: $(paste -sd' ' "$stage/tests.txt"); benchmark: $bench"
   echo "packed $(ls "$stage/bin" | wc -l) binaries and $(ls "$stage/lib" | wc -l) libraries:" \
     "$build/gpu_pack.tgz ($(du -h "$build/gpu_pack.tgz" | cut -f1)); needs $(cat "$stage/glibc_needed")"
+}
+
+pack() {
+  build_targets
+  stage_pack
 }
 
 # ---------------------------------------------------------------------------
@@ -132,6 +157,13 @@ rehearse() {
   size_kib="$(du -k "$tgz" | cut -f1)"
   echo "pack: $tgz, $((size_kib / 1024)) MiB ($size_kib KiB; limit $max_pack_mib MiB);" \
     "$(ls "$p/bin" | wc -l) binaries, $(ls "$p/lib" | wc -l) libraries"
+  [[ -s "$p/tests.txt" ]] || { echo "FAILED: the pack names no GPU test (tests.txt)"; return 1; }
+  local t
+  while read -r t; do
+    [[ -x "$p/bin/$t" ]] || { echo "FAILED: tests.txt names $t, which the pack lacks"; return 1; }
+  done <"$p/tests.txt"
+  [[ -x "$p/bin/$bench" ]] || { echo "FAILED: the pack lacks $bench"; return 1; }
+  echo "tests: $(paste -sd' ' "$p/tests.txt")"
   bad="$(unresolved "$p" | sort -u)"
   if [[ -n "$bad" ]]; then
     echo "FAILED: needed but neither packed nor provided by the target:"; echo "$bad"; return 1
@@ -303,9 +335,10 @@ run() {
   export XFER_NCCL_TIMEOUT_S=60 NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
   export NCCL_SOCKET_IFNAME="${NCCL_SOCKET_IFNAME:-lo}"
   say "GPU tests"
-  for t in "${tests[@]}"; do
-    step "$t" "${limit[$t]}" "${launch[@]}" "$p/bin/$t" || failed=1
-  done
+  local t
+  while read -r t <&3; do
+    step "$t" "${limit[$t]:-$default_limit}" "${launch[@]}" "$p/bin/$t" || failed=1
+  done 3<"$p/tests.txt"
   say "CaffeNet training step, batch ${BENCH_BATCH:-256}: xfer beside PyTorch"
   run_benchmarks "$p" "$py" || failed=1
   echo "finished $(date -u +%FT%TZ); logs in $logs"
@@ -314,9 +347,10 @@ run() {
 
 case "${1:-all}" in
   pack) pack ;;
+  stage) stage_pack ;;
   rehearse) rehearse "${2:-}" ;;
   preflight) preflight "${2:-}" ;;
   run) run "${2:-}" ;;
   all) pack && run ;;
-  *) die "usage: $0 pack | rehearse [PACK.tgz] | preflight | run [PACK.tgz] | all" ;;
+  *) die "usage: $0 pack | stage | rehearse [PACK.tgz] | preflight | run [PACK.tgz] | all" ;;
 esac

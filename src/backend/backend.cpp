@@ -53,6 +53,13 @@ bool cuda_device_available(std::string* why) {
 #endif
 }
 
+bool backend_available(const std::string& name, std::string* why) {
+  if (name == "cpu") return true;
+  if (name == "cuda") return cuda_device_available(why);
+  if (why) *why = "no backend is called '" + name + "'";
+  return false;
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& name, int device, int threads) {
   if (name == "cpu") return make_cpu_backend(threads);
 #ifdef XFER_WITH_CUDA

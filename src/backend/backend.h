@@ -139,12 +139,15 @@ class Backend {
 // Creates the backend by name: "cpu", or "cuda" where it was built and a
 // device is present. Throws with the reason otherwise.
 std::unique_ptr<Backend> make_backend(const std::string& name, int device = 0, int threads = 0);
-// Names of the backends built into this binary.
+// Names of the backends built into this binary, "cpu" first.
+std::vector<std::string> built_backends();
 // oneDNN's version, and with CUDA built cuDNN's, cuBLAS's, the CUDA runtime's
 // and driver's, and the GPU models present (for --version and result.json).
 std::vector<std::pair<std::string, std::string>> backend_library_versions();
-std::vector<std::string> built_backends();
 // Whether a CUDA device is usable here (false without a driver or device).
 bool cuda_device_available(std::string* why = nullptr);
+// Whether make_backend(name) can succeed here: the backend is built and, for
+// a device backend, a device is usable; false with the reason otherwise.
+bool backend_available(const std::string& name, std::string* why = nullptr);
 
 }  // namespace xfer

@@ -1,5 +1,6 @@
-// check.h: errors. Library code throws xfer::Error with the failing
-// expression, file:line, host and rank; a program's main reports it and ends
+// check.h: errors. Library code throws xfer::Error with a message that says
+// what failed (XFER_CHECK_STATUS adds the call as written), file:line, host
+// and rank; a program's main reports it and ends
 // every rank (see apps/), so one failing rank never leaves the others hanging.
 #pragma once
 

@@ -1,6 +1,7 @@
-// rng.h: random numbers that are reproducible and cheap to save. Two kinds:
-// a sequential generator (xoshiro256**) for weight initialisation, whose four
-// words go into checkpoints, and a counter-based hash for per-element draws
+// rng.h: random numbers that are reproducible from their seeds alone. Two
+// kinds: a sequential generator (xoshiro256**) for weight initialisation,
+// reseeded per layer from the run seed (a checkpoint stores the seeds, never
+// the generator's state), and a counter-based hash for per-element draws
 // (dropout masks, crops) that any backend computes identically from
 // (seed, stream, index) with no state to carry: the CUDA kernels compile
 // these same lines for the device.
@@ -22,8 +23,6 @@ class Rng {
   uint64_t next_u64();
   double uniform();                       // [0, 1)
   float gaussian(float mean, float std);  // Box-Muller
-  std::array<uint64_t, 4> state() const { return s_; }
-  void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
 
  private:
   std::array<uint64_t, 4> s_{};

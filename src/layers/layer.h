@@ -39,8 +39,6 @@ class Layer {
   }
   Tensor& weights() { return w_; }
   Tensor& bias() { return b_; }
-  Tensor& weight_grad() { return dw_; }
-  Tensor& bias_grad() { return db_; }
 
   virtual void forward(const Tensor& x, Tensor& y, const PassContext& ctx) = 0;
   // dy may be modified in place (a fused ReLU masks it). dx is null when no

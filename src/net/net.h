@@ -40,7 +40,6 @@ class Net final : public ParamBuffers {
   Backend& backend() const override { return be_; }
   int batch() const { return batch_; }
   int num_outputs() const { return num_outputs_; }
-  Shape input_shape() const { return input_.shape(); }
 
   // Gaussian weights and constant biases as the spec says; each layer draws
   // from its own stream of `seed`, so a layer's initial values do not depend

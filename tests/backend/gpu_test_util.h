@@ -1,5 +1,5 @@
-// gpu_test_util.h: what the CUDA-versus-CPU tests share: the skip when no
-// GPU is usable, random inputs, copies to and from a backend, and a
+// gpu_test_util.h: what the backend tests (the op harness and the CUDA
+// tests) share: the skip when no GPU is usable, random inputs, copies to and from a backend, and a
 // tolerance check that reports the worst element.
 #pragma once
 
