@@ -231,15 +231,15 @@ AttemptLog read_attempts(const std::string& dir) {
 bool settled_by_result(const std::string& dir, bool hash_ok, const std::string& stale_why,
                        CellState& st) {
   st.result = read_result(dir);
-  const ResultSummary& rs = st.result;
-  if (rs.state == ResultState::Finished) {
+  const RunResult& rs = st.result;
+  if (rs.status == RunStatus::Finished) {
     st.status = hash_ok ? CellStatus::Done : CellStatus::Stale;
     if (!hash_ok) st.reason = "finished " + stale_why;
     return true;
   }
-  if (rs.state == ResultState::Diverged) {
+  if (rs.status == RunStatus::Diverged) {
     st.status = hash_ok ? CellStatus::Failed : CellStatus::Stale;
-    st.reason = hash_ok ? rs.reason : rs.reason + ", " + stale_why;
+    st.reason = hash_ok ? diverged_reason(rs) : diverged_reason(rs) + ", " + stale_why;
     st.diverged = hash_ok;
     return true;
   }
@@ -332,9 +332,9 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
   return st;
 }
 
-ResultSummary read_result(const std::string& dir) { return read_result_summary(dir + "/" + kResultFileName); }
+RunResult read_result(const std::string& dir) { return read_result_summary(dir + "/" + kResultFileName); }
 
-bool result_finished(const std::string& dir) { return read_result(dir).state == ResultState::Finished; }
+bool result_finished(const std::string& dir) { return read_result(dir).status == RunStatus::Finished; }
 
 std::string cell_lock_path(const std::string& dir) { return dir + "/.cell.lock"; }
 

@@ -25,7 +25,7 @@
 
 #include "grid/grid.h"
 #include "io/atomic_file.h"  // write_file_atomic
-#include "result/result_file.h"  // ResultSummary
+#include "result/result_file.h"  // RunResult
 
 namespace xfer {
 
@@ -72,7 +72,7 @@ struct CellState {
   long iteration = -1;  // where result.json says it ended, else progress.json's last
   double eta_s = -1;   // Running: seconds left at the current attempt's pace
   int attempts = 0;    // trainer starts so far
-  ResultSummary result;  // what result.json says, when present
+  RunResult result;  // what result.json says, when present
 };
 
 // Jobs known to squeue: "<array job>_<task>" -> {state, reason}.
@@ -89,7 +89,7 @@ CellState inspect_cell(const Grid& grid, const GridCell& cell, const RunPaths& p
 
 // What the result.json in the cell folder `dir` says about its run
 // (summarize_result()).
-ResultSummary read_result(const std::string& dir);
+RunResult read_result(const std::string& dir);
 bool result_finished(const std::string& dir);
 
 // The lock file a runner holds while it trains the cell in `dir`.

@@ -174,8 +174,8 @@ nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOpt
 // How the trainer's run ended, from result.json first (it alone knows a
 // divergence for sure), then its exit.
 Outcome judge(const std::string& dir, const ProcessEnd& end, const std::deque<std::string>& tail) {
-  const ResultSummary rs = read_result(dir);
-  if (rs.state == ResultState::Diverged) return {kCellDiverged, rs.reason};
+  const RunResult rs = read_result(dir);
+  if (rs.status == RunStatus::Diverged) return {kCellDiverged, diverged_reason(rs)};
   if (end.code == kCellDiverged) {
     for (auto it = tail.rbegin(); it != tail.rend(); ++it)
       if (it->find("diverged") != std::string::npos) return {kCellDiverged, *it};
@@ -183,7 +183,7 @@ Outcome judge(const std::string& dir, const ProcessEnd& end, const std::deque<st
                                " and wrote no result.json)"};
   }
   if (end.code == 0)
-    return rs.state == ResultState::Finished
+    return rs.status == RunStatus::Finished
                ? Outcome{}
                : Outcome{kCellError, "the trainer exited 0 without a finished result.json"};
   if (end.code == kCellStopped) return {kCellStopped, "stopped after a checkpoint"};

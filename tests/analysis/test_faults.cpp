@@ -8,7 +8,7 @@
 
 #include "analysis/caffe_log.h"
 #include "analysis/diagnostics.h"
-#include "analysis/result_file.h"
+#include "analysis/results_dir.h"
 #include "fixtures.h"
 
 namespace xfer {
@@ -172,7 +172,7 @@ TEST(FaultsDiverged, ReaderGivesStatusAndNoCurve) {
   auto run = read_result_file(result_path(tmp.path(), "half0-A-base"), diag);
   ASSERT_TRUE(run) << diag.report();
   EXPECT_EQ(run->status, RunStatus::Diverged);
-  EXPECT_EQ(run->divergence, "at iteration 24 (loss nan)");
+  EXPECT_EQ(diverged_reason(*run), "diverged at iteration 24 (loss nan)");
   EXPECT_TRUE(run->curve.empty());
 }
 
