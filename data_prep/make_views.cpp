@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "core/cli.h"
-#include "data/write_lock.h"
 #include "data_prep/split_views.h"
 #include "data_prep/tool_main.h"
+#include "data_prep/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

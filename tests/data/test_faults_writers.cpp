@@ -10,8 +10,8 @@
 #include <chrono>
 
 #include "core/check.h"  // this_host
-#include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
+#include "data_prep/write_lock.h"
 #include "fault_test_util.h"
 #include "io/atomic_file.h"
 

@@ -13,6 +13,7 @@
 #include "data_prep/image_codec.h"
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_views.h"
+#include "data_prep/splits.h"
 #include "data_prep/split_writer.h"
 #include "data_test_util.h"
 
@@ -446,9 +447,9 @@ TEST(ImageNetPrep, PaperLabelOrderIsTheSortedFolderOrder) {
   for (size_t i = 0; i < 20; ++i) EXPECT_EQ(s.val[i].label, want[i]);
   EXPECT_EQ(s.val[0].label, 65);
   // Natural / man-made boundaries land on the expected classes.
-  ClassSplit nm = natman_split();
-  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.a.front())], "tench"));
-  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.b.front())], "abacus"));
+  SplitDef nm = natman_split();
+  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.views[0].class_ids.front())], "tench"));
+  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.views[1].class_ids.front())], "abacus"));
   EXPECT_TRUE(contains(s.names[970], "alp"));
   EXPECT_TRUE(contains(s.names[971], "bubble"));
 }
