@@ -25,12 +25,6 @@ std::vector<std::string> lines_about(const Diagnostics& diag, const std::string&
   return out;
 }
 
-size_t occurrences(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // The one diagnostic about `file`; fails the test unless there is exactly one,
 // on one line, naming the file once.
 std::string the_line_about(const Diagnostics& diag, const std::string& file) {

@@ -28,13 +28,6 @@ StoreClasses store_of(const std::string& dataset, int n) {
   return s;
 }
 
-std::vector<int> read_ints(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<int> v;
-  for (int x; in >> x;) v.push_back(x);
-  return v;
-}
-
 std::string write(const TempDir& t, const std::string& name, const std::string& text) {
   const std::string p = t.str() + "/" + name;
   std::ofstream(p) << text;

@@ -14,14 +14,6 @@ using namespace xfer::test;
 
 namespace {
 
-std::vector<int> read_ints(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<int> v;
-  int x;
-  while (in >> x) v.push_back(x);
-  return v;
-}
-
 void expect_partition(const SplitDef& s, int n) {
   std::set<int> all(s.views[0].class_ids.begin(), s.views[0].class_ids.end());
   for (int c : s.views[1].class_ids) EXPECT_TRUE(all.insert(c).second) << "class " << c << " in both halves";
