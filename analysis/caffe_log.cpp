@@ -316,6 +316,7 @@ Dataset read_caffe_log_dir(const std::filesystem::path& dir, const std::string& 
     for (const auto& f : files) parsed.push_back(read_caffe_log_file(f, diag));
     NetRun run;
     run.cell_id = *id;
+    run.status = RunStatus::Finished;
     run.cell = *parse_cell_id(*id);
     run.origin = net_dir.string();
     run.curve = merge_caffe_tests(parsed);

@@ -201,11 +201,8 @@ FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
       for (char t : {'A', 'B'})
         add_layer_series(
             f, src, i, s, split + " to " + half_label(split, t), greens[t - 'A'],
-            [&](const Cell& c) { return c.split == split && c.kind == CellKind::Base && c.target == t && c.reduced_k == 0; },
-            [&](const Cell& c, int n) {
-              return c.split == split && c.kind == CellKind::Transfer && c.target == t && c.source != t && c.n == n &&
-                     c.mode == TransferMode::Frozen;
-            });
+            [&](const Cell& c) { return is_split_base(c, split, t); },
+            [&](const Cell& c, int n) { return is_split_anb(c, split, t, n); });
     add_layer_series(f, src, i, s, "random filters", kRandomFilterColor, is_all_base, is_all_random);
     // The control on the random halves (the complete and fashion-mnist grids).
     add_layer_series(f, src, i, s, "random filters (halves)", "#b06000", base_b, is_half_random);
@@ -245,7 +242,7 @@ FigureSpec reduced_figure(const Sources& src, Statistic s) {
   for (size_t i = 0; i < src.size(); ++i) {
     std::set<int> ks;
     for (const auto& [id, run] : src[i]->runs)
-      if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0) ks.insert(run.cell.reduced_k);
+      if (is_reduced_base(run.cell)) ks.insert(run.cell.reduced_k);
     std::vector<NetPoint> nets;
     std::vector<MeanPoint> means;
     for (int k : ks) collect(*src[i], s, k, k, [k](const Cell& c) { return is_reduced(c, k); }, nets, means);
@@ -262,7 +259,7 @@ bool expected(const Sources& src, const std::string& name) {
       if (ds->plans(pick)) return true;
     return false;
   };
-  if (name == "reduced") return planned([](const Cell& c) { return c.kind == CellKind::Base && c.reduced_k > 0; });
+  if (name == "reduced") return planned(is_reduced_base);
   if (name == "dissimilar") return planned([](const Cell& c) { return is_dissimilar_split(c.split); });
   return true;
 }

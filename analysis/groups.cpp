@@ -62,4 +62,29 @@ bool is_reduced(const Cell& c, int k) {
   return c.split == "all" && c.kind == CellKind::Base && c.reduced_k == k;
 }
 
+bool is_reduced_base(const Cell& c) {
+  return c.split == "all" && c.kind == CellKind::Base && c.reduced_k > 0;
+}
+
+bool is_split_base(const Cell& c, const std::string& split, char target) {
+  return c.split == split && c.kind == CellKind::Base && c.target == target && c.reduced_k == 0;
+}
+
+bool is_split_transfer(const Cell& c, const std::string& split, char source, char target, int n,
+                       TransferMode mode) {
+  return c.split == split && c.kind == CellKind::Transfer && c.source == source && c.target == target &&
+         c.n == n && c.mode == mode;
+}
+
+bool is_split_anb(const Cell& c, const std::string& split, char target, int n) {
+  return c.split == split && c.kind == CellKind::Transfer && c.target == target && c.source != target &&
+         c.n == n && c.mode == TransferMode::Frozen;
+}
+
+bool in_relative_series(const Cell& c, const std::string& series) {
+  if (series == "random filters") return c.kind == CellKind::Random;
+  if (c.kind != CellKind::Transfer || c.mode != TransferMode::Frozen || c.source == c.target) return false;
+  return series == "random" ? c.is_random_split() : c.split == series;
+}
+
 }  // namespace xfer

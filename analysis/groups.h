@@ -35,5 +35,20 @@ bool is_all_base(const Cell& c);
 bool is_all_random(const Cell& c, int n);
 bool is_half_random(const Cell& c, int n);
 bool is_reduced(const Cell& c, int k);
+// Any reduced-volume base (all classes, the first K images of each, K > 0).
+bool is_reduced_base(const Cell& c);
+
+// One half of a split (random or dissimilar): its base (not reduced), a
+// transfer into `target` from `source` at `n` layers in `mode`, and AnB into
+// `target` (frozen, from the other half).
+bool is_split_base(const Cell& c, const std::string& split, char target);
+bool is_split_transfer(const Cell& c, const std::string& split, char source, char target, int n,
+                       TransferMode mode);
+bool is_split_anb(const Cell& c, const std::string& split, char target, int n);
+
+// The series of figure 3 bottom (each network minus its target's base) a
+// cell is in: "random filters" every random-filter cell, "random" the frozen
+// AnB of the random halves, a dissimilar split's name its frozen AnB.
+bool in_relative_series(const Cell& c, const std::string& series);
 
 }  // namespace xfer

@@ -6,7 +6,7 @@
 
 #include "analysis/caffe_log.h"
 #include "analysis/release_names.h"
-#include "analysis/result_file.h"
+#include "analysis/results_dir.h"
 #include "analysis/tables.h"
 #include "core/cli.h"
 #include "core/exit_codes.h"

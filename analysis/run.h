@@ -11,17 +11,15 @@
 
 #include "grid/cell.h"
 #include "result/curve.h"        // CurvePoint, Statistic, curve_statistic
-#include "result/result_file.h"  // RunStatus
+#include "result/result_file.h"  // RunResult
 
 namespace xfer {
 
-struct NetRun {
-  std::string cell_id;
+// A run's result (result.json's one type, or what Caffe logs give of it: the
+// cell id and the curve), with the cell its id names and where it was read.
+struct NetRun : RunResult {
   Cell cell;
   std::string origin;  // the file or folder it was read from, for messages
-  std::vector<CurvePoint> curve;  // ascending iteration, one point per iteration
-  RunStatus status = RunStatus::Finished;
-  std::string divergence;  // for a diverged run: "at iteration 24 (loss nan)"
 };
 
 // Mean, sample standard deviation (n - 1; NaN below two values) and count of

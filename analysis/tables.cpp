@@ -196,13 +196,13 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
         add_summary_entries(row, summaries(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
         t.rows.push_back(row);
       };
-      add("base", 0, [&](const Cell& c) { return c.split == split && c.kind == CellKind::Base && c.target == target && c.reduced_k == 0; }, true);
+      add("base", 0, [&](const Cell& c) { return is_split_base(c, split, target); }, true);
       for (auto mode : {TransferMode::Frozen, TransferMode::Finetune})
         for (char source : {other, target}) {
           std::string group = std::string(source == target ? "BnB" : "AnB") + (mode == TransferMode::Finetune ? "+" : "");
           bool always = mode == TransferMode::Frozen && source != target;
           for (int n = 1; n <= kMaxTransferLayer; ++n)
-            add(group, n, [&](const Cell& c) { return c.split == split && c.kind == CellKind::Transfer && c.source == source && c.target == target && c.n == n && c.mode == mode; }, always);
+            add(group, n, [&](const Cell& c) { return is_split_transfer(c, split, source, target, n, mode); }, always);
         }
     }
   }
@@ -279,13 +279,7 @@ std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, S
   for (const auto& [id, run] : ds.runs) {
     const Cell& c = run.cell;
     if (c.n != n) continue;
-    bool pick = false;
-    if (series == "random filters") {
-      pick = c.kind == CellKind::Random;
-    } else if (c.kind == CellKind::Transfer && c.mode == TransferMode::Frozen && c.source != c.target) {
-      pick = series == "random" ? c.is_random_split() : c.split == series;
-    }
-    if (!pick) continue;
+    if (!in_relative_series(c, series)) continue;
     Cell b;  // the base trained on the same classes
     b.split = c.split;
     b.target = c.target;
@@ -306,8 +300,8 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
   std::set<int> ks;
   for (const auto* ds : src)
     for (const auto& [id, run] : ds->runs)
-      if (run.cell.split == "all" && run.cell.kind == CellKind::Base && run.cell.reduced_k > 0) ks.insert(run.cell.reduced_k);
-  if (ks.empty() && any_plans(src, [](const Cell& c) { return c.kind == CellKind::Base && c.reduced_k > 0; }))
+      if (is_reduced_base(run.cell)) ks.insert(run.cell.reduced_k);
+  if (ks.empty() && any_plans(src, is_reduced_base))
     diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
   for (int k : ks) {
     std::vector<Entry> row{Entry::count(k)};

@@ -65,8 +65,8 @@ std::vector<std::string> class_names(const Options& o) {
   return names;
 }
 
-std::vector<ClassSplit> chosen_splits(const Options& o) {
-  std::vector<ClassSplit> splits;
+std::vector<SplitDef> chosen_splits(const Options& o) {
+  std::vector<SplitDef> splits;
   if (o.split == "half") {
     for (int s : cli::parse_int_list(o.seeds, "--seeds"))
       splits.push_back(random_halves(s, o.num_classes, o.size_a));
@@ -84,9 +84,9 @@ std::vector<ClassSplit> chosen_splits(const Options& o) {
 
 // Prints one half (and writes or checks it as asked); false when it differs
 // from the paper's file.
-bool emit_half(const Options& o, const ClassSplit& s, int h, const std::vector<std::string>& names) {
-  const auto& v = h == 0 ? s.a : s.b;
-  const std::string tag = s.name + (h == 0 ? "A" : "B");
+bool emit_half(const Options& o, const SplitDef& s, int h, const std::vector<std::string>& names) {
+  const auto& v = s.views[static_cast<size_t>(h)].class_ids;
+  const std::string& tag = s.views[static_cast<size_t>(h)].name;
   std::cout << "# " << tag << " (" << v.size() << " classes)\n";
   for (int c : v) {
     std::cout << c;

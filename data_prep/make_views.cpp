@@ -9,9 +9,9 @@
 
 #include "core/cli.h"
 #include "core/exit_codes.h"
-#include "data/write_lock.h"
 #include "data_prep/split_views.h"
 #include "data_prep/tool_main.h"
+#include "data_prep/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;

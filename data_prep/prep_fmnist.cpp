@@ -12,11 +12,11 @@
 
 #include "core/cli.h"
 #include "core/exit_codes.h"
-#include "data/write_lock.h"
 #include "data_prep/fmnist_idx.h"
 #include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
 #include "data_prep/tool_main.h"
+#include "data_prep/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -90,31 +90,31 @@ Dataset read_dataset(const std::string& src) {
 // The store's examples of each subset, planned before writing so that the
 // progress bar knows the total.
 struct Plan {
-  HalfSpec half;
+  ViewSpec view;  // every class, every image
   std::vector<int64_t> keep[2];
   std::vector<int32_t> local[2];
 };
 
 Plan plan_store(const Dataset& d) {
   Plan p{all_classes(10), {}, {}};
-  for (int sub = 0; sub < 2; ++sub) select_examples(d.labels[sub], p.half, sub == 0, p.keep[sub], p.local[sub]);
+  for (int sub = 0; sub < 2; ++sub) select_examples(d.labels[sub], p.view, sub == 0, p.keep[sub], p.local[sub]);
   return p;
 }
 
 Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progress& progress) {
-  const std::string dir = o.out + "/" + p.half.folder;
+  const std::string dir = o.out + "/" + p.view.name;
   for (int sub = 0; sub < 2; ++sub) {
     const IdxImages& im = d.images[sub];
     const auto& labels = d.labels[sub];
     const size_t bytes = static_cast<size_t>(im.rows) * im.cols;
     ShardMeta meta;
     meta.dataset = "fashion-mnist";
-    meta.split = p.half.folder;
+    meta.split = p.view.name;
     meta.subset = sub == 0 ? "train" : "val";
     meta.channels = 1;
     meta.height = im.rows;
     meta.width = im.cols;
-    for (int c : p.half.classes) {
+    for (int c : p.view.class_ids) {
       meta.class_ids.push_back(c);
       meta.class_names.push_back(fmnist_class_names()[static_cast<size_t>(c)]);
     }
@@ -135,7 +135,7 @@ Manifest write_folder(const Plan& p, const Dataset& d, const Options& o, Progres
         &progress);
   }
   nlohmann::json src = {{"dataset", "Fashion-MNIST"}, {"src", o.src}};
-  src["reduced_k"] = p.half.reduced_k;
+  src["reduced_k"] = p.view.train_per_class;  // the manifest's key, kept
   return finalize_split_dir(dir, src.dump(), -1, -1);
 }
 

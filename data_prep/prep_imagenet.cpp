@@ -8,7 +8,7 @@
 // natmanA/B, all-k<K>, halves given as class-list files, and any split
 // definition (--split). Each convert part holds its own lock
 // (<out>/.lock.part-K-of-N), derive and all hold the root's (<out>/.lock):
-// see src/data/write_lock.h.
+// see data_prep/write_lock.h.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -18,11 +18,12 @@
 #include "core/cpus.h"
 #include "core/cli.h"
 #include "core/exit_codes.h"
-#include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
+#include "data_prep/splits.h"
 #include "data_prep/tool_main.h"
+#include "data_prep/write_lock.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -98,9 +99,10 @@ std::vector<SplitDef> list_splits(const Options& o, const std::vector<std::strin
     auto c1 = l.find(':'), c2 = l.find(':', c1 == std::string::npos ? 0 : c1 + 1);
     if (c1 == std::string::npos || c2 == std::string::npos)
       throw std::runtime_error("--list '" + l + "': expected NAME:A.txt:B.txt");
-    const ClassSplit s = split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1), l.substr(c2 + 1), wnids);
-    // No xfer_make_views line remakes it: it is remade by this tool's --list.
-    out.push_back({s.name, "A = " + l.substr(c1 + 1, c2 - c1 - 1) + "\nB = " + l.substr(c2 + 1) + "\n", halves_of(s), ""});
+    SplitDef s = split_from_files(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1), l.substr(c2 + 1), wnids);
+    s.text = "A = " + l.substr(c1 + 1, c2 - c1 - 1) + "\nB = " + l.substr(c2 + 1) + "\n";
+    // No xfer_make_views line remakes it (source ""): it is remade by this tool's --list.
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -6,7 +6,7 @@
 // checked before anything is written; a class folder none of whose images
 // could be decoded is refused before the store is finalized. The views of
 // the splits asked for are made from the store (data/view.h). Holds the
-// root's lock (<out>/.lock, src/data/write_lock.h) while writing.
+// root's lock (<out>/.lock, data_prep/write_lock.h) while writing.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -15,10 +15,10 @@
 #include "core/cli.h"
 #include "core/exit_codes.h"
 #include "core/cpus.h"
-#include "data/write_lock.h"
 #include "data_prep/image_folder.h"
 #include "data_prep/split_views.h"
 #include "data_prep/tool_main.h"
+#include "data_prep/write_lock.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -25,7 +25,7 @@ std::runtime_error bad(const std::string& where, const std::string& what) {
   return std::runtime_error(where + ": " + what);
 }
 
-// Positions in the store's class order -> dataset labels.
+// Positions in the store's class order -> dataset labels, ascending.
 std::vector<int> labels_of(const std::vector<int>& positions, const StoreClasses& store) {
   std::vector<int> out;
   for (int p : positions) out.push_back(store.class_ids[static_cast<size_t>(p)]);
@@ -186,9 +186,17 @@ void explicit_halves(const Keys& k, const std::string& path, const StoreClasses&
                             " is in neither A nor B (complete = false allows that)");
 }
 
+// Halves A and B of store positions `a` and `b`, as the store's labels.
 SplitDef halves(const std::string& name, const std::string& text, const std::vector<int>& a,
                 const std::vector<int>& b, const StoreClasses& store) {
-  return {name, text, {{name + "A", labels_of(a, store), 0}, {name + "B", labels_of(b, store), 0}}, ""};
+  SplitDef d = two_halves(name, labels_of(a, store), labels_of(b, store));
+  d.text = text;
+  return d;
+}
+
+// A split of store positions (random_halves, natman_split, ...) as the store's labels.
+SplitDef on_store(const SplitDef& s, const std::string& text, const StoreClasses& store) {
+  return halves(s.name, text, s.views[0].class_ids, s.views[1].class_ids, store);
 }
 
 }  // namespace
@@ -209,8 +217,8 @@ SplitDef read_split_file(const std::string& path, const StoreClasses& store) {
     const int size_a = k.count("size_a") ? positive_int(k, "size_a", path) : -1;
     if (n < 2 || (size_a >= 0 && (size_a < 1 || size_a >= n)))
       throw bad(path, "random halves need 2 classes or more and 1 <= size_a < " + std::to_string(n));
-    const ClassSplit s = random_halves(positive_int(k, "random", path), n, size_a);
-    return halves(d.name, d.text, s.a, s.b, store);
+    const SplitDef s = random_halves(positive_int(k, "random", path), n, size_a);
+    return halves(d.name, d.text, s.views[0].class_ids, s.views[1].class_ids, store);
   }
   if (reduced) {
     const int per_class = positive_int(k, "per_class", path);
@@ -231,8 +239,7 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store) {
   std::smatch m;
   if (std::regex_match(name, m, half_re)) {
     if (n < 2) throw std::runtime_error("split " + name + ": random halves need 2 classes or more, the store has " + std::to_string(n));
-    const ClassSplit s = random_halves(std::stoi(m[1]), n);
-    return halves(name, "random = " + std::string(m[1]) + "\n", s.a, s.b, store);
+    return on_store(random_halves(std::stoi(m[1]), n), "random = " + std::string(m[1]) + "\n", store);
   }
   if (std::regex_match(name, m, reduced_re) && std::stoi(m[1]) > 0)
     return {name, "per_class = " + std::string(m[1]) + "\n", {{name, labels_of(every_position(store), store), std::stoi(m[1])}}, ""};
@@ -242,9 +249,8 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store) {
       throw std::runtime_error("split " + name + " is defined for " +
                                (natman ? "ImageNet's 1000 classes" : "Fashion-MNIST's 10 classes") +
                                ", not for " + store.dataset + " with " + std::to_string(n));
-    const ClassSplit s = natman ? natman_split() : fmnist_dissim_split();
-    return halves(name, natman ? "A = 0-397, 936-958, 970, 972-998\nB = rest\n" : "A = 0, 2, 3, 4, 6\nB = rest\n",
-                  s.a, s.b, store);
+    return on_store(natman ? natman_split() : fmnist_dissim_split(),
+                    natman ? "A = 0-397, 936-958, 970, 972-998\nB = rest\n" : "A = 0, 2, 3, 4, 6\nB = rest\n", store);
   }
   throw std::runtime_error("split '" + name + "': no such built-in split (half<S>, natman, dissim, "
                            "all-k<K>) and no such file");
@@ -255,7 +261,7 @@ SplitDef split_definition(const std::string& arg, const StoreClasses& store) {
   if (auto eq = arg.find('='); eq != std::string::npos) {  // NAME=FILE: the views are NAME's
     SplitDef d = read_split_file(arg.substr(eq + 1), store);
     const std::string name = arg.substr(0, eq);
-    for (auto& v : d.views) v.folder = name + v.folder.substr(d.name.size());
+    for (auto& v : d.views) v.name = name + v.name.substr(d.name.size());
     d.name = name;
     d.source = name + "=" + fs::absolute(arg.substr(eq + 1)).lexically_normal().string();
     return d;

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "data_prep/split_writer.h"
+#include "data_prep/view_spec.h"
 
 namespace xfer {
 
@@ -35,13 +35,6 @@ struct StoreClasses {
   std::string dataset;                   // "imagenet", "fashion-mnist", ...
   std::vector<int32_t> class_ids;        // dataset labels, ascending
   std::vector<std::string> class_names;  // in the same order
-};
-
-struct SplitDef {
-  std::string name;              // "half0", "natman", the file's stem
-  std::string text;              // the definition as written, recorded in each view
-  std::vector<HalfSpec> views;   // folders to make: classes are dataset labels
-  std::string source;            // what remakes it: xfer_make_views --split SOURCE ("" unknown)
 };
 
 // The built-in definition `name`, or nullopt-like empty views when `name` is

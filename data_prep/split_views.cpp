@@ -5,7 +5,7 @@
 
 #include "data/manifest.h"
 #include "data/shard_format.h"
-#include "data/view_maker.h"
+#include "data_prep/view_maker.h"
 
 namespace xfer {
 
@@ -16,24 +16,16 @@ StoreClasses store_classes(const std::string& root) {
 
 std::vector<ViewOutcome> make_split_views(const std::string& root, const SplitDef& def) {
   std::vector<ViewOutcome> out;
-  for (const HalfSpec& h : def.views) {
-    ViewRequest r;
-    r.root = root;
-    r.name = h.folder;
-    r.split = def.name;
-    r.definition = def.text;
-    r.source = def.source;
-    r.class_ids.assign(h.classes.begin(), h.classes.end());
-    r.train_per_class = h.reduced_k;
+  for (const ViewSpec& v : def.views) {
     ViewOutcome o;
-    o.folder = h.folder;
-    if (holds_own_shards(root + "/" + h.folder)) {
+    o.folder = v.name;
+    if (holds_own_shards(root + "/" + v.name)) {
       o.kind = ViewOutcome::Kind::OwnShards;
-    } else if (view_is_current(r)) {
+    } else if (view_is_current(root, v)) {
       o.kind = ViewOutcome::Kind::Current;
-      o.view = read_view(root + "/" + h.folder);
+      o.view = read_view(root + "/" + v.name);
     } else {
-      o.view = make_view(r);
+      o.view = make_view(root, def, v);
     }
     out.push_back(std::move(o));
   }

@@ -23,7 +23,7 @@ struct ViewOutcome {
 // The views of `def` under `root`. A folder that holds shards of its own (a
 // half copied out of `all` by an older version) is left as it is, and keeps
 // working as before: it is reported, not replaced. The caller holds the
-// root's write lock (data/write_lock.h).
+// root's write lock (write_lock.h).
 std::vector<ViewOutcome> make_split_views(const std::string& root, const SplitDef& def);
 
 // One line per outcome, as the tools print them: folder, train and val

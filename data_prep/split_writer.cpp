@@ -17,34 +17,30 @@ namespace fs = std::filesystem;
 
 namespace xfer {
 
-std::vector<HalfSpec> halves_of(const ClassSplit& s) {
-  return {HalfSpec{s.name + "A", s.a, 0}, HalfSpec{s.name + "B", s.b, 0}};
+ViewSpec all_classes(int num_classes, int64_t per_class) {
+  ViewSpec v;
+  v.name = per_class > 0 ? "all-k" + std::to_string(per_class) : "all";
+  for (int c = 0; c < num_classes; ++c) v.class_ids.push_back(c);
+  v.train_per_class = per_class;
+  return v;
 }
 
-HalfSpec all_classes(int num_classes, int reduced_k) {
-  HalfSpec h;
-  h.folder = reduced_k > 0 ? "all-k" + std::to_string(reduced_k) : "all";
-  for (int c = 0; c < num_classes; ++c) h.classes.push_back(c);
-  h.reduced_k = reduced_k;
-  return h;
-}
-
-void select_examples(const std::vector<int32_t>& labels, const HalfSpec& half, bool reduce,
+void select_examples(const std::vector<int32_t>& labels, const ViewSpec& view, bool reduce,
                      std::vector<int64_t>& keep, std::vector<int32_t>& local) {
   keep.clear();
   local.clear();
   int32_t max_label = 0;
-  for (int c : half.classes) max_label = std::max(max_label, c);
+  for (int32_t c : view.class_ids) max_label = std::max(max_label, c);
   for (int32_t l : labels) max_label = std::max(max_label, l);
   std::vector<int32_t> to_local(static_cast<size_t>(max_label) + 1, -1);
-  for (size_t i = 0; i < half.classes.size(); ++i)
-    to_local[static_cast<size_t>(half.classes[i])] = static_cast<int32_t>(i);
-  std::vector<int64_t> taken(half.classes.size(), 0);
+  for (size_t i = 0; i < view.class_ids.size(); ++i)
+    to_local[static_cast<size_t>(view.class_ids[i])] = static_cast<int32_t>(i);
+  std::vector<int64_t> taken(view.class_ids.size(), 0);
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0) continue;
     const int32_t l = to_local[static_cast<size_t>(labels[i])];
     if (l < 0) continue;
-    if (reduce && half.reduced_k > 0 && taken[static_cast<size_t>(l)] >= half.reduced_k) continue;
+    if (reduce && view.train_per_class > 0 && taken[static_cast<size_t>(l)] >= view.train_per_class) continue;
     ++taken[static_cast<size_t>(l)];
     keep.push_back(static_cast<int64_t>(i));
     local.push_back(l);
@@ -117,9 +113,6 @@ int write_planned_shards(const std::string& dir, const ShardMeta& meta, int64_t 
   }
   return shards;
 }
-
-namespace {
-}  // namespace
 
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& fn) {
   threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));

@@ -8,30 +8,21 @@
 #include <string>
 #include <vector>
 
-#include "data/shard_format.h"
+#include "data_prep/shard_writer.h"
 #include "data_prep/progress.h"
-#include "data_prep/splits.h"
+#include "data_prep/view_spec.h"
 
 namespace xfer {
 
-// One folder to write: its name and its classes (ascending dataset labels;
-// local label i = classes[i]). reduced_k > 0 keeps only the first K training
-// examples of each class.
-struct HalfSpec {
-  std::string folder;
-  std::vector<int> classes;
-  int reduced_k = 0;
-};
+// "all" (per_class = 0) or "all-k{K}" over classes 0..num_classes-1: what the
+// prep tools write as the store (and the tests as folders of their own).
+ViewSpec all_classes(int num_classes, int64_t per_class = 0);
 
-// {name}A and {name}B of a split.
-std::vector<HalfSpec> halves_of(const ClassSplit& s);
-// "all" (reduced_k = 0) or "all-k{K}" over classes 0..num_classes-1.
-HalfSpec all_classes(int num_classes, int reduced_k = 0);
-
-// The examples (positions in `labels`, in order) a half keeps from a subset
-// whose examples have dataset labels `labels`, and their local labels.
-// reduced_k applies when `reduce` is true (the training subset).
-void select_examples(const std::vector<int32_t>& labels, const HalfSpec& half, bool reduce,
+// The examples (positions in `labels`, in order) a folder of `view`'s
+// classes keeps from a subset whose examples have dataset labels `labels`,
+// and their local labels. train_per_class applies when `reduce` is true (the
+// training subset).
+void select_examples(const std::vector<int32_t>& labels, const ViewSpec& view, bool reduce,
                      std::vector<int64_t>& keep, std::vector<int32_t>& local);
 
 // Writes shards j (j % parts == part) of `total` examples in shards of

@@ -27,7 +27,15 @@ using cli::trim;
 
 }  // namespace
 
-ClassSplit random_halves(int seed, int num_classes, int size_a) {
+SplitDef two_halves(const std::string& name, std::vector<int32_t> a, std::vector<int32_t> b) {
+  SplitDef d;
+  d.name = name;
+  d.views.push_back({name + "A", std::move(a), 0});
+  d.views.push_back({name + "B", std::move(b), 0});
+  return d;
+}
+
+SplitDef random_halves(int seed, int num_classes, int size_a) {
   if (num_classes < 2) throw std::invalid_argument("random_halves: need at least 2 classes");
   if (seed < 0) throw std::invalid_argument("random_halves: seed must be >= 0");
   if (size_a < 0) size_a = num_classes / 2;
@@ -35,31 +43,26 @@ ClassSplit random_halves(int seed, int num_classes, int size_a) {
     throw std::invalid_argument("random_halves: half A size must be in [1, num_classes)");
   NumpyMT19937 rng({static_cast<uint32_t>(seed)});
   std::vector<int> perm = rng.permutation(num_classes);
-  ClassSplit s;
-  s.name = "half" + std::to_string(seed);
-  s.a.assign(perm.begin(), perm.begin() + size_a);
-  std::sort(s.a.begin(), s.a.end());
-  s.b = complement(s.a, num_classes);
-  return s;
+  std::vector<int> a(perm.begin(), perm.begin() + size_a);
+  std::sort(a.begin(), a.end());
+  std::vector<int> b = complement(a, num_classes);
+  return two_halves("half" + std::to_string(seed), std::move(a), std::move(b));
 }
 
-ClassSplit natman_split() {
-  ClassSplit s;
-  s.name = "natman";
+SplitDef natman_split() {
+  std::vector<int> a;
   auto add = [&](int lo, int hi) {
-    for (int c = lo; c <= hi; ++c) s.a.push_back(c);
+    for (int c = lo; c <= hi; ++c) a.push_back(c);
   };
   add(0, 397);
   add(936, 958);
   add(970, 970);
   add(972, 998);
-  s.b = complement(s.a, 1000);
-  return s;
+  std::vector<int> b = complement(a, 1000);
+  return two_halves("natman", std::move(a), std::move(b));
 }
 
-ClassSplit fmnist_dissim_split() {
-  return ClassSplit{"dissim", {0, 2, 3, 4, 6}, {1, 5, 7, 8, 9}};
-}
+SplitDef fmnist_dissim_split() { return two_halves("dissim", {0, 2, 3, 4, 6}, {1, 5, 7, 8, 9}); }
 
 std::vector<int> read_class_list(const std::string& path,
                                  const std::vector<std::string>& class_names) {
@@ -96,13 +99,15 @@ std::vector<int> read_class_list(const std::string& path,
   return out;
 }
 
-ClassSplit split_from_files(const std::string& name, const std::string& file_a,
-                            const std::string& file_b,
-                            const std::vector<std::string>& class_names) {
-  ClassSplit s{name, read_class_list(file_a, class_names), read_class_list(file_b, class_names)};
+SplitDef split_from_files(const std::string& name, const std::string& file_a,
+                          const std::string& file_b,
+                          const std::vector<std::string>& class_names) {
+  std::vector<int> first = read_class_list(file_a, class_names);  // A's problems are named first
+  SplitDef s = two_halves(name, std::move(first), read_class_list(file_b, class_names));
+  const std::vector<int>& a = s.views[0].class_ids;
+  const std::vector<int>& b = s.views[1].class_ids;
   std::vector<int> both;
-  std::set_intersection(s.a.begin(), s.a.end(), s.b.begin(), s.b.end(),
-                        std::back_inserter(both));
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
   if (!both.empty())
     throw std::runtime_error(file_a + " and " + file_b + ": class " + std::to_string(both[0]) +
                              " is in both halves");

@@ -1,6 +1,8 @@
-// test_util.h: what every test folder needs: a scratch folder that removes
-// itself, reading a whole file, the message of an exception, and running a
-// shell command with its exit status and output.
+// test_util.h: what every test folder needs, each once: a scratch folder
+// that removes itself, reading and writing a whole file, counting a text's
+// occurrences, the message of an exception, the folder of the built
+// programs, and running a shell command with its exit status and output.
+// (A tmpfs to fill is tmpfs_mount.h.)
 #pragma once
 
 #include <sys/wait.h>
@@ -40,20 +42,34 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A folder named after `name` and this process, emptied if it exists and left
-// in place afterwards (for a test whose files are worth reading when it fails).
-inline std::string temp_dir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("xfer_test_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p.string();
-}
-
 // The whole of the file at `p` ("" when it cannot be read).
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Writes `text` to `p` as it is, making the folders above it.
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// How many times `what` occurs in `text` (overlapping ones too).
+inline size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Where the built programs are: $XFER_BIN_DIR (test_env.cpp sets it to the
+// build's bin/ unless given), else beside this test (every executable lands
+// in one folder).
+inline std::string bin_dir() {
+  const char* b = std::getenv("XFER_BIN_DIR");
+  if (b && *b) return b;
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : self.parent_path().string();
 }
 
 // The message of what `fn` throws ("" when it does not).

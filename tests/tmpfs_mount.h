@@ -1,6 +1,7 @@
-// tmpfs_mount.h: a small tmpfs mounted for one test, to fill a disk for real.
-// Needs root (or CAP_SYS_ADMIN); where mounting is refused the test skips
-// with a message. Unmounted when the object goes away.
+// tmpfs_mount.h: a small tmpfs mounted for one test, to fill a disk for real
+// (the one such helper of every test folder). Needs root (or CAP_SYS_ADMIN);
+// where mounting is refused the test skips with why_not(). Unmounted when the
+// object goes away.
 #pragma once
 
 #include <sys/mount.h>
@@ -9,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace xfer::testing {
 
@@ -25,7 +28,7 @@ class TmpfsMount {
     if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, opts.c_str()) == 0)
       mounted_ = true;
     else
-      why_ = std::string("cannot mount a tmpfs here: ") + std::strerror(errno);
+      why_ = std::string("cannot mount a tmpfs here: ") + std::strerror(errno) + " (needs root)";
   }
   ~TmpfsMount() {
     if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
@@ -38,6 +41,14 @@ class TmpfsMount {
   bool mounted() const { return mounted_; }
   const std::string& why_not() const { return why_; }
   const std::string& dir() const { return dir_; }
+
+  // Writes <dir>/filler until the file system is full.
+  void fill() const {
+    std::ofstream f(dir_ + "/filler", std::ios::binary);
+    std::vector<char> block(4096, 'x');
+    while (f.write(block.data(), static_cast<std::streamsize>(block.size())) && f.flush()) {
+    }
+  }
 
  private:
   std::string dir_, why_;

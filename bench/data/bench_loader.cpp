@@ -16,8 +16,8 @@
 #include "core/provenance.h"
 #include "bench_common.h"
 #include "data/shard_source.h"
-#include "data/view_maker.h"
 #include "data_prep/split_writer.h"
+#include "data_prep/view_maker.h"
 
 namespace po = boost::program_options;
 using namespace xfer;
@@ -53,7 +53,7 @@ void make_folder(const fs::path& root, int n) {
                          }
                        });
   finalize_split_dir((root / "copyA").string(), "{}", -1, -1);
-  make_view({root.string(), "all", "viewA", "bench", "classes a and c", {0, 2}, 0, ""});
+  make_view(root.string(), {"bench", "classes a and c", {}, ""}, {"viewA", {0, 2}, 0});
 }
 
 // `verify` off only to show what checking the shards' checksums costs.

@@ -1,9 +1,13 @@
-// shard_format.h: the on-disk format of the data, one folder per split half
-// (e.g. data/fmnist/half0A), read by the loader, h5py and h5dump alike.
+// shard_format.h: the on-disk format of the data, read by the loader, h5py
+// and h5dump alike. A dataset has one store (e.g. data/fmnist/all) holding
+// every image once, and views of it (data/view.h: a split half or a reduced
+// set is a small folder of view.json and mean.h5 that selects from the store):
 //
-// <dir>/train-00000.h5, train-00001.h5, ..., val-00000.h5, ...   the shards
-// <dir>/mean.h5         dataset "mean" float32 [C,H,W]: the mean training image
-// <dir>/manifest.json   counts, shard list with CRC-32s, classes (see Manifest)
+// <store>/train-00000.h5, train-00001.h5, ..., val-00000.h5, ...   the shards
+// <store>/mean.h5       dataset "mean" float32 [C,H,W]: the mean training image
+//                       (a view's own mean.h5: of the images it selects)
+// <store>/manifest.json counts, shard list with CRC-32s and per-shard class
+//                       counts, classes (see Manifest)
 //
 // In each shard:
 //   images       uint8  [N,C,H,W]  chunked by whole images (one image per chunk
@@ -22,6 +26,8 @@
 // its writer (temp_path_for) and renamed when complete and closed without
 // error, so a file with the final name is always whole. Beside it,
 // "<name>.crc32" holds the CRC-32 its writer computed of it (checksum.h).
+// This header is the reading side; the writing side (ShardWriter, the
+// manifest and mean made from finished shards) is data_prep/shard_writer.h.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +44,7 @@
 
 namespace xfer {
 
-// What all shards of one split half and subset share.
+// What all shards of one folder and subset share.
 struct ShardMeta {
   std::string dataset;  // "imagenet", "fashion-mnist"
   std::string split;    // the folder name: "half0A", "natmanB", "all-k25"
@@ -51,54 +57,6 @@ struct ShardMeta {
     return static_cast<size_t>(channels) * static_cast<size_t>(height) *
            static_cast<size_t>(width);
   }
-};
-
-// "train-00012.h5".
-std::string shard_file_name(const std::string& subset, int index);
-
-// Writes one shard. Images are appended in order; finish() writes the
-// attributes, closes the file, computes its CRC-32, writes the sidecar and
-// renames the temporary file to `path`. Destroyed before finish(), it removes
-// the temporary file. With `expected_images` > 0 it refuses, before writing,
-// a shard the disk has no room for. Every write is checked: a failure (a full
-// disk: "no space left on device writing PATH (about N MB needed, M MB free)")
-// removes the temporary file and throws; `path` is never touched.
-class ShardWriter {
- public:
-  ShardWriter(std::string path, ShardMeta meta, int shard_index, int64_t expected_images = 0);
-  ~ShardWriter();
-  ShardWriter(const ShardWriter&) = delete;
-  ShardWriter& operator=(const ShardWriter&) = delete;
-
-  // `chw` holds meta.image_bytes() bytes.
-  void add(const uint8_t* chw, int32_t label, int32_t orig_label, const std::string& key);
-  void add_skipped(const std::string& key, const std::string& reason);
-  int64_t count() const { return count_; }
-  void finish();
-  const FileSum& checksum() const { return sum_; }  // after finish()
-
- private:
-  void flush();
-  void fold_sum();
-  void write_offsets();
-  void write_attributes();
-  void write_trailer();
-  void guard(const std::function<void()>& step);
-  void abandon() noexcept;
-  std::string path_, tmp_path_;
-  ShardMeta meta_;
-  int shard_index_;
-  int64_t expected_ = 0;
-  FileSum sum_;
-  H5Id file_, images_, labels_, orig_labels_, keys_;
-  int64_t count_ = 0, flushed_ = 0;
-  std::vector<uint8_t> buf_images_;
-  std::vector<int32_t> buf_labels_, buf_orig_;
-  std::vector<std::string> buf_keys_, skipped_;
-  std::vector<double> pixel_sum_;
-  std::vector<uint32_t> pixel_sum_u32_;
-  int64_t since_fold_ = 0;
-  bool finished_ = false;
 };
 
 // One shard opened for reading; the constructor checks the schema version,
@@ -137,22 +95,9 @@ class ShardReader {
 
 // The mean training image of a folder, C*H*W at the stored image size.
 struct MeanImage { int c = 0, h = 0, w = 0; std::vector<float> data; };
-// Reads <dir>/mean.h5 (dir = one split-half folder): checked against the
-// checksum its manifest records first, then opened from those same bytes.
+// Reads the mean.h5 of <dir> (a store, or a view: data/view.h): checked against
+// the checksum its manifest or view.json records first, then opened from those same bytes.
 MeanImage read_mean_image(const std::string& dir);
-// Writes <dir>/mean.h5 (dataset "mean" float32 [C,H,W], attributes
-// schema_version, split, num_images): built in memory, then written with
-// write_file_atomic. Returns the checksum of the bytes written.
-FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
-                         const std::string& split);
-
-// Checks the shards of `dir` (train-*, val-*, numbered from 0 without gaps;
-// `expected_*` >= 0 also checks their number) against the checksums their
-// writers recorded in the sidecars, computes class counts and the mean of the
-// training images, and writes mean.h5 and manifest.json with those checksums.
-Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
-                            int expected_train = -1, int expected_val = -1);
-
 // Whether `path` is a finished shard (exists and opens as one).
 bool shard_complete(const std::string& path);
 

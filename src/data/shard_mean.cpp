@@ -1,6 +1,6 @@
-// shard_mean.cpp: <dir>/mean.h5, the mean training image of a folder
-// (format in shard_format.h). Small enough to be built and read whole in
-// memory, so only our own checked calls touch the disk.
+// shard_mean.cpp: reading <dir>/mean.h5, the mean training image of a folder
+// (format in shard_format.h; written by data_prep/shard_folder.cpp). Small
+// enough to be read whole in memory, so only our own checked calls touch the disk.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -9,16 +9,12 @@
 #include "data/shard_format.h"
 #include "data/shard_layout.h"
 #include "data/view.h"
-#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
 namespace xfer {
 
 namespace {
-
-// The in-memory file grows in steps of this many bytes.
-constexpr size_t kMeanIncrement = size_t{1} << 16;
 
 std::vector<char> read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -69,27 +65,6 @@ MeanImage read_mean_image(const std::string& dir) {
   m.data.resize(dims[0] * dims[1] * dims[2]);
   h5_read_floats(file, "mean", dims, m.data.data(), path);
   return m;
-}
-
-FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
-                         const std::string& split) {
-  const std::string path = dir + "/mean.h5";
-  std::vector<char> image;
-  {
-    H5Lock lock(h5_mutex());
-    H5Id file = h5_create_in_memory(path, kMeanIncrement);
-    H5Id d = write_untimed_dataset(file, "mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-                                   {static_cast<hsize_t>(mean.c), static_cast<hsize_t>(mean.h),
-                                    static_cast<hsize_t>(mean.w)},
-                                   mean.data.data(), path);
-    h5_write_attr_int(file, "schema_version", kShardSchemaVersion, path);
-    h5_write_attr_str(file, "split", split, path);
-    h5_write_attr_int(file, "num_images", num_images, path);
-    d.reset();
-    image = h5_file_image(file, path);
-  }
-  write_file_atomic(path, image.data(), image.size());
-  return buffer_checksum(image.data(), image.size());
 }
 
 }  // namespace xfer

@@ -25,7 +25,7 @@ namespace xfer {
 class ShardStore {
  public:
   explicit ShardStore(const ShardSourceOptions& o);
-  // `subset` of an opened folder; make_view (view_maker.h) opens the view it
+  // `subset` of an opened folder; make_view (data_prep/view_maker.h) opens the view it
   // is making this way, before its view.json exists. `remember`: a shard this
   // process has checked once is not checked again (views made one after another).
   ShardStore(const DataFolder& folder, const std::string& subset, bool verify, bool remember = false);

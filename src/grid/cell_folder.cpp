@@ -58,9 +58,9 @@ CellFolder::CellFolder(const std::string& results, const std::string& id)
 
 bool CellFolder::has_checkpoint() const { return fs::exists(checkpoint()); }
 
-ResultSummary CellFolder::result() const { return read_result_summary(dir_ + "/" + kResultFileName); }
+RunResult CellFolder::result() const { return read_result_summary(dir_ + "/" + kResultFileName); }
 
-bool CellFolder::finished() const { return result().state == ResultState::Finished; }
+bool CellFolder::finished() const { return result().status == RunStatus::Finished; }
 
 std::optional<Progress> CellFolder::progress() const { return read_progress(dir_ + "/" + kProgressFileName); }
 

@@ -25,7 +25,7 @@
 #include <string>
 
 #include "result/progress.h"
-#include "result/result_file.h"  // ResultSummary
+#include "result/result_file.h"  // RunResult
 
 namespace xfer {
 
@@ -51,7 +51,7 @@ class CellFolder {
   bool has_checkpoint() const;
 
   // What the trainer left: result.json (summarize_result()), progress.json.
-  ResultSummary result() const;
+  RunResult result() const;
   bool finished() const;  // result.json says finished
   std::optional<Progress> progress() const;
 

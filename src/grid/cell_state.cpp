@@ -45,15 +45,15 @@ bool pid_alive(long pid) { return pid > 0 && (kill(static_cast<pid_t>(pid), 0) =
 bool settled_by_result(const CellFolder& folder, bool hash_ok, const std::string& stale_why,
                        CellState& st) {
   st.result = folder.result();
-  const ResultSummary& rs = st.result;
-  if (rs.state == ResultState::Finished) {
+  const RunResult& rs = st.result;
+  if (rs.status == RunStatus::Finished) {
     st.status = hash_ok ? CellStatus::Done : CellStatus::Stale;
     if (!hash_ok) st.reason = "finished " + stale_why;
     return true;
   }
-  if (rs.state == ResultState::Diverged) {
+  if (rs.status == RunStatus::Diverged) {
     st.status = hash_ok ? CellStatus::Failed : CellStatus::Stale;
-    st.reason = hash_ok ? rs.reason : rs.reason + ", " + stale_why;
+    st.reason = hash_ok ? diverged_reason(rs) : diverged_reason(rs) + ", " + stale_why;
     st.diverged = hash_ok;
     return true;
   }

@@ -8,7 +8,7 @@
 #include "grid/cell_trainer.h"
 #include "grid/grid.h"
 #include "grid/slurm.h"
-#include "result/result_file.h"  // ResultSummary
+#include "result/result_file.h"  // RunResult
 
 namespace xfer {
 
@@ -32,7 +32,7 @@ struct CellState {
   long iteration = -1;  // where result.json says it ended, else progress.json's last
   double eta_s = -1;   // Running: seconds left at the current attempt's pace
   int attempts = 0;    // trainer starts so far
-  ResultSummary result;  // what result.json says, when present
+  RunResult result;  // what result.json says, when present
 };
 
 // The state of `cell` under `paths.results`; `queue` (squeue, submitted.tsv)

@@ -148,8 +148,8 @@ nlohmann::json record_start(const Grid& grid, const GridCell& cell, const RunOpt
 // How the trainer's run ended, from result.json first (it alone knows a
 // divergence for sure), then its exit.
 Outcome judge(const CellFolder& folder, const ProcessEnd& end, const std::deque<std::string>& tail) {
-  const ResultSummary rs = folder.result();
-  if (rs.state == ResultState::Diverged) return {kExitDiverged, rs.reason};
+  const RunResult rs = folder.result();
+  if (rs.status == RunStatus::Diverged) return {kExitDiverged, diverged_reason(rs)};
   if (end.code == kExitDiverged) {
     for (auto it = tail.rbegin(); it != tail.rend(); ++it)
       if (it->find("diverged") != std::string::npos) return {kExitDiverged, *it};
@@ -157,7 +157,7 @@ Outcome judge(const CellFolder& folder, const ProcessEnd& end, const std::deque<
                                " and wrote no result.json)"};
   }
   if (end.code == 0)
-    return rs.state == ResultState::Finished
+    return rs.status == RunStatus::Finished
                ? Outcome{}
                : Outcome{kExitError, "the trainer exited 0 without a finished result.json"};
   if (end.code == kExitStopped) return {kExitStopped, "stopped after a checkpoint"};

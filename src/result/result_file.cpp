@@ -15,10 +15,26 @@ namespace xfer {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+std::string diverged_reason(const RunResult& r) {
+  if (r.diverged_iteration < 0 && r.diverged_what.empty()) return "diverged (no details recorded)";
+  std::string s = "diverged";
+  if (r.diverged_iteration >= 0) s += " at iteration " + std::to_string(r.diverged_iteration);
+  if (!r.diverged_what.empty()) s += " (" + r.diverged_what + ")";
+  return s;
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
 namespace {
+
+const char* status_text(RunStatus s) {
+  switch (s) {
+    case RunStatus::Finished: return "finished";
+    case RunStatus::Diverged: return "diverged";
+    default: return "unfinished";
+  }
+}
 
 json curve_array(const std::vector<CurvePoint>& curve) {
   auto a = json::array();
@@ -29,7 +45,7 @@ json curve_array(const std::vector<CurvePoint>& curve) {
 
 // The paper's statistic and the last test, for a finished run; empty otherwise.
 json statistic_block(const RunResult& r) {
-  if (r.curve.empty() || r.status != "finished") return json::object();
+  if (r.curve.empty() || r.status != RunStatus::Finished) return json::object();
   const CurvePoint& last = r.curve.back();
   return {{"top10_mean_top1", curve_statistic(r.curve, Statistic::Top10)},
           {"best_top1", curve_statistic(r.curve, Statistic::Best)},
@@ -49,8 +65,8 @@ std::string result_to_json(const RunResult& r) {
             {"code_version", code_version()},
             {"num_classes", r.num_classes},
             {"num_outputs", r.num_outputs},
-            {"status", r.status},
-            {"finished", r.finished},
+            {"status", status_text(r.status)},
+            {"finished", r.status == RunStatus::Finished},
             {"iterations", r.iterations},
             {"curve", curve_array(r.curve)},
             {"statistic", statistic_block(r)},
@@ -63,7 +79,7 @@ std::string result_to_json(const RunResult& r) {
             {"comm", {{"bytes_per_step", r.comm_bytes_per_step},
                       {"seconds_per_step", r.comm_s_per_step},
                       {"hidden_fraction", r.comm_hidden_fraction}}}};
-  if (r.status == "diverged") j["diverged"] = {{"iteration", r.diverged_iteration}, {"what", r.diverged_what}};
+  if (r.status == RunStatus::Diverged) j["diverged"] = {{"iteration", r.diverged_iteration}, {"what", r.diverged_what}};
   if (!r.provenance_json.empty()) j["provenance"] = json::parse(r.provenance_json);
   return j.dump(1);
 }
@@ -82,6 +98,24 @@ std::vector<CurvePoint> curve_from_json(const std::string& s) {
                  e.at("loss").get<double>()});
   return v;
 }
+
+// ---------------------------------------------------------------------------
+// Reading: what both readers share.
+
+namespace {
+
+// Where and why the run diverged, from the trainer's "diverged" record: an
+// integer iteration and a string (anything else is written out as JSON), as
+// far as they are there.
+void read_divergence(const json& j, RunResult& r) {
+  auto d = j.find("diverged");
+  if (d == j.end() || !d->is_object()) return;
+  if (auto it = d->find("iteration"); it != d->end() && it->is_number_integer()) r.diverged_iteration = it->get<int64_t>();
+  if (auto w = d->find("what"); w != d->end() && !w->is_null())
+    r.diverged_what = w->is_string() ? w->get<std::string>() : w->dump();
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // Reading, strictly.
@@ -141,25 +175,16 @@ void check_schema(const json& j) {
                 "' version " + std::to_string(kResultSchemaVersion)};
 }
 
-// "at iteration 24 (loss nan)" from the trainer's "diverged" record.
-std::string divergence_of(const json& j) {
-  auto d = j.find("diverged");
-  if (d == j.end() || !d->is_object()) return "(no details recorded)";
-  auto it = d->find("iteration");
-  std::string s = "at iteration " + (it == d->end() ? std::string("?") : it->dump());
-  if (auto w = d->find("what"); w != d->end()) s += " (" + (w->is_string() ? w->get<std::string>() : w->dump()) + ")";
-  return s;
-}
 
 // How the run ended: "status" where the trainer writes it, else (files from
 // before it did) "finished"; refused where the two disagree.
-RunStatus read_status(const json& j, ResultRecord& run) {
+RunStatus read_status(const json& j, RunResult& run) {
   bool finished = field<bool>(j, "finished");
   auto it = j.find("status");
   if (it == j.end()) return finished ? RunStatus::Finished : RunStatus::Unfinished;
   std::string status = field<std::string>(j, "status");
   if (status == "diverged") {
-    run.divergence = divergence_of(j);
+    read_divergence(j, run);
     return RunStatus::Diverged;
   }
   if ((status == "finished") != finished)
@@ -226,13 +251,13 @@ void check_statistics(const std::vector<CurvePoint>& curve) {
 
 }  // namespace
 
-std::optional<ResultRecord> parse_result_file(const fs::path& file, ResultProblem& problem) {
+std::optional<RunResult> parse_result_file(const fs::path& file, ResultProblem& problem) {
   problem = {file.string(), ""};
   try {
     const json j = read_json(file);
     if (!j.is_object()) throw Refusal{std::string("holds a JSON ") + j.type_name() + ", not an object"};
     check_schema(j);
-    ResultRecord run;
+    RunResult run;
     run.cell_id = field<std::string>(j, "cell_id");
     run.status = read_status(j, run);
     // A diverged run's curve holds the NaN that stopped it: there is nothing to read.
@@ -250,8 +275,8 @@ std::optional<ResultRecord> parse_result_file(const fs::path& file, ResultProble
 // ---------------------------------------------------------------------------
 // Reading, leniently.
 
-ResultSummary summarize_result(const json& r) {
-  ResultSummary s;
+RunResult summarize_result(const json& r) {
+  RunResult s;
   if (!r.is_object()) return s;
   if (auto h = r.find("config_hash"); h != r.end()) s.config_hash = h->is_string() ? h->get<std::string>() : h->dump();
   if (auto it = r.find("iterations"); it != r.end() && it->is_number_integer()) s.iterations = it->get<int64_t>();
@@ -260,27 +285,22 @@ ResultSummary summarize_result(const json& r) {
   auto status = r.find("status");
   if (status == r.end() || !status->is_string()) {
     auto f = r.find("finished");
-    s.state = f != r.end() && f->is_boolean() && f->get<bool>() ? ResultState::Finished : ResultState::Unfinished;
+    s.status = f != r.end() && f->is_boolean() && f->get<bool>() ? RunStatus::Finished : RunStatus::Unfinished;
     return s;
   }
   const std::string v = status->get<std::string>();
   if (v == "finished") {
-    s.state = ResultState::Finished;
+    s.status = RunStatus::Finished;
   } else if (v == "diverged") {
-    s.state = ResultState::Diverged;
-    s.reason = "diverged";
-    const auto d = r.value("diverged", json::object());
-    if (d.is_object() && d.contains("iteration") && d["iteration"].is_number_integer())
-      s.reason += " at iteration " + std::to_string(d["iteration"].get<long>());
-    if (d.is_object() && d.contains("what") && d["what"].is_string())
-      s.reason += " (" + d["what"].get<std::string>() + ")";
+    s.status = RunStatus::Diverged;
+    read_divergence(r, s);
   } else {
-    s.state = ResultState::Unfinished;
+    s.status = RunStatus::Unfinished;
   }
   return s;
 }
 
-ResultSummary read_result_summary(const std::string& path) { return summarize_result(read_json_leniently(path)); }
+RunResult read_result_summary(const std::string& path) { return summarize_result(read_json_leniently(path)); }
 
 json read_json_leniently(const std::string& path) {
   std::ifstream in(path);

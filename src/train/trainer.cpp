@@ -93,9 +93,8 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
   r.num_classes = s.classes;
   r.num_outputs = s.outputs;
   r.ranks = s.ranks;
-  r.finished = diverged.empty();
-  r.status = diverged.empty() ? "finished" : "diverged";
-  r.diverged_iteration = diverged.empty() ? 0 : st.iteration;
+  r.status = diverged.empty() ? RunStatus::Finished : RunStatus::Diverged;
+  r.diverged_iteration = diverged.empty() ? -1 : st.iteration;
   r.diverged_what = diverged;
   r.tf32 = s.tf32;
   r.provenance_json = provenance_json(s.ranks);

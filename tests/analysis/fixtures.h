@@ -24,11 +24,6 @@ namespace xfer::testing {
 
 namespace fs = std::filesystem;
 
-inline void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
 inline void write_gz(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   gzFile gz = gzopen(p.string().c_str(), "wb");
@@ -91,11 +86,7 @@ inline std::string test_block(long iteration, double top1, const std::string& t)
          glog(t, "Test score #1: 1.5");
 }
 
-// XFER_BIN_DIR, else the folder of this test (executables all land in one).
-inline fs::path bin(const std::string& name) {
-  if (const char* dir = std::getenv("XFER_BIN_DIR")) return fs::path(dir) / name;
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec).parent_path() / name;
-}
+// The built program `name` (test_util.h's bin_dir()).
+inline fs::path bin(const std::string& name) { return fs::path(bin_dir()) / name; }
 
 }  // namespace xfer::testing

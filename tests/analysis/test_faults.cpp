@@ -8,7 +8,7 @@
 
 #include "analysis/caffe_log.h"
 #include "analysis/diagnostics.h"
-#include "analysis/result_file.h"
+#include "analysis/results_dir.h"
 #include "fixtures.h"
 
 namespace xfer {
@@ -23,12 +23,6 @@ std::vector<std::string> lines_about(const Diagnostics& diag, const std::string&
   for (const auto& d : diag.all())
     if (d.text().find(needle) != std::string::npos) out.push_back(d.text());
   return out;
-}
-
-size_t occurrences(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
 }
 
 // The one diagnostic about `file`; fails the test unless there is exactly one,
@@ -172,7 +166,7 @@ TEST(FaultsDiverged, ReaderGivesStatusAndNoCurve) {
   auto run = read_result_file(result_path(tmp.path(), "half0-A-base"), diag);
   ASSERT_TRUE(run) << diag.report();
   EXPECT_EQ(run->status, RunStatus::Diverged);
-  EXPECT_EQ(run->divergence, "at iteration 24 (loss nan)");
+  EXPECT_EQ(diverged_reason(*run), "diverged at iteration 24 (loss nan)");
   EXPECT_TRUE(run->curve.empty());
 }
 

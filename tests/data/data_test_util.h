@@ -1,6 +1,7 @@
-// data_test_util.h: helpers for the data tests: a small synthetic split
-// folder whose images encode their own example id, and finding the paper's
-// reference files and the tools (scratch folders, commands: test_util.h).
+// data_test_util.h: helpers for the data tests: a small synthetic folder of
+// shards whose images encode their own example id, the paper's reference
+// files and reading its class lists (scratch folders, commands, the tools'
+// folder: test_util.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,11 +10,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "data/shard_format.h"
 #include "data_prep/split_writer.h"
 #include "test_util.h"
 
@@ -21,10 +22,13 @@ namespace xfer::test {
 
 namespace fs = std::filesystem;
 
+using testing::bin_dir;
 using testing::error_of;
+using testing::occurrences;
 using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
+using testing::write_text;
 
 // Synthetic image i (3 x h x w): channel 0 = i % 256, channel 1 = i / 256
 // everywhere, channel 2 = 16*x + y (shows crop offset and mirroring).
@@ -83,14 +87,12 @@ inline std::string paper_dir() {
   return fs::is_directory(p) ? p.string() : std::string();
 }
 
-// Where the tools are: $XFER_BIN_DIR, else beside this test executable
-// (every executable lands in build/bin).
-inline std::string bin_dir() {
-  const char* b = std::getenv("XFER_BIN_DIR");
-  if (b && *b) return b;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : self.parent_path().string();
+// The class indices of a class-list file (the paper's split files: one a line).
+inline std::vector<int> read_ints(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<int> v;
+  for (int x; in >> x;) v.push_back(x);
+  return v;
 }
 
 // A Python with h5py and numpy (Debian's), or "".

@@ -1,9 +1,9 @@
 // fault_test_util.h: helpers of the data fault tests: damaging files in
-// place, a small tmpfs to fill, and running a command in the background.
+// place and running a command in the background (a tmpfs to fill:
+// tmpfs_mount.h).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data_test_util.h"
+#include "tmpfs_mount.h"
 
 namespace xfer::test {
 
@@ -40,37 +41,6 @@ inline std::vector<std::string> temp_files_in(const std::string& dir) {
       out.push_back(e.path().string());
   return out;
 }
-
-// A tmpfs of `size` (e.g. "20m") mounted for one test and unmounted after it.
-// Mounting needs root: check mounted() and skip with why() otherwise.
-class Tmpfs {
- public:
-  Tmpfs(const std::string& tag, const std::string& size) : dir_(tag) {
-    if (::mount("tmpfs", dir_.str().c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0)
-      mounted_ = true;
-    else
-      why_ = std::string("cannot mount a tmpfs: ") + std::strerror(errno) + " (needs root)";
-  }
-  ~Tmpfs() {
-    if (mounted_) ::umount2(dir_.str().c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& why() const { return why_; }
-  std::string str() const { return dir_.str(); }
-
-  // Writes a filler file until the file system is full.
-  void fill() {
-    std::ofstream f(str() + "/filler", std::ios::binary);
-    std::vector<char> block(4096, 'x');
-    while (f.write(block.data(), static_cast<std::streamsize>(block.size())) && f.flush()) {
-    }
-  }
-
- private:
-  TempDir dir_;
-  bool mounted_ = false;
-  std::string why_;
-};
 
 // Starts `cmd` in the background; done() once it has exited, then rc() and
 // output() (stdout and stderr together).

@@ -12,8 +12,8 @@
 #include <random>
 
 #include "data/shard_source.h"
-#include "data/view_maker.h"
 #include "data_prep/fmnist_idx.h"
+#include "data_prep/view_maker.h"
 #include "fault_test_util.h"
 
 using namespace xfer;
@@ -177,8 +177,7 @@ TEST(DataFaults, MakingAViewChecksItsStoreFirst) {
   make_synthetic_folder(tmp.str(), "all", 40, 8);
   const Manifest all = read_manifest(tmp.str() + "/all");
   relabel(tmp.str() + "/all/train-00002.h5", 5);
-  ViewRequest r{tmp.str(), "all", "half0A", "half0", "", {100, 102}, 0, ""};
-  expect_mismatch(error_of([&] { make_view(r); }), tmp.str() + "/all/train-00002.h5",
+  expect_mismatch(error_of([&] { make_view(tmp.str(), {"half0", "", {}, ""}, {"half0A", {100, 102}, 0}); }), tmp.str() + "/all/train-00002.h5",
                   all.subsets.at("train").shards[2].crc32);
   EXPECT_FALSE(fs::exists(tmp.str() + "/half0A/view.json"));
 }

@@ -14,8 +14,7 @@ namespace xfer::test {
 namespace {
 
 TEST_F(Views, FaultStoreChangedSinceTheViewWasMade) {
-  ViewRequest r{root(), "all", "viewA", "test", "", {100, 102}, 0, "test=/defs/test.split"};
-  make_view(r);
+  make_view(root(), {"test", "", {}, "test=/defs/test.split"}, {"viewA", {100, 102}, 0});
   // The store converted again from other images: its identity changes.
   fs::remove_all(root() + "/all");
   make_synthetic_folder(root(), "all", 91, 30, kClasses);
@@ -23,7 +22,7 @@ TEST_F(Views, FaultStoreChangedSinceTheViewWasMade) {
   EXPECT_TRUE(contains(e, root() + "/viewA/view.json: the store " + root() + "/all changed since this view was made")) << e;
   EXPECT_TRUE(contains(e, "make the view again: xfer_make_views --data " + root() + " --split test=/defs/test.split")) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos) << e;
-  EXPECT_FALSE(view_is_current({root(), "all", "viewA", "test", "", {100, 102}, 0, ""}));
+  EXPECT_FALSE(view_is_current(root(), {"viewA", {100, 102}, 0}));
   make("viewA", {100, 102});  // made again, it opens
   EXPECT_EQ(read_all(root() + "/viewA", "train").labels.size(), 36u);
 }
@@ -47,8 +46,7 @@ TEST_F(Views, FaultClassWithNoTrainingImage) {
     for (int64_t i = first; i < first + n; ++i) w.add(synthetic_image(i, 8, 8).data(), static_cast<int32_t>(i % 2), 0, "k");
   });
   finalize_split_dir(t.str() + "/all", "{}");
-  ViewRequest r{t.str(), "all", "bc", "bc", "", {1, 2}, 0, ""};
-  const std::string e = error_of([&] { make_view(r); });
+  const std::string e = error_of([&] { make_view(t.str(), {"bc", "", {}, ""}, {"bc", {1, 2}, 0}); });
   EXPECT_TRUE(contains(e, t.str() + "/bc: class c (2) has no training image in " + t.str() + "/all")) << e;
   EXPECT_FALSE(fs::exists(t.str() + "/bc"));
 }

@@ -10,8 +10,8 @@
 #include <chrono>
 
 #include "core/check.h"  // this_host
-#include "data/write_lock.h"
 #include "data_prep/imagenet_prep.h"
+#include "data_prep/write_lock.h"
 #include "fault_test_util.h"
 #include "io/atomic_file.h"
 
@@ -164,9 +164,9 @@ TEST(DataFaults, TemporaryFilesOfDeadWritersAreRemovedUnderTheLock) {
 
 TEST(DataFaults, PrepOntoAFullDiskEndsWithOneLineNotACrash) {
   if (!have_fmnist()) GTEST_SKIP() << kFmnist << " absent";
-  Tmpfs disk("full_prep", "20m");
-  if (!disk.mounted()) GTEST_SKIP() << disk.why();
-  const std::string out = disk.str() + "/fmnist";
+  ::xfer::testing::TmpfsMount disk("full_prep", 20);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  const std::string out = disk.dir() + "/fmnist";
   const std::string prep = bin_dir() + "/xfer_prep_fmnist --out " + out;
   std::string said;
   ASSERT_EQ(run_command(prep, &said), 1) << said;  // not 139
@@ -189,9 +189,9 @@ TEST(DataFaults, PrepOntoAFullDiskEndsWithOneLineNotACrash) {
 }
 
 TEST(DataFaults, ShardWriterMeetingAFullDiskMidWayThrowsAndLeavesNothing) {
-  Tmpfs disk("full_shard", "2m");
-  if (!disk.mounted()) GTEST_SKIP() << disk.why();
-  const std::string path = disk.str() + "/train-00000.h5";
+  ::xfer::testing::TmpfsMount disk("full_shard", 2);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  const std::string path = disk.dir() + "/train-00000.h5";
   ShardMeta meta{"synthetic", "all", "train", 3, 256, 256, {0, 1}, {"a", "b"}};
   const std::vector<uint8_t> img(meta.image_bytes(), 7);
   // No expected size given: the disk fills while HDF5 writes.
@@ -204,7 +204,7 @@ TEST(DataFaults, ShardWriterMeetingAFullDiskMidWayThrowsAndLeavesNothing) {
               contains(e, "MB needed"))
       << e;
   EXPECT_FALSE(fs::exists(path));
-  EXPECT_TRUE(temp_files_in(disk.str()).empty());
+  EXPECT_TRUE(temp_files_in(disk.dir()).empty());
   // Told how many images to expect, it refuses before writing anything.
   const std::string early = error_of([&] { ShardWriter w(path, meta, 0, 30); });
   EXPECT_TRUE(contains(early, "no space left on device writing " + path + " (about ") &&
@@ -214,10 +214,10 @@ TEST(DataFaults, ShardWriterMeetingAFullDiskMidWayThrowsAndLeavesNothing) {
 }
 
 TEST(DataFaults, FinalizeOnAFullDiskKeepsTheManifestAndMean) {
-  Tmpfs disk("full_manifest", "1m");
-  if (!disk.mounted()) GTEST_SKIP() << disk.why();
-  make_synthetic_folder(disk.str(), "all", 40, 8);
-  const std::string dir = disk.str() + "/all";
+  ::xfer::testing::TmpfsMount disk("full_manifest", 1);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  make_synthetic_folder(disk.dir(), "all", 40, 8);
+  const std::string dir = disk.dir() + "/all";
   const std::string manifest = read_file(dir + "/manifest.json");
   const std::string mean = read_file(dir + "/mean.h5");
   disk.fill();
@@ -226,7 +226,7 @@ TEST(DataFaults, FinalizeOnAFullDiskKeepsTheManifestAndMean) {
   EXPECT_EQ(read_file(dir + "/manifest.json"), manifest);
   EXPECT_EQ(read_file(dir + "/mean.h5"), mean);
   EXPECT_TRUE(temp_files_in(dir).empty());
-  fs::remove(disk.str() + "/filler");
+  fs::remove(disk.dir() + "/filler");
   EXPECT_EQ(error_of([&] { finalize_split_dir(dir, "{\"again\": true}"); }), "");
   EXPECT_TRUE(contains(read_file(dir + "/manifest.json"), "again"));
 }

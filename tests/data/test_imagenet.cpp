@@ -2,7 +2,6 @@
 // files: RGB, grayscale and CMYK JPEGs, a PNG named .JPEG, a corrupt and an
 // empty file; the warp; derived halves; parts; errors; the paper's label order.
 #include <gtest/gtest.h>
-#include <png.h>
 #include <turbojpeg.h>
 
 #include <algorithm>
@@ -14,7 +13,9 @@
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_views.h"
 #include "data_prep/split_writer.h"
+#include "data_prep/splits.h"
 #include "data_test_util.h"
+#include "png_test_util.h"
 
 using namespace xfer;
 using namespace xfer::test;
@@ -59,15 +60,11 @@ void write_jpeg(const std::string& path, int w, int h, Rgb c, int pf = TJPF_RGB)
   tjDestroy(tj);
 }
 
-void write_png(const std::string& path, int w, int h, Rgb c) {
+// An RGB PNG of one colour.
+void write_solid_png(const std::string& path, int w, int h, Rgb c) {
   std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
   for (size_t i = 0; i < px.size(); i += 3) px[i] = c.r, px[i + 1] = c.g, px[i + 2] = c.b;
-  png_image img{};
-  img.version = PNG_IMAGE_VERSION;
-  img.width = static_cast<png_uint_32>(w);
-  img.height = static_cast<png_uint_32>(h);
-  img.format = PNG_FORMAT_RGB;
-  ASSERT_NE(png_image_write_to_file(&img, path.c_str(), 0, px.data(), 0, nullptr), 0);
+  write_png(path, w, h, 3, px.data());
 }
 
 const std::vector<std::string> kWnids = {"n00000001", "n00000002", "n00000003", "n00000004"};
@@ -91,7 +88,7 @@ struct Tree {
     const std::string d1 = root + "/train/n00000002";
     write_jpeg(d1 + "/gray.JPEG", 50, 60, {90, 90, 90}, TJPF_GRAY);
     write_jpeg(d1 + "/cmyk.JPEG", 80, 60, {220, 20, 20}, TJPF_CMYK);
-    write_png(d1 + "/png.JPEG", 70, 50, {10, 220, 10});
+    write_solid_png(d1 + "/png.JPEG", 70, 50, {10, 220, 10});
     const char junk[] = "\xFF\xD8\xFF\xE0 this is not really a jpeg at all";
     write_bytes(d1 + "/corrupt.JPEG", junk, sizeof junk);
     write_bytes(d1 + "/empty.JPEG", "", 0);
@@ -446,9 +443,9 @@ TEST(ImageNetPrep, PaperLabelOrderIsTheSortedFolderOrder) {
   for (size_t i = 0; i < 20; ++i) EXPECT_EQ(s.val[i].label, want[i]);
   EXPECT_EQ(s.val[0].label, 65);
   // Natural / man-made boundaries land on the expected classes.
-  ClassSplit nm = natman_split();
-  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.a.front())], "tench"));
-  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.b.front())], "abacus"));
+  SplitDef nm = natman_split();
+  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.views[0].class_ids.front())], "tench"));
+  EXPECT_TRUE(contains(s.names[static_cast<size_t>(nm.views[1].class_ids.front())], "abacus"));
   EXPECT_TRUE(contains(s.names[970], "alp"));
   EXPECT_TRUE(contains(s.names[971], "bubble"));
 }

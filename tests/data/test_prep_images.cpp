@@ -4,7 +4,6 @@
 // and every bad input refused in one line naming the folder or file
 // (suite PrepImagesBadInput, also labelled faults).
 #include <gtest/gtest.h>
-#include <png.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "data/view.h"
 #include "data_prep/fmnist_idx.h"
 #include "data_test_util.h"
+#include "png_test_util.h"
 
 using namespace xfer;
 using namespace xfer::test;
@@ -25,26 +25,10 @@ const char* kFmnist = "/usr/share/datasets/fashion-mnist";
 
 std::string tool() { return bin_dir() + "/xfer_prep_images"; }
 
-// An 8-bit PNG of w x h, gray (1 channel) or RGB (3), interleaved pixels.
-void write_png(const std::string& path, int w, int h, int channels, const uint8_t* px) {
-  fs::create_directories(fs::path(path).parent_path());
-  png_image img{};
-  img.version = PNG_IMAGE_VERSION;
-  img.width = static_cast<png_uint_32>(w);
-  img.height = static_cast<png_uint_32>(h);
-  img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
-  ASSERT_NE(png_image_write_to_file(&img, path.c_str(), 0, px, 0, nullptr), 0) << path << ": " << img.message;
-}
-
 // A gray w x h PNG whose every pixel is v.
 void write_solid(const std::string& path, uint8_t v, int w = 4, int h = 4) {
   std::vector<uint8_t> px(static_cast<size_t>(w) * h, v);
   write_png(path, w, h, 1, px.data());
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path) << text;
 }
 
 // Every stored image of one subset of <out>/all, by key.

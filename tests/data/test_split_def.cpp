@@ -28,13 +28,6 @@ StoreClasses store_of(const std::string& dataset, int n) {
   return s;
 }
 
-std::vector<int> read_ints(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<int> v;
-  for (int x; in >> x;) v.push_back(x);
-  return v;
-}
-
 std::string write(const TempDir& t, const std::string& name, const std::string& text) {
   const std::string p = t.str() + "/" + name;
   std::ofstream(p) << text;
@@ -48,50 +41,50 @@ TEST(SplitDef, BuiltInHalvesAreThePapersAndAFileSaysTheSame) {
   for (int s = 0; s < 4; ++s) {
     const SplitDef d = builtin_split("half" + std::to_string(s), imagenet);
     ASSERT_EQ(d.views.size(), 2u);
-    EXPECT_EQ(d.views[0].folder, "half" + std::to_string(s) + "A");
-    const ClassSplit r = random_halves(s, 1000);
-    EXPECT_EQ(d.views[0].classes, r.a);
-    EXPECT_EQ(d.views[1].classes, r.b);
+    EXPECT_EQ(d.views[0].name, "half" + std::to_string(s) + "A");
+    const SplitDef r = random_halves(s, 1000);
+    EXPECT_EQ(d.views[0].class_ids, r.views[0].class_ids);
+    EXPECT_EQ(d.views[1].class_ids, r.views[1].class_ids);
     if (!paper.empty()) {
-      EXPECT_EQ(d.views[0].classes, read_ints(paper + "/splits/half" + std::to_string(s) + "A_classes.txt"));
-      EXPECT_EQ(d.views[1].classes, read_ints(paper + "/splits/half" + std::to_string(s) + "B_classes.txt"));
+      EXPECT_EQ(d.views[0].class_ids, read_ints(paper + "/splits/half" + std::to_string(s) + "A_classes.txt"));
+      EXPECT_EQ(d.views[1].class_ids, read_ints(paper + "/splits/half" + std::to_string(s) + "B_classes.txt"));
     }
     const SplitDef f = read_split_file(write(t, "mine" + std::to_string(s) + ".split",
                                              "[split]\nrandom = " + std::to_string(s) + "  # seed\n"),
                                        imagenet);
     EXPECT_EQ(f.name, "mine" + std::to_string(s));
-    EXPECT_EQ(f.views[0].folder, f.name + "A");
-    EXPECT_EQ(f.views[0].classes, r.a);
+    EXPECT_EQ(f.views[0].name, f.name + "A");
+    EXPECT_EQ(f.views[0].class_ids, r.views[0].class_ids);
   }
   // Fashion-MNIST's 10 classes: the same generator, as the default uses.
-  EXPECT_EQ(builtin_split("half0", store_of("fashion-mnist", 10)).views[0].classes, random_halves(0, 10).a);
+  EXPECT_EQ(builtin_split("half0", store_of("fashion-mnist", 10)).views[0].class_ids, random_halves(0, 10).views[0].class_ids);
 }
 
 TEST(SplitDef, NaturalManMadeAndDissimilarAreBuiltIn) {
   const SplitDef n = builtin_split("natman", store_of("imagenet", 1000));
-  EXPECT_EQ(n.views[0].classes, natman_split().a);
-  EXPECT_EQ(n.views[1].classes, natman_split().b);
+  EXPECT_EQ(n.views[0].class_ids, natman_split().views[0].class_ids);
+  EXPECT_EQ(n.views[1].class_ids, natman_split().views[1].class_ids);
   if (!paper_dir().empty()) {
-    EXPECT_EQ(n.views[0].classes, read_ints(paper_dir() + "/splits/half_nat_idx.txt"));
+    EXPECT_EQ(n.views[0].class_ids, read_ints(paper_dir() + "/splits/half_nat_idx.txt"));
   }
   const SplitDef d = builtin_split("dissim", store_of("fashion-mnist", 10));
-  EXPECT_EQ(d.views[0].classes, (std::vector<int>{0, 2, 3, 4, 6}));
+  EXPECT_EQ(d.views[0].class_ids, (std::vector<int>{0, 2, 3, 4, 6}));
   const SplitDef k = builtin_split("all-k25", store_of("fashion-mnist", 10));
   ASSERT_EQ(k.views.size(), 1u);
-  EXPECT_EQ(k.views[0].folder, "all-k25");
-  EXPECT_EQ(k.views[0].reduced_k, 25);
-  EXPECT_EQ(k.views[0].classes.size(), 10u);
+  EXPECT_EQ(k.views[0].name, "all-k25");
+  EXPECT_EQ(k.views[0].train_per_class, 25);
+  EXPECT_EQ(k.views[0].class_ids.size(), 10u);
 }
 
 TEST(SplitDef, ListsByIndexRangeAndNameWithTheRest) {
   TempDir t("splitdef");
   const StoreClasses s = store_of("mine", 8);
   const SplitDef d = read_split_file(write(t, "lists.split", "A = 0-2, n10005, n10007 class 7\nB = rest\n"), s);
-  EXPECT_EQ(d.views[0].classes, (std::vector<int>{0, 1, 2, 5, 7}));
-  EXPECT_EQ(d.views[1].classes, (std::vector<int>{3, 4, 6}));
+  EXPECT_EQ(d.views[0].class_ids, (std::vector<int>{0, 1, 2, 5, 7}));
+  EXPECT_EQ(d.views[1].class_ids, (std::vector<int>{3, 4, 6}));
   EXPECT_NE(d.text.find("A = 0-2, n10005, n10007 class 7"), std::string::npos);
   const SplitDef p = read_split_file(write(t, "part.split", "A = 0, 1\nB = 6, 7\ncomplete = false\n"), s);
-  EXPECT_EQ(p.views[1].classes, (std::vector<int>{6, 7}));
+  EXPECT_EQ(p.views[1].class_ids, (std::vector<int>{6, 7}));
 }
 
 TEST(SplitDef, NameEqualsFileNamesTheViewsAndEveryDefinitionSaysWhatRemakesIt) {
@@ -100,8 +93,8 @@ TEST(SplitDef, NameEqualsFileNamesTheViewsAndEveryDefinitionSaysWhatRemakesIt) {
   const std::string file = write(t, "pets.split", "A = 0, 1\nB = rest\n");
   const SplitDef d = split_definition("furry=" + file, s);
   EXPECT_EQ(d.name, "furry");
-  EXPECT_EQ(d.views[0].folder, "furryA");
-  EXPECT_EQ(d.views[1].folder, "furryB");
+  EXPECT_EQ(d.views[0].name, "furryA");
+  EXPECT_EQ(d.views[1].name, "furryB");
   EXPECT_EQ(d.source, "furry=" + file);
   EXPECT_EQ(split_definition(file, s).source, file);
   EXPECT_EQ(split_definition("half3", s).source, "half3");
@@ -112,8 +105,8 @@ TEST(SplitDef, AWholeNameWinsOverALabelOrARange) {
   // Folders named by numbers, sorted as strings: "10" is the second class.
   const StoreClasses s{"numbers", {0, 1, 2, 3}, {"1", "10", "2", "2-3"}};
   const SplitDef d = read_split_file(write(t, "n.split", "A = 10, 2-3\nB = rest\n"), s);
-  EXPECT_EQ(d.views[0].classes, (std::vector<int>{1, 3}));
-  EXPECT_EQ(d.views[1].classes, (std::vector<int>{0, 2}));
+  EXPECT_EQ(d.views[0].class_ids, (std::vector<int>{1, 3}));
+  EXPECT_EQ(d.views[1].class_ids, (std::vector<int>{0, 2}));
 }
 
 TEST(SplitDef, GroupsFromAMappingFile) {
@@ -121,8 +114,8 @@ TEST(SplitDef, GroupsFromAMappingFile) {
   const StoreClasses s = store_of("mine", 6);
   write(t, "super.txt", "# class group\n0 animal\nn10001 animal\n2\tplant\n3 tool\nn10004 class 4 tool\n5 vehicle\n");
   const SplitDef d = read_split_file(write(t, "living.split", "groups = super.txt\nA = animal, plant\nB = tool, vehicle\n"), s);
-  EXPECT_EQ(d.views[0].classes, (std::vector<int>{0, 1, 2}));
-  EXPECT_EQ(d.views[1].classes, (std::vector<int>{3, 4, 5}));
+  EXPECT_EQ(d.views[0].class_ids, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(d.views[1].class_ids, (std::vector<int>{3, 4, 5}));
 }
 
 TEST(SplitDef, ReducedSetsOfSomeOrEveryClass) {
@@ -130,9 +123,9 @@ TEST(SplitDef, ReducedSetsOfSomeOrEveryClass) {
   const StoreClasses s = store_of("mine", 6);
   const SplitDef d = read_split_file(write(t, "few.split", "per_class = 3\nclasses = 1-3\n"), s);
   ASSERT_EQ(d.views.size(), 1u);
-  EXPECT_EQ(d.views[0].folder, "few");
-  EXPECT_EQ(d.views[0].classes, (std::vector<int>{1, 2, 3}));
-  EXPECT_EQ(d.views[0].reduced_k, 3);
+  EXPECT_EQ(d.views[0].name, "few");
+  EXPECT_EQ(d.views[0].class_ids, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(d.views[0].train_per_class, 3);
 }
 
 // The whole path with the tools: a store, a definition file, its views.

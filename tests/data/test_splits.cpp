@@ -14,20 +14,12 @@ using namespace xfer::test;
 
 namespace {
 
-std::vector<int> read_ints(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<int> v;
-  int x;
-  while (in >> x) v.push_back(x);
-  return v;
-}
-
-void expect_partition(const ClassSplit& s, int n) {
-  std::set<int> all(s.a.begin(), s.a.end());
-  for (int c : s.b) EXPECT_TRUE(all.insert(c).second) << "class " << c << " in both halves";
+void expect_partition(const SplitDef& s, int n) {
+  std::set<int> all(s.views[0].class_ids.begin(), s.views[0].class_ids.end());
+  for (int c : s.views[1].class_ids) EXPECT_TRUE(all.insert(c).second) << "class " << c << " in both halves";
   EXPECT_EQ(static_cast<int>(all.size()), n);
-  EXPECT_TRUE(std::is_sorted(s.a.begin(), s.a.end()));
-  EXPECT_TRUE(std::is_sorted(s.b.begin(), s.b.end()));
+  EXPECT_TRUE(std::is_sorted(s.views[0].class_ids.begin(), s.views[0].class_ids.end()));
+  EXPECT_TRUE(std::is_sorted(s.views[1].class_ids.begin(), s.views[1].class_ids.end()));
 }
 
 }  // namespace
@@ -36,43 +28,43 @@ TEST(Splits, PaperRandomHalvesFromSeeds) {
   const std::string paper = paper_dir();
   if (paper.empty()) GTEST_SKIP() << "../shared/paper not present; cannot compare with the paper's split files";
   for (int s = 0; s < 4; ++s) {
-    ClassSplit sp = random_halves(s, 1000);
+    SplitDef sp = random_halves(s, 1000);
     const std::string base = paper + "/splits/half" + std::to_string(s);
-    EXPECT_EQ(sp.a, read_ints(base + "A_classes.txt")) << "seed " << s;
-    EXPECT_EQ(sp.b, read_ints(base + "B_classes.txt")) << "seed " << s;
-    EXPECT_EQ(sp.a.size(), 500u);
+    EXPECT_EQ(sp.views[0].class_ids, read_ints(base + "A_classes.txt")) << "seed " << s;
+    EXPECT_EQ(sp.views[1].class_ids, read_ints(base + "B_classes.txt")) << "seed " << s;
+    EXPECT_EQ(sp.views[0].class_ids.size(), 500u);
     EXPECT_EQ(sp.name, "half" + std::to_string(s));
   }
 }
 
 TEST(Splits, NaturalManMadeMatchesPaper) {
-  ClassSplit s = natman_split();
-  EXPECT_EQ(s.a.size(), 449u);
-  EXPECT_EQ(s.b.size(), 551u);
+  SplitDef s = natman_split();
+  EXPECT_EQ(s.views[0].class_ids.size(), 449u);
+  EXPECT_EQ(s.views[1].class_ids.size(), 551u);
   expect_partition(s, 1000);
-  EXPECT_EQ(s.a.front(), 0);
-  EXPECT_EQ(s.a[397], 397);
-  EXPECT_EQ(s.b.front(), 398);
-  EXPECT_EQ(s.b.back(), 999);
+  EXPECT_EQ(s.views[0].class_ids.front(), 0);
+  EXPECT_EQ(s.views[0].class_ids[397], 397);
+  EXPECT_EQ(s.views[1].class_ids.front(), 398);
+  EXPECT_EQ(s.views[1].class_ids.back(), 999);
   const std::string paper = paper_dir();
   if (paper.empty()) GTEST_SKIP() << "../shared/paper not present; counts checked, files not";
-  EXPECT_EQ(s.a, read_ints(paper + "/splits/half_nat_idx.txt"));
-  EXPECT_EQ(s.b, read_ints(paper + "/splits/half_man_idx.txt"));
+  EXPECT_EQ(s.views[0].class_ids, read_ints(paper + "/splits/half_nat_idx.txt"));
+  EXPECT_EQ(s.views[1].class_ids, read_ints(paper + "/splits/half_man_idx.txt"));
 }
 
 TEST(Splits, OtherSeedsAndSizesArePartitions) {
   for (int s : {4, 17, 12345}) {
     auto a = random_halves(s, 1000);
     expect_partition(a, 1000);
-    EXPECT_EQ(a.a, random_halves(s, 1000).a) << "deterministic";
+    EXPECT_EQ(a.views[0].class_ids, random_halves(s, 1000).views[0].class_ids) << "deterministic";
   }
   auto small = random_halves(3, 10);
   expect_partition(small, 10);
-  EXPECT_EQ(small.a.size(), 5u);
+  EXPECT_EQ(small.views[0].class_ids.size(), 5u);
   auto uneven = random_halves(1, 100, 30);
   expect_partition(uneven, 100);
-  EXPECT_EQ(uneven.a.size(), 30u);
-  EXPECT_NE(random_halves(0, 1000).a, random_halves(1, 1000).a);
+  EXPECT_EQ(uneven.views[0].class_ids.size(), 30u);
+  EXPECT_NE(random_halves(0, 1000).views[0].class_ids, random_halves(1, 1000).views[0].class_ids);
   EXPECT_THROW(random_halves(0, 10, 10), std::invalid_argument);
 }
 
@@ -90,7 +82,7 @@ TEST(Splits, MatchesNumpyForOtherSeeds) {
     std::istringstream ss(out);
     int x;
     while (ss >> x) expect.push_back(x);
-    EXPECT_EQ(random_halves(seed, n).a, expect) << "seed " << seed << " n " << n;
+    EXPECT_EQ(random_halves(seed, n).views[0].class_ids, expect) << "seed " << seed << " n " << n;
   }
 }
 
@@ -104,9 +96,9 @@ TEST(Splits, LegacyGeneratorFirstDraws) {
 }
 
 TEST(Splits, FashionMnistDissimilar) {
-  ClassSplit s = fmnist_dissim_split();
-  EXPECT_EQ(s.a, (std::vector<int>{0, 2, 3, 4, 6}));
-  EXPECT_EQ(s.b, (std::vector<int>{1, 5, 7, 8, 9}));
+  SplitDef s = fmnist_dissim_split();
+  EXPECT_EQ(s.views[0].class_ids, (std::vector<int>{0, 2, 3, 4, 6}));
+  EXPECT_EQ(s.views[1].class_ids, (std::vector<int>{1, 5, 7, 8, 9}));
   expect_partition(s, 10);
 }
 
@@ -121,8 +113,8 @@ TEST(Splits, ClassListFiles) {
     std::ofstream(tmp.str() + "/overlap.txt") << "2\n";
   }
   auto s = split_from_files("mine", tmp.str() + "/a.txt", tmp.str() + "/b.txt", names);
-  EXPECT_EQ(s.a, (std::vector<int>{0, 2}));
-  EXPECT_EQ(s.b, (std::vector<int>{1, 3}));
+  EXPECT_EQ(s.views[0].class_ids, (std::vector<int>{0, 2}));
+  EXPECT_EQ(s.views[1].class_ids, (std::vector<int>{1, 3}));
   try {
     read_class_list(tmp.str() + "/bad.txt", names);
     FAIL() << "expected an error";
@@ -134,6 +126,6 @@ TEST(Splits, ClassListFiles) {
   EXPECT_THROW(read_class_list(tmp.str() + "/missing.txt", names), std::runtime_error);
   EXPECT_THROW(split_from_files("x", tmp.str() + "/a.txt", tmp.str() + "/overlap.txt", names),
                std::runtime_error);
-  write_class_list(tmp.str() + "/out.txt", s.a);
-  EXPECT_EQ(read_ints(tmp.str() + "/out.txt"), s.a);
+  write_class_list(tmp.str() + "/out.txt", s.views[0].class_ids);
+  EXPECT_EQ(read_ints(tmp.str() + "/out.txt"), s.views[0].class_ids);
 }

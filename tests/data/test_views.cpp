@@ -49,8 +49,7 @@ TEST_F(Views, OpenOnlyTheShardsHoldingTheirClasses) {
   // not need the others (removing them does not matter to it).
   TempDir t("views_sorted");
   write_class_ordered_store(t.str(), 10);
-  ViewRequest r{t.str(), "all", "b", "b", "class b", {1}, 0, ""};
-  make_view(r);
+  make_view(t.str(), {"b", "class b", {}, ""}, {"b", {1}, 0});
   fs::remove(t.str() + "/all/train-00000.h5");
   fs::remove(t.str() + "/all/train-00002.h5");
   const Images b = read_all(t.str() + "/b", "train");
@@ -73,7 +72,7 @@ TEST_F(Views, AReducedSetReadsOnlyTheShardsItsFirstImagesLieIn) {
   // A class-ordered store, 5 images a shard: class c in shards 2c and 2c+1.
   TempDir t("views_reduced");
   write_class_ordered_store(t.str(), 5);
-  make_view({t.str(), "all", "all-k3", "all-k3", "", {0, 1, 2}, 3, ""});
+  make_view(t.str(), {"all-k3", "", {}, ""}, {"all-k3", {0, 1, 2}, 3});
   for (const char* unread : {"train-00001.h5", "train-00003.h5", "train-00005.h5"})
     fs::remove(t.str() + "/all/" + unread);
   const Images k3 = read_all(t.str() + "/all-k3", "train");
@@ -93,12 +92,12 @@ TEST_F(Views, IdentityIsTheContentsNotThePath) {
 }
 
 TEST_F(Views, AreMadeOnlyWhenNotCurrent) {
-  ViewRequest r{root(), "all", "viewA", "test", "", {100, 102}, 0, ""};
-  EXPECT_FALSE(view_is_current(r));
-  make_view(r);
-  EXPECT_TRUE(view_is_current(r));
-  r.class_ids = {100, 103};
-  EXPECT_FALSE(view_is_current(r));
+  ViewSpec v{"viewA", {100, 102}, 0};
+  EXPECT_FALSE(view_is_current(root(), v));
+  make_view(root(), {"test", "", {}, ""}, v);
+  EXPECT_TRUE(view_is_current(root(), v));
+  v.class_ids = {100, 103};
+  EXPECT_FALSE(view_is_current(root(), v));
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "data/shard_store.h"
-#include "data/view_maker.h"
+#include "data_prep/view_maker.h"
 #include "data_test_util.h"
 
 namespace xfer::test {
@@ -47,7 +47,7 @@ class Views : public ::testing::Test {
   // The examples a half keeps, written as its own folder (as prep tools did).
   void copy_half(const std::string& name, const std::vector<int>& classes, int k) {
     const Images train = read_all(root() + "/all", "train"), val = read_all(root() + "/all", "val");
-    HalfSpec half{name, classes, k};
+    ViewSpec half{name, {classes.begin(), classes.end()}, k};
     for (const auto* sub : {&train, &val}) {
       std::vector<int64_t> keep;
       std::vector<int32_t> local;
@@ -68,14 +68,7 @@ class Views : public ::testing::Test {
     finalize_split_dir(root() + "/" + name, "{}");
   }
   View make(const std::string& name, std::vector<int32_t> classes, int64_t k = 0) {
-    ViewRequest r;
-    r.root = root();
-    r.name = name;
-    r.split = "test";
-    r.definition = "classes given by the test";
-    r.class_ids = std::move(classes);
-    r.train_per_class = k;
-    return make_view(r);
+    return make_view(root(), {"test", "classes given by the test", {}, ""}, {name, std::move(classes), k});
   }
   TempDir tmp_{"views"};
 };

@@ -36,13 +36,8 @@ using namespace std::chrono_literals;
 namespace xfer {
 namespace {
 
+using testing::occurrences;
 using testing::read_file;
-
-size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 // Live (not zombie) processes whose command line mentions `marker`.
 std::vector<std::string> processes_mentioning(const std::string& marker) {

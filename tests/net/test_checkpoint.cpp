@@ -19,7 +19,8 @@ namespace {
 TEST(Checkpoint, RoundTripIsExact) {
   auto be = make_backend("cpu", 0, 1);
   NetSpec spec = net_preset("small");
-  auto dir = testing::temp_dir("ckpt");
+  testing::TempDir scratch("ckpt");
+  const std::string dir = scratch.str();
   Net a(*be, spec, 8, 10);
   a.init_params(1);
   auto b = testing::synthetic_batch(spec, 8, 10);
@@ -55,7 +56,8 @@ TEST(Checkpoint, RoundTripIsExact) {
 
 TEST(Checkpoint, RefusesAnotherPresetOrTruncatedFile) {
   auto be = make_backend("cpu", 0, 1);
-  auto dir = testing::temp_dir("ckpt_bad");
+  testing::TempDir scratch("ckpt_bad");
+  const std::string dir = scratch.str();
   Net small(*be, net_preset("small"), 2, 10);
   save_checkpoint(dir + "/small.h5", small, TrainState{});
   Net big(*be, net_preset("caffenet"), 1, 10);
@@ -93,7 +95,8 @@ TrainState state_with_strings() {
 
 TEST(Checkpoint, StringsAreVariableLengthUtf8) {
   auto be = make_backend("cpu", 0, 1);
-  auto dir = testing::temp_dir("ckpt_strings");
+  testing::TempDir scratch("ckpt_strings");
+  const std::string dir = scratch.str();
   Net net(*be, net_preset("small"), 2, 10);
   save_checkpoint(dir + "/c.h5", net, state_with_strings());
   H5Lock lock(h5_mutex());
@@ -131,7 +134,8 @@ void make_strings_fixed_length(const std::string& path) {
 
 TEST(Checkpoint, ReadsOlderFixedLengthStrings) {
   auto be = make_backend("cpu", 0, 1);
-  auto dir = testing::temp_dir("ckpt_old_strings");
+  testing::TempDir scratch("ckpt_old_strings");
+  const std::string dir = scratch.str();
   Net a(*be, net_preset("small"), 2, 10);
   a.init_params(3);
   const TrainState st = state_with_strings();

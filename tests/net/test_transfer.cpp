@@ -22,7 +22,7 @@ class Transfer : public ::testing::Test {
   void SetUp() override {
     be = make_backend("cpu", 0, 1);
     spec = net_preset("small");
-    dir = testing::temp_dir("transfer");
+    dir = scratch.str();
     Net base(*be, spec, 8, 10);
     base.init_params(1);
     auto b = testing::synthetic_batch(spec, 8, 10);
@@ -32,6 +32,7 @@ class Transfer : public ::testing::Test {
   }
   std::unique_ptr<Backend> be;
   NetSpec spec;
+  testing::TempDir scratch{"transfer"};
   std::string dir;
   std::map<std::string, std::vector<float>> base_values;
 };

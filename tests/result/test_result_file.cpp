@@ -31,7 +31,7 @@ RunResult finished_run() {
   r.config_hash = "0123456789abcdef";
   r.num_classes = 5;
   r.num_outputs = 10;
-  r.finished = true;
+  r.status = RunStatus::Finished;
   r.iterations = 1200;
   r.provenance_json = R"({"host": "node1"})";
   // Twelve tests, out of order of quality: the statistic is the mean of the 10 best.
@@ -55,7 +55,7 @@ TEST_F(ResultFileTest, WrittenThenReadGivesTheSameRunAndStatistic) {
   write_result_file(path, r);
 
   ResultProblem problem;
-  std::optional<ResultRecord> back = parse_result_file(path, problem);
+  std::optional<RunResult> back = parse_result_file(path, problem);
   ASSERT_TRUE(back) << problem.message();
   EXPECT_EQ(back->cell_id, r.cell_id);
   EXPECT_EQ(back->status, RunStatus::Finished);
@@ -72,8 +72,8 @@ TEST_F(ResultFileTest, WrittenThenReadGivesTheSameRunAndStatistic) {
   EXPECT_NEAR(curve_statistic(back->curve, Statistic::Top10), expected, 1e-15);
 
   // The grid's view of the same file: the statistic the writer recorded.
-  ResultSummary s = read_result_summary(path);
-  EXPECT_EQ(s.state, ResultState::Finished);
+  RunResult s = read_result_summary(path);
+  EXPECT_EQ(s.status, RunStatus::Finished);
   EXPECT_EQ(s.config_hash, r.config_hash);
   EXPECT_EQ(s.iterations, 1200);
   ASSERT_TRUE(s.top10_mean_top1);
@@ -95,8 +95,7 @@ TEST_F(ResultFileTest, WrittenThenReadGivesTheSameRunAndStatistic) {
 
 TEST_F(ResultFileTest, DivergedRunHasItsIterationAndNoStatistic) {
   RunResult r = finished_run();
-  r.status = "diverged";
-  r.finished = false;
+  r.status = RunStatus::Diverged;
   r.diverged_iteration = 24;
   r.diverged_what = "loss nan";
   r.iterations = 24;
@@ -106,11 +105,11 @@ TEST_F(ResultFileTest, DivergedRunHasItsIterationAndNoStatistic) {
   auto back = parse_result_file(path, problem);
   ASSERT_TRUE(back) << problem.message();
   EXPECT_EQ(back->status, RunStatus::Diverged);
-  EXPECT_EQ(back->divergence, "at iteration 24 (loss nan)");
+  EXPECT_EQ(diverged_reason(*back), "diverged at iteration 24 (loss nan)");
   EXPECT_TRUE(back->curve.empty());
-  ResultSummary s = read_result_summary(path);
-  EXPECT_EQ(s.state, ResultState::Diverged);
-  EXPECT_EQ(s.reason, "diverged at iteration 24 (loss nan)");
+  RunResult s = read_result_summary(path);
+  EXPECT_EQ(s.status, RunStatus::Diverged);
+  EXPECT_EQ(diverged_reason(s), "diverged at iteration 24 (loss nan)");
   EXPECT_EQ(s.iterations, 24);
   EXPECT_FALSE(s.top10_mean_top1);
 }
@@ -148,19 +147,19 @@ TEST_F(ResultFileTest, MissingOrIllTypedFieldsAreNamedWithTheFile) {
 
 TEST_F(ResultFileTest, GridReadsOlderAndGarbledFilesWithoutThrowing) {
   const std::string path = (dir_ / kResultFileName).string();
-  EXPECT_EQ(read_result_summary(path).state, ResultState::Missing);
+  EXPECT_EQ(read_result_summary(path).status, RunStatus::Missing);
   fs::create_directory(dir_ / "folder");
-  EXPECT_EQ(read_result_summary((dir_ / "folder").string()).state, ResultState::Missing);
+  EXPECT_EQ(read_result_summary((dir_ / "folder").string()).status, RunStatus::Missing);
   std::ofstream(path) << "{ not json";
-  EXPECT_EQ(read_result_summary(path).state, ResultState::Missing);
+  EXPECT_EQ(read_result_summary(path).status, RunStatus::Missing);
   // Before "status": "finished" decides; a mistyped one is not finished.
   std::ofstream(path) << R"({"finished": true, "config_hash": 12})";
-  ResultSummary s = read_result_summary(path);
-  EXPECT_EQ(s.state, ResultState::Finished);
+  RunResult s = read_result_summary(path);
+  EXPECT_EQ(s.status, RunStatus::Finished);
   EXPECT_EQ(s.config_hash, "12");
   std::ofstream(path) << R"({"finished": "yes", "statistic": {"top10_mean_top1": "high"}})";
   s = read_result_summary(path);
-  EXPECT_EQ(s.state, ResultState::Unfinished);
+  EXPECT_EQ(s.status, RunStatus::Unfinished);
   EXPECT_FALSE(s.top10_mean_top1);
   EXPECT_EQ(s.iterations, -1);
 }

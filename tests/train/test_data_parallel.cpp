@@ -17,10 +17,7 @@
 namespace xfer {
 namespace {
 
-std::string bin() {
-  const char* d = std::getenv("XFER_BIN_DIR");
-  return std::string(d ? d : "build/bin") + "/xfer_train";
-}
+std::string bin() { return testing::bin_dir() + "/xfer_train"; }
 
 // Runs a shell command as root may run mpirun; its exit status, and its
 // output in `out`.
@@ -46,7 +43,8 @@ nlohmann::json result(const std::string& dir) {
 }
 
 TEST(DataParallel, TwoRanksTrainWhatOneRankTrains) {
-  auto dir = testing::temp_dir("dp_equiv");
+  testing::TempDir scratch("dp_equiv");
+  const std::string dir = scratch.str();
   std::string log;
   ASSERT_EQ(run(kMpirun + bin() + kCommon + " --batch 32 --out " + dir + "/r2", &log), 0) << log;
   ASSERT_EQ(run(bin() + kCommon + " --batch 32 --out " + dir + "/r1", &log), 0) << log;
@@ -62,7 +60,8 @@ TEST(DataParallel, TwoRanksTrainWhatOneRankTrains) {
 }
 
 TEST(DataParallel, FrozenRunReducesOnlyTrainableLayers) {
-  auto dir = testing::temp_dir("dp_frozen");
+  testing::TempDir scratch("dp_frozen");
+  const std::string dir = scratch.str();
   std::string log;
   ASSERT_EQ(run(kMpirun + bin() + kCommon + " --batch 16 --transfer-mode random --transfer-n 5 --out " +
                 dir + "/r", &log), 0) << log;
@@ -75,7 +74,8 @@ TEST(DataParallel, FrozenRunReducesOnlyTrainableLayers) {
 }
 
 TEST(DataParallel, OneFailingRankEndsTheJob) {
-  auto dir = testing::temp_dir("dp_fail");
+  testing::TempDir scratch("dp_fail");
+  const std::string dir = scratch.str();
   std::string log;
   auto t0 = std::chrono::steady_clock::now();
   // MPMD: rank 1 gets a data folder that does not exist.
@@ -94,7 +94,8 @@ TEST(DataParallel, OneFailingRankEndsTheJob) {
 // A loss that goes NaN stops every rank at the same step (no rank left in a
 // collective), with the divergence exit code and a result that says so.
 TEST(DataParallel, DivergenceStopsEveryRankWithExitThree) {
-  auto dir = testing::temp_dir("dp_diverge");
+  testing::TempDir scratch("dp_diverge");
+  const std::string dir = scratch.str();
   std::string log;
   int rc = run("timeout 120 " + kMpirun + bin() + kCommon + " --batch 16 --base-lr 1000 --out " +
                    dir + "/r",

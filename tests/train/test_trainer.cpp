@@ -39,8 +39,9 @@ std::vector<float> weights_of(const std::string& ckpt) {
 // communicator.
 class Trainer : public ::testing::Test {
  protected:
-  const std::string dir_ = testing::temp_dir(
-      std::string("trainer_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const testing::TempDir scratch_{std::string("trainer_") +
+                                  ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  const std::string dir_ = scratch_.str();
   const std::unique_ptr<Communicator> comm_ = make_single_communicator();
 };
 

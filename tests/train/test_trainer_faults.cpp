@@ -43,7 +43,8 @@ std::vector<std::string> small_args(const std::string& out) { return testing::sm
 // Divergence
 
 TEST(TrainerFaults, DivergedRunStopsWithItsOwnExitCodeAndSaysSo) {
-  auto dir = testing::temp_dir("diverge");
+  testing::TempDir scratch("diverge");
+  const std::string dir = scratch.str();
   auto comm = make_single_communicator();
   auto args = small_args(dir + "/cell");
   for (std::string a : {"--base-lr", "1000"}) args.push_back(a);
@@ -120,7 +121,8 @@ TEST(TrainerFaults, FullDiskKeepsThePreviousCheckpointAndSaysHowMuchWasNeeded) {
 }
 
 TEST(TrainerFaults, LeftoversOfADeadWriterAreRemovedWhenTheRunStartsAgain) {
-  auto dir = testing::temp_dir("leftovers");
+  testing::TempDir scratch("leftovers");
+  const std::string dir = scratch.str();
   fs::create_directories(dir + "/cell");
   for (const char* f : {"checkpoint.h5.tmp.12345", "checkpoint.h5.tmp.otherhost.77", "result.json.tmp.9"})
     std::ofstream(dir + "/cell/" + f) << "partial";
@@ -131,7 +133,8 @@ TEST(TrainerFaults, LeftoversOfADeadWriterAreRemovedWhenTheRunStartsAgain) {
 }
 
 TEST(TrainerFaults, ASecondTrainerOnTheSameFolderStopsNamingTheHolder) {
-  auto dir = testing::temp_dir("two_trainers");
+  testing::TempDir scratch("two_trainers");
+  const std::string dir = scratch.str();
   fs::create_directories(dir + "/cell");
   auto held = FileLock::try_acquire(dir + "/cell/.lock");  // as a running trainer would
   ASSERT_TRUE(held);
@@ -144,7 +147,7 @@ TEST(TrainerFaults, ASecondTrainerOnTheSameFolderStopsNamingTheHolder) {
 // ---------------------------------------------------------------------------
 // Signals, on the real binary
 
-std::string trainer_binary() { return std::string(std::getenv("XFER_BIN_DIR")) + "/xfer_train"; }
+std::string trainer_binary() { return testing::bin_dir() + "/xfer_train"; }
 
 // Starts xfer_train on a long synthetic run, waits until it trains, sends
 // `sig`; returns its exit status.
@@ -178,7 +181,8 @@ int signal_a_training(const std::string& out, int sig) {
 
 TEST(TrainerFaults, CtrlCAndHangupCheckpointAndExit75) {
   if (!fs::exists(trainer_binary())) GTEST_SKIP() << "xfer_train not built at " << trainer_binary();
-  auto dir = testing::temp_dir("signals");
+  testing::TempDir scratch("signals");
+  const std::string dir = scratch.str();
   for (int sig : {SIGINT, SIGHUP}) {
     const std::string out = dir + "/sig" + std::to_string(sig);
     EXPECT_EQ(signal_a_training(out, sig), kExitStopped) << strsignal(sig);

@@ -25,8 +25,9 @@ int sh(const std::string& cmd) { return testing::run_command(cmd, nullptr); }
 
 TEST(TrainerOnShards, BaseThenFrozenTransferWithTheBaseMean) {
   if (!fs::exists(kFashion)) GTEST_SKIP() << kFashion << " is absent (apt-get install dataset-fashion-mnist)";
-  const std::string bin = std::getenv("XFER_BIN_DIR");
-  auto dir = testing::temp_dir("trainer_shards");
+  const std::string bin = testing::bin_dir();
+  testing::TempDir scratch("trainer_shards");
+  const std::string dir = scratch.str();
   ASSERT_EQ(sh(bin + "/xfer_prep_fmnist --out " + dir + "/data"), 0);
   const std::string common = " --network small --threads 1 --max-iter 60 --batch 32 --test-interval 30 "
                              "--test-batches 8 --display 30";
@@ -54,8 +55,8 @@ class TrainerRelocation : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(kFashion)) GTEST_SKIP() << kFashion << " is absent (apt-get install dataset-fashion-mnist)";
-    bin_ = std::getenv("XFER_BIN_DIR");
-    dir_ = testing::temp_dir("trainer_relocation");
+    bin_ = testing::bin_dir();
+    dir_ = scratch_.str();
     ASSERT_EQ(sh(bin_ + "/xfer_prep_fmnist --out " + dir_ + "/data"), 0);
   }
   // xfer_train's exit code; its output goes to <dir>/<log>.
@@ -69,6 +70,7 @@ class TrainerRelocation : public ::testing::Test {
     std::ifstream f(dir_ + "/" + name);
     return std::string(std::istreambuf_iterator<char>(f), {});
   }
+  testing::TempDir scratch_{"trainer_relocation"};
   std::string bin_, dir_;
 };
 

@@ -1,5 +1,5 @@
 // write_lock.cpp: the root and part locks of a data root (see write_lock.h).
-#include "data/write_lock.h"
+#include "data_prep/write_lock.h"
 
 #include <chrono>
 #include <cstdio>

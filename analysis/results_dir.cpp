@@ -1,6 +1,6 @@
-// result_file.cpp: which of our runs the analysis may pool: every result.json
+// results_dir.cpp: which of our runs the analysis may pool: every result.json
 // of a results directory, read by result/result_file.cpp, placed by status.
-#include "analysis/result_file.h"
+#include "analysis/results_dir.h"
 
 #include <algorithm>
 #include <map>
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 std::optional<NetRun> read_result_file(const fs::path& file, Diagnostics& diag) {
   const std::string name = file.string();
   ResultProblem problem;
-  std::optional<ResultRecord> record = parse_result_file(file, problem);
+  std::optional<RunResult> record = parse_result_file(file, problem);
   if (!record) {
     diag.skip(problem.file, 0, problem.what);
     return std::nullopt;
@@ -26,8 +26,10 @@ std::optional<NetRun> read_result_file(const fs::path& file, Diagnostics& diag) 
     diag.skip(name, 0, "cell_id '" + record->cell_id + "' is not a cell id");
     return std::nullopt;
   }
-  NetRun run{record->cell_id, *cell, name, std::move(record->curve), record->status,
-             std::move(record->divergence)};
+  NetRun run;
+  static_cast<RunResult&>(run) = std::move(*record);
+  run.cell = *cell;
+  run.origin = name;
   std::string folder = file.parent_path().filename().string();
   if (folder != run.cell_id)
     diag.warn(name, 0, "folder '" + folder + "' holds cell '" + run.cell_id + "'; using the file's cell_id");
@@ -66,7 +68,9 @@ std::vector<fs::path> find_result_files(const fs::path& dir, bool include_hidden
 void place(NetRun run, Dataset& ds, Diagnostics& diag) {
   switch (run.status) {
     case RunStatus::Diverged:
-      diag.skip(run.origin, 0, "cell '" + run.cell_id + "' diverged " + run.divergence);
+      diag.skip(run.origin, 0, "cell '" + run.cell_id + "' " + diverged_reason(run));
+      return;
+    case RunStatus::Missing:  // the strict reader refuses instead
       return;
     case RunStatus::Unfinished:
       diag.warn(run.origin, 0, "cell '" + run.cell_id + "' is unfinished: reported, not used in groups");

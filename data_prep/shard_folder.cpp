@@ -1,6 +1,7 @@
-// shard_folder.cpp: a split-half folder as a whole: its shards' names, the
-// check that none is missing or damaged, and the manifest and mean made from
-// them (format in shard_format.h).
+// shard_folder.cpp: a folder of shards as a whole (a store, or a half an
+// older version copied): its shards' names, the check that none is missing
+// or damaged, and the manifest and mean made from them (format in
+// data/shard_format.h; mean.h5 built in memory, then written atomically).
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -8,7 +9,9 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "data/shard_format.h"
+#include "data/shard_layout.h"
+#include "data_prep/shard_writer.h"
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -21,6 +24,9 @@ std::string shard_file_name(const std::string& subset, int index) {
 }
 
 namespace {
+
+// The in-memory mean.h5 grows in steps of this many bytes.
+constexpr size_t kMeanIncrement = size_t{1} << 16;
 
 // The shard files of a folder, by subset and index, checked to be numbered
 // from 0 without gaps (and to be `expected_*` many, when >= 0).
@@ -92,6 +98,27 @@ void add_shard(Manifest& man, const std::string& dir, const std::string& subset,
 }
 
 }  // namespace
+
+FileSum write_mean_image(const std::string& dir, const MeanImage& mean, int64_t num_images,
+                         const std::string& split) {
+  const std::string path = dir + "/mean.h5";
+  std::vector<char> image;
+  {
+    H5Lock lock(h5_mutex());
+    H5Id file = h5_create_in_memory(path, kMeanIncrement);
+    H5Id d = write_untimed_dataset(file, "mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                                   {static_cast<hsize_t>(mean.c), static_cast<hsize_t>(mean.h),
+                                    static_cast<hsize_t>(mean.w)},
+                                   mean.data.data(), path);
+    h5_write_attr_int(file, "schema_version", kShardSchemaVersion, path);
+    h5_write_attr_str(file, "split", split, path);
+    h5_write_attr_int(file, "num_images", num_images, path);
+    d.reset();
+    image = h5_file_image(file, path);
+  }
+  write_file_atomic(path, image.data(), image.size());
+  return buffer_checksum(image.data(), image.size());
+}
 
 Manifest finalize_split_dir(const std::string& dir, const std::string& source_json,
                             int expected_train, int expected_val) {

@@ -1,5 +1,7 @@
 // shard_writer.cpp: ShardWriter, one shard written under a temporary name
-// and renamed when whole (format in shard_format.h).
+// and renamed when whole (format in data/shard_format.h).
+#include "data_prep/shard_writer.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "data/shard_format.h"
 #include "data/shard_layout.h"
 #include "io/atomic_file.h"
 

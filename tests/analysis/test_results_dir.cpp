@@ -1,6 +1,6 @@
-// test_result_file.cpp: the result.json reader on files generated here, and
+// test_results_dir.cpp: a results directory read on files generated here, and
 // its refusals (another schema version, broken JSON, unknown ids).
-#include "analysis/result_file.h"
+#include "analysis/results_dir.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// result_file.h: our trainer's result.json files (read by result/result_file.h)
-// as the analysis's NetRun, and a results directory as a Dataset.
+// results_dir.h: a results directory as a Dataset: our trainer's result.json
+// files (read by result/result_file.h's strict reader) as the analysis's NetRun.
 #pragma once
 
 #include <filesystem>

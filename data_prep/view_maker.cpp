@@ -1,5 +1,5 @@
 // view_maker.cpp: make_view and its checks (view_maker.h).
-#include "data/view_maker.h"
+#include "data_prep/view_maker.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,6 +8,7 @@
 
 #include "data/shard_format.h"
 #include "data/shard_store.h"
+#include "data_prep/shard_writer.h"  // write_mean_image
 
 namespace fs = std::filesystem;
 
@@ -20,20 +21,21 @@ bool holds_own_shards(const std::string& dir) {
 
 namespace {
 
-std::string store_dir_of(const ViewRequest& r) { return r.root + "/" + r.store; }
+std::string store_dir_of(const std::string& root) { return root + "/" + kStoreFolder; }
 
-// The request's classes, ascending, each checked to be in the store once.
-std::vector<int32_t> resolve_classes(const ViewRequest& r, const Manifest& store) {
-  if (r.class_ids.empty())
-    throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " gives it no class");
+// The view's classes, ascending, each checked to be in the store once.
+std::vector<int32_t> resolve_classes(const std::string& root, const std::string& split, const ViewSpec& v,
+                                     const Manifest& store) {
+  const std::string dir = root + "/" + v.name;
+  if (v.class_ids.empty())
+    throw std::runtime_error(dir + ": split " + split + " gives it no class");
   std::set<int32_t> seen;
-  for (int32_t c : r.class_ids) {
+  for (int32_t c : v.class_ids) {
     if (!seen.insert(c).second)
-      throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " names class " +
-                               std::to_string(c) + " twice");
+      throw std::runtime_error(dir + ": split " + split + " names class " + std::to_string(c) + " twice");
     if (std::find(store.class_ids.begin(), store.class_ids.end(), c) == store.class_ids.end())
-      throw std::runtime_error(r.root + "/" + r.name + ": split " + r.split + " names class " +
-                               std::to_string(c) + ", which the store " + store_dir_of(r) +
+      throw std::runtime_error(dir + ": split " + split + " names class " +
+                               std::to_string(c) + ", which the store " + store_dir_of(root) +
                                " does not have (it has " + std::to_string(store.class_ids.size()) +
                                " classes)");
   }
@@ -41,27 +43,27 @@ std::vector<int32_t> resolve_classes(const ViewRequest& r, const Manifest& store
 }
 
 // The view as far as it is known before its images are read.
-View plan_view(const ViewRequest& r, const Manifest& store) {
+View plan_view(const std::string& root, const SplitDef& split, const ViewSpec& spec, const Manifest& store) {
   View v;
-  v.name = r.name;
-  v.split = r.split;
-  v.definition = r.definition;
-  v.source = r.source;
-  v.store = fs::path(r.store).is_absolute() ? r.store : "../" + r.store;
+  v.name = spec.name;
+  v.split = split.name;
+  v.definition = split.text;
+  v.source = split.source;
+  v.store = std::string("../") + kStoreFolder;
   v.store_identity = data_identity(store);
-  v.class_ids = resolve_classes(r, store);
+  v.class_ids = resolve_classes(root, split.name, spec, store);
   for (int32_t c : v.class_ids) {
     auto at = std::find(store.class_ids.begin(), store.class_ids.end(), c) - store.class_ids.begin();
     v.class_names.push_back(store.class_names[static_cast<size_t>(at)]);
   }
-  v.train_per_class = r.train_per_class;
+  v.train_per_class = spec.train_per_class;
   return v;
 }
 
-Manifest read_store(const ViewRequest& r) {
-  Manifest store = read_manifest(store_dir_of(r));
+Manifest read_store(const std::string& root) {
+  Manifest store = read_manifest(store_dir_of(root));
   if (store.schema_version < kDataSchemaVersion)
-    throw std::runtime_error(store_dir_of(r) + "/manifest.json: schema version " +
+    throw std::runtime_error(store_dir_of(root) + "/manifest.json: schema version " +
                              std::to_string(store.schema_version) +
                              " (an older version's store, without the per-shard class counts "
                              "views need); rerun the prep tool that made it (it keeps the shards)");
@@ -93,34 +95,34 @@ MeanImage mean_of(const ShardStore& s, const Manifest& store) {
 
 }  // namespace
 
-bool view_is_current(const ViewRequest& r) {
-  const std::string dir = r.root + "/" + r.name;
+bool view_is_current(const std::string& root, const ViewSpec& v) {
+  const std::string dir = root + "/" + v.name;
   if (!is_view_folder(dir)) return false;
   try {
     const DataFolder f = open_data_folder(dir);  // checks the store's identity
-    std::vector<int32_t> want = r.class_ids;
+    std::vector<int32_t> want = v.class_ids;
     std::sort(want.begin(), want.end());
-    return f.view.class_ids == want && f.view.train_per_class == r.train_per_class &&
-           f.store_dir == fs::weakly_canonical(store_dir_of(r)).string();
+    return f.view.class_ids == want && f.view.train_per_class == v.train_per_class &&
+           f.store_dir == fs::weakly_canonical(store_dir_of(root)).string();
   } catch (const std::exception&) {
     return false;  // stale or damaged: made again
   }
 }
 
-View make_view(const ViewRequest& r) {
-  const std::string dir = r.root + "/" + r.name;
+View make_view(const std::string& root, const SplitDef& split, const ViewSpec& spec) {
+  const std::string dir = root + "/" + spec.name;
   if (holds_own_shards(dir))
     throw std::runtime_error(dir + ": holds shards of its own (a copy made by an older version); "
-                             "remove the folder to make it a view of " + store_dir_of(r));
-  const Manifest store = read_store(r);
-  View v = plan_view(r, store);
+                             "remove the folder to make it a view of " + store_dir_of(root));
+  const Manifest store = read_store(root);
+  View v = plan_view(root, split, spec, store);
   const DataFolder f = resolve_view(dir, v, store, store_folder(dir, v));
   const ShardStore train(f, "train", /*verify=*/true, /*remember=*/true);
   for (size_t c = 0; c < v.class_ids.size(); ++c)
     if (train.class_counts()[c] == 0)
       throw std::runtime_error(dir + ": class " + v.class_names[c] + " (" +
                                std::to_string(v.class_ids[c]) + ") has no training image in " +
-                               store_dir_of(r));
+                               store_dir_of(root));
   v.class_counts["train"] = train.class_counts();
   if (store.subsets.count("val") && store.subsets.at("val").num_images > 0)
     v.class_counts["val"] = ShardStore(f, "val", true, true).class_counts();
@@ -129,7 +131,7 @@ View make_view(const ViewRequest& r) {
   // A view remade: its old view.json goes first, so no reader ever pairs it
   // with the new mean (it finds no view, and the grid makes it).
   fs::remove(dir + "/view.json");
-  v.mean_sum = write_mean_image(dir, mean_of(train, store), train.size(), r.name);
+  v.mean_sum = write_mean_image(dir, mean_of(train, store), train.size(), spec.name);
   write_view(dir, v);
   return v;
 }
