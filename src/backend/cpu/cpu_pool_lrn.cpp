@@ -17,7 +17,12 @@ namespace xfer::cpu {
 
 namespace {
 
-using namespace dnnl;
+// What this file takes from oneDNN, named (memory and its tags come with dnnl_util.h).
+using dnnl::algorithm;
+using dnnl::lrn_forward;
+using dnnl::pooling_backward;
+using dnnl::pooling_forward;
+using dnnl::prop_kind;
 
 class CpuPool final : public PoolOp {
  public:
