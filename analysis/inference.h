@@ -1,8 +1,9 @@
-// inference.h: how sure a group mean is. Student's t distribution (its CDF
-// from the regularized incomplete beta function), the confidence interval of a
-// mean, and Welch's t-test of two means with unequal variances. Written here
-// rather than taken from a library: the analysis has no numeric dependency, and
-// these few functions are tested against published values.
+// inference.h: how sure a group mean is. Student's t distribution, the
+// confidence interval of a mean, and Welch's t-test of two means with unequal
+// variances. The distribution itself is Boost.Math's (header-only, so the
+// analysis still links no numeric library); this file fixes the conventions the
+// tables use (two-sided p, NaN rather than an exception outside the domain) and
+// is tested against published values. Paired differences: paired.h.
 #pragma once
 
 #include <cmath>
@@ -11,15 +12,14 @@
 
 namespace xfer {
 
-// I_x(a, b) for a, b > 0 and x in [0, 1]; NaN outside that domain.
-double regularized_incomplete_beta(double a, double b, double x);
-
 // P(T <= t) for Student's t with `dof` > 0 degrees of freedom (not necessarily
 // an integer: Welch's are not); NaN for dof <= 0 or a NaN argument.
 double student_t_cdf(double t, double dof);
-// P(|T| >= |t|): the two-sided p-value of a t statistic.
+// P(|T| >= |t|): the two-sided p-value of a t statistic; 0 for an infinite t,
+// NaN for dof <= 0 or a NaN argument.
 double student_t_two_sided_p(double t, double dof);
-// The t with P(|T| >= t) = alpha, e.g. 2.228 for alpha 0.05 and dof 10.
+// The t with P(|T| >= t) = alpha, e.g. 2.228 for alpha 0.05 and dof 10; NaN
+// unless 0 < alpha < 1 and dof > 0.
 double student_t_critical(double alpha, double dof);
 
 // A confidence interval; both ends NaN when there is none.

@@ -12,7 +12,7 @@ set -euo pipefail
 # What the CPU default (scripts/first_run.sh) needs to build and run.
 cpu_default=(
   build-essential cmake pkg-config git
-  libdnnl-dev libhdf5-dev libboost-program-options-dev libopenmpi-dev openmpi-bin
+  libdnnl-dev libhdf5-dev libboost-dev libboost-program-options-dev libopenmpi-dev openmpi-bin
   nlohmann-json3-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   dataset-fashion-mnist gnuplot-nox procps
 )
@@ -20,6 +20,7 @@ pkgs=(
   build-essential cmake pkg-config git
   libdnnl-dev                         # CPU backend: oneDNN 2.6
   libhdf5-dev hdf5-tools              # shards and checkpoints; h5dump
+  libboost-dev                        # Boost.Math (header-only): the analysis' t distribution
   libboost-program-options-dev        # every binary's options
   libopenmpi-dev openmpi-bin          # data parallelism across processes
   nlohmann-json3-dev                  # result files, manifests
@@ -44,11 +45,11 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 install_deps: this system has no apt (Debian/Ubuntu); install these yourself (modules,
 Spack, conda or the system's packages; minimum versions and CMake variables in the
 README's "Dependencies"): a C++20 compiler (GCC >= 12), CMake >= 3.25, oneDNN >= 2.6,
-HDF5 >= 1.10 (C library and h5dump), Boost.Program_options >= 1.74, an MPI (Open MPI >= 4.1
-for the tests), nlohmann-json >= 3.11, libjpeg-turbo, libpng, zlib, gnuplot; for the
-tests GoogleTest, Google Benchmark, python3 with h5py and numpy, SLURM with munge; for
-GPUs CUDA >= 13 with cuDNN 9 and NCCL 2. The CPU default also needs Fashion-MNIST's IDX
-files (Debian: dataset-fashion-mnist), given with xfer_prep_fmnist --src.
+HDF5 >= 1.10 (C library and h5dump), Boost.Program_options and Boost.Math >= 1.74, an
+MPI (Open MPI >= 4.1 for the tests), nlohmann-json >= 3.11, libjpeg-turbo, libpng, zlib,
+gnuplot; for the tests GoogleTest, Google Benchmark, python3 with h5py and numpy, SLURM
+with munge; for GPUs CUDA >= 13 with cuDNN 9 and NCCL 2. The CPU default also needs
+Fashion-MNIST's IDX files (Debian: dataset-fashion-mnist), given with xfer_prep_fmnist --src.
 LIST
   exit 1
 fi

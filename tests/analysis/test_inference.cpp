@@ -1,26 +1,13 @@
 // test_inference.cpp: the t distribution, confidence intervals and Welch's
 // test against published values (t tables, and the Welch example of the
 // Wikipedia article "Welch's t-test", reproduced independently by numerical
-// integration of the t density).
+// integration of the t density) and the closed forms of dof 1 and 2.
 #include "analysis/inference.h"
 
 #include <gtest/gtest.h>
 
 namespace xfer {
 namespace {
-
-TEST(Inference, IncompleteBetaClosedForms) {
-  for (double x : {0.0, 0.1, 0.37, 0.5, 0.9, 1.0}) {
-    EXPECT_NEAR(regularized_incomplete_beta(1, 1, x), x, 1e-13) << x;
-    EXPECT_NEAR(regularized_incomplete_beta(3, 1, x), x * x * x, 1e-13) << x;
-    EXPECT_NEAR(regularized_incomplete_beta(1, 4, x), 1 - std::pow(1 - x, 4), 1e-13) << x;
-  }
-  EXPECT_NEAR(regularized_incomplete_beta(7.5, 7.5, 0.5), 0.5, 1e-13);  // symmetric
-  // For integers, I_x(a, b) is a binomial tail: I_x(2, 3) = P(Bin(4, x) >= 2) = 6x^2 - 8x^3 + 3x^4.
-  EXPECT_NEAR(regularized_incomplete_beta(2, 3, 0.3), 6 * .09 - 8 * .027 + 3 * .0081, 1e-13);
-  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(0, 1, 0.5)));
-  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(1, 1, 1.5)));
-}
 
 TEST(Inference, StudentTKnownValues) {
   EXPECT_NEAR(student_t_two_sided_p(2.0, 5), 0.10194, 5e-5);
@@ -35,6 +22,38 @@ TEST(Inference, StudentTKnownValues) {
   // Large dof approaches the normal: P(Z <= 1.959964) = 0.975.
   EXPECT_NEAR(student_t_cdf(1.959964, 1e7), 0.975, 1e-6);
   EXPECT_TRUE(std::isnan(student_t_cdf(1, 0)));
+}
+
+TEST(Inference, StudentTFarTailKeepsItsDigits) {
+  // dof 1 (Cauchy): P(|T| >= t) = 1 - (2 / pi) atan(t) = (2 / pi) atan(1 / t) for t > 0.
+  for (double t : {10.0, 1e3, 1e6})
+    EXPECT_NEAR(student_t_two_sided_p(t, 1) / ((2 / M_PI) * std::atan(1 / t)), 1, 1e-12) << t;
+  // dof 2: P(|T| >= t) = 1 - t / sqrt(2 + t^2) = 2 / (sqrt(2 + t^2) (sqrt(2 + t^2) + t)).
+  for (double t : {3.0, 300.0}) {
+    double r = std::sqrt(2 + t * t);
+    EXPECT_NEAR(student_t_two_sided_p(t, 2) / (2 / (r * (r + t))), 1, 1e-12) << t;
+  }
+  EXPECT_EQ(student_t_two_sided_p(INFINITY, 4), 0);
+  EXPECT_EQ(student_t_cdf(-INFINITY, 4), 0);
+  EXPECT_EQ(student_t_cdf(INFINITY, 4), 1);
+}
+
+TEST(Inference, OutsideTheDomainIsNanNotAThrow) {
+  // Boost.Math throws std::domain_error by default; these functions answer NaN.
+  EXPECT_TRUE(std::isnan(student_t_two_sided_p(NAN, 3)));
+  EXPECT_TRUE(std::isnan(student_t_two_sided_p(2, 0)));
+  EXPECT_TRUE(std::isnan(student_t_two_sided_p(2, -1)));
+  EXPECT_TRUE(std::isnan(student_t_two_sided_p(2, NAN)));
+  EXPECT_TRUE(std::isnan(student_t_cdf(NAN, 3)));
+  EXPECT_TRUE(std::isnan(student_t_cdf(1, -2)));
+  EXPECT_TRUE(std::isnan(student_t_critical(0.05, 0)));
+  EXPECT_TRUE(std::isnan(student_t_critical(0.05, NAN)));
+  EXPECT_TRUE(std::isnan(student_t_critical(0, 5)));
+  EXPECT_TRUE(std::isnan(student_t_critical(1, 5)));
+  EXPECT_TRUE(std::isnan(student_t_critical(1.5, 5)));
+  EXPECT_TRUE(std::isnan(student_t_critical(NAN, 5)));
+  // Infinite dof is the normal distribution, not an error: z(0.975) = 1.959964.
+  EXPECT_NEAR(student_t_critical(0.05, INFINITY), 1.959964, 1e-6);
 }
 
 TEST(Inference, CriticalValuesOfTheTTable) {
