@@ -66,8 +66,12 @@ void add_series(FigureSpec& f, const std::string& source, const std::string& ser
   }
   for (const auto& m : means) {
     f.cover(m.summary.mean);
-    Interval ci = mean_interval(m.summary);
+    const Interval& ci = m.interval;
     any_interval |= !ci.empty();
+    if (!ci.empty()) {  // the bar stays inside the plot
+      f.cover(ci.low);
+      f.cover(ci.high);
+    }
     f.means_rows += src + "," + ser + "," + std::to_string(m.n) + "," + number(m.x) + "," + number(m.summary.mean) +
                     "," + number(m.summary.std) + "," + std::to_string(m.summary.count) + "," + number(ci.low) + "," +
                     number(ci.high) + "\n";

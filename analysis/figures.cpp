@@ -7,8 +7,10 @@
 #include <set>
 #include <utility>
 
+#include "analysis/effects.h"
 #include "analysis/figure_file.h"
 #include "analysis/groups.h"
+#include "analysis/paired.h"
 #include "analysis/tables.h"
 #include "net/net_spec.h"  // kMaxTransferLayer
 
@@ -80,7 +82,7 @@ void collect(const Dataset& ds, Statistic s, int n, double x, Pred pick, std::ve
     nets.push_back({id, n, x, values.back()});
   }
   Summary m = summarize(values);
-  if (!m.empty()) means.push_back({n, x, m});
+  if (!m.empty()) means.push_back({n, x, m, group_accuracy_interval(values)});
 }
 
 bool base_b(const Cell& c) { return in_group(c, Group::BaseB, 0); }
@@ -127,7 +129,9 @@ std::string num(double v) {
 // The paper's four numbered effects, placed on the means of the first data
 // set where each is largest: 1 the selffer's drop below the base (fragile
 // co-adaptation), 2 fine-tuning recovering it, 3 the transfer's drop below the
-// selffer (specificity), 4 transfer plus fine-tuning above the base.
+// selffer (specificity), 4 transfer plus fine-tuning above the base. Each
+// caption says what the data show there (effects.h): "seen (...)", "not seen
+// here (...)" or "too few to test", never the paper's finding as a given.
 std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
   auto mean = [&](Group g, int n) {
     return summarize(ds.values(s, [g, n](const Cell& c) { return in_group(c, g, n); })).mean;
@@ -140,9 +144,8 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
       if (double v = gap(n); !std::isnan(v) && v > most) most = v, at = n;
     return at;
   };
-  const char* what[] = {"", "BnB below baseB: fragile co-adaptation", "BnB+ recovers it: fine-tuning",
-                        "AnB below BnB: specificity of the features",
-                        "AnB+ above baseB: transfer plus fine-tuning generalises better"};
+  const Effect effect[] = {Effect::BnBvsBase, Effect::BnBvsBase, Effect::BnBPlusvsBnB, Effect::AnBvsBnB,
+                           Effect::AnBPlusvsBase};
   std::vector<std::string> out;
   // Beside the mean, left and below or right and above, clear of its interval bar.
   auto mark = [&](int number, Group g, int n, bool below) {
@@ -151,7 +154,10 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
     std::string k = std::to_string(number);
     out.push_back("set label " + k + " '" + k + "' at " + num(n + offset(g)) + "," + num(y) + " center offset " +
                   (below ? "-1.2,-0.9" : "1.2,0.9") + " font ',14' textcolor rgb '" + group_color(g) + "' front");
-    out.push_back("set label " + std::to_string(10 + number) + " '" + k + "  " + what[number] +
+    const Effect e = effect[number];
+    const std::string caption = std::string(label(e)) + " at n = " + std::to_string(n) + ": " +
+                                verdict(effect_by_n(ds, s, e, nullptr)[n - 1]);
+    out.push_back("set label " + std::to_string(10 + number) + " '" + k + "  " + caption +
                   "' at graph 0.02, graph " + num(0.04 + 0.06 * (4 - number)) + " left font ',9' front");
   };
   int n1 = largest([&](int n) { return base - mean(Group::BnB, n); });
@@ -164,7 +170,7 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
 
 // Figure 2, bottom panel.
 FigureSpec transfer_effects_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("transfer_effects", "Group means with 95% intervals and the four effects (" + per_network(s) + ")",
+  FigureSpec f = make_spec("transfer_effects", "Group means (95% intervals from 3 networks on) and the four effects (" + per_network(s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
   f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
   if (!src.empty())
@@ -225,7 +231,10 @@ FigureSpec relative_figure(const Sources& src, Statistic s) {
           nets.push_back({id, n, double(n), v});
           values.push_back(v);
         }
-        if (Summary m = summarize(values); !m.empty()) means.push_back({n, double(n), m});
+        // A mean difference's interval is the paired one, from 3 units on.
+        const PairedTest t = paired_test(values);
+        if (Summary m = summarize(values); !m.empty())
+          means.push_back({n, double(n), m, t.tested() ? t.interval : Interval{}});
       }
       const char* color = series == "random" ? group_color(Group::AnB) : series == "random filters" ? kRandomFilterColor : "#1a7f1a";
       add_series(f, src[i]->name, series, legend(src, i, series == "random" ? "random A/B" : series), style(i, color),

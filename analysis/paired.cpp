@@ -193,4 +193,9 @@ Interval logit_t_interval(const std::vector<double>& accuracies, double level, d
   return {logistic(m - half), logistic(m + half)};
 }
 
+Interval group_accuracy_interval(const std::vector<double>& accuracies) {
+  if (static_cast<int>(accuracies.size()) < kMinUnitsToTest) return {};
+  return logit_t_interval(accuracies);
+}
+
 }  // namespace xfer

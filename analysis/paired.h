@@ -124,4 +124,9 @@ inline constexpr double kLogitEpsilon = 1e-6;
 Interval logit_t_interval(const std::vector<double>& accuracies, double level = 0.95,
                           double epsilon = kLogitEpsilon);
 
+// The 95% interval the tables and figures give a group's mean accuracy:
+// logit_t_interval, and none below kMinUnitsToTest networks (two networks,
+// often two unlike tasks, say nothing a reader should take as an interval).
+Interval group_accuracy_interval(const std::vector<double>& accuracies);
+
 }  // namespace xfer

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "analysis/effects.h"
 #include "analysis/groups.h"
 #include "analysis/inference.h"
 #include "net/net_spec.h"  // kMaxTransferLayer
@@ -38,15 +39,39 @@ void add_summary_entries(std::vector<Entry>& row, const std::vector<Summary>& su
   }
   if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
   for (const auto& s : sums) {
-    Interval ci = mean_interval(s);
+    const Interval ci = s.count >= kMinUnitsToTest ? mean_interval(s) : Interval{};
     row.push_back(Entry::value(ci.low));
     row.push_back(Entry::value(ci.high));
   }
 }
 
+// Each source's accuracies of a group: mean, std, count, (first minus second),
+// then each source's interval (group_accuracy_interval), as add_summary_headers has them.
+void add_accuracy_entries(std::vector<Entry>& row, const std::vector<std::vector<double>>& values) {
+  std::vector<Summary> sums;
+  for (const auto& v : values) sums.push_back(summarize(v));
+  for (const auto& s : sums) {
+    row.push_back(Entry::value(s.mean));
+    row.push_back(Entry::value(s.std));
+    row.push_back(Entry::count(s.count));
+  }
+  if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
+  for (const auto& v : values) {
+    const Interval ci = group_accuracy_interval(v);
+    row.push_back(Entry::value(ci.low));
+    row.push_back(Entry::value(ci.high));
+  }
+}
+
+const char* const kAccuracyIntervalNote =
+    "95% CI of a group's accuracy: Student's t interval (count − 1 degrees of freedom) of the networks' logits, "
+    "mapped back, so it never leaves [0, 1]; — where a group has fewer than 3 networks: too few to give one (a "
+    "group of two is often two different tasks). A group pools networks of different target tasks; the effects "
+    "table compares each network with its own task's base.";
+
 const char* const kIntervalNote =
     "95% CI: mean ± t × std / sqrt(count), t the 97.5% point of Student's t with count − 1 degrees of "
-    "freedom; — where a group has fewer than two networks (one network says nothing about the spread).";
+    "freedom; — where a group has fewer than 3 networks: too few to give one.";
 
 // Whether some source's grid has a cell satisfying `pick`.
 template <class Pred>
@@ -59,11 +84,11 @@ bool any_plans(const Sources& src, Pred pick) {
 // The group summary in every source; an empty group its grid has is named in
 // the warnings (one its grid never had is absent, not missing).
 template <class Pred>
-std::vector<Summary> summaries(const Sources& src, Statistic s, Diagnostics& diag,
-                               const std::string& what, Pred pick) {
-  std::vector<Summary> out;
+std::vector<std::vector<double>> group_values(const Sources& src, Statistic s, Diagnostics& diag,
+                                              const std::string& what, Pred pick) {
+  std::vector<std::vector<double>> out;
   for (const auto* ds : src) {
-    out.push_back(summarize(ds->values(s, pick)));
+    out.push_back(ds->values(s, pick));
     if (out.back().empty() && ds->plans(pick))
       diag.warn("", 0, ds->name + ": no networks for " + what + " (left empty)");
   }
@@ -71,12 +96,16 @@ std::vector<Summary> summaries(const Sources& src, Statistic s, Diagnostics& dia
 }
 
 // The networks of group g with n in n_lo..n_hi, pooled as the paper pooled them.
-Summary group_summary(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
-  return summarize(ds.values(s, [&](const Cell& c) {
+std::vector<double> pooled_values(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
+  return ds.values(s, [&](const Cell& c) {
     for (int n = n_lo; n <= n_hi; ++n)
       if (in_group(c, g, n)) return true;
     return false;
-  }));
+  });
+}
+
+Summary group_summary(const Dataset& ds, Statistic s, Group g, int n_lo, int n_hi) {
+  return summarize(pooled_values(ds, s, g, n_lo, n_hi));
 }
 
 std::string describe(const Summary& s) {
@@ -94,15 +123,15 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   add_summary_headers(t, src);
   auto add = [&](Group g, int n) {
     std::vector<Entry> row{Entry::of_text(label(g)), Entry::count(n)};
-    add_summary_entries(row, summaries(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
-                                       [&](const Cell& c) { return in_group(c, g, n); }));
+    add_accuracy_entries(row, group_values(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
+                                           [&](const Cell& c) { return in_group(c, g, n); }));
     t.rows.push_back(row);
   };
   add(Group::BaseB, 0);
   for (Group g : kTransferGroups)
     for (int n = 1; n <= kMaxTransferLayer; ++n) add(g, n);
   t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
-  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(kAccuracyIntervalNote);
   for (const auto* ds : src) {
     if (ds->unfinished.empty()) continue;
     std::string list;
@@ -127,7 +156,7 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
   row.push_back(Entry::count(anbp.count));
   row.push_back(Entry::delta(anbp.mean - base.mean));
   row.push_back(Entry::delta(anbp.mean - bnbp.mean));
-  Interval ci = mean_interval(anbp);
+  const Interval ci = group_accuracy_interval(pooled_values(ds, s, Group::AnBPlus, lo, kMaxTransferLayer));
   tail.push_back(Entry::value(anbp.std));
   tail.push_back(Entry::value(ci.low));
   tail.push_back(Entry::value(ci.high));
@@ -159,7 +188,7 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
     t.rows.push_back(row);
   }
   t.notes.push_back("Pooled over all networks with n in the range, as the paper did.");
-  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(kAccuracyIntervalNote);
   t.notes.push_back(
       "p: two-sided Welch t-test (unequal variances, Welch-Satterthwaite degrees of freedom) of the AnB+ "
       "networks against the baseB networks, and against the BnB+ networks of the same layers; — where a "
@@ -193,7 +222,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
       auto add = [&](const std::string& group, int n, auto pick, bool always) {
         if (!always && !any(pick)) return;
         std::vector<Entry> row{Entry::of_text(split), Entry::of_text(half_label(split, target)), Entry::of_text(group), Entry::count(n)};
-        add_summary_entries(row, summaries(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
+        add_accuracy_entries(row, group_values(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
         t.rows.push_back(row);
       };
       add("base", 0, [&](const Cell& c) { return is_split_base(c, split, target); }, true);
@@ -207,7 +236,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
     }
   }
   t.notes.push_back("For natman, A is natural and B man-made; AnB rows are transfers into the target named.");
-  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(kAccuracyIntervalNote);
   return t;
 }
 
@@ -216,7 +245,7 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
   add_summary_headers(t, src);
   auto add = [&](const std::string& split, const std::string& group, int n, auto pick) {
     std::vector<Entry> row{Entry::of_text(split), Entry::of_text(group), Entry::count(n)};
-    add_summary_entries(row, summaries(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
+    add_accuracy_entries(row, group_values(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
     t.rows.push_back(row);
   };
   add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
@@ -228,7 +257,7 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
     add("half", "baseB", 0, [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
     for (int n = 1; n <= kMaxTransferLayer; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
   }
-  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(kAccuracyIntervalNote);
   return t;
 }
 
@@ -305,10 +334,10 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
     diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
   for (int k : ks) {
     std::vector<Entry> row{Entry::count(k)};
-    add_summary_entries(row, summaries(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
+    add_accuracy_entries(row, group_values(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
     t.rows.push_back(row);
   }
-  t.notes.push_back(kIntervalNote);
+  t.notes.push_back(kAccuracyIntervalNote);
   return t;
 }
 
@@ -339,10 +368,54 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
   return t;
 }
 
+Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
+  Table t{"effects", std::string("The paper's effects, top-1 (") + to_string(s) + "): each network minus the network of its own target task, by n",
+          {"effect", "n", "units", "mean", "95% CI low", "95% CI high", "p", "Holm p", "sign-flip p", "verdict"}, {}, {}};
+  if (src.size() > 1) t.headers.insert(t.headers.begin(), "source");
+  std::set<int> unit_counts;
+  for (const auto* ds : src)
+    for (Effect e : kEffects)
+      for (const EffectAtN& at : effect_by_n(*ds, s, e, &diag)) {
+        if (at.test.n == 0) continue;
+        unit_counts.insert(at.test.n);
+        const bool tested = at.test.tested();
+        std::vector<Entry> row{Entry::of_text(label(e)), Entry::count(at.n), Entry::count(at.test.n),
+                               Entry::delta(at.test.mean),
+                               tested ? Entry::delta(at.test.interval.low) : Entry::missing(),
+                               tested ? Entry::delta(at.test.interval.high) : Entry::missing(),
+                               Entry::probability(at.test.p), Entry::probability(at.holm),
+                               Entry::probability(at.sign_flip), Entry::of_text(verdict(at))};
+        if (src.size() > 1) row.insert(row.begin(), Entry::of_text(ds->name));
+        t.rows.push_back(row);
+      }
+  t.notes.push_back(
+      "A unit is one target task: a random split's target half under one replicate seed. Each network is compared "
+      "with the network of its own unit (its own target's base for \"− baseB\"; BnB at the same n for \"− BnB\"), "
+      "never with a pool of other tasks'. The two directions of one split and seed share networks (base A is AB's "
+      "source and BA's target base): they count as two units, which are not independent.");
+  t.notes.push_back(
+      "mean and 95% CI: the mean of the units' differences and its Student t interval (n − 1 degrees of freedom); "
+      "p: the paired t-test of that mean against 0; Holm p: p adjusted over the seven n of the effect (Holm 1979); "
+      "sign-flip p: the exact two-sided randomization p over all sign assignments of the differences, which needs "
+      "no normality.");
+  t.notes.push_back("Decision rule: an effect is seen at n when its Holm p is below 0.05; fewer than " +
+                    std::to_string(kMinUnitsToTest) + " units: too few to test (no interval, no p).");
+  for (int n : unit_counts)
+    if (n >= kMinUnitsToTest && n <= kSignFlipMaxUnits && sign_flip_min_p(n) >= 0.05) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf,
+                    "With %d units the sign-flip p cannot go below %.3g: it cannot reach 0.05 whatever the data.", n,
+                    sign_flip_min_p(n));
+      t.notes.push_back(buf);
+    }
+  for (Effect e : kEffects) t.notes.push_back(std::string(label(e)) + ": " + meaning(e) + ".");
+  return t;
+}
+
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag) {
   return {main_table(src, s, diag),   boost_table(src, s, diag),   dissimilar_table(src, s, diag),
           random_table(src, s, diag), relative_table(src, s, diag), reduced_table(src, s, diag),
-          decomposition_table(src, s, diag)};
+          decomposition_table(src, s, diag), effects_table(src, s, diag)};
 }
 
 std::vector<std::string> missing_cells(const Dataset& ds, const std::vector<std::string>& expected) {

@@ -44,7 +44,13 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
 // then the Welch p-value of each.
 Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag);
 
-// All seven, in that order.
+// 8. The paper's effects as paired differences over units (effects.h): each
+// transfer network minus its own target's base (and AnB − BnB, BnB+ − BnB), by
+// n, with its unit count, 95% interval, paired t p, Holm p over the seven n,
+// exact sign-flip p and the verdict; "too few to test" below 3 units.
+Table effects_table(const Sources& src, Statistic s, Diagnostics& diag);
+
+// All eight, in that order.
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag);
 
 // The cells of `expected` that `ds` has no finished run for.

@@ -3,8 +3,8 @@
 # root, no GPU): installs what is needed, builds the CPU binaries, converts
 # Fashion-MNIST into one store with its splits as views, runs the fashion-mnist grid on
 # this machine (bases, AnB, BnB, AnB+, BnB+, the dissimilar split, random
-# filters), prints the main table, Table 1 and the decomposition, and writes
-# the figures. Rerunning skips what is done and resumes what is not.
+# filters), prints the main table, Table 1, the decomposition and the paired
+# effects, and writes the figures. Rerunning skips what is done and resumes what is not.
 set -euo pipefail
 # --help prints the comment above and does nothing else.
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
@@ -31,6 +31,6 @@ stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
 XFER_BIN="$build/bin" scripts/run_grid_local.sh --preset fashion-mnist --results "$results" -j "$jobs"
 
 stamp "tables and figures ($results/tables)"
-"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition \
+"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects \
   --out "$results/tables" --figures
 stamp "done: figures in $results/tables, every cell's result.json under $results"

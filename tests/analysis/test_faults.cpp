@@ -391,7 +391,8 @@ TEST_F(FaultsBinaries, DivergedAndNullValuesLeftOutAndCounted) {
   write_result(results, null_top1);
   Outcome r = tables("--format csv --table main");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,0.070711,2,-0.035310,1.235310") << r.out;
+  // Two networks (the diverged and the null one left out): a mean, too few for an interval.
+  EXPECT_EQ(line_with(r.out, "baseB,"), "baseB,0,0.600000,0.070711,2,,") << r.out;
   std::string diverged = line_with(r.err, "half1-A-base");
   EXPECT_NE(diverged.find("diverged at iteration 24 (loss nan)"), std::string::npos) << r.err;
   EXPECT_NE(diverged.find((results / "half1-A-base" / "result.json").string()), std::string::npos) << r.err;

@@ -1,0 +1,121 @@
+// effects.cpp: paired effects over units (see effects.h).
+#include "analysis/effects.h"
+
+#include <cstdio>
+
+#include "net/net_spec.h"  // kMaxTransferLayer
+
+namespace xfer {
+
+namespace {
+
+// The two groups an effect subtracts, and whether its reference is the base.
+struct Terms {
+  Group minuend, subtrahend;
+};
+
+Terms terms(Effect e) {
+  switch (e) {
+    case Effect::BnBvsBase: return {Group::BnB, Group::BaseB};
+    case Effect::BnBPlusvsBase: return {Group::BnBPlus, Group::BaseB};
+    case Effect::AnBvsBase: return {Group::AnB, Group::BaseB};
+    case Effect::AnBPlusvsBase: return {Group::AnBPlus, Group::BaseB};
+    case Effect::AnBvsBnB: return {Group::AnB, Group::BnB};
+    case Effect::BnBPlusvsBnB: return {Group::BnBPlus, Group::BnB};
+  }
+  return {Group::BaseB, Group::BaseB};
+}
+
+std::string signed_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.4f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string unit_name(const UnitKey& u) {
+  return std::get<0>(u) + " " + std::string(1, std::get<1>(u)) + " seed " + std::to_string(std::get<2>(u));
+}
+
+std::map<UnitKey, double> unit_values(const Dataset& ds, Statistic s, Group g, int n) {
+  std::map<UnitKey, std::vector<double>> all;
+  for (const auto& [id, run] : ds.runs)
+    if (in_group(run.cell, g, n))
+      all[{run.cell.split, run.cell.target, run.cell.seed}].push_back(curve_statistic(run.curve, s));
+  std::map<UnitKey, double> out;
+  for (const auto& [unit, values] : all) out[unit] = summarize(values).mean;
+  return out;
+}
+
+const char* label(Effect e) {
+  switch (e) {
+    case Effect::BnBvsBase: return "BnB − baseB";
+    case Effect::BnBPlusvsBase: return "BnB+ − baseB";
+    case Effect::AnBvsBase: return "AnB − baseB";
+    case Effect::AnBPlusvsBase: return "AnB+ − baseB";
+    case Effect::AnBvsBnB: return "AnB − BnB";
+    case Effect::BnBPlusvsBnB: return "BnB+ − BnB";
+  }
+  return "?";
+}
+
+const char* meaning(Effect e) {
+  switch (e) {
+    case Effect::BnBvsBase: return "below 0: fragile co-adaptation";
+    case Effect::BnBPlusvsBase: return "level with 0: fine-tuning recovers co-adaptation";
+    case Effect::AnBvsBase: return "below 0: frozen transfer loses (co-adaptation and specificity)";
+    case Effect::AnBPlusvsBase: return "above 0: transfer plus fine-tuning generalises better";
+    case Effect::AnBvsBnB: return "below 0: the features are specific to their task";
+    case Effect::BnBPlusvsBnB: return "above 0: fine-tuning recovers the co-adapted layers";
+  }
+  return "?";
+}
+
+std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Diagnostics* diag) {
+  const Terms t = terms(e);
+  std::vector<EffectAtN> out;
+  std::vector<double> p;
+  for (int n = 1; n <= kMaxTransferLayer; ++n) {
+    EffectAtN at;
+    at.n = n;
+    const std::map<UnitKey, double> reference = unit_values(ds, s, t.subtrahend, n);
+    for (const auto& [unit, v] : unit_values(ds, s, t.minuend, n)) {
+      auto ref = reference.find(unit);
+      if (ref == reference.end()) {
+        if (diag)
+          diag->warn("", 0, ds.name + ": " + label(t.minuend) + " n=" + std::to_string(n) + " of " + unit_name(unit) +
+                                " has no " + label(t.subtrahend) + " of its own: left out of " + label(e));
+        continue;
+      }
+      at.units.push_back(unit_name(unit));
+      at.differences.push_back(v - ref->second);
+    }
+    at.test = paired_test(at.differences);
+    if (static_cast<int>(at.differences.size()) >= kMinUnitsToTest &&
+        static_cast<int>(at.differences.size()) <= kSignFlipMaxUnits)
+      at.sign_flip = sign_flip_p(at.differences);
+    p.push_back(at.test.p);
+    out.push_back(std::move(at));
+  }
+  const std::vector<double> holm = holm_adjust(p);
+  for (size_t i = 0; i < out.size(); ++i) out[i].holm = holm[i];
+  return out;
+}
+
+std::string verdict(const EffectAtN& e) {
+  const PairedTest& t = e.test;
+  if (t.n == 0) return "no units";
+  if (t.status == PairedStatus::too_few_units)
+    return "too few to test (" + std::to_string(t.n) + " unit" + (t.n == 1 ? "" : "s") + ", mean " +
+           signed_number(t.mean) + ")";
+  if (t.status == PairedStatus::no_spread)
+    return "not tested (" + std::to_string(t.n) + " units, all " + signed_number(t.mean) + ")";
+  char p[32];
+  std::snprintf(p, sizeof p, "%.3g", e.holm);
+  return std::string(e.seen() ? "seen" : "not seen here") + " (" + signed_number(t.mean) + ", 95% CI " +
+         signed_number(t.interval.low) + ".." + signed_number(t.interval.high) + ", Holm p " + p + ", " +
+         std::to_string(t.n) + " units)";
+}
+
+}  // namespace xfer

@@ -1,0 +1,96 @@
+// test_effects.cpp: the paper's effects as paired differences over units
+// (analysis/effects.h): each network against its own target's base, never a
+// pool of unlike tasks; units, Holm over n, the sign-flip p and the verdicts.
+#include "analysis/effects.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analysis/tables.h"
+
+namespace xfer {
+namespace {
+
+// Every net of `nets` with a constant curve at its value.
+Dataset make(const std::vector<std::pair<std::string, double>>& nets) {
+  Dataset ds;
+  ds.name = "ours";
+  for (const auto& [id, v] : nets) {
+    NetRun r;
+    r.cell_id = id;
+    r.cell = *parse_cell_id(id);
+    r.curve = {{1000, v}, {2000, v}};
+    ds.runs.emplace(id, r);
+  }
+  return ds;
+}
+
+// Two unlike tasks (half0's A at 0.967, B at 0.860) and their selffers, each
+// 0.005 above its own base: the pooled groups differ by the task spread, the
+// paired differences are exact.
+TEST(Effects, EachNetworkAgainstItsOwnBaseAndTooFewToTest) {
+  Dataset ds = make({{"half0-A-base", 0.967}, {"half0-B-base", 0.860}, {"half0-AA-n3-frozen", 0.972},
+                     {"half0-BB-n3-frozen", 0.865}});
+  Diagnostics diag;
+  const auto by_n = effect_by_n(ds, Statistic::Top10, Effect::BnBvsBase, &diag);
+  ASSERT_EQ(by_n.size(), 7u);
+  const EffectAtN& at3 = by_n[2];
+  ASSERT_EQ(at3.differences.size(), 2u);
+  EXPECT_NEAR(at3.differences[0], 0.005, 1e-12);
+  EXPECT_NEAR(at3.differences[1], 0.005, 1e-12);
+  EXPECT_EQ(at3.test.status, PairedStatus::too_few_units);
+  EXPECT_TRUE(std::isnan(at3.holm));
+  EXPECT_EQ(verdict(at3).rfind("too few to test (2 units", 0), 0u) << verdict(at3);
+  // The table says so in the row, with no interval and no p.
+  const Table t = effects_table({&ds}, Statistic::Top10, diag);
+  bool found = false;
+  for (const auto& row : t.rows)
+    if (row[0].text == "BnB − baseB" && row[1].number == 3) {
+      found = true;
+      EXPECT_EQ(row[2].number, 2);
+      EXPECT_EQ(row[4].kind, Entry::Kind::Missing);
+      EXPECT_EQ(row[6].kind, Entry::Kind::Missing);
+      EXPECT_NE(row[9].text.find("too few to test"), std::string::npos);
+    }
+  EXPECT_TRUE(found);
+}
+
+// Four units (two splits, both directions): the paired t-test, Holm over the
+// seven n (only n = 2 has units, so Holm's m is 1), and the sign-flip p that
+// cannot go below 0.125 with four units.
+TEST(Effects, FourUnitsArePairedAndTested) {
+  Dataset ds = make({{"half0-A-base", 0.90}, {"half0-B-base", 0.80}, {"half1-A-base", 0.85}, {"half1-B-base", 0.70},
+                     {"half0-BA-n2-frozen", 0.89}, {"half0-AB-n2-frozen", 0.78},
+                     {"half1-BA-n2-frozen", 0.82}, {"half1-AB-n2-frozen", 0.66}});
+  Diagnostics diag;
+  const EffectAtN at = effect_by_n(ds, Statistic::Top10, Effect::AnBvsBase, &diag)[1];
+  // Differences -0.01, -0.02, -0.03, -0.04: mean -0.025, sd 0.0129099, t = -3.873, p = 0.030466 (dof 3).
+  ASSERT_EQ(at.test.n, 4);
+  EXPECT_NEAR(at.test.mean, -0.025, 1e-12);
+  EXPECT_NEAR(at.test.p, 0.030466, 1e-5);
+  EXPECT_NEAR(at.holm, at.test.p, 1e-12);
+  EXPECT_NEAR(at.sign_flip, 0.125, 1e-12);
+  EXPECT_TRUE(at.seen());
+  EXPECT_EQ(verdict(at).rfind("seen (-0.0250, 95% CI", 0), 0u) << verdict(at);
+  const Table t = effects_table({&ds}, Statistic::Top10, diag);
+  bool said = false;
+  for (const auto& note : t.notes) said |= note.find("With 4 units the sign-flip p cannot go below 0.125") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+// A transfer whose own base is missing (diverged, or never run) is left out of
+// the effect, said in one line, and the unit count drops.
+TEST(Effects, AUnitWithoutItsBaseIsLeftOutAndNamed) {
+  Dataset ds = make({{"half0-A-base", 0.90}, {"half1-A-base", 0.85}, {"half1-B-base", 0.70},
+                     {"half0-BA-n2-frozen", 0.89}, {"half0-AB-n2-frozen", 0.78}, {"half1-AB-n2-frozen", 0.66}});
+  Diagnostics diag;
+  const EffectAtN at = effect_by_n(ds, Statistic::Top10, Effect::AnBvsBase, &diag)[1];
+  EXPECT_EQ(at.test.n, 2);
+  const std::string report = diag.report();
+  EXPECT_NE(report.find("half0 B seed 0 has no baseB of its own: left out of AnB − baseB"), std::string::npos)
+      << report;
+}
+
+}  // namespace
+}  // namespace xfer
