@@ -1,5 +1,4 @@
-// inference.cpp: Student's t distribution (Boost.Math), confidence intervals
-// and Welch's test.
+// inference.cpp: Student's t distribution (Boost.Math) and confidence intervals.
 #include "analysis/inference.h"
 
 #include <boost/math/distributions/students_t.hpp>
@@ -49,23 +48,6 @@ Interval mean_interval(const Summary& s, double level) {
   if (s.count < 2 || std::isnan(s.std)) return {};
   double half = student_t_critical(1 - level, s.count - 1) * s.std / std::sqrt(s.count);
   return {s.mean - half, s.mean + half};
-}
-
-double welch_dof(const Summary& a, const Summary& b) {
-  if (a.count < 2 || b.count < 2) return NAN;
-  double va = a.std * a.std / a.count, vb = b.std * b.std / b.count;
-  return (va + vb) * (va + vb) / (va * va / (a.count - 1) + vb * vb / (b.count - 1));
-}
-
-WelchTest welch_test(const Summary& a, const Summary& b) {
-  if (a.count < 2 || b.count < 2) return {};
-  double se = std::sqrt(a.std * a.std / a.count + b.std * b.std / b.count);
-  if (!(se > 0)) return {};
-  WelchTest w;
-  w.t = (a.mean - b.mean) / se;
-  w.dof = welch_dof(a, b);
-  w.p = student_t_two_sided_p(w.t, w.dof);
-  return w;
 }
 
 }  // namespace xfer

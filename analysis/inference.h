@@ -1,6 +1,6 @@
-// inference.h: how sure a group mean is. Student's t distribution, the
-// confidence interval of a mean, and Welch's t-test of two means with unequal
-// variances. The distribution itself is Boost.Math's (header-only, so the
+// inference.h: how sure a group mean is. Student's t distribution and the
+// confidence interval of a mean (no test of two pooled groups: the tables test
+// paired differences over units, paired.h). The distribution itself is Boost.Math's (header-only, so the
 // analysis still links no numeric library); this file fixes the conventions the
 // tables use (two-sided p, NaN rather than an exception outside the domain) and
 // is tested against published values. Paired differences: paired.h.
@@ -32,17 +32,5 @@ struct Interval {
 // mean +- t(1 - alpha/2, n - 1) * std / sqrt(n). Needs n >= 2: one network
 // says nothing about the spread, so n < 2 gives no interval (not a zero-width one).
 Interval mean_interval(const Summary& s, double level = 0.95);
-
-// Welch's t-test of mean(a) - mean(b). NaN throughout when either group has
-// fewer than two networks or both have zero spread (t is then undefined).
-struct WelchTest {
-  double t = NAN;
-  double dof = NAN;  // Welch-Satterthwaite
-  double p = NAN;    // two-sided
-};
-WelchTest welch_test(const Summary& a, const Summary& b);
-
-// (v_a + v_b)^2 / (v_a^2 / (n_a - 1) + v_b^2 / (n_b - 1)), v = std^2 / n.
-double welch_dof(const Summary& a, const Summary& b);
 
 }  // namespace xfer

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <string>
 
@@ -143,8 +144,23 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
 
 namespace {
 
+// Each unit's boost of AnB+ over `reference` (its own base, or BnB+ at the same
+// n), averaged over the n in lo..7 where the unit has both: one number a target
+// task, so the test's sample is tasks, not networks that share a base.
+std::vector<double> unit_boosts(const Dataset& ds, Statistic s, int lo, Group reference) {
+  std::map<UnitKey, std::vector<double>> per_unit;
+  for (int n = lo; n <= kMaxTransferLayer; ++n) {
+    const auto ref = unit_values(ds, s, reference, n);
+    for (const auto& [unit, v] : unit_values(ds, s, Group::AnBPlus, n))
+      if (auto r = ref.find(unit); r != ref.end()) per_unit[unit].push_back(v - r->second);
+  }
+  std::vector<double> out;
+  for (const auto& [unit, d] : per_unit) out.push_back(summarize(d).mean);
+  return out;
+}
+
 // One source's part of a Table 1 row: the boosts in `row`, the statistics of
-// AnB+ and the Welch p-values in `tail` (which goes after every source's boosts).
+// AnB+ and the paired tests over units in `tail` (which goes after every source's boosts).
 void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry>& row,
                        std::vector<Entry>& tail, Diagnostics& diag) {
   Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, kMaxTransferLayer);
@@ -160,8 +176,15 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
   tail.push_back(Entry::value(anbp.std));
   tail.push_back(Entry::value(ci.low));
   tail.push_back(Entry::value(ci.high));
-  tail.push_back(Entry::probability(welch_test(anbp, base).p));
-  tail.push_back(Entry::probability(welch_test(anbp, bnbp).p));
+  const std::vector<double> over_base = unit_boosts(ds, s, lo, Group::BaseB);
+  const std::vector<double> over_bnbp = unit_boosts(ds, s, lo, Group::BnBPlus);
+  const PairedTest tb = paired_test(over_base), tp = paired_test(over_bnbp);
+  tail.push_back(Entry::probability(tb.p));
+  tail.push_back(Entry::probability(tp.p));
+  tail.push_back(Entry::count(tb.n));
+  tail.push_back(Entry::delta(tb.mean));
+  tail.push_back(Entry::count(tp.n));
+  tail.push_back(Entry::delta(tp.mean));
 }
 
 // What the boosts were measured against, so a reader can judge the p-values.
@@ -179,7 +202,8 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"AnB+ mean", "AnB+ count", "over baseB", "over BnB+"}) t.headers.push_back(prefix(src, i, h));
   for (size_t i = 0; i < src.size(); ++i)
-    for (const char* h : {"AnB+ std", "AnB+ 95% CI low", "AnB+ 95% CI high", "p over baseB", "p over BnB+"})
+    for (const char* h : {"AnB+ std", "AnB+ 95% CI low", "AnB+ 95% CI high", "p over baseB", "p over BnB+",
+                          "units over baseB", "paired over baseB", "units over BnB+", "paired over BnB+"})
       t.headers.push_back(prefix(src, i, h));
   for (int lo : {1, 3, 5}) {
     std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer))}, tail;
@@ -190,10 +214,10 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
   t.notes.push_back("Pooled over all networks with n in the range, as the paper did.");
   t.notes.push_back(kAccuracyIntervalNote);
   t.notes.push_back(
-      "p: two-sided Welch t-test (unequal variances, Welch-Satterthwaite degrees of freedom) of the AnB+ "
-      "networks against the baseB networks, and against the BnB+ networks of the same layers; — where a "
-      "group has fewer than two networks. It treats the networks as independent samples, which transfers "
-      "sharing a base are not quite.");
+      "p: two-sided paired t-test over units (target tasks: a random split's target half under one seed): each "
+      "unit's AnB+ minus its own base (over baseB), or minus its BnB+ at the same n (over BnB+), averaged over the "
+      "n of the range where it has both (paired over ...: their mean); — below 3 units: too few to test. The "
+      "boosts before them are the paper's pooled ones (AnB+ mean minus the pooled group mean).");
   for (const auto* ds : src) t.notes.push_back(compared_groups_note(*ds, s));
   return t;
 }
@@ -346,7 +370,7 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"co-adaptation", "specificity", "total"}) t.headers.push_back(prefix(src, i, h));
   for (size_t i = 0; i < src.size(); ++i)
-    for (const char* h : {"co-adaptation p", "specificity p"}) t.headers.push_back(prefix(src, i, h));
+    for (const char* h : {"co-adaptation p", "specificity p", "units"}) t.headers.push_back(prefix(src, i, h));
   for (int n = 1; n <= kMaxTransferLayer; ++n) {
     std::vector<Entry> row{Entry::count(n)}, tail;
     for (const auto* ds : src) {
@@ -356,15 +380,20 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
       row.push_back(Entry::delta(base.mean - bnb.mean));
       row.push_back(Entry::delta(bnb.mean - anb.mean));
       row.push_back(Entry::delta(base.mean - anb.mean));
-      tail.push_back(Entry::probability(welch_test(base, bnb).p));
-      tail.push_back(Entry::probability(welch_test(bnb, anb).p));
+      // The paired tests of the effects table: baseB − BnB and BnB − AnB per unit.
+      const EffectAtN co = effect_by_n(*ds, s, Effect::BnBvsBase, nullptr)[n - 1];
+      const EffectAtN spec = effect_by_n(*ds, s, Effect::AnBvsBnB, nullptr)[n - 1];
+      tail.push_back(Entry::probability(co.test.p));
+      tail.push_back(Entry::probability(spec.test.p));
+      tail.push_back(Entry::count(std::min(co.test.n, spec.test.n)));
     }
     row.insert(row.end(), tail.begin(), tail.end());
     t.rows.push_back(row);
   }
   t.notes.push_back("Positive numbers are drops in accuracy; the two causes add up to the total (baseB − AnB).");
-  t.notes.push_back("p: two-sided Welch t-test of baseB against BnB (co-adaptation) and of BnB against AnB "
-                    "(specificity) at that n; — where a group has fewer than two networks.");
+  t.notes.push_back("p: two-sided paired t-test over units (target tasks) of each unit's base minus its BnB "
+                    "(co-adaptation) and its BnB minus its AnB (specificity) at that n, as in the effects table, not "
+                    "Holm-adjusted here; units: the fewer of the two; — below 3 units: too few to test.");
   return t;
 }
 

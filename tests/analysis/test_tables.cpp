@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "analysis/groups.h"
+#include "analysis/paired.h"
 
 namespace xfer {
 namespace {
@@ -235,42 +236,53 @@ TEST(Tables, NoAccuracyIntervalLeavesZeroToOne) {
   EXPECT_LT((*b3)[6].number, 1);
 }
 
-// For two groups of two networks with equal spread Welch's test has 2 degrees
-// of freedom, where the t distribution has a closed form: p = 1 - |t| / sqrt(t^2 + 2).
-double p_dof2(double t) { return 1 - std::fabs(t) / std::sqrt(t * t + 2); }
-
-TEST(Tables, Table1WelchPValues) {
-  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62},
-                          {"half0-AB-n5-finetune", 0.65}, {"half0-BA-n6-finetune", 0.67},
+// Table 1's tests are over units (target tasks), each unit's AnB+ minus its own
+// base averaged over the n of the range: three units, boosts 0.05, 0.04, 0.06
+// (mean 0.05, sd 0.01, t = 0.05 / (0.01 / sqrt 3) = 8.660, dof 2, p = 0.01307).
+TEST(Tables, Table1PairedOverUnits) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half1-A-base", 0.70},
+                          {"half0-BA-n5-finetune", 0.65}, {"half0-AB-n6-finetune", 0.66},
+                          {"half1-BA-n5-finetune", 0.74}, {"half1-BA-n7-finetune", 0.78},
                           {"half0-AA-n5-finetune", 0.61}});
   Diagnostics diag;
   Table b = boost_table({&ds}, Statistic::Top10, diag);
-  ASSERT_EQ(b.headers.size(), 10u);
+  ASSERT_EQ(b.headers.size(), 14u);
   EXPECT_EQ(b.headers[8], "p over baseB");
   EXPECT_EQ(b.headers[9], "p over BnB+");
+  EXPECT_EQ(b.headers[10], "units over baseB");
   EXPECT_EQ(b.title.find("Table 1:"), std::string::npos);  // LaTeX numbers its own captions
   auto r57 = find_row(b, {"5-7"});
-  EXPECT_NEAR((*r57)[3].number, 0.05, 1e-12);  // the boost itself, unchanged
-  EXPECT_NEAR((*r57)[5].number, std::sqrt(0.0002), 1e-12);  // AnB+ std
-  // AnB+ {0.65, 0.67} against baseB {0.60, 0.62}: t = 0.05 / sqrt(0.0002 / 2 * 2).
+  ASSERT_NE(r57, nullptr);
+  // The paper's pooled boost is kept: AnB+ {0.65, 0.66, 0.74, 0.78} minus baseB {0.60, 0.62, 0.70}.
+  EXPECT_NEAR((*r57)[3].number, (0.65 + 0.66 + 0.74 + 0.78) / 4 - (0.60 + 0.62 + 0.70) / 3, 1e-12);
+  // Units: half0 A (0.65 - 0.60), half0 B (0.66 - 0.62), half1 A ((0.74 + 0.78) / 2 - 0.70).
+  EXPECT_EQ((*r57)[10].number, 3);
+  EXPECT_NEAR((*r57)[11].number, (0.05 + 0.04 + 0.06) / 3, 1e-12);
   EXPECT_EQ((*r57)[8].kind, Entry::Kind::Probability);
-  EXPECT_NEAR((*r57)[8].number, p_dof2(0.05 / std::sqrt(0.0002)), 1e-9);
-  EXPECT_EQ((*r57)[9].kind, Entry::Kind::Missing);  // one BnB+ network: no test
+  EXPECT_NEAR((*r57)[8].number, 0.0130718, 1e-6);
+  // Over BnB+: only half0 A has both at n = 5: one unit, too few to test.
+  EXPECT_EQ((*r57)[12].number, 1);
+  EXPECT_EQ((*r57)[9].kind, Entry::Kind::Missing);
   std::string md = render(b, Format::Markdown);
-  EXPECT_NE(md.find("x: baseB 0.6100 (std 0.0141, count 2); BnB+ 1-7 0.6100 (count 1)"), std::string::npos) << md;
-  EXPECT_NE(md.find("Welch t-test"), std::string::npos);
+  EXPECT_NE(md.find("paired t-test over units"), std::string::npos);
+  EXPECT_EQ(md.find("Welch"), std::string::npos);
 }
 
-TEST(Tables, DecompositionWelchPValues) {
-  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62},
-                          {"half0-AA-n2-frozen", 0.58}, {"half0-BB-n2-frozen", 0.56},
-                          {"half0-AB-n2-frozen", 0.50}, {"half0-BA-n2-frozen", 0.52}});
+// The decomposition's p-values are the effects table's paired tests; two
+// units (one split, both directions) are too few.
+TEST(Tables, DecompositionPairedOverUnits) {
+  Dataset ds = make("x", {{"half0-A-base", 0.60}, {"half0-B-base", 0.62}, {"half1-A-base", 0.64},
+                          {"half0-AA-n2-frozen", 0.58}, {"half0-BB-n2-frozen", 0.56}, {"half1-AA-n2-frozen", 0.61},
+                          {"half0-BA-n2-frozen", 0.50}, {"half0-AB-n2-frozen", 0.52}, {"half1-BA-n2-frozen", 0.55}});
   Diagnostics diag;
   Table d = decomposition_table({&ds}, Statistic::Top10, diag);
-  ASSERT_EQ(d.headers.size(), 6u);
+  ASSERT_EQ(d.headers.size(), 7u);
   auto n2 = find_row(d, {"2"});
-  EXPECT_NEAR((*n2)[4].number, p_dof2(0.04 / std::sqrt(0.0002)), 1e-9);
-  EXPECT_NEAR((*n2)[5].number, p_dof2(0.06 / std::sqrt(0.0002)), 1e-9);
+  ASSERT_NE(n2, nullptr);
+  // Co-adaptation per unit: 0.02, 0.06, 0.03; specificity: 0.08, 0.04, 0.06.
+  EXPECT_NEAR((*n2)[4].number, paired_test({-0.02, -0.06, -0.03}).p, 1e-12);
+  EXPECT_NEAR((*n2)[5].number, paired_test({-0.08, -0.04, -0.06}).p, 1e-12);
+  EXPECT_EQ((*n2)[6].number, 3);
   EXPECT_EQ((*find_row(d, {"3"}))[4].kind, Entry::Kind::Missing);
 }
 
