@@ -441,10 +441,79 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
   return t;
 }
 
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// One row of the uncertainty table: the networks `pick` selects.
+template <class Pred>
+std::vector<Entry> uncertainty_row(const Dataset& ds, Statistic s, const std::string& group, Pred pick) {
+  std::vector<double> images, se, bias;
+  for (const auto& [id, run] : ds.runs) {
+    if (!pick(run.cell) || run.curve.empty()) continue;
+    const double top10 = curve_statistic(run.curve, Statistic::Top10);
+    bias.push_back(top10 - curve_statistic(run.curve, Statistic::Final));
+    if (const int64_t n = run.curve.back().images; n > 0) {
+      images.push_back(double(n));
+      se.push_back(binomial_se(curve_statistic(run.curve, s), double(n)));
+    }
+  }
+  const Summary b = summarize(bias);
+  return {Entry::of_text(group),
+          Entry::count(b.count),
+          images.empty() ? Entry::missing() : Entry::count(static_cast<int>(median(images))),
+          Entry::value(median(se)),
+          se.empty() ? Entry::missing() : Entry::value(*std::max_element(se.begin(), se.end())),
+          Entry::delta(b.mean),
+          b.empty() ? Entry::missing() : Entry::delta(*std::min_element(bias.begin(), bias.end())),
+          b.empty() ? Entry::missing() : Entry::delta(*std::max_element(bias.begin(), bias.end()))};
+}
+
+}  // namespace
+
+Table uncertainty_table(const Sources& src, Statistic s, Diagnostics&) {
+  Table t{"uncertainty", std::string("Each network's own uncertainty: test-set sampling error of its top-1 (") + to_string(s) +
+                             ") and the paper's statistic against the final test",
+          {"group", "networks", "images per test", "SE median", "SE max", "top10 − final", "min", "max"}, {}, {}};
+  if (src.size() > 1) t.headers.insert(t.headers.begin(), "source");
+  for (const auto* ds : src) {
+    auto add = [&](const std::string& group, auto pick) {
+      std::vector<Entry> row = uncertainty_row(*ds, s, group, pick);
+      if (row[1].number == 0) return;
+      if (src.size() > 1) row.insert(row.begin(), Entry::of_text(ds->name));
+      t.rows.push_back(row);
+    };
+    add("baseB", [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
+    for (Group g : kTransferGroups)
+      add(label(g), [g](const Cell& c) {
+        for (int n = 1; n <= kMaxTransferLayer; ++n)
+          if (in_group(c, g, n)) return true;
+        return false;
+      });
+    add("every network", [](const Cell&) { return true; });
+  }
+  t.notes.push_back(
+      "SE: the binomial standard error sqrt(p (1 − p) / images) of one test of a network, p its statistic and images "
+      "the validation images each test scored (— where the results do not record it: Caffe logs, older results). The "
+      "paper's statistic averages 10 tests of the same images, so its error over the choice of those images is about "
+      "one test's, not smaller: two single networks closer than about 2 × sqrt(2) SE cannot be told apart.");
+  t.notes.push_back(
+      "top10 − final: the paper's statistic (the mean of the 10 best tests) minus the last test, per network. Positive "
+      "where choosing the best tests lifts the statistic above where the run ended (selection on the same images: "
+      "the more tests a run has, the more it can); negative where the run still improves at its end, so the best 10 "
+      "include earlier, lower tests.");
+  return t;
+}
+
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag) {
   return {main_table(src, s, diag),   boost_table(src, s, diag),   dissimilar_table(src, s, diag),
           random_table(src, s, diag), relative_table(src, s, diag), reduced_table(src, s, diag),
-          decomposition_table(src, s, diag), effects_table(src, s, diag)};
+          decomposition_table(src, s, diag), effects_table(src, s, diag), uncertainty_table(src, s, diag)};
 }
 
 std::vector<std::string> missing_cells(const Dataset& ds, const std::vector<std::string>& expected) {

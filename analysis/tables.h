@@ -50,7 +50,12 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag);
 // exact sign-flip p and the verdict; "too few to test" below 3 units.
 Table effects_table(const Sources& src, Statistic s, Diagnostics& diag);
 
-// All eight, in that order.
+// 9. Each network's own uncertainty, by group: the test-set sampling error of
+// one network's statistic (binomial on the images its tests scored) and how far
+// the paper's mean of the 10 best tests sits above the final test.
+Table uncertainty_table(const Sources& src, Statistic s, Diagnostics& diag);
+
+// All nine, in that order.
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag);
 
 // The cells of `expected` that `ds` has no finished run for.

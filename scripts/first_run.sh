@@ -31,6 +31,6 @@ stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
 XFER_BIN="$build/bin" scripts/run_grid_local.sh --preset fashion-mnist --results "$results" -j "$jobs"
 
 stamp "tables and figures ($results/tables)"
-"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects \
+"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects uncertainty \
   --out "$results/tables" --figures
 stamp "done: figures in $results/tables, every cell's result.json under $results"

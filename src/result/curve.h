@@ -18,6 +18,7 @@ struct CurvePoint {
   double top1 = NAN;
   double top5 = NAN;
   double loss = NAN;
+  int64_t images = 0;  // validation images the test scored; 0 where not recorded (Caffe logs, older results)
 };
 
 // Which single number stands for a network.

@@ -38,8 +38,11 @@ const char* status_text(RunStatus s) {
 
 json curve_array(const std::vector<CurvePoint>& curve) {
   auto a = json::array();
-  for (const auto& p : curve)
-    a.push_back({{"iteration", p.iteration}, {"top1", p.top1}, {"top5", p.top5}, {"loss", p.loss}});
+  for (const auto& p : curve) {
+    json point = {{"iteration", p.iteration}, {"top1", p.top1}, {"top5", p.top5}, {"loss", p.loss}};
+    if (p.images > 0) point["images"] = p.images;
+    a.push_back(std::move(point));
+  }
   return a;
 }
 
@@ -95,7 +98,7 @@ std::vector<CurvePoint> curve_from_json(const std::string& s) {
   if (s.empty()) return v;
   for (const auto& e : json::parse(s))
     v.push_back({e.at("iteration").get<int64_t>(), e.at("top1").get<double>(), e.at("top5").get<double>(),
-                 e.at("loss").get<double>()});
+                 e.at("loss").get<double>(), e.value("images", int64_t{0})});
   return v;
 }
 
@@ -211,6 +214,9 @@ std::string point_problem(const json& p) {
   if (it == p.end() || !it->is_number_integer()) return "has no integer iteration";
   for (const char* key : {"top1", "top5", "loss"})
     if (auto problem = value_problem(p, key); !problem.empty()) return problem;
+  // Optional (older results lack it); when there, a count.
+  if (auto images = p.find("images"); images != p.end() && !(images->is_number_integer() && images->get<int64_t>() > 0))
+    return "images is " + images->dump() + ", not a positive count";
   return "";
 }
 
@@ -230,7 +236,7 @@ std::vector<CurvePoint> read_curve(const json& curve) {
       continue;
     }
     CurvePoint c{p["iteration"].get<int64_t>(), p["top1"].get<double>(), p["top5"].get<double>(),
-                 p["loss"].get<double>()};
+                 p["loss"].get<double>(), p.value("images", int64_t{0})};
     points[c.iteration] = c;
   }
   if (bad) throw Refusal{first + (bad > 1 ? " (and " + std::to_string(bad - 1) + " more bad point(s))" : "")};

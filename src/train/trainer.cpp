@@ -66,7 +66,7 @@ CurvePoint evaluate(Net& net, EvalSource& eval, Communicator& comm, int max_batc
   }
   comm.allreduce_host_sum(sums, 4);
   XFER_CHECK(sums[3] > 0, "the validation set is empty");
-  return {iter, sums[1] / sums[3], sums[2] / sums[3], sums[0] / sums[3]};
+  return {iter, sums[1] / sums[3], sums[2] / sums[3], sums[0] / sums[3], static_cast<int64_t>(sums[3])};
 }
 
 uint64_t dropout_seed_for(const TrainConfig& cfg, const Communicator& comm) {

@@ -31,6 +31,24 @@ TEST(ResultFile, ReadsCurveAndRecomputesStatistic) {
   EXPECT_TRUE(diag.empty()) << diag.report();
 }
 
+// A curve point's "images", when there, is a positive count; anything else is
+// refused with the point named (it would set a network's error bar).
+TEST(ResultFile, ImagesPerTestReadOrRefused) {
+  TempDir tmp;
+  auto good = result_json("half0-A-base", {0.5, 0.6});
+  for (auto& p : good["curve"]) p["images"] = 1024;
+  write_result(tmp.path(), good);
+  auto bad = result_json("half0-B-base", {0.5, 0.6});
+  bad["curve"][1]["images"] = -3;
+  write_result(tmp.path(), bad);
+  Diagnostics diag;
+  Dataset ds = read_results_dir(tmp.path(), "ours", diag);
+  ASSERT_EQ(ds.runs.count("half0-A-base"), 1u);
+  EXPECT_EQ(ds.runs.at("half0-A-base").curve.back().images, 1024);
+  EXPECT_EQ(ds.runs.count("half0-B-base"), 0u);
+  EXPECT_TRUE(diag.mentions("images is -3, not a positive count")) << diag.report();
+}
+
 TEST(ResultFile, BadFilesNamedRestStillRead) {
   TempDir tmp;
   write_result(tmp.path(), result_json("half0-A-base", {0.5, 0.6}));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "analysis/groups.h"
 #include "analysis/paired.h"
@@ -284,6 +285,31 @@ TEST(Tables, DecompositionPairedOverUnits) {
   EXPECT_NEAR((*n2)[5].number, paired_test({-0.08, -0.04, -0.06}).p, 1e-12);
   EXPECT_EQ((*n2)[6].number, 3);
   EXPECT_EQ((*find_row(d, {"3"}))[4].kind, Entry::Kind::Missing);
+}
+
+// Each network's own error: sqrt(p (1 - p) / images) of its statistic, and the
+// paper's statistic against the final test.
+TEST(Tables, UncertaintyOfEachNetwork) {
+  Dataset ds;
+  ds.name = "x";
+  for (const auto& [id, first, last] : {std::tuple{"half0-A-base", 0.90, 0.96}, std::tuple{"half0-B-base", 0.80, 0.84}}) {
+    NetRun r;
+    r.cell_id = id;
+    r.cell = *parse_cell_id(id);
+    for (int i = 0; i < 11; ++i) r.curve.push_back({1000 * (i + 1), first + (last - first) * i / 10, NAN, NAN, 1024});
+    ds.runs.emplace(id, r);
+  }
+  Diagnostics diag;
+  const Table t = uncertainty_table({&ds}, Statistic::Final, diag);
+  auto base = find_row(t, {"baseB"});
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ((*base)[1].number, 2);
+  EXPECT_EQ((*base)[2].number, 1024);
+  // SE of 0.96 and 0.84 on 1,024 images: 0.006124 and 0.011456; median their mean.
+  EXPECT_NEAR((*base)[3].number, (std::sqrt(0.96 * 0.04 / 1024) + std::sqrt(0.84 * 0.16 / 1024)) / 2, 1e-12);
+  EXPECT_NEAR((*base)[4].number, std::sqrt(0.84 * 0.16 / 1024), 1e-12);
+  // Rising curves: the best 10 of 11 are the last 10, whose mean is below the last: 0.933 - 0.96 and 0.822 - 0.84.
+  EXPECT_NEAR((*base)[5].number, -(0.027 + 0.018) / 2, 1e-9);
 }
 
 TEST(Tables, SmallPValuesAreNotPrintedAsZero) {

@@ -175,5 +175,15 @@ TEST(CurveJson, RoundTripsThroughCheckpoints) {
   EXPECT_TRUE(curve_from_json("").empty());
 }
 
+// How many validation images a test scored travels with its point (the
+// uncertainty of a network's statistic rests on it); older curves lack it.
+TEST(CurveJson, ImagesPerTestRoundTripAndMayBeAbsent) {
+  std::vector<CurvePoint> c = {{10, 0.25, 0.5, 1.5, 1024}};
+  EXPECT_NE(curve_to_json(c).find("\"images\":1024"), std::string::npos) << curve_to_json(c);
+  EXPECT_EQ(curve_from_json(curve_to_json(c))[0].images, 1024);
+  EXPECT_EQ(curve_from_json(R"([{"iteration": 10, "top1": 0.25, "top5": 0.5, "loss": 1.5}])")[0].images, 0);
+  EXPECT_EQ(curve_to_json({{10, 0.25, 0.5, 1.5}}).find("images"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace xfer
