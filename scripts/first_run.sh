@@ -3,8 +3,8 @@
 # root, no GPU): installs what is needed, builds the CPU binaries, converts
 # Fashion-MNIST into one store with its splits as views, runs the fashion-mnist grid on
 # this machine (bases, AnB, BnB, AnB+, BnB+, the dissimilar split, random
-# filters), prints the main table, Table 1, the decomposition and the paired
-# effects, and writes the figures. Rerunning skips what is done and resumes what is not.
+# filters), prints the main table, Table 1, the decomposition, the paired
+# effects and each network's uncertainty, and writes the figures. Rerunning skips what is done and resumes what is not.
 set -euo pipefail
 # --help prints the comment above and does nothing else.
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
