@@ -98,16 +98,17 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   EXPECT_EQ(f.config.backend, "cpu");
   std::set<std::string> splits;
   for (const auto& cell : f.cells) splits.insert(cell.cell.split);
-  EXPECT_EQ(splits, (std::set<std::string>{"half0", "dissim"}));
-  for (const char* id : {"dissim-A-base", "half0-AA-n7-frozen", "dissim-AB-n3-frozen",
-                         "dissim-BA-n1-frozen", "half0-B-random-n2"})
+  EXPECT_EQ(splits, (std::set<std::string>{"half0", "half1", "dissim"}));
+  for (const char* id : {"dissim-A-base", "half0-AA-n7-frozen", "half1-BA-n4-finetune", "dissim-AB-n3-frozen",
+                         "dissim-BA-n1-frozen", "half0-B-random-n3"})
     EXPECT_NE(f.find(id), nullptr) << id;
   EXPECT_NE(f.find("half0-BB-n4-finetune"), nullptr);  // both selffer targets
   // The dissimilar split as the paper ran it: bases and frozen transfers only.
   for (const char* id : {"dissim-AB-n3-finetune", "dissim-AA-n3-frozen", "dissim-A-random-n2",
-                         "half0-A-random-n2"})
+                         "half0-A-random-n2", "dissim-AB-n2-frozen", "half0-B-random-n2"})
     EXPECT_EQ(f.find(id), nullptr) << id;
-  EXPECT_EQ(f.cells.size(), 81u);  // 4 bases, 56 on half0, 14 dissim, 7 random
+  // 6 bases, 56 on each of half0 and half1 (4 units a group), 8 dissim, 4 random.
+  EXPECT_EQ(f.cells.size(), 130u);
   EXPECT_EQ(f.find("dissim-AB-n3-frozen")->cell.data_name(), "dissimB");
 
   // The converged preset: half0 both ways, bases, BnB, BnB+, AnB, AnB+.
