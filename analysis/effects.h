@@ -38,7 +38,11 @@ std::string unit_name(const UnitKey& u);  // "half0 B seed 0"
 // its networks there (one, in every grid here).
 std::map<UnitKey, double> unit_values(const Dataset& ds, Statistic s, Group g, int n);
 
-// The paper's effects, each "minuend minus subtrahend" per unit.
+// The paper's effects, each "minuend minus subtrahend" per unit, and two of
+// ours against the unit's continued base (same split, target half, seed), the
+// fair reference for co-adaptation when bases are short of a plateau: a
+// selffer's copied layers were trained twice, a base once. Data without
+// continued bases (the paper's) gives those two no units, and no warnings.
 enum class Effect {
   BnBvsBase,      // BnB − baseB: below 0, fragile co-adaptation
   BnBPlusvsBase,  // BnB+ − baseB: fine-tuning recovers what co-adaptation lost
@@ -46,9 +50,14 @@ enum class Effect {
   AnBPlusvsBase,  // AnB+ − baseB: above 0, transfer plus fine-tuning generalises better
   AnBvsBnB,       // AnB − BnB: below 0, the features are specific to their task
   BnBPlusvsBnB,   // BnB+ − BnB: fine-tuning recovers the co-adapted layers
+  BnBvsContinued,      // BnB − continued base: co-adaptation with training time alike (ours)
+  BnBPlusvsContinued,  // BnB+ − continued base: fine-tuning against a base trained as long (ours)
 };
-inline constexpr Effect kEffects[] = {Effect::BnBvsBase, Effect::BnBPlusvsBase, Effect::AnBvsBase,
-                                      Effect::AnBPlusvsBase, Effect::AnBvsBnB, Effect::BnBPlusvsBnB};
+inline constexpr Effect kEffects[] = {Effect::BnBvsBase,      Effect::BnBPlusvsBase,     Effect::AnBvsBase,
+                                      Effect::AnBPlusvsBase,  Effect::AnBvsBnB,          Effect::BnBPlusvsBnB,
+                                      Effect::BnBvsContinued, Effect::BnBPlusvsContinued};
+// Whether `e` is ours, against the continued base, rather than the paper's.
+bool against_continued(Effect e);
 const char* label(Effect e);    // "BnB − baseB"
 const char* meaning(Effect e);  // what a seen effect of its expected sign means
 

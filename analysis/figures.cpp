@@ -31,6 +31,7 @@ const char* group_color(Group g) {
     case Group::BnBPlus: return "#5fa0ff";
     case Group::AnB: return "#cc2020";
     case Group::AnBPlus: return "#ff9090";
+    case Group::ContinuedB: return "#808080";
   }
   return "#000000";
 }

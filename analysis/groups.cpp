@@ -10,6 +10,7 @@ const char* label(Group g) {
     case Group::BnBPlus: return "BnB+";
     case Group::AnB: return "AnB";
     case Group::AnBPlus: return "AnB+";
+    case Group::ContinuedB: return "continued base";
   }
   return "?";
 }
@@ -17,6 +18,7 @@ const char* label(Group g) {
 bool in_group(const Cell& c, Group g, int n) {
   if (!c.is_random_split()) return false;
   if (g == Group::BaseB) return c.kind == CellKind::Base && c.target != 0 && c.reduced_k == 0;
+  if (g == Group::ContinuedB) return c.kind == CellKind::Continued && c.target != 0 && c.reduced_k == 0;
   if (c.kind != CellKind::Transfer || c.n != n) return false;
   bool self = c.source == c.target;
   bool frozen = c.mode == TransferMode::Frozen;
@@ -68,6 +70,10 @@ bool is_reduced_base(const Cell& c) {
 
 bool is_split_base(const Cell& c, const std::string& split, char target) {
   return c.split == split && c.kind == CellKind::Base && c.target == target && c.reduced_k == 0;
+}
+
+bool is_split_continued(const Cell& c, const std::string& split, char target) {
+  return c.split == split && c.kind == CellKind::Continued && c.target == target && c.reduced_k == 0;
 }
 
 bool is_split_transfer(const Cell& c, const std::string& split, char source, char target, int n,

@@ -13,12 +13,14 @@ namespace xfer {
 
 // The groups of the paper's figure 2. BaseB pools every random-split half
 // base; BnB are selffers (source == target), AnB transfers (source != target);
-// "+" is fine-tuned, without it the copied layers are frozen.
-enum class Group { BaseB, BnB, BnBPlus, AnB, AnBPlus };
+// "+" is fine-tuned, without it the copied layers are frozen. ContinuedB (ours,
+// not the paper's) pools the random-split half bases continued for one more
+// schedule: a base trained as long as a selffer's copied layers were.
+enum class Group { BaseB, BnB, BnBPlus, AnB, AnBPlus, ContinuedB };
 inline constexpr Group kTransferGroups[] = {Group::BnB, Group::BnBPlus, Group::AnB, Group::AnBPlus};
 const char* label(Group g);
 
-// Whether `c` is in group `g` at `n` layers (n is ignored for BaseB).
+// Whether `c` is in group `g` at `n` layers (n is ignored for BaseB and ContinuedB).
 bool in_group(const Cell& c, Group g, int n);
 
 // A split is random ("half<s>"), the whole set ("all"), or dissimilar: any
@@ -42,6 +44,9 @@ bool is_reduced_base(const Cell& c);
 // transfer into `target` from `source` at `n` layers in `mode`, and AnB into
 // `target` (frozen, from the other half).
 bool is_split_base(const Cell& c, const std::string& split, char target);
+// The continued base of a split's half `target` (cell.h): that half's base
+// trained for one more schedule from its final weights.
+bool is_split_continued(const Cell& c, const std::string& split, char target);
 bool is_split_transfer(const Cell& c, const std::string& split, char source, char target, int n,
                        TransferMode mode);
 bool is_split_anb(const Cell& c, const std::string& split, char target, int n);

@@ -402,11 +402,13 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
           {"effect", "n", "units", "mean", "95% CI low", "95% CI high", "p", "Holm p", "sign-flip p", "verdict"}, {}, {}};
   if (src.size() > 1) t.headers.insert(t.headers.begin(), "source");
   std::set<int> unit_counts;
+  bool continued = false;  // rows against a continued base (ours), so their notes
   for (const auto* ds : src)
     for (Effect e : kEffects)
       for (const EffectAtN& at : effect_by_n(*ds, s, e, &diag)) {
         if (at.test.n == 0) continue;
         unit_counts.insert(at.test.n);
+        continued |= against_continued(e);
         const bool tested = at.test.tested();
         std::vector<Entry> row{Entry::of_text(label(e)), Entry::count(at.n), Entry::count(at.test.n),
                                Entry::delta(at.test.mean),
@@ -422,6 +424,11 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
       "with the network of its own unit (its own target's base for \"− baseB\"; BnB at the same n for \"− BnB\"), "
       "never with a pool of other tasks'. The two directions of one split and seed share networks (base A is AB's "
       "source and BA's target base): they count as two units, which are not independent.");
+  if (continued)
+    t.notes.push_back(
+        "\"− continued base\" (ours, not the paper's): against the unit's own base trained for one more schedule from "
+        "its final weights, every layer with fc8, the learning rate started again: a selffer's copied layers were "
+        "trained twice, so this is the reference with the training time alike.");
   t.notes.push_back(
       "mean and 95% CI: the mean of the units' differences and its Student t interval (n − 1 degrees of freedom); "
       "p: the paired t-test of that mean against 0; Holm p: p adjusted over the seven n of the effect (Holm 1979); "
@@ -437,7 +444,8 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
                     sign_flip_min_p(n));
       t.notes.push_back(buf);
     }
-  for (Effect e : kEffects) t.notes.push_back(std::string(label(e)) + ": " + meaning(e) + ".");
+  for (Effect e : kEffects)
+    if (!against_continued(e) || continued) t.notes.push_back(std::string(label(e)) + ": " + meaning(e) + ".");
   return t;
 }
 

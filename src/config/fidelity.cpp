@@ -39,6 +39,13 @@ const std::vector<Deviation>& deviations() {
            std::to_string(kExitDiverged) + "); its result says diverged and the tables leave it out, saying so.",
        "Caffe trained on and logged NaN, and a NaN score counted as correct: a diverged net "
        "would have entered the tables as top-1 1.0. None of the paper's released logs diverged."},
+      {"Continued bases (ours; the paper had none): with the grid's [base] continued = true (the "
+       "Fashion-MNIST presets) each half base is trained for one more schedule from its final weights "
+       "(--transfer-mode continue: every layer, fc8 included, the learning rate from base_lr again, same "
+       "half and seed), and the effects table adds BnB and BnB+ minus the unit's continued base.",
+       "A selffer's copied layers have had the base's schedule and then its own; where bases are short "
+       "of a plateau that alone lifts BnB above its base. A base given the same total training is the "
+       "fair reference for co-adaptation there. The paper's own presets (paper, complete) have none."},
   };
   return v;
 }

@@ -99,12 +99,14 @@ const std::vector<Option>& options() {
       option("out", S::General, "output folder: config.ini, checkpoint.h5, final.h5, result.json", &TC::out),
       option("cell-id", S::General, "grid cell id recorded in the result (e.g. half0-AB-n3-frozen)", &TC::cell_id),
       option("backend", S::General, "cpu | cuda", &TC::backend),
-      option("base", S::Transfer, "base checkpoint to copy layers from (frozen / finetune)", &TC::base,
+      option("base", S::Transfer, "base checkpoint to copy layers from (frozen / finetune: 1..n; continue: all)", &TC::base,
              as("base", Identity::BaseIdentity)),
       option("transfer-n", S::Transfer,
              "layers 1..n copied (or left random), 1.." + std::to_string(kMaxTransferLayer), &TC::transfer_n,
              as("transfer")),
-      option("transfer-mode", S::Transfer, "none | frozen | finetune | random", &TC::transfer_mode, as("transfer")),
+      option("transfer-mode", S::Transfer, "none | frozen | finetune | random | continue (every layer, fc8 included, from --base, all trained; "
+             "no --transfer-n)",
+             &TC::transfer_mode, as("transfer")),
       option("fc8-outputs", S::Transfer, "fc8 outputs; 0 = number of classes (the paper used 1000 for 500-class nets)",
              &TC::fc8_outputs, as("fc8-outputs")),
       option("dropout-ratio", S::Transfer, "dropout ratio of fc6/fc7; <0 = the preset's (0.5)", &TC::dropout_ratio,
@@ -153,7 +155,7 @@ void validate(boost::any& v, const std::vector<std::string>& values, TransferMod
   po::validators::check_first_occurrence(v);
   const std::string& s = po::validators::get_single_string(values);
   const std::optional<TransferMode> m = parse_transfer_mode(s);
-  if (!m) throw cli::UsageError("--transfer-mode must be none, frozen, finetune or random, got '" + s + "'");
+  if (!m) throw cli::UsageError("--transfer-mode must be none, frozen, finetune, random or continue, got '" + s + "'");
   v = boost::any(*m);
 }
 
@@ -296,15 +298,20 @@ std::string identity_text(const TrainConfig& cfg, const std::string& data_identi
 void TrainConfig::validate() const {
   net_preset(network);  // throws naming the known presets
   XFER_CHECK(backend == "cpu" || backend == "cuda", "--backend must be cpu or cuda, got '" << backend << "'");
-  if (transfer_mode != TransferMode::None) {
+  if (takes_layer_count(transfer_mode)) {
     XFER_CHECK(transfer_n >= 1 && transfer_n <= kMaxTransferLayer,
                "--transfer-n must be in 1.." << kMaxTransferLayer << " with --transfer-mode "
                                              << to_string(transfer_mode) << ", got " << transfer_n);
+  } else if (transfer_mode == TransferMode::Continue) {
+    // Not ignored: a value that changed nothing would still change the run identity.
+    XFER_CHECK(transfer_n == 0, "--transfer-n is not used with --transfer-mode continue (every layer, fc8 "
+                                "included, is copied and trained); leave it out, got "
+                                    << transfer_n);
   }
   if (copies_layers(transfer_mode)) {
     XFER_CHECK(!base.empty(), "--transfer-mode " << to_string(transfer_mode) << " needs --base <checkpoint>");
   } else {
-    XFER_CHECK(base.empty(), "--base is only used with --transfer-mode frozen or finetune");
+    XFER_CHECK(base.empty(), "--base is only used with --transfer-mode frozen, finetune or continue");
   }
   XFER_CHECK(dropout_ratio < 1, "--dropout-ratio must be below 1, got " << dropout_ratio);
   XFER_CHECK(fc8_outputs >= 0, "--fc8-outputs must be 0 (= classes) or positive, got " << fc8_outputs);

@@ -9,12 +9,14 @@ const char* to_string(TransferMode m) {
     case TransferMode::Frozen: return "frozen";
     case TransferMode::Finetune: return "finetune";
     case TransferMode::Random: return "random";
+    case TransferMode::Continue: return "continue";
   }
   return "?";
 }
 
 std::optional<TransferMode> parse_transfer_mode(std::string_view s) {
-  for (TransferMode m : {TransferMode::None, TransferMode::Frozen, TransferMode::Finetune, TransferMode::Random})
+  for (TransferMode m : {TransferMode::None, TransferMode::Frozen, TransferMode::Finetune, TransferMode::Random,
+                         TransferMode::Continue})
     if (s == to_string(m)) return m;
   return std::nullopt;
 }

@@ -21,6 +21,10 @@ std::string Cell::id() const {
       if (target) s += std::string("-") + target;
       s += "-random-n" + std::to_string(n);
       break;
+    case CellKind::Continued:
+      if (target) s += std::string("-") + target;
+      s += "-base-continued";
+      break;
   }
   if (seed != 0) s += "-s" + std::to_string(seed);
   return s;
@@ -102,6 +106,12 @@ std::optional<Cell> parse_cell_id(std::string_view id) {
   if (parts[i] == "base") {
     c.kind = CellKind::Base;
     ++i;
+    if (i + 1 == parts.size() && parts[i] == "continued") {
+      c.kind = CellKind::Continued;
+      c.source = c.target;
+      c.mode = TransferMode::Continue;
+      return c;
+    }
     if (i < parts.size()) {
       auto k = prefixed_int(parts[i], 'k');
       if (!k || *k < 1) return std::nullopt;

@@ -6,10 +6,14 @@
 //   base      {split}[-{T}]-base[-k{K}][-s{seed}]      half0-A-base, all-base, all-base-k25
 //   transfer  {split}-{S}{T}-n{n}-{frozen|finetune}[-s{seed}]   half0-AB-n3-frozen
 //   random    {split}[-{T}]-random-n{n}[-s{seed}]     all-random-n2, half1-B-random-n4
+//   continued {split}[-{T}]-base-continued[-s{seed}]  half0-A-base-continued, half0-B-base-continued-s1
 // split: "half<s>" (random halves from seed s), "all" (every class), or the
 // name of a dissimilar split ("natman" for ImageNet's natural / man-made,
 // "dissim" for Fashion-MNIST's upper-body garments / the rest). Halves are A
 // and B; for "natman" A is natural and B man-made, as in the paper's release.
+// A continued base is its base trained for one more schedule from its final
+// weights (every layer, fc8 included: TransferMode::Continue): the reference of
+// a selffer, whose copied layers were trained twice. Not for reduced bases.
 #pragma once
 
 #include <optional>
@@ -20,12 +24,12 @@
 
 namespace xfer {
 
-enum class CellKind { Base, Transfer, Random };
+enum class CellKind { Base, Transfer, Random, Continued };
 
 struct Cell {
   CellKind kind = CellKind::Base;
   std::string split;    // "half0", "natman", "dissim", "all", ...
-  char source = 0;      // 'A' or 'B' for transfers; 0 otherwise
+  char source = 0;      // the half whose base is copied: transfers, continued bases (== target); else 0
   char target = 0;      // half trained on: 'A', 'B', or 0 for split "all"
   int n = 0;            // layers copied (transfer) or left random (random), 1..kMaxTransferLayer
   TransferMode mode = TransferMode::None;
@@ -36,9 +40,10 @@ struct Cell {
   // The folder of the training data for this cell under a data root:
   // "half0B", "natmanA", "all", "all-k25".
   std::string data_name() const;
-  // The base cell whose weights a transfer copies (same split, source half).
+  // The base cell whose weights a transfer or a continued base copies (same
+  // split, source half, seed).
   Cell base_of_source() const;
-  bool needs_base() const { return kind == CellKind::Transfer; }
+  bool needs_base() const { return kind == CellKind::Transfer || kind == CellKind::Continued; }
   bool is_random_split() const { return split.rfind("half", 0) == 0; }
 };
 

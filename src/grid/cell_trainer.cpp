@@ -37,6 +37,9 @@ TrainConfig cell_train_config(const Grid& grid, const GridCell& cell, const RunP
     t.transfer_n = cell.cell.n;
     t.transfer_mode = cell.cell.mode;
     t.base = CellFolder(paths.results, cell.cell.base_of_source().id()).final_weights();
+  } else if (cell.cell.kind == CellKind::Continued) {
+    t.transfer_mode = TransferMode::Continue;  // every layer: no --transfer-n
+    t.base = CellFolder(paths.results, cell.cell.base_of_source().id()).final_weights();
   } else if (cell.cell.kind == CellKind::Random) {
     t.transfer_n = cell.cell.n;
     t.transfer_mode = TransferMode::Random;
@@ -50,11 +53,14 @@ TrainConfig cell_train_config(const Grid& grid, const GridCell& cell, const RunP
 // to the trainer (its preset or --config file).
 std::vector<std::string> cell_option_names(const Grid& grid, const GridCell& cell) {
   std::vector<std::string> names = {"network", "cell-id"};
-  if (cell.cell.kind != CellKind::Base) names.insert(names.end(), {"transfer-n", "transfer-mode"});
+  if (cell.cell.kind == CellKind::Transfer || cell.cell.kind == CellKind::Random)
+    names.insert(names.end(), {"transfer-n", "transfer-mode"});
+  else if (cell.cell.kind == CellKind::Continued)
+    names.push_back("transfer-mode");
   if (grid.config.fc8_outputs > 0) names.push_back("fc8-outputs");
   names.insert(names.end(), {"max-iter", "base-lr", "lr-step", "gamma", "test-interval", "test-start",
                              "snapshot-interval", "batch", "seed", "backend", "data", "out"});
-  if (cell.cell.kind == CellKind::Transfer) names.push_back("base");
+  if (cell.cell.needs_base()) names.push_back("base");
   return names;
 }
 
@@ -116,7 +122,7 @@ CellIdentity cell_identity(const Grid& grid, const GridCell& cell, const RunPath
     id.data = recorded_data.empty() ? "unreadable" : recorded_data;
   }
   const std::string base =
-      cell.cell.kind == CellKind::Transfer
+      cell.cell.needs_base()
           ? CellFolder(paths.results, cell.cell.base_of_source().id()).result().config_hash
           : "";
   id.run = run_identity(*cfg, id.data, base);

@@ -38,7 +38,7 @@ class DataIdentities {
 
 // The cell's run identity (config/run_identity.h), computed as the trainer
 // computes it from the arguments the grid gives it: its data folder's
-// identity and, for a transfer, the base's identity from the base's
+// identity and, for a transfer or a continued base, the base's identity from the base's
 // result.json. When the data folder cannot be read now, `recorded_data` (what
 // cell.json recorded) stands in for it.
 struct CellIdentity {

@@ -39,6 +39,15 @@ class Builder {
     return grid_.cells.back().index;
   }
 
+  // The half bases (of a split, not reduced) of `seed` so far, in grid order.
+  std::vector<Cell> half_bases(int seed) const {
+    std::vector<Cell> out;
+    for (const auto& g : grid_.cells)
+      if (g.cell.kind == CellKind::Base && g.cell.target != 0 && g.cell.reduced_k == 0 && g.cell.seed == seed)
+        out.push_back(g.cell);
+    return out;
+  }
+
   Grid finish() {
     // Bases first: a base added for a transfer goes before every non-base.
     std::vector<GridCell> bases, rest;
@@ -108,6 +117,15 @@ Grid enumerate_grid(const GridConfig& cfg) {
         }
       }
     }
+    if (cfg.continued) {
+      for (const Cell& base : b.half_bases(seed)) {
+        Cell c = base;
+        c.kind = CellKind::Continued;
+        c.source = base.target;
+        c.mode = TransferMode::Continue;
+        b.add(c);
+      }
+    }
     for (const auto& block : cfg.randoms) {
       for (const auto& split : block.splits) {
         std::vector<char> halves = block.halves;
@@ -137,6 +155,7 @@ std::string kind_name(const Cell& c) {
     case CellKind::Base: return c.reduced_k > 0 ? "base-reduced" : "base";
     case CellKind::Transfer: return std::string("transfer-") + to_string(c.mode);
     case CellKind::Random: return "random";
+    case CellKind::Continued: return "base-continued";
   }
   return "?";
 }

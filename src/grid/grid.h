@@ -3,9 +3,11 @@
 // runner, the SLURM driver, status, the analysis) asks this for the cells.
 //
 // Order: for each seed, the bases (per split A then B, the all-class base, the
-// reduced-volume bases), then the transfer blocks, then the random controls.
-// A transfer depends on exactly one cell, the base it copies from
-// (Cell::base_of_source()), which is added when the config does not list it.
+// reduced-volume bases), then the transfer blocks, then the continued bases
+// ([base] continued: one per half base of a split, in the bases' order), then
+// the random controls. A transfer or a continued base depends on exactly one
+// cell, the base it copies from (Cell::base_of_source()), which is added when
+// the config does not list it.
 // Indices are positions in this order; the id is the stable key.
 #pragma once
 

@@ -113,12 +113,14 @@ void read_solvers(const KeyReader& r, GridConfig& c) {
   c.reduced_solver = read_solver(r, "solver.reduced", c.solver);
 }
 
-// [base]: which splits get bases, the 1000-class base, the reduced sets.
+// [base]: which splits get bases, the 1000-class base, the reduced sets, the
+// continued bases.
 void read_base_section(const KeyReader& r, GridConfig& c) {
   c.base_splits = r.names("base.splits");
   for (const auto& s : c.base_splits) check_split_name("base.splits", s);
   c.all_base = r.boolean("base.all");
   c.reduced_k = r.integers("base.reduced_k");
+  c.continued = r.boolean("base.continued");
 }
 
 // One [transfer.NAME] block.

@@ -84,6 +84,8 @@ struct GridConfig {
   std::vector<std::string> base_splits;
   bool all_base = false;
   std::vector<int> reduced_k;
+  // A continued base (cell.h) for every half base of a split, per seed.
+  bool continued = false;
 
   std::map<std::string, std::string> split_files;  // [splits]: name -> definition file
 

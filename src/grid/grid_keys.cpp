@@ -115,6 +115,10 @@ std::vector<GridKey> make_table() {
   t.push_back(at_least(row("base", "reduced_k", T::Integers, "",
                            "reduced-volume all-class bases: the first K training images per class"),
                        1));
+  t.push_back(row("base", "continued", T::Boolean, "false",
+                  "a continued base for every half base of a split (per seed): the base trained for one more "
+                  "schedule from its final weights, every layer with fc8, the reference of a selffer whose "
+                  "copied layers were trained twice (ours, not the paper's)"));
   t.push_back(row("transfer.NAME", "splits", T::Names, "",
                   "splits to transfer within (an empty list switches the block off)"));
   t.push_back(one_of(row("transfer.NAME", "directions", T::Names, "AB,BA",

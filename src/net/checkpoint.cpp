@@ -1,6 +1,8 @@
 // checkpoint.cpp: saving and loading networks and training state in HDF5.
 #include "net/checkpoint.h"
 
+#include <algorithm>
+
 #include "core/check.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
@@ -148,9 +150,10 @@ TrainState load_checkpoint(const std::string& path, Net& net) {
   return st;
 }
 
-void copy_layers(const std::string& path, Net& net, int n) {
-  XFER_CHECK(n >= 1 && n <= kMaxTransferLayer,
-             "layers to copy must be in 1.." << kMaxTransferLayer << ", got " << n);
+namespace {
+
+// Parameter layers 1..n of the checkpoint at `path` into `net`, momentum zeroed.
+void copy_up_to(const std::string& path, Net& net, int n) {
   H5Lock lock(h5_mutex());
   H5Id f = h5_open_read(path);
   check_schema(f, path);
@@ -159,6 +162,20 @@ void copy_layers(const std::string& path, Net& net, int n) {
     read_slot(f, path, "params", net, p, net.params());
     net.backend().zero(net.momentum().data() + p.offset, p.count() * sizeof(float));
   }
+}
+
+}  // namespace
+
+void copy_layers(const std::string& path, Net& net, int n) {
+  XFER_CHECK(n >= 1 && n <= kMaxTransferLayer,
+             "layers to copy must be in 1.." << kMaxTransferLayer << ", got " << n);
+  copy_up_to(path, net, n);
+}
+
+void copy_all_layers(const std::string& path, Net& net) {
+  int top = 0;
+  for (const auto& p : net.slots()) top = std::max(top, p.transfer_index);
+  copy_up_to(path, net, top);
 }
 
 }  // namespace xfer

@@ -46,5 +46,9 @@ TrainState read_checkpoint_state(const std::string& path);
 // The transfer operation: copies parameter layers 1..n from the checkpoint at
 // `path` into `net` by name, with a fatal shape check. fc8 is never copied.
 void copy_layers(const std::string& path, Net& net, int n);
+// The continued base: copies every parameter layer, fc8 included, the same
+// way; a base whose fc8 has another number of outputs is refused, naming the
+// file and the shapes. Momentum starts at zero (the schedule starts again).
+void copy_all_layers(const std::string& path, Net& net);
 
 }  // namespace xfer

@@ -285,6 +285,9 @@ void Training::resume_or_transfer() {
     curve = curve_from_json(r.curve_json);
     data.train->seek(r.data);
     XFER_LOG("resuming " << ckpt_path << " at iteration " << r.iteration);
+  } else if (cfg.transfer_mode == TransferMode::Continue) {
+    copy_all_layers(cfg.base, *net);
+    XFER_LOG("continuing " << cfg.base << ": every layer copied, fc8 included, all trained");
   } else if (copies_layers(cfg.transfer_mode)) {
     copy_layers(cfg.base, *net, cfg.transfer_n);
     XFER_LOG("copied layers 1.." << cfg.transfer_n << " from " << cfg.base << " ("

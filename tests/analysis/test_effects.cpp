@@ -1,6 +1,7 @@
 // test_effects.cpp: the paper's effects as paired differences over units
 // (analysis/effects.h): each network against its own target's base, never a
-// pool of unlike tasks; units, Holm over n, the sign-flip p and the verdicts.
+// pool of unlike tasks; units, Holm over n, the sign-flip p and the verdicts;
+// the selffers against their own continued base (ours).
 #include "analysis/effects.h"
 
 #include <gtest/gtest.h>
@@ -90,6 +91,82 @@ TEST(Effects, AUnitWithoutItsBaseIsLeftOutAndNamed) {
   const std::string report = diag.report();
   EXPECT_NE(report.find("half0 B seed 0 has no baseB of its own: left out of AnB − baseB"), std::string::npos)
       << report;
+}
+
+// The continued base (ours): each half base trained for one more schedule.
+// A selffer is compared with its own unit's continued base, which takes out
+// the lift of training its copied layers twice.
+TEST(Effects, SelffersAgainstTheirOwnContinuedBase) {
+  EXPECT_TRUE(in_group(*parse_cell_id("half0-A-base-continued"), Group::ContinuedB, 0));
+  EXPECT_FALSE(in_group(*parse_cell_id("half0-A-base-continued"), Group::BaseB, 0));
+  EXPECT_FALSE(in_group(*parse_cell_id("half0-A-base"), Group::ContinuedB, 0));
+  EXPECT_FALSE(in_group(*parse_cell_id("dissim-A-base-continued"), Group::ContinuedB, 0));
+  EXPECT_TRUE(is_split_continued(*parse_cell_id("dissim-B-base-continued-s1"), "dissim", 'B'));
+  EXPECT_FALSE(is_split_continued(*parse_cell_id("dissim-B-base-s1"), "dissim", 'B'));
+  EXPECT_FALSE(is_split_base(*parse_cell_id("dissim-B-base-continued"), "dissim", 'B'));
+
+  // Three units; each base short of its plateau, its continued base higher, the
+  // selffers above their bases but not above their continued bases.
+  Dataset ds = make({{"half0-A-base", 0.90}, {"half0-B-base", 0.80}, {"half1-A-base", 0.85},
+                     {"half0-A-base-continued", 0.91}, {"half0-B-base-continued", 0.82},
+                     {"half1-A-base-continued", 0.86},
+                     {"half0-AA-n3-frozen", 0.915}, {"half0-BB-n3-frozen", 0.81}, {"half1-AA-n3-frozen", 0.865},
+                     {"half0-AA-n3-finetune", 0.912}, {"half0-BB-n3-finetune", 0.821},
+                     {"half1-AA-n3-finetune", 0.861}});
+  Diagnostics diag;
+  const EffectAtN over_base = effect_by_n(ds, Statistic::Top10, Effect::BnBvsBase, &diag)[2];
+  ASSERT_EQ(over_base.test.n, 3);
+  EXPECT_NEAR(over_base.test.mean, (0.015 + 0.01 + 0.015) / 3, 1e-12);
+  const EffectAtN bnb = effect_by_n(ds, Statistic::Top10, Effect::BnBvsContinued, &diag)[2];
+  ASSERT_EQ(bnb.test.n, 3);
+  ASSERT_EQ(bnb.units, (std::vector<std::string>{"half0 A seed 0", "half0 B seed 0", "half1 A seed 0"}));
+  EXPECT_NEAR(bnb.differences[0], 0.005, 1e-12);
+  EXPECT_NEAR(bnb.differences[1], -0.01, 1e-12);
+  EXPECT_NEAR(bnb.differences[2], 0.005, 1e-12);
+  EXPECT_NEAR(bnb.test.mean, 0.0, 1e-12);
+  EXPECT_FALSE(bnb.seen());
+  const EffectAtN plus = effect_by_n(ds, Statistic::Top10, Effect::BnBPlusvsContinued, &diag)[2];
+  ASSERT_EQ(plus.test.n, 3);
+  EXPECT_NEAR(plus.differences[0], 0.002, 1e-12);
+  EXPECT_NEAR(plus.differences[1], 0.001, 1e-12);
+  EXPECT_NEAR(plus.differences[2], 0.001, 1e-12);
+  EXPECT_TRUE(effect_by_n(ds, Statistic::Top10, Effect::BnBvsContinued, &diag)[3].differences.empty());
+  EXPECT_EQ(diag.report().find("continued"), std::string::npos) << diag.report();
+
+  // The effects table prints them, with their note and meanings.
+  const Table t = effects_table({&ds}, Statistic::Top10, diag);
+  int rows = 0;
+  for (const auto& row : t.rows)
+    if (row[0].text == "BnB − continued base" || row[0].text == "BnB+ − continued base") {
+      ++rows;
+      EXPECT_EQ(row[1].number, 3);
+      EXPECT_EQ(row[2].number, 3);
+    }
+  EXPECT_EQ(rows, 2);
+  bool noted = false;
+  for (const auto& note : t.notes) noted |= note.rfind("BnB − continued base: below 0", 0) == 0;
+  EXPECT_TRUE(noted);
+
+  // A unit whose continued base is missing, where others have one: left out, said.
+  Dataset gap = ds;
+  gap.runs.erase("half1-A-base-continued");
+  Diagnostics gap_diag;
+  EXPECT_EQ(effect_by_n(gap, Statistic::Top10, Effect::BnBvsContinued, &gap_diag)[2].test.n, 2);
+  EXPECT_NE(gap_diag.report().find("half1 A seed 0 has no continued base of its own"), std::string::npos)
+      << gap_diag.report();
+}
+
+// Data without continued bases (the paper's): no rows, no notes, no warnings.
+TEST(Effects, NoContinuedBasesNoRowsAndNoWarnings) {
+  Dataset ds = make({{"half0-A-base", 0.967}, {"half0-B-base", 0.860}, {"half0-AA-n3-frozen", 0.972},
+                     {"half0-BB-n3-frozen", 0.865}});
+  Diagnostics diag;
+  for (const EffectAtN& at : effect_by_n(ds, Statistic::Top10, Effect::BnBvsContinued, &diag))
+    EXPECT_EQ(at.test.n, 0);
+  const Table t = effects_table({&ds}, Statistic::Top10, diag);
+  for (const auto& row : t.rows) EXPECT_EQ(row[0].text.find("continued"), std::string::npos) << row[0].text;
+  for (const auto& note : t.notes) EXPECT_EQ(note.find("continued"), std::string::npos) << note;
+  EXPECT_EQ(diag.report().find("continued"), std::string::npos) << diag.report();
 }
 
 }  // namespace

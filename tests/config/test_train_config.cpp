@@ -205,10 +205,23 @@ TEST(TrainConfig, BadOptionsAreRefusedWithWhatToChange) {
   expect_refused({"--batch", "0"}, "--batch must be positive");
   expect_refused({"--transfer-mode", "frozen", "--transfer-n", "3"}, "needs --base");
   expect_refused({"--transfer-mode", "frozen", "--transfer-n", "9", "--base", "x.h5"}, "--transfer-n must be in 1..7");
-  expect_refused({"--transfer-mode", "melted"}, "--transfer-mode must be none, frozen, finetune or random, got 'melted'");
+  expect_refused({"--transfer-mode", "melted"}, "--transfer-mode must be none, frozen, finetune, random or continue, got 'melted'");
   expect_refused({"--momentum", "1.5"}, "--momentum must be in [0, 1)");
-  expect_refused({"--base", "x.h5"}, "--base is only used with --transfer-mode frozen or finetune");
+  expect_refused({"--base", "x.h5"}, "--base is only used with --transfer-mode frozen, finetune or continue");
   expect_refused({"--no-such-option"}, "unrecognised option");
+  expect_refused({"--transfer-mode", "continue"}, "--transfer-mode continue needs --base");
+  expect_refused({"--transfer-mode", "continue", "--transfer-n", "7", "--base", "x.h5"},
+                 "--transfer-n is not used with --transfer-mode continue");
+}
+
+// A continued base takes every layer from --base and no layer count.
+TEST(TrainConfig, ContinueNeedsABaseAndNoLayerCount) {
+  const TrainConfig c = *parse({"--transfer-mode", "continue", "--base", "x.h5"});
+  EXPECT_EQ(c.transfer_mode, TransferMode::Continue);
+  EXPECT_EQ(c.transfer_n, 0);
+  EXPECT_EQ(parse_transfer_mode("continue"), TransferMode::Continue);
+  EXPECT_TRUE(copies_layers(TransferMode::Continue));
+  EXPECT_FALSE(freezes_layers(TransferMode::Continue));
 }
 
 }  // namespace

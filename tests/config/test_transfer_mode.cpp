@@ -8,7 +8,8 @@ namespace xfer {
 namespace {
 
 TEST(TransferMode, EveryModeRoundTripsThroughItsName) {
-  for (TransferMode m : {TransferMode::None, TransferMode::Frozen, TransferMode::Finetune, TransferMode::Random}) {
+  for (TransferMode m : {TransferMode::None, TransferMode::Frozen, TransferMode::Finetune, TransferMode::Random,
+                         TransferMode::Continue}) {
     const std::optional<TransferMode> back = parse_transfer_mode(to_string(m));
     ASSERT_TRUE(back) << to_string(m);
     EXPECT_EQ(*back, m) << to_string(m);
@@ -29,6 +30,12 @@ TEST(TransferMode, WhatEachModeDoesWithTheLayers) {
   EXPECT_TRUE(freezes_layers(TransferMode::Random));
   EXPECT_FALSE(freezes_layers(TransferMode::Finetune));
   EXPECT_FALSE(freezes_layers(TransferMode::None));
+  // Continue copies every layer and trains them all: no layer count.
+  EXPECT_TRUE(copies_layers(TransferMode::Continue));
+  EXPECT_FALSE(freezes_layers(TransferMode::Continue));
+  EXPECT_FALSE(takes_layer_count(TransferMode::Continue));
+  EXPECT_FALSE(takes_layer_count(TransferMode::None));
+  EXPECT_TRUE(takes_layer_count(TransferMode::Random));
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ class RunnerFixture : public ::testing::Test {
             "transfer.all.modes=frozen",  "random.halves.splits=half0",
             "random.halves.halves=B",     "random.halves.n=2",
             "solver.max_iter=12",         "solver.snapshot_interval=4",
-            "slurm.ranks=1"};
+            "slurm.ranks=1",              "base.continued=false"};
   }
 
   Grid grid(std::vector<std::string> extra = {}) {

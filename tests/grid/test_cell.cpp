@@ -45,10 +45,34 @@ TEST(Cell, IdsRoundTrip) {
   expect_round_trip(rnd_half, "half1-B-random-n2-s3");
 }
 
+// A continued base: its base's data, and it depends on exactly that base.
+TEST(Cell, ContinuedBaseIdsRoundTrip) {
+  Cell a{CellKind::Continued, "half0", 'A', 'A', 0, TransferMode::Continue};
+  expect_round_trip(a, "half0-A-base-continued");
+  EXPECT_EQ(a.data_name(), "half0A");
+  EXPECT_TRUE(a.needs_base());
+  EXPECT_EQ(a.base_of_source().id(), "half0-A-base");
+
+  Cell b{CellKind::Continued, "half0", 'B', 'B', 0, TransferMode::Continue, 0, 1};
+  expect_round_trip(b, "half0-B-base-continued-s1");
+  EXPECT_EQ(b.base_of_source().id(), "half0-B-base-s1");
+
+  Cell d{CellKind::Continued, "dissim", 'A', 'A', 0, TransferMode::Continue, 0, 2};
+  expect_round_trip(d, "dissim-A-base-continued-s2");
+  EXPECT_EQ(d.data_name(), "dissimA");
+  EXPECT_EQ(d.base_of_source().id(), "dissim-A-base-s2");
+
+  Cell all{CellKind::Continued, "all", 0, 0, 0, TransferMode::Continue};
+  expect_round_trip(all, "all-base-continued");
+  EXPECT_EQ(all.base_of_source().id(), "all-base");
+  EXPECT_FALSE(Cell{}.needs_base());
+}
+
 TEST(Cell, RejectsMalformedIds) {
   for (const char* bad : {"", "half0", "half0-AB-n3", "half0-AB-n0-frozen", "half0-AB-n3-melted",
                           "half0-C-base", "half0-A-base-x", "all-random", "all-random-nx",
-                          "-A-base"}) {
+                          "-A-base", "half0-A-base-k25-continued", "half0-A-base-continued-x",
+                          "half0-A-continued", "half0-A-base-continue", "half0-AA-base-continued"}) {
     EXPECT_FALSE(parse_cell_id(bad).has_value()) << bad;
   }
 }

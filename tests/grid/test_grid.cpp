@@ -35,6 +35,7 @@ std::map<std::string, int> count_by(const Grid& g) {
       case CellKind::Base: m[c.cell.reduced_k ? "reduced" : "base"]++; break;
       case CellKind::Transfer: m[to_string(c.cell.mode)]++; break;
       case CellKind::Random: m["random"]++; break;
+      case CellKind::Continued: m["continued"]++; break;
     }
   }
   return m;
@@ -72,7 +73,7 @@ TEST(Grid, TransfersDependOnExactlyTheirBaseWhichComesFirst) {
     for (const auto& c : g.cells) {
       EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
       EXPECT_EQ(parse_cell_id(c.id).value().id(), c.id);
-      if (c.cell.kind == CellKind::Transfer) {
+      if (c.cell.needs_base()) {  // a transfer or a continued base
         ASSERT_EQ(c.deps.size(), 1u) << c.id;
         const GridCell& base = g.cells[c.deps[0]];
         EXPECT_EQ(base.id, c.cell.base_of_source().id());
@@ -107,13 +108,17 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   for (const char* id : {"dissim-AB-n3-finetune", "dissim-AA-n3-frozen", "dissim-A-random-n2",
                          "half0-A-random-n2", "dissim-AB-n2-frozen", "half0-B-random-n2"})
     EXPECT_EQ(f.find(id), nullptr) << id;
-  // 6 bases, 56 on each of half0 and half1 (4 units a group), 8 dissim, 4 random.
-  EXPECT_EQ(f.cells.size(), 130u);
+  // 6 bases, 56 on each of half0 and half1 (4 units a group), 8 dissim, 4 random, 6 continued.
+  EXPECT_EQ(f.cells.size(), 136u);
+  EXPECT_EQ(count_by(f)["continued"], 6);
   EXPECT_EQ(f.find("dissim-AB-n3-frozen")->cell.data_name(), "dissimB");
 
   // The converged preset: half0 both ways, bases, BnB, BnB+, AnB, AnB+.
   Grid conv = preset("fashion-mnist-converged");
-  EXPECT_EQ(conv.cells.size(), 58u);
+  EXPECT_EQ(conv.cells.size(), 60u);  // 2 bases, 56 transfers, 2 continued
+  EXPECT_EQ(count_by(conv)["continued"], 2);
+  // The paper had no continued bases: its presets have none.
+  for (const char* name : {"paper", "complete"}) EXPECT_EQ(count_by(preset(name))["continued"], 0) << name;
   for (const char* id : {"half0-A-base", "half0-BB-n7-frozen", "half0-AB-n1-finetune", "half0-BA-n4-frozen"})
     EXPECT_NE(conv.find(id), nullptr) << id;
 }
@@ -141,7 +146,8 @@ TEST(Grid, OverridesShrinkTheGridAndResolveRoundTrips) {
   for (const auto& c : g.cells) ids.push_back(c.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"half0-A-base", "half0-B-base", "half0-AB-n1-frozen",
                                            "half0-AB-n2-frozen", "half0-AB-n1-finetune",
-                                           "half0-AB-n2-finetune", "half0-B-random-n1"}));
+                                           "half0-AB-n2-finetune", "half0-A-base-continued",
+                                           "half0-B-base-continued", "half0-B-random-n1"}));
   EXPECT_EQ(g.cells[0].solver.max_iter, 7);
 
   auto dir = std::filesystem::temp_directory_path() / ("xfer_grid_test_" + std::to_string(getpid()));
@@ -153,6 +159,52 @@ TEST(Grid, OverridesShrinkTheGridAndResolveRoundTrips) {
   for (size_t i = 0; i < g.cells.size(); ++i) EXPECT_EQ(back.cells[i].id, g.cells[i].id);
   EXPECT_EQ(back.cells[0].solver.max_iter, 7);
   std::filesystem::remove_all(dir);
+}
+
+// [base] continued: one continued base per half base of a split and seed, after
+// the transfers, on the bases' schedule, depending on exactly its base; the
+// trainer is told to copy every layer from that base's final weights.
+TEST(Grid, ContinuedBasesFollowTheTransfersAndDependOnTheirBase) {
+  Grid g = preset("fashion-mnist", {"grid.seeds=0,1", "transfer.all.n=1", "transfer.dissim.n=1",
+                                    "random.halves.n=1", "solver.max_iter=300"});
+  int last_transfer = -1, first_random = 1 << 30;
+  std::vector<std::string> continued;
+  for (const auto& c : g.cells) {
+    if (c.cell.kind == CellKind::Transfer && c.cell.seed == 0) last_transfer = c.index;
+    if (c.cell.kind == CellKind::Random && c.cell.seed == 0) first_random = std::min(first_random, c.index);
+    if (c.cell.kind != CellKind::Continued) continue;
+    continued.push_back(c.id);
+    ASSERT_EQ(c.deps.size(), 1u) << c.id;
+    EXPECT_EQ(g.cells[c.deps[0]].id, c.cell.base_of_source().id());
+    EXPECT_EQ(c.solver.max_iter, 300) << c.id;
+    EXPECT_EQ(c.cell.data_name(), g.cells[c.deps[0]].cell.data_name());
+  }
+  EXPECT_EQ(continued, (std::vector<std::string>{"half0-A-base-continued", "half0-B-base-continued",
+                                                 "dissim-A-base-continued", "dissim-B-base-continued",
+                                                 "half0-A-base-continued-s1", "half0-B-base-continued-s1",
+                                                 "dissim-A-base-continued-s1", "dissim-B-base-continued-s1"}));
+  EXPECT_LT(last_transfer, g.find("half0-A-base-continued")->index);
+  EXPECT_LT(g.find("dissim-B-base-continued")->index, first_random);
+
+  const RunPaths paths{"/r", "/d", "/bin/xfer_train"};
+  const auto args = trainer_args(g, *g.find("half0-B-base-continued-s1"), paths, 1);
+  auto value_of = [&](const std::string& flag) {
+    auto it = std::find(args.begin(), args.end(), flag);
+    return it == args.end() || it + 1 == args.end() ? std::string("(none)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--transfer-mode"), "continue");
+  EXPECT_EQ(value_of("--transfer-n"), "(none)");
+  EXPECT_EQ(value_of("--base"), "/r/half0-B-base-s1/final.h5");
+  EXPECT_EQ(value_of("--data"), "/d/half0B");
+  EXPECT_EQ(value_of("--seed"), "1");
+  EXPECT_EQ(value_of("--cell-id"), "half0-B-base-continued-s1");
+  // The trainer accepts exactly these arguments.
+  std::vector<const char*> argv{"xfer_train"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  EXPECT_EQ(parse_train_config(int(argv.size()), argv.data())->transfer_mode, TransferMode::Continue);
+
+  EXPECT_EQ(preset("fashion-mnist", {"base.continued=false"}).cells.size(), 81u);
+  EXPECT_NE(format_summary(g).find("base-continued"), std::string::npos);
 }
 
 TEST(Grid, BadConfigsSayWhichKey) {
@@ -173,6 +225,7 @@ TEST(Grid, BadConfigsSayWhichKey) {
   EXPECT_NE(error_of({"nodot"}).find("nodot"), std::string::npos);
   EXPECT_EQ(error_of({"solver.batch=32"}), "");
   EXPECT_NE(error_of({"solver.test_from=1"}).find("solver.test_from"), std::string::npos);
+  EXPECT_NE(error_of({"base.continued=maybe"}).find("base.continued"), std::string::npos);
 }
 
 // Each value the trainer refuses is refused by the grid, naming the key: a grid

@@ -184,6 +184,40 @@ TEST_F(RunnerTest, RealErrorsFailWithTheirReasonAndBlockDependents) {
   EXPECT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 2);
 }
 
+// A continued base waits for its base as a transfer does, by its dependency
+// alone: the local runner and the SLURM plan order it after that base.
+TEST_F(RunnerTest, ContinuedBasesRunAfterTheirBaseFromItsWeights) {
+  Grid g = grid({"base.continued=true"});
+  ASSERT_EQ(g.cells.size(), 6u);
+  ASSERT_NE(g.find("half0-B-base-continued"), nullptr);
+  ASSERT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 0);
+  Plan p = make_plan(g, opt_.paths, QueueInfo{});
+  ASSERT_EQ(p.groups.size(), 2u);
+  EXPECT_EQ(p.groups[0].ids, (std::vector<std::string>{"half0-A-base", "half0-B-base-continued",
+                                                       "half0-B-random-n2"}));
+  EXPECT_EQ(p.groups[1].after_cell, "half0-A-base");
+  EXPECT_EQ(p.groups[1].ids, (std::vector<std::string>{"half0-AB-n1-frozen", "half0-A-base-continued"}));
+
+  opt_.jobs = 2;
+  ASSERT_EQ(run_local(g, opt_), 0);
+  for (const auto& c : g.cells) EXPECT_EQ(state_of(g, c).status, CellStatus::Done) << c.id;
+  auto time_of = [&](const std::string& id, const char* event) {
+    std::ifstream in(dir_of(id) + "/attempts.jsonl");
+    std::string t;  // ISO 8601 UTC: ordered as text
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.value("event", "") == event && t.empty()) t = j["time"].get<std::string>();
+    }
+    return t;
+  };
+  ASSERT_FALSE(time_of("half0-A-base", "exit").empty());
+  EXPECT_GE(time_of("half0-A-base-continued", "start"), time_of("half0-A-base", "exit"));
+  const std::string cmd = CellFolder(opt_.paths.results, "half0-A-base-continued").record()->at("command").dump();
+  EXPECT_NE(cmd.find("half0-A-base/final.h5"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find("\"--transfer-mode\",\"continue\""), std::string::npos) << cmd;
+  EXPECT_EQ(cmd.find("--transfer-n"), std::string::npos) << cmd;
+}
+
 TEST_F(RunnerTest, PlanWaitsOnExactlyTheBaseStillToRun) {
   Grid g = grid({"transfer.all.directions=AB,BA,AA"});
   ASSERT_EQ(run_cell(g, *g.find("half0-B-base"), opt_), 0);

@@ -1,6 +1,7 @@
 // test_transfer.cpp: the transfer operations: copy layers 1..n by name,
 // frozen copies stay bit-identical through training, fine-tuned ones move,
-// fc8 is never copied, and the random-filter control freezes its random layers.
+// fc8 is never copied, the random-filter control freezes its random layers,
+// and the continued base copies every layer, fc8 included.
 #include <gtest/gtest.h>
 
 #include "backend/backend.h"
@@ -79,6 +80,36 @@ TEST_F(Transfer, RandomFilterControlKeepsItsInitialisation) {
   EXPECT_EQ(layer_values(net, "conv1"), conv1);
   EXPECT_EQ(layer_values(net, "conv2"), conv2);
   EXPECT_NE(layer_values(net, "conv1"), base_values["conv1"]);
+}
+
+TEST_F(Transfer, ContinuedBaseCopiesEveryLayerIncludingFc8AndTrainsThemAll) {
+  Net net(*be, spec, 8, 10);
+  net.init_params(2);
+  const auto fresh = net.params().to_host();
+  copy_all_layers(dir + "/base.h5", net);
+  for (const auto& p : net.slots())
+    EXPECT_EQ(layer_values(net, p.layer->name()), base_values[p.layer->name()]) << p.layer->name();
+  EXPECT_NE(net.params().to_host(), fresh);
+  for (float m : net.momentum().to_host()) ASSERT_EQ(m, 0.f);  // the schedule starts again
+  EXPECT_EQ(net.trainable_count(), net.param_count());
+  auto b = testing::synthetic_batch(spec, 8, 10, 9);
+  testing::train_step(net, b, 0);
+  for (const auto& p : net.slots())
+    EXPECT_NE(layer_values(net, p.layer->name()), base_values[p.layer->name()]) << p.layer->name();
+}
+
+TEST_F(Transfer, ContinuedBaseRefusesAnotherFc8NamingTheFile) {
+  Net net(*be, spec, 8, 12);  // fc8 with 12 outputs, the base's has 10
+  try {
+    copy_all_layers(dir + "/base.h5", net);
+    FAIL() << "an fc8 of another shape was accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("base.h5"), std::string::npos) << m;
+    EXPECT_NE(m.find("fc8"), std::string::npos) << m;
+    EXPECT_NE(m.find("[10x"), std::string::npos) << m;
+    EXPECT_NE(m.find("[12x"), std::string::npos) << m;
+  }
 }
 
 TEST_F(Transfer, ShapeMismatchNamesTheLayer) {

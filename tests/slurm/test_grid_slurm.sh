@@ -45,7 +45,8 @@ require_programs "$bin" xfer_grid xfer_train xfer_prep_fmnist xfer_verify_data
 data=$work/data
 prepare_fmnist "$data" "$bin"
 
-# --- the shrunk grid: 11 cells (2 bases, AA/AB x n 1-2 x frozen/finetune, a random control)
+# --- the shrunk grid: 13 cells (2 bases, AA/AB x n 1-2 x frozen/finetune, the 2
+# continued bases, a random control)
 sets=(
   --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.dissim.splits= --set transfer.all.directions=AA,AB
   --set transfer.all.n=1-2 --set transfer.all.modes=frozen,finetune
@@ -148,7 +149,7 @@ python3 - "$results" "$watched" "$work/reference" "$drilled" <<'EOF' || fail "re
 import json, os, sys
 results, watched, reference, drilled = sys.argv[1:5]
 cells = [d for d in sorted(os.listdir(results)) if os.path.isfile(os.path.join(results, d, "cell.json"))]
-assert len(cells) == 11, f"expected 11 cells, found {len(cells)}: {cells}"
+assert len(cells) == 13, f"expected 13 cells, found {len(cells)}: {cells}"
 def result(d): return json.load(open(os.path.join(d, "result.json")))
 def events(c): return [json.loads(l) for l in open(os.path.join(results, c, "attempts.jsonl"))]
 for c in cells:
@@ -160,8 +161,13 @@ for c in cells:
     cj = json.load(open(os.path.join(results, c, "cell.json")))
     assert cj["identity"] == r["config_hash"], f"{c}: grid identity {cj['identity']}, trainer's {r['config_hash']}"
     parts = c.split("-")
-    if len(parts) == 4 and parts[1][0] == "A":  # a transfer from A: half0-AA-n1-frozen, ...
-        base_end = [e for e in events("half0-A-base") if e["event"] == "exit"][-1]["time"]
+    base = None
+    if len(parts) == 4 and len(parts[1]) == 2:  # a transfer: half0-AA-n1-frozen, ...
+        base = f"half0-{parts[1][0]}-base"
+    elif c.endswith("-base-continued"):  # a continued base: half0-B-base-continued
+        base = c[: -len("-continued")]
+    if base:
+        base_end = [e for e in events(base) if e["event"] == "exit"][-1]["time"]
         start = [e for e in events(c) if e["event"] == "start"][0]["time"]
         assert start >= base_end, f"{c} started {start}, before its base ended {base_end}"
 # 2. the requeued cell resumed from its checkpoint, to the uninterrupted result.
@@ -190,7 +196,7 @@ EOF
 # --- 3. resubmitting retrains nothing ---------------------------------------------
 before=$(cd "$results" && cat */attempts.jsonl | wc -l; stat -c '%n %Y' */result.json | md5sum)
 submit "$work/driver2.out" | tee "$work/driver2.tail"
-grep -q "11 done, 0 already queued or running, 0 to submit" "$work/driver2.out" \
+grep -q "13 done, 0 already queued or running, 0 to submit" "$work/driver2.out" \
   || fail "the resubmission planned work: $(cat "$work/driver2.out")"
 sleep 2
 after=$(cd "$results" && cat */attempts.jsonl | wc -l; stat -c '%n %Y' */result.json | md5sum)

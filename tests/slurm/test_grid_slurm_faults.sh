@@ -40,6 +40,7 @@ ln -s "$src/tests/grid/fake_trainer.sh" "$work/bin/xfer_train"
 results=$work/results
 sets=(
   --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.dissim.splits= --set transfer.all.directions=AB
+  --set base.continued=false
   --set transfer.all.n=1 --set transfer.all.modes=frozen --set random.halves.splits=half0
   --set random.halves.halves=B --set random.halves.n=2 --set solver.max_iter=12
   --set solver.snapshot_interval=4 --set slurm.ranks=1 --set slurm.cpus_per_rank=1

@@ -52,6 +52,7 @@ prepare_fmnist "$data" "$bin"
 # 3 cells: both bases of half0 and AB n=1 frozen; 2 ranks, one per node.
 sets=(
   --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.dissim.splits= --set transfer.all.directions=AB
+  --set base.continued=false
   --set transfer.all.n=1 --set transfer.all.modes=frozen --set random.halves.splits=
   --set solver.max_iter=${XFER_SLURM_TEST_ITERS:-60} --set solver.lr_step=40
   --set solver.test_interval=20 --set solver.snapshot_interval=10 --set solver.batch=32

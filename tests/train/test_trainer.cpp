@@ -1,9 +1,12 @@
 // test_trainer.cpp: whole runs of the trainer on the generated batch:
 // results and checkpoints on disk, resume determinism (a run stopped by a
 // signal and resumed ends bit-identical to an uninterrupted one), transfers
-// from a base's checkpoint. The options themselves: tests/config.
+// from a base's checkpoint and the continued base. The options themselves:
+// tests/config.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +17,7 @@
 #include "config/train_config.h"
 #include "core/provenance.h"
 #include "core/check.h"
+#include "core/rng.h"
 #include "net/checkpoint.h"
 #include "net/net_fixtures.h"
 #include "train/train_fixtures.h"
@@ -138,6 +142,73 @@ TEST_F(Trainer, FrozenTransferKeepsCopiedLayersBitIdentical) {
   for (const auto& s : a.slots()) {
     bool same = std::equal(pa.begin() + s.offset, pa.begin() + s.offset + s.count(), pb.begin() + s.offset);
     EXPECT_EQ(same, s.transfer_index <= 4) << s.layer->name();
+  }
+}
+
+// The continued base: its run starts from the base's final weights, every
+// layer (fc8 included), and trains all of them on the schedule started again.
+TEST_F(Trainer, ContinuedBaseStartsFromTheBaseAndTrainsEveryLayer) {
+  auto base = small_run(dir_ + "/base");
+  ASSERT_EQ(run_training(base, *comm_), kExitDone);
+  const std::string base_final = dir_ + "/base/final.h5";
+  const std::vector<float> start = weights_of(base_final);
+
+  // One step with a learning rate too small to go anywhere: the net ends where
+  // it started, which is the base's final weights, not a fresh initialisation.
+  auto step = small_run(dir_ + "/step");
+  step.base = base_final;
+  step.transfer_mode = TransferMode::Continue;
+  step.solver.max_iter = 1;
+  step.solver.test_start = 0;
+  step.solver.base_lr = 1e-9;
+  ASSERT_EQ(run_training(step, *comm_), kExitDone);
+  const std::vector<float> after_step = weights_of(dir_ + "/step/final.h5");
+  auto be = make_backend("cpu", 0, 1);
+  Net fresh(*be, net_preset("small"), 1, 10);
+  fresh.init_params(derive_seed(step.seed, 1));
+  const std::vector<float> init = fresh.params().to_host();
+  ASSERT_EQ(after_step.size(), start.size());
+  float from_base = 0, init_from_base = 0;
+  for (size_t i = 0; i < start.size(); ++i) {
+    from_base = std::max(from_base, std::abs(after_step[i] - start[i]));
+    init_from_base = std::max(init_from_base, std::abs(init[i] - start[i]));
+  }
+  EXPECT_LT(from_base, 1e-6f);
+  EXPECT_GT(init_from_base, 1e-2f);
+
+  // A whole schedule again: every layer has moved from the base's.
+  auto cont = small_run(dir_ + "/continued");
+  cont.cell_id = "half0-A-base-continued";
+  cont.base = base_final;
+  cont.transfer_mode = TransferMode::Continue;
+  ASSERT_EQ(run_training(cont, *comm_), kExitDone);
+  Net a(*be, net_preset("small"), 1, 10), b(*be, net_preset("small"), 1, 10);
+  load_checkpoint(base_final, a);
+  load_checkpoint(dir_ + "/continued/final.h5", b);
+  const auto pa = a.params().to_host(), pb = b.params().to_host();
+  for (const auto& s : a.slots())
+    EXPECT_FALSE(std::equal(pa.begin() + s.offset, pa.begin() + s.offset + s.count(), pb.begin() + s.offset))
+        << s.layer->name() << " was not trained";
+  const auto r = read_json(dir_ + "/continued/result.json");
+  EXPECT_EQ(r["iterations"], 24);  // the schedule ran again in full
+  // The base's identity is part of the continued run's.
+  EXPECT_EQ(r["config_hash"], run_identity(cont, "generated", read_checkpoint_state(base_final).config_hash));
+}
+
+TEST_F(Trainer, ContinuedBaseRefusesABaseWithAnotherFc8) {
+  auto base = small_run(dir_ + "/base");
+  base.fc8_outputs = 12;
+  ASSERT_EQ(run_training(base, *comm_), kExitDone);
+  auto cont = small_run(dir_ + "/continued");
+  cont.base = dir_ + "/base/final.h5";
+  cont.transfer_mode = TransferMode::Continue;
+  try {
+    run_training(cont, *comm_);
+    FAIL() << "continued a base with 12 fc8 outputs into a net with 10";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(cont.base), std::string::npos) << m;
+    EXPECT_NE(m.find("fc8"), std::string::npos) << m;
   }
 }
 
