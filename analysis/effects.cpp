@@ -28,6 +28,38 @@ Terms terms(Effect e) {
   return {Group::BaseB, Group::BaseB};
 }
 
+// What a network's schedule shows in its curve: the iteration it ended at and
+// the interval between its tests (the most common gap). Not where its tests
+// start or how many there are: a log that was resumed, or that lost lines,
+// has fewer tests of the same schedule.
+std::string schedule_of(const NetRun& r) {
+  if (r.curve.empty()) return "no tests";
+  std::map<int64_t, int> gaps;
+  for (size_t i = 1; i < r.curve.size(); ++i) ++gaps[r.curve[i].iteration - r.curve[i - 1].iteration];
+  int64_t every = 0;
+  int most = 0;
+  for (const auto& [gap, count] : gaps)
+    if (count > most) most = count, every = gap;
+  return "tests every " + std::to_string(every) + " to " + std::to_string(r.curve.back().iteration);
+}
+
+// "" when every network of `groups` at n shares one schedule, else the first
+// two cells that do not, with theirs.
+std::string mixed_schedules(const Dataset& ds, std::initializer_list<Group> groups, int n) {
+  const NetRun* first = nullptr;
+  for (const auto& [id, run] : ds.runs) {
+    bool in = false;
+    for (Group g : groups) in |= in_group(run.cell, g, n);
+    if (!in) continue;
+    if (!first) {
+      first = &run;
+    } else if (schedule_of(run) != schedule_of(*first)) {
+      return first->cell_id + " (" + schedule_of(*first) + ") and " + id + " (" + schedule_of(run) + ")";
+    }
+  }
+  return "";
+}
+
 std::string signed_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.4f", v);
@@ -106,6 +138,15 @@ std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Dia
       at.units.push_back(unit_name(unit));
       at.differences.push_back(v - ref->second);
     }
+    if (std::string mixed = mixed_schedules(ds, {t.minuend, t.subtrahend}, n); !mixed.empty()) {
+      at.refused = "trained with different schedules: " + mixed;
+      if (diag) diag->warn("", 0, ds.name + ": " + label(e) + " n=" + std::to_string(n) + " refused, " + at.refused);
+      at.test = paired_test({});  // no test of unlike schedules
+      at.test.n = static_cast<int>(at.differences.size());
+      p.push_back(NAN);
+      out.push_back(std::move(at));
+      continue;
+    }
     at.test = paired_test(at.differences);
     if (static_cast<int>(at.differences.size()) >= kMinUnitsToTest &&
         static_cast<int>(at.differences.size()) <= kSignFlipMaxUnits)
@@ -119,6 +160,7 @@ std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Dia
 }
 
 std::string verdict(const EffectAtN& e) {
+  if (!e.refused.empty()) return "refused: " + e.refused;
   const PairedTest& t = e.test;
   if (t.n == 0) return "no units";
   if (t.status == PairedStatus::too_few_units)

@@ -69,11 +69,17 @@ struct EffectAtN {
   PairedTest test;
   double sign_flip = NAN;  // exact two-sided sign-flip p (NaN below kMinUnitsToTest)
   double holm = NAN;       // test.p Holm-adjusted over the n of this effect
-  bool seen() const { return holm < 0.05; }
+  // Not tested because its networks were trained with different schedules:
+  // the two cells and their schedules ("" when it was not refused).
+  std::string refused;
+  bool seen() const { return refused.empty() && holm < 0.05; }
 };
 
 // `e` at n = 1..kMaxTransferLayer in `ds`. A unit whose base (or other
-// reference) is missing is left out, and with `diag` said in one line.
+// reference) is missing is left out, and with `diag` said in one line. The
+// networks of one effect at one n must share a schedule (the iterations of
+// their tests): otherwise the effect there is refused, naming two cells of
+// different schedules, and not tested.
 std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Diagnostics* diag);
 
 // "seen (+0.0123, 95% CI +0.0040..+0.0206, p 0.012)", "not seen here (...)",

@@ -245,6 +245,36 @@ FigureSpec relative_figure(const Sources& src, Statistic s) {
   return f;
 }
 
+// The paper's four groups as paired effects: every unit (target task) a dot,
+// its network minus its own base at each n, and the mean over units with its
+// paired 95% interval where there are 3 units or more. A zero line: above it
+// the group beats its own base.
+FigureSpec paired_effects_figure(const Sources& src, Statistic s) {
+  FigureSpec f = make_spec("paired_effects", "Each network minus its own task's base (" + per_network(s) + ")",
+                           "layer n at which the network is chopped and retrained", "top-1 minus its own base's");
+  f.settings = {"set xrange [0.5:7.5]", "set xtics 1,1,7", "set xzeroaxis lt -1 lw 1",
+                "set label 20 'dots: target tasks; bars: paired 95% intervals, from 3 tasks on' at graph 0.02, "
+                "graph 0.04 left font ',9' front"};
+  const std::pair<Effect, Group> panels[] = {{Effect::BnBvsBase, Group::BnB},
+                                             {Effect::BnBPlusvsBase, Group::BnBPlus},
+                                             {Effect::AnBvsBase, Group::AnB},
+                                             {Effect::AnBPlusvsBase, Group::AnBPlus}};
+  for (size_t i = 0; i < src.size(); ++i)
+    for (const auto& [effect, group] : panels) {
+      std::vector<NetPoint> units;
+      std::vector<MeanPoint> means;
+      for (const EffectAtN& at : effect_by_n(*src[i], s, effect, nullptr)) {
+        if (!at.refused.empty() || at.differences.empty()) continue;
+        const double x = at.n + offset(group);
+        for (size_t u = 0; u < at.differences.size(); ++u) units.push_back({at.units[u], at.n, x, at.differences[u]});
+        means.push_back({at.n, x, summarize(at.differences), at.test.tested() ? at.test.interval : Interval{}});
+      }
+      add_series(f, src[i]->name, label(effect), legend(src, i, label(effect)), style(i, group_color(group)), units,
+                 means);
+    }
+  return f;
+}
+
 FigureSpec reduced_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("reduced", "Reduced volume: images per class (" + per_network(s) + ")", "training images per class K",
                kAccuracy);
@@ -278,7 +308,8 @@ bool expected(const Sources& src, const std::string& name) {
 
 std::vector<fs::path> write_figures(const Sources& src, const FigureOptions& opt, Diagnostics& diag) {
   const Statistic s = opt.statistic;
-  std::vector<FigureSpec> figs = {transfer_figure(src, s), transfer_effects_figure(src, s), dissimilar_figure(src, s),
+  std::vector<FigureSpec> figs = {transfer_figure(src, s), transfer_effects_figure(src, s),
+                                  paired_effects_figure(src, s), dissimilar_figure(src, s),
                                   relative_figure(src, s), reduced_figure(src, s)};
   std::vector<fs::path> written;
   for (const auto& f : figs) {

@@ -169,5 +169,30 @@ TEST(Effects, NoContinuedBasesNoRowsAndNoWarnings) {
   EXPECT_EQ(diag.report().find("continued"), std::string::npos) << diag.report();
 }
 
+// Units of one effect trained with different schedules are not compared: the
+// effect there is refused, naming both cells and what their tests show.
+TEST(Effects, UnitsOfDifferentSchedulesAreRefusedNamingBoth) {
+  Dataset ds = make({{"half0-A-base", 0.90}, {"half0-B-base", 0.80}, {"half1-A-base", 0.85},
+                     {"half0-BA-n2-frozen", 0.89}, {"half0-AB-n2-frozen", 0.78}, {"half1-BA-n2-frozen", 0.82}});
+  ds.runs.at("half1-BA-n2-frozen").curve = {{500, 0.82}, {1000, 0.82}, {1500, 0.82}};
+  Diagnostics diag;
+  const EffectAtN at = effect_by_n(ds, Statistic::Top10, Effect::AnBvsBase, &diag)[1];
+  EXPECT_FALSE(at.refused.empty());
+  EXPECT_FALSE(at.seen());
+  EXPECT_TRUE(std::isnan(at.test.p));
+  EXPECT_NE(at.refused.find("(tests every 1000 to 2000)"), std::string::npos) << at.refused;
+  EXPECT_NE(at.refused.find("half1-BA-n2-frozen (tests every 500 to 1500)"), std::string::npos) << at.refused;
+  EXPECT_EQ(verdict(at).rfind("refused: trained with different schedules", 0), 0u) << verdict(at);
+  EXPECT_NE(diag.report().find("AnB − baseB n=2 refused"), std::string::npos) << diag.report();
+  // The other n, whose networks share a schedule, are unaffected; so is a
+  // network whose log kept only its last tests of the same schedule.
+  EXPECT_TRUE(effect_by_n(ds, Statistic::Top10, Effect::AnBvsBase, &diag)[0].refused.empty());
+  ds.runs.at("half1-BA-n2-frozen").curve = {{2000, 0.82}};
+  ds.runs.at("half0-AB-n2-frozen").curve = {{1000, 0.78}, {2000, 0.78}};
+  ds.runs.at("half1-BA-n2-frozen").curve = {{1000, 0.82}, {2000, 0.82}};
+  ds.runs.at("half0-BA-n2-frozen").curve = {{0, 0.89}, {1000, 0.89}, {2000, 0.89}};
+  EXPECT_TRUE(effect_by_n(ds, Statistic::Top10, Effect::AnBvsBase, nullptr)[1].refused.empty());
+}
+
 }  // namespace
 }  // namespace xfer

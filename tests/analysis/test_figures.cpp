@@ -47,12 +47,12 @@ bool have_pdfcairo() {
   return std::system("gnuplot -e \"print GPVAL_TERMINALS\" 2>&1 | grep -q pdfcairo") == 0;
 }
 
-const char* const kFigureNames[] = {"transfer", "transfer_effects", "dissimilar", "relative", "reduced"};
+const char* const kFigureNames[] = {"transfer", "transfer_effects", "paired_effects", "dissimilar", "relative", "reduced"};
 
 void expect_figures(const fs::path& dir, const std::vector<fs::path>& written) {
   std::vector<std::string> images = {".png", ".svg"};
   if (have_pdfcairo()) images.push_back(".pdf");
-  EXPECT_EQ(written.size(), 5 * (3 + images.size()));
+  EXPECT_EQ(written.size(), std::size(kFigureNames) * (3 + images.size()));
   for (const char* name : kFigureNames) {
     for (const auto& ext : images) {
       fs::path p = dir / (std::string(name) + ext);
