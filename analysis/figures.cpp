@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "analysis/effects.h"
@@ -211,8 +212,16 @@ FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
             [&](const Cell& c) { return is_split_base(c, split, t); },
             [&](const Cell& c, int n) { return is_split_anb(c, split, t, n); });
     add_layer_series(f, src, i, s, "random filters", kRandomFilterColor, is_all_base, is_all_random);
-    // The control on the random halves (the complete and fashion-mnist grids).
-    add_layer_series(f, src, i, s, "random filters (halves)", "#b06000", base_b, is_half_random);
+    // The control on the random halves (the complete and fashion-mnist grids),
+    // from the bases of the very halves it was run on, not every half's.
+    std::set<std::tuple<std::string, char, int>> halves;
+    for (const auto& [id, run] : src[i]->runs)
+      if (run.cell.kind == CellKind::Random && run.cell.is_random_split())
+        halves.insert({run.cell.split, run.cell.target, run.cell.seed});
+    add_layer_series(
+        f, src, i, s, "random filters (halves)", "#b06000",
+        [&](const Cell& c) { return is_split_base(c, c.split, c.target) && halves.count({c.split, c.target, c.seed}); },
+        is_half_random);
   }
   return f;
 }
