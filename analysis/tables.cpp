@@ -32,23 +32,19 @@ void add_summary_headers(Table& t, const Sources& src) {
     for (const char* h : {"95% CI low", "95% CI high"}) t.headers.push_back(prefix(src, i, h));
 }
 
-void add_summary_entries(std::vector<Entry>& row, const std::vector<Summary>& sums) {
-  for (const auto& s : sums) {
-    row.push_back(Entry::value(s.mean));
-    row.push_back(Entry::value(s.std));
-    row.push_back(Entry::count(s.count));
-  }
-  if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
-  for (const auto& s : sums) {
-    const Interval ci = s.count >= kMinUnitsToTest ? mean_interval(s) : Interval{};
-    row.push_back(Entry::value(ci.low));
-    row.push_back(Entry::value(ci.high));
-  }
+// The interval a group's values get: an accuracy's on the logit scale, a
+// difference's the plain t interval; none below kMinUnitsToTest values.
+enum class Scale { Accuracy, Difference };
+Interval group_interval(const std::vector<double>& v, Scale scale) {
+  if (scale == Scale::Accuracy) return group_accuracy_interval(v);
+  const PairedTest t = paired_test(v);
+  return t.status == PairedStatus::too_few_units ? Interval{} : t.interval;
 }
 
-// Each source's accuracies of a group: mean, std, count, (first minus second),
-// then each source's interval (group_accuracy_interval), as add_summary_headers has them.
-void add_accuracy_entries(std::vector<Entry>& row, const std::vector<std::vector<double>>& values) {
+// Each source's values of a group: mean, std, count, (first minus second),
+// then each source's interval, as add_summary_headers has them.
+void add_summary_entries(std::vector<Entry>& row, const std::vector<std::vector<double>>& values,
+                         Scale scale = Scale::Accuracy) {
   std::vector<Summary> sums;
   for (const auto& v : values) sums.push_back(summarize(v));
   for (const auto& s : sums) {
@@ -58,7 +54,7 @@ void add_accuracy_entries(std::vector<Entry>& row, const std::vector<std::vector
   }
   if (sums.size() == 2) row.push_back(Entry::delta(sums[0].mean - sums[1].mean));
   for (const auto& v : values) {
-    const Interval ci = group_accuracy_interval(v);
+    const Interval ci = group_interval(v, scale);
     row.push_back(Entry::value(ci.low));
     row.push_back(Entry::value(ci.high));
   }
@@ -124,7 +120,7 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   add_summary_headers(t, src);
   auto add = [&](Group g, int n) {
     std::vector<Entry> row{Entry::of_text(label(g)), Entry::count(n)};
-    add_accuracy_entries(row, group_values(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
+    add_summary_entries(row, group_values(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
                                            [&](const Cell& c) { return in_group(c, g, n); }));
     t.rows.push_back(row);
   };
@@ -246,7 +242,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
       auto add = [&](const std::string& group, int n, auto pick, bool always) {
         if (!always && !any(pick)) return;
         std::vector<Entry> row{Entry::of_text(split), Entry::of_text(half_label(split, target)), Entry::of_text(group), Entry::count(n)};
-        add_accuracy_entries(row, group_values(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
+        add_summary_entries(row, group_values(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
         t.rows.push_back(row);
       };
       add("base", 0, [&](const Cell& c) { return is_split_base(c, split, target); }, true);
@@ -269,7 +265,7 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
   add_summary_headers(t, src);
   auto add = [&](const std::string& split, const std::string& group, int n, auto pick) {
     std::vector<Entry> row{Entry::of_text(split), Entry::of_text(group), Entry::count(n)};
-    add_accuracy_entries(row, group_values(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
+    add_summary_entries(row, group_values(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
     t.rows.push_back(row);
   };
   add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
@@ -295,16 +291,17 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
   for (const auto& name : series) {
     for (int n = 1; n <= kMaxTransferLayer; ++n) {
       std::vector<Entry> row{Entry::of_text(name), Entry::count(n)};
-      std::vector<Summary> sums;
+      std::vector<std::vector<double>> values;
       for (const auto* ds : src) {
-        sums.push_back(relative_summary(*ds, s, name, n, &diag));
+        values.emplace_back();
+        for (const auto& [id, v] : relative_values(*ds, s, name, n, &diag)) values.back().push_back(v);
         // A missing point the grid planned is worth a word; one it never had (n = 2 of a
         // series run at n = 1, 3, 5, 7) is absent, not missing.
         const bool planned = ds->plans([&](const Cell& c) { return c.n == n && in_relative_series(c, name); });
-        if (sums.back().empty() && planned)
+        if (values.back().empty() && planned)
           diag.warn("", 0, ds->name + ": no networks for relative " + name + " n=" + std::to_string(n) + " (left empty)");
       }
-      add_summary_entries(row, sums);
+      add_summary_entries(row, values, Scale::Difference);
       t.rows.push_back(row);
     }
   }
@@ -322,12 +319,6 @@ std::vector<std::string> relative_series(const Dataset& ds) {
       break;
     }
   return out;
-}
-
-Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag) {
-  std::vector<double> d;
-  for (const auto& [id, v] : relative_values(ds, s, series, n, diag)) d.push_back(v);
-  return summarize(d);
 }
 
 std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, Statistic s, const std::string& series,
@@ -362,7 +353,7 @@ Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag) {
     diag.warn("", 0, "no reduced-volume networks in any input: table left empty");
   for (int k : ks) {
     std::vector<Entry> row{Entry::count(k)};
-    add_accuracy_entries(row, group_values(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
+    add_summary_entries(row, group_values(src, s, diag, "reduced K=" + std::to_string(k), [k](const Cell& c) { return is_reduced(c, k); }));
     t.rows.push_back(row);
   }
   t.notes.push_back(kAccuracyIntervalNote);

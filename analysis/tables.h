@@ -34,10 +34,9 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag);
 // The series of the relative panel present in `ds`: "random", each dissimilar split, "random filters".
 std::vector<std::string> relative_series(const Dataset& ds);
 // One point of a series: each net at `n` minus its base (nets without a base
-// are left out and, with `diag`, named), by cell id; and their summary.
+// are left out and, with `diag`, named), by cell id.
 std::vector<std::pair<std::string, double>> relative_values(const Dataset& ds, Statistic s, const std::string& series,
                                                             int n, Diagnostics* diag);
-Summary relative_summary(const Dataset& ds, Statistic s, const std::string& series, int n, Diagnostics* diag);
 // 6. Reduced volume: images per class K against accuracy.
 Table reduced_table(const Sources& src, Statistic s, Diagnostics& diag);
 // 7. Figure 2's decomposition: co-adaptation (baseB - BnB) and specificity (BnB - AnB),

@@ -24,6 +24,20 @@ namespace xfer::testing {
 
 namespace fs = std::filesystem;
 
+// A data set whose every net has a constant curve at its value (two tests).
+inline Dataset constant_runs(const std::string& name, const std::vector<std::pair<std::string, double>>& nets) {
+  Dataset ds;
+  ds.name = name;
+  for (const auto& [id, v] : nets) {
+    NetRun r;
+    r.cell_id = id;
+    r.cell = *parse_cell_id(id);
+    r.curve = {{1000, v}, {2000, v}};
+    ds.runs.emplace(id, r);
+  }
+  return ds;
+}
+
 inline void write_gz(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   gzFile gz = gzopen(p.string().c_str(), "wb");

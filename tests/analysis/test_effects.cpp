@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.h"
+
 #include <cmath>
 
 #include "analysis/tables.h"
@@ -13,19 +15,7 @@
 namespace xfer {
 namespace {
 
-// Every net of `nets` with a constant curve at its value.
-Dataset make(const std::vector<std::pair<std::string, double>>& nets) {
-  Dataset ds;
-  ds.name = "ours";
-  for (const auto& [id, v] : nets) {
-    NetRun r;
-    r.cell_id = id;
-    r.cell = *parse_cell_id(id);
-    r.curve = {{1000, v}, {2000, v}};
-    ds.runs.emplace(id, r);
-  }
-  return ds;
-}
+Dataset make(const std::vector<std::pair<std::string, double>>& nets) { return testing::constant_runs("ours", nets); }
 
 // Two unlike tasks (half0's A at 0.967, B at 0.860) and their selffers, each
 // 0.005 above its own base: the pooled groups differ by the task spread, the

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.h"
+
 #include <cmath>
 #include <tuple>
 
@@ -14,18 +16,8 @@
 namespace xfer {
 namespace {
 
-// A data set whose every net has a constant curve at its value.
 Dataset make(const std::string& name, const std::vector<std::pair<std::string, double>>& nets) {
-  Dataset ds;
-  ds.name = name;
-  for (const auto& [id, v] : nets) {
-    NetRun r;
-    r.cell_id = id;
-    r.cell = *parse_cell_id(id);
-    r.curve = {{1000, v}, {2000, v}};
-    ds.runs.emplace(id, r);
-  }
-  return ds;
+  return testing::constant_runs(name, nets);
 }
 
 const std::vector<Entry>* find_row(const Table& t, const std::vector<std::string>& labels) {

@@ -22,20 +22,18 @@ TEST(TransferMode, AnUnknownNameIsRejected) {
 }
 
 TEST(TransferMode, WhatEachModeDoesWithTheLayers) {
-  EXPECT_TRUE(copies_layers(TransferMode::Frozen));
-  EXPECT_TRUE(copies_layers(TransferMode::Finetune));
-  EXPECT_FALSE(copies_layers(TransferMode::Random));
-  EXPECT_FALSE(copies_layers(TransferMode::None));
-  EXPECT_TRUE(freezes_layers(TransferMode::Frozen));
-  EXPECT_TRUE(freezes_layers(TransferMode::Random));
-  EXPECT_FALSE(freezes_layers(TransferMode::Finetune));
-  EXPECT_FALSE(freezes_layers(TransferMode::None));
+  struct Does {
+    TransferMode mode;
+    bool copies, freezes, counts;
+  };
   // Continue copies every layer and trains them all: no layer count.
-  EXPECT_TRUE(copies_layers(TransferMode::Continue));
-  EXPECT_FALSE(freezes_layers(TransferMode::Continue));
-  EXPECT_FALSE(takes_layer_count(TransferMode::Continue));
-  EXPECT_FALSE(takes_layer_count(TransferMode::None));
-  EXPECT_TRUE(takes_layer_count(TransferMode::Random));
+  for (const Does& d : {Does{TransferMode::None, false, false, false}, Does{TransferMode::Frozen, true, true, true},
+                        Does{TransferMode::Finetune, true, false, true}, Does{TransferMode::Random, false, true, true},
+                        Does{TransferMode::Continue, true, false, false}}) {
+    EXPECT_EQ(copies_layers(d.mode), d.copies) << to_string(d.mode);
+    EXPECT_EQ(freezes_layers(d.mode), d.freezes) << to_string(d.mode);
+    EXPECT_EQ(takes_layer_count(d.mode), d.counts) << to_string(d.mode);
+  }
 }
 
 }  // namespace

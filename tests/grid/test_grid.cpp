@@ -180,8 +180,10 @@ TEST(Grid, ContinuedBasesFollowTheTransfersAndDependOnTheirBase) {
     EXPECT_EQ(c.cell.data_name(), g.cells[c.deps[0]].cell.data_name());
   }
   EXPECT_EQ(continued, (std::vector<std::string>{"half0-A-base-continued", "half0-B-base-continued",
+                                                 "half1-A-base-continued", "half1-B-base-continued",
                                                  "dissim-A-base-continued", "dissim-B-base-continued",
                                                  "half0-A-base-continued-s1", "half0-B-base-continued-s1",
+                                                 "half1-A-base-continued-s1", "half1-B-base-continued-s1",
                                                  "dissim-A-base-continued-s1", "dissim-B-base-continued-s1"}));
   EXPECT_LT(last_transfer, g.find("half0-A-base-continued")->index);
   EXPECT_LT(g.find("dissim-B-base-continued")->index, first_random);
@@ -203,7 +205,7 @@ TEST(Grid, ContinuedBasesFollowTheTransfersAndDependOnTheirBase) {
   for (const auto& a : args) argv.push_back(a.c_str());
   EXPECT_EQ(parse_train_config(int(argv.size()), argv.data())->transfer_mode, TransferMode::Continue);
 
-  EXPECT_EQ(preset("fashion-mnist", {"base.continued=false"}).cells.size(), 81u);
+  EXPECT_EQ(preset("fashion-mnist", {"base.continued=false"}).cells.size(), 130u);
   EXPECT_NE(format_summary(g).find("base-continued"), std::string::npos);
 }
 

@@ -45,10 +45,16 @@ std::vector<std::string> processes_mentioning(const std::string& marker) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string pid = e.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file(e.path() / "stat");
+    // A process may end between the listing and the read (ESRCH): it is gone, not found.
+    std::string stat, cmd;
+    try {
+      stat = read_file(e.path() / "stat");
+      cmd = read_file(e.path() / "cmdline");
+    } catch (const std::exception&) {
+      continue;
+    }
     size_t paren = stat.rfind(')');
     if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
-    std::string cmd = read_file(e.path() / "cmdline");
     for (char& c : cmd)
       if (c == '\0') c = ' ';
     if (cmd.find(marker) != std::string::npos) found.push_back(pid + ": " + cmd);
