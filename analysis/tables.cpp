@@ -270,11 +270,17 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
   };
   add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
   for (int n = 1; n <= kMaxTransferLayer; ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
-  bool halves = false;
+  // The halves the random filters ran on, and so the bases they are read against:
+  // those halves' own, not every half's pooled (the halves differ in difficulty).
+  std::set<UnitKey> halves;
   for (const auto* ds : src)
-    for (const auto& [id, run] : ds->runs) halves |= run.cell.kind == CellKind::Random && run.cell.is_random_split();
-  if (halves) {
-    add("half", "baseB", 0, [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
+    for (const auto& [id, run] : ds->runs)
+      if (run.cell.kind == CellKind::Random && run.cell.is_random_split())
+        halves.insert({run.cell.split, run.cell.target, run.cell.seed});
+  if (!halves.empty()) {
+    add("half", "base", 0, [&](const Cell& c) {
+      return is_split_base(c, c.split, c.target) && halves.count({c.split, c.target, c.seed});
+    });
     for (int n = 1; n <= kMaxTransferLayer; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
   }
   t.notes.push_back(kAccuracyIntervalNote);
