@@ -73,7 +73,10 @@ std::string legend(const Sources& src, size_t i, const std::string& what) {
   return src.size() > 1 ? src[i]->name + " " + what : what;
 }
 
-// The networks that `pick` selects, drawn at x, and their summary.
+// The networks that `pick` selects, drawn at x, and their mean. No interval bar:
+// these groups pool different target tasks, whose spread is the tasks' and not
+// the uncertainty of an effect; the paired figures (paired_effects, relative)
+// draw the intervals of differences against each network's own base.
 template <class Pred>
 void collect(const Dataset& ds, Statistic s, int n, double x, Pred pick, std::vector<NetPoint>& nets,
              std::vector<MeanPoint>& means) {
@@ -84,7 +87,7 @@ void collect(const Dataset& ds, Statistic s, int n, double x, Pred pick, std::ve
     nets.push_back({id, n, x, values.back()});
   }
   Summary m = summarize(values);
-  if (!m.empty()) means.push_back({n, x, m, group_accuracy_interval(values)});
+  if (!m.empty()) means.push_back({n, x, m, Interval{}});
 }
 
 bool base_b(const Cell& c) { return in_group(c, Group::BaseB, 0); }
@@ -172,7 +175,7 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
 
 // Figure 2, bottom panel.
 FigureSpec transfer_effects_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("transfer_effects", "Group means (95% intervals from 3 networks on) and the four effects (" + per_network(s) + ")",
+  FigureSpec f = make_spec("transfer_effects", "Group means and the four effects, tested by task (" + per_network(s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
   f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
   if (!src.empty())
