@@ -372,18 +372,24 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const char* h : {"co-adaptation", "specificity", "total"}) t.headers.push_back(prefix(src, i, h));
   for (size_t i = 0; i < src.size(); ++i)
     for (const char* h : {"co-adaptation p", "specificity p", "units"}) t.headers.push_back(prefix(src, i, h));
+  // The paired tests of the effects table, baseB − BnB and BnB − AnB per unit, once per source.
+  std::vector<std::vector<EffectAtN>> coadaptation, specificity;
+  for (const auto* ds : src) {
+    coadaptation.push_back(effect_by_n(*ds, s, Effect::BnBvsBase, nullptr));
+    specificity.push_back(effect_by_n(*ds, s, Effect::AnBvsBnB, nullptr));
+  }
   for (int n = 1; n <= kMaxTransferLayer; ++n) {
     std::vector<Entry> row{Entry::count(n)}, tail;
-    for (const auto* ds : src) {
+    for (size_t i = 0; i < src.size(); ++i) {
+      const Dataset* ds = src[i];
       Summary base = group_summary(*ds, s, Group::BaseB, 0, 0);
       Summary bnb = group_summary(*ds, s, Group::BnB, n, n);
       Summary anb = group_summary(*ds, s, Group::AnB, n, n);
       row.push_back(Entry::delta(base.mean - bnb.mean));
       row.push_back(Entry::delta(bnb.mean - anb.mean));
       row.push_back(Entry::delta(base.mean - anb.mean));
-      // The paired tests of the effects table: baseB − BnB and BnB − AnB per unit.
-      const EffectAtN co = effect_by_n(*ds, s, Effect::BnBvsBase, nullptr)[n - 1];
-      const EffectAtN spec = effect_by_n(*ds, s, Effect::AnBvsBnB, nullptr)[n - 1];
+      const EffectAtN& co = coadaptation[i][n - 1];
+      const EffectAtN& spec = specificity[i][n - 1];
       tail.push_back(Entry::probability(co.test.p));
       tail.push_back(Entry::probability(spec.test.p));
       tail.push_back(Entry::count(std::min(co.test.n, spec.test.n)));
