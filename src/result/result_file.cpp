@@ -36,13 +36,15 @@ const char* status_text(RunStatus s) {
   }
 }
 
+json point_object(const CurvePoint& p) {
+  json point = {{"iteration", p.iteration}, {"top1", p.top1}, {"top5", p.top5}, {"loss", p.loss}};
+  if (p.images > 0) point["images"] = p.images;
+  return point;
+}
+
 json curve_array(const std::vector<CurvePoint>& curve) {
   auto a = json::array();
-  for (const auto& p : curve) {
-    json point = {{"iteration", p.iteration}, {"top1", p.top1}, {"top5", p.top5}, {"loss", p.loss}};
-    if (p.images > 0) point["images"] = p.images;
-    a.push_back(std::move(point));
-  }
+  for (const auto& p : curve) a.push_back(point_object(p));
   return a;
 }
 
@@ -82,6 +84,7 @@ std::string result_to_json(const RunResult& r) {
             {"comm", {{"bytes_per_step", r.comm_bytes_per_step},
                       {"seconds_per_step", r.comm_s_per_step},
                       {"hidden_fraction", r.comm_hidden_fraction}}}};
+  if (r.full_test && r.status == RunStatus::Finished) j["full_test"] = point_object(*r.full_test);
   if (r.status == RunStatus::Diverged) j["diverged"] = {{"iteration", r.diverged_iteration}, {"what", r.diverged_what}};
   if (!r.provenance_json.empty()) j["provenance"] = json::parse(r.provenance_json);
   return j.dump(1);
@@ -220,6 +223,19 @@ std::string point_problem(const json& p) {
   return "";
 }
 
+CurvePoint read_point(const json& p) {
+  return {p["iteration"].get<int64_t>(), p["top1"].get<double>(), p["top5"].get<double>(), p["loss"].get<double>(),
+          p.value("images", int64_t{0})};
+}
+
+// The last weights' test on the whole validation set, where the file has one.
+std::optional<CurvePoint> read_full_test(const json& j) {
+  auto it = j.find("full_test");
+  if (it == j.end()) return std::nullopt;
+  if (std::string problem = point_problem(*it); !problem.empty()) throw Refusal{"full_test " + problem};
+  return read_point(*it);
+}
+
 // The curve, sorted and one point per iteration; refused, with its first bad
 // point, where any value is not a finite number: dropped, such a point would
 // change the statistic without a word, kept, it would poison it.
@@ -235,8 +251,7 @@ std::vector<CurvePoint> read_curve(const json& curve) {
       if (bad++ == 0) first = "curve point " + std::to_string(i + 1) + at + ": " + problem;
       continue;
     }
-    CurvePoint c{p["iteration"].get<int64_t>(), p["top1"].get<double>(), p["top5"].get<double>(),
-                 p["loss"].get<double>(), p.value("images", int64_t{0})};
+    CurvePoint c = read_point(p);
     points[c.iteration] = c;
   }
   if (bad) throw Refusal{first + (bad > 1 ? " (and " + std::to_string(bad - 1) + " more bad point(s))" : "")};
@@ -268,6 +283,7 @@ std::optional<RunResult> parse_result_file(const fs::path& file, ResultProblem& 
     run.status = read_status(j, run);
     // A diverged run's curve holds the NaN that stopped it: there is nothing to read.
     if (run.status != RunStatus::Diverged) run.curve = read_curve(member(j, "curve"));
+    if (run.status == RunStatus::Finished) run.full_test = read_full_test(j);
     check_statistics(run.curve);
     return run;
   } catch (const Refusal& r) {

@@ -45,6 +45,10 @@ struct RunResult {
   std::string provenance_json;
   int64_t iterations = -1;  // the iteration it ended at; -1 when absent
   std::vector<CurvePoint> curve;  // read back: ascending iteration, one point per iteration
+  // The last weights tested once on the whole validation set ("full_test"):
+  // the reference the paper's statistic (the mean of the 10 best tests, each
+  // on a subset) is measured against. Absent in older files and diverged runs.
+  std::optional<CurvePoint> full_test;
   // The paper's statistic as the file records it (read only: the writer
   // computes it from the curve, and the strict reader recomputes it).
   std::optional<double> top10_mean_top1;

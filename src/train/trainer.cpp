@@ -84,7 +84,8 @@ struct RunSummary {
 // result.json: finished when `diverged` is empty, else diverged (no statistic).
 void write_run_result(const std::string& path, const RunSummary& s, const TrainState& st,
                       const std::vector<CurvePoint>& curve, const std::string& diverged,
-                      const SyncStats& ss, int64_t session_iters, double train_s) {
+                      const SyncStats& ss, int64_t session_iters, double train_s,
+                      const std::optional<CurvePoint>& full_test = std::nullopt) {
   RunResult r;
   r.cell_id = s.cfg.cell_id;
   r.preset = s.cfg.network;
@@ -100,6 +101,7 @@ void write_run_result(const std::string& path, const RunSummary& s, const TrainS
   r.provenance_json = provenance_json(s.ranks);
   r.iterations = st.iteration;
   r.curve = curve;
+  r.full_test = full_test;
   r.images_per_s = session_iters > 0 ? session_iters * double(s.cfg.solver.batch) / train_s : 0;
   r.wall_s = st.wall_s;
   if (ss.steps > 0 && session_iters > 0) {
@@ -421,11 +423,20 @@ int Training::finish() {
     if (world > 1) comm.allreduce_host_sum(&flag, 1);
     if (flag > 0) return finish_diverged();
   }
+  // Once, on every validation image (test-batches 0): what the paper's
+  // statistic, the mean of the 10 best subset tests, is measured against.
+  std::optional<CurvePoint> full = evaluate(*net, *data.eval, comm, 0, st.iteration);
+  if (std::string bad = non_finite("full test loss", full->loss); !bad.empty()) {
+    XFER_LOG(bad << ": the test on the whole validation set is not recorded");
+    full.reset();
+  } else {
+    XFER_LOG("full test: top1 " << full->top1 << " on " << full->images << " images");
+  }
   st.wall_s += seconds_since(t_session);
   save(final_path);
   save(ckpt_path);
   if (root) {
-    write_run_result(result_path, *summary, st, curve, "", sync->stats(), session_iters, train_s);
+    write_run_result(result_path, *summary, st, curve, "", sync->stats(), session_iters, train_s, full);
     XFER_LOG("done: top-1 " << (curve.empty() ? 0 : curve.back().top1) << ", paper statistic "
                             << curve_statistic(curve, Statistic::Top10) << "; " << result_path);
   }
