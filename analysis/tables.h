@@ -54,7 +54,12 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag);
 // the paper's mean of the 10 best tests sits above the final test.
 Table uncertainty_table(const Sources& src, Statistic s, Diagnostics& diag);
 
-// All nine, in that order.
+// 10. Each network: its statistic with its Wilson interval (binomial on the
+// images each test scored) and its last weights' test on the whole
+// validation set, where the result records one.
+Table networks_table(const Sources& src, Statistic s, Diagnostics& diag);
+
+// All ten, in that order.
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag);
 
 // The cells of `expected` that `ds` has no finished run for.
