@@ -289,6 +289,7 @@ TEST(Tables, UncertaintyOfEachNetwork) {
     r.cell_id = id;
     r.cell = *parse_cell_id(id);
     for (int i = 0; i < 11; ++i) r.curve.push_back({1000 * (i + 1), first + (last - first) * i / 10, NAN, NAN, 1024});
+    if (std::string(id) == "half0-A-base") r.full_test = CurvePoint{11000, 0.95, NAN, 0.2, 5000};
     ds.runs.emplace(id, r);
   }
   Diagnostics diag;
@@ -302,6 +303,28 @@ TEST(Tables, UncertaintyOfEachNetwork) {
   EXPECT_NEAR((*base)[4].number, std::sqrt(0.84 * 0.16 / 1024), 1e-12);
   // Rising curves: the best 10 of 11 are the last 10, whose mean is below the last: 0.933 - 0.96 and 0.822 - 0.84.
   EXPECT_NEAR((*base)[5].number, -(0.027 + 0.018) / 2, 1e-9);
+  // Against the full test: only half0 A has one; 0.933 - 0.95.
+  EXPECT_EQ((*base)[8].number, 1);
+  EXPECT_NEAR((*base)[9].number, 0.933 - 0.95, 1e-9);
+
+  // Each network alone: its statistic's Wilson interval on the images of one
+  // test (0.96 of 1,024: 0.9466 .. 0.9702 by the score formula), its full test.
+  const Table nets = networks_table({&ds}, Statistic::Final, diag);
+  auto a = find_row(nets, {"half0-A-base"});
+  ASSERT_NE(a, nullptr);
+  EXPECT_NEAR((*a)[1].number, 0.96, 1e-12);
+  EXPECT_EQ((*a)[2].number, 1024);
+  const double z = 1.959963984540054, n = 1024, p = 0.96;
+  const double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+  const double half = z / (1 + z * z / n) * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+  EXPECT_NEAR((*a)[3].number, centre - half, 1e-9);
+  EXPECT_NEAR((*a)[4].number, centre + half, 1e-9);
+  EXPECT_NEAR((*a)[5].number, 0.95, 1e-12);
+  EXPECT_EQ((*a)[6].number, 5000);
+  EXPECT_NEAR((*a)[7].number, 0.96 - 0.95, 1e-12);
+  auto b = find_row(nets, {"half0-B-base"});
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ((*b)[5].kind, Entry::Kind::Missing);
 }
 
 TEST(Tables, SmallPValuesAreNotPrintedAsZero) {

@@ -126,6 +126,31 @@ TEST_F(ResultFileTest, NanIsRefusedNamingTheFile) {
       << problem.message();
 }
 
+// The last weights' test on the whole validation set travels beside the
+// curve; absent in older files; a non-finite value in it refuses the file.
+TEST_F(ResultFileTest, FullTestRoundTripsIsOptionalAndIsChecked) {
+  const std::string path = (dir_ / kResultFileName).string();
+  RunResult r = finished_run();
+  ResultProblem problem;
+  write_result_file(path, r);
+  auto back = parse_result_file(path, problem);
+  ASSERT_TRUE(back) << problem.message();
+  EXPECT_FALSE(back->full_test);
+
+  r.full_test = CurvePoint{1200, 0.9375, 1.0, 0.25, 5000};
+  write_result_file(path, r);
+  back = parse_result_file(path, problem);
+  ASSERT_TRUE(back && back->full_test) << problem.message();
+  EXPECT_EQ(back->full_test->top1, 0.9375);
+  EXPECT_EQ(back->full_test->images, 5000);
+  EXPECT_EQ(back->full_test->iteration, 1200);
+
+  r.full_test->loss = INFINITY;  // written as null
+  write_result_file(path, r);
+  EXPECT_FALSE(parse_result_file(path, problem));
+  EXPECT_EQ(problem.message(), path + ": full_test loss is null, not a number (NaN or infinity written as JSON)");
+}
+
 TEST_F(ResultFileTest, MissingOrIllTypedFieldsAreNamedWithTheFile) {
   const std::string path = (dir_ / kResultFileName).string();
   nlohmann::json j = nlohmann::json::parse(result_to_json(finished_run()));
