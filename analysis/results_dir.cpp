@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "config/run_identity.h"
 #include "grid/grid.h"
 
 namespace xfer {
@@ -109,6 +110,61 @@ std::optional<std::vector<Cell>> planned_cells(const fs::path& dir, Diagnostics&
 
 }  // namespace
 
+namespace {
+
+// The run identity that <folder>/config.ini defines, with the data identity
+// cell.json recorded (the data need not be here) and `base` the identity of the
+// base the run copied. Empty when the folder has no config.ini or cell.json (a
+// result copied alone, or not from the grid: nothing to check it against).
+// Throws std::runtime_error naming the file that does not read.
+std::string identity_of_config(const fs::path& folder, const std::string& base) {
+  const fs::path ini = folder / "config.ini", record = folder / "cell.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(ini, ec) || !fs::is_regular_file(record, ec)) return "";
+  const nlohmann::json cell = read_json_leniently(record.string());
+  if (!cell.is_object() || !cell.contains("data_identity") || !cell["data_identity"].is_string())
+    throw std::runtime_error(record.string() + ": no data_identity recorded");
+  const std::string path = ini.string();
+  const char* argv[] = {"xfer_train", "--config", path.c_str()};
+  std::optional<TrainConfig> cfg;
+  try {
+    cfg = parse_train_config(3, argv);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": does not read as the trainer's options (" + e.what() + ")");
+  }
+  if (!cfg) throw std::runtime_error(path + ": does not read as the trainer's options");
+  return run_identity(*cfg, cell["data_identity"].get<std::string>(), base);
+}
+
+// A result is what defines it, not where it lies: each result whose folder
+// holds the config.ini and cell.json it was trained from must carry the
+// identity that config gives. One that does not (a config edited after the
+// run, a result copied into another cell's folder) is named and left out.
+void check_identities(Dataset& ds, Diagnostics& diag) {
+  std::vector<std::string> refused;
+  for (const auto& [id, run] : ds.runs) {
+    std::string base;
+    if (run.cell.needs_base()) {
+      auto b = ds.runs.find(run.cell.base_of_source().id());
+      if (b == ds.runs.end()) continue;  // its unit is left out for want of a base (effects.h)
+      base = b->second.config_hash;
+    }
+    try {
+      const std::string want = identity_of_config(fs::path(run.origin).parent_path(), base);
+      if (want.empty() || want == run.config_hash) continue;
+      diag.error(run.origin, 0, "identity " + run.config_hash + " is not " + want +
+                                    ", the identity of the config.ini beside it: this result was not trained from "
+                                    "that configuration (left out)");
+    } catch (const std::exception& e) {
+      diag.error(run.origin, 0, std::string("identity not checked: ") + e.what() + " (left out)");
+    }
+    refused.push_back(id);
+  }
+  for (const auto& id : refused) ds.runs.erase(id);
+}
+
+}  // namespace
+
 Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, Diagnostics& diag,
                          bool include_hidden) {
   Dataset ds;
@@ -137,6 +193,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
     ds.runs.erase(id);
     ds.unfinished.erase(std::remove(ds.unfinished.begin(), ds.unfinished.end(), id), ds.unfinished.end());
   }
+  check_identities(ds, diag);
   return ds;
 }
 

@@ -9,6 +9,7 @@
 //   xfer_grid run-cell --grid G --id half0-AB-n3-frozen     one cell (one attempt)
 //   xfer_grid submit   --preset paper [--dry-run]           the grid to SLURM
 //   xfer_grid status   --results R                          every cell's state
+//   xfer_grid export   --results R --out DIR                finished results to commit
 //   xfer_grid resolve  --preset paper --set k=v --out F     the resolved config
 //   xfer_grid get      grid.results --preset paper          one resolved key
 //   xfer_grid keys                                           every config key
@@ -25,6 +26,7 @@
 #include "core/cli.h"
 #include "core/provenance.h"
 #include "core/exit_codes.h"
+#include "grid/export.h"
 #include "grid/grid.h"
 #include "grid/grid_keys.h"
 #include "grid/grid_views.h"
@@ -67,6 +69,8 @@ std::string commands_help() {
          "            another runner (left to it), " + code(kExitError) + " any other error\n"
          "  submit    submit the grid to SLURM as dependent job arrays (what jobs/grid.sh runs)\n"
          "  status    every cell's state from the results directory, squeue and sacct\n"
+         "  export    every finished cell's result.json, config.ini and cell.json, and grid.ini,\n"
+         "            to --out DIR, with paths relative to the results folder (to commit or share)\n"
          "  resolve   write the resolved grid config (--out FILE, or stdout)\n"
          "  get KEY   print what one config key resolves to (section.key, defaults included)\n"
          "  keys      every key a grid config takes (--format table or ini)\n"
@@ -210,6 +214,20 @@ int config_command(const Args& a, const Grid& grid, const std::string& config_pa
   return kExitDone;
 }
 
+int export_command(const Args& a, const Grid& grid, const std::string& results) {
+  if (a.out.empty()) throw po::error("export needs --out DIR");
+  if (results_missing(results)) return kExitError;
+  const ExportSummary s = export_results(grid, results, a.out);
+  std::cout << "xfer_grid: exported " << s.exported << " finished cell(s) of grid '" << grid.config.name << "' to "
+            << a.out << "\n";
+  if (!s.not_finished.empty()) {
+    std::cout << "xfer_grid: " << s.not_finished.size() << " cell(s) not finished, not exported:";
+    for (const auto& id : s.not_finished) std::cout << " " << id;
+    std::cout << "\n";
+  }
+  return s.not_finished.empty() ? kExitDone : kExitError;
+}
+
 int run(Args& a) {
   if (a.command == "keys") {
     std::cout << format_grid_keys(a.format == "table" || a.format == "ini" ? a.format : "table");
@@ -235,6 +253,7 @@ int run(Args& a) {
     return a.check && left > 0 ? kExitError : kExitDone;
   }
   if (a.command == "submit") return submit_command(a, grid);
+  if (a.command == "export") return export_command(a, grid, results);
   // Views a cell needs and nobody made yet are made now, before anything runs.
   if (a.command == "run" && !a.dry_run && !data.empty())
     make_missing_views(grid, absolute(data), self_dir() + "/xfer_make_views");
@@ -291,7 +310,7 @@ int main(int argc, char** argv) {
   const std::string check_help = "status: exit " + std::to_string(kExitError) + " unless every cell is done";
   other.add_options()
       ("format", po::value(&a.format)->default_value("table"), "list: table, summary, ids or tsv; keys: table or ini")
-      ("out", po::value(&a.out), "resolve: the file")
+      ("out", po::value(&a.out), "resolve: the file; export: the folder")
       ("pending", po::bool_switch(&a.pending), "status: only the cells not done")
       ("check", po::bool_switch(&a.check), check_help.c_str())
       ("no-queue", po::bool_switch(&a.no_queue), "status: do not ask squeue");
@@ -321,7 +340,7 @@ int main(int argc, char** argv) {
     const std::string usage = std::string("usage: xfer_grid COMMAND [options]\n\n") + commands_help();
     if (!cli::parse(argc, argv, parse_opts, vm, usage, &pos, &all)) return kExitDone;
     if (a.command.empty())
-      throw cli::UsageError("give a command: list, run, run-cell, submit, status, resolve, get, keys or presets");
+      throw cli::UsageError("give a command: list, run, run-cell, submit, status, export, resolve, get, keys or presets");
     if (a.command == "get" && a.key.empty()) throw cli::UsageError("get needs a key: xfer_grid get grid.results ...");
     a.sets.insert(a.sets.end(), a.slurm_sets.begin(), a.slurm_sets.end());
     if (a.command == "submit" && a.ranks > 0) a.sets.push_back("slurm.ranks=" + std::to_string(a.ranks));

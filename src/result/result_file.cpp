@@ -280,6 +280,7 @@ std::optional<RunResult> parse_result_file(const fs::path& file, ResultProblem& 
     check_schema(j);
     RunResult run;
     run.cell_id = field<std::string>(j, "cell_id");
+    if (auto h = j.find("config_hash"); h != j.end() && h->is_string()) run.config_hash = h->get<std::string>();
     run.status = read_status(j, run);
     // A diverged run's curve holds the NaN that stopped it: there is nothing to read.
     if (run.status != RunStatus::Diverged) run.curve = read_curve(member(j, "curve"));

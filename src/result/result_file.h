@@ -83,7 +83,8 @@ struct ResultProblem {
   std::string message() const { return file + ": " + what; }
 };
 
-// One result file: its cell id, status, divergence and curve. Another schema
+// One result file: its cell id, run identity (config_hash, "" when absent),
+// status, divergence, curve and full test. Another schema
 // or version, invalid JSON, a missing or ill-typed field, a "status" that
 // contradicts "finished", or a curve value that is not a finite number (null:
 // how NaN is written) gives std::nullopt and sets `problem` (the first thing
