@@ -144,6 +144,14 @@ void LogParser::score_line(std::string_view msg, const Stamp& st) {
     diag.skip(name, line_no, "garbled test score line: '" + std::string(msg) + "'");
     return;
   }
+  // Score #0 is the top-1 accuracy, #1 the loss: values outside [0, 1] and
+  // below 0 cannot have been measured.
+  if ((k == 0 && (v < 0 || v > 1)) || (k == 1 && v < 0)) {
+    diag.skip(name, line_no, std::string(k == 0 ? "top-1 score outside [0, 1]" : "negative loss") + ": '" +
+                                 std::string(msg) + "'");
+    if (k == 0) pending = -1;
+    return;
+  }
   if (k == 0) {
     if (pending < 0) {
       diag.skip(name, line_no, "top-1 score without a preceding 'Testing net' line");

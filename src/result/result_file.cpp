@@ -215,8 +215,15 @@ std::string point_problem(const json& p) {
   if (!p.is_object()) return std::string("is ") + p.type_name() + ", not an object";
   auto it = p.find("iteration");
   if (it == p.end() || !it->is_number_integer()) return "has no integer iteration";
+  if (it->get<int64_t>() < 0) return "iteration " + it->dump() + " is negative";
   for (const char* key : {"top1", "top5", "loss"})
     if (auto problem = value_problem(p, key); !problem.empty()) return problem;
+  // An accuracy outside [0, 1] or a negative loss cannot be measured: pooled,
+  // one such point would move a group's mean by any amount.
+  for (const char* key : {"top1", "top5"})
+    if (const double v = p[key].get<double>(); v < 0 || v > 1)
+      return std::string(key) + " is " + p[key].dump() + ", not an accuracy in [0, 1]";
+  if (p["loss"].get<double>() < 0) return "loss is " + p["loss"].dump() + ", below 0";
   // Optional (older results lack it); when there, a count.
   if (auto images = p.find("images"); images != p.end() && !(images->is_number_integer() && images->get<int64_t>() > 0))
     return "images is " + images->dump() + ", not a positive count";
@@ -236,9 +243,11 @@ std::optional<CurvePoint> read_full_test(const json& j) {
   return read_point(*it);
 }
 
-// The curve, sorted and one point per iteration; refused, with its first bad
-// point, where any value is not a finite number: dropped, such a point would
-// change the statistic without a word, kept, it would poison it.
+// The curve, one point per rising iteration; refused, with its first bad
+// point, where any value is not a finite number or outside its range (an
+// accuracy outside [0, 1], a negative loss or iteration) or an iteration
+// repeats or falls: dropped, such a point would change the statistic without
+// a word, kept, it would poison it.
 std::vector<CurvePoint> read_curve(const json& curve) {
   if (!curve.is_array()) throw Refusal{std::string("curve is ") + curve.type_name() + ", not an array"};
   std::map<int64_t, CurvePoint> points;
@@ -252,6 +261,15 @@ std::vector<CurvePoint> read_curve(const json& curve) {
       continue;
     }
     CurvePoint c = read_point(p);
+    // The trainer tests at rising iterations; a repeated or falling one is a
+    // file put together by hand, and which point counts would be a guess.
+    if (!points.empty() && c.iteration <= points.rbegin()->first) {
+      if (bad++ == 0)
+        first = "curve point " + std::to_string(i + 1) + " (iteration " + std::to_string(c.iteration) + "): " +
+                (points.count(c.iteration) ? "repeats an iteration" : "comes after iteration " +
+                                                                          std::to_string(points.rbegin()->first));
+      continue;
+    }
     points[c.iteration] = c;
   }
   if (bad) throw Refusal{first + (bad > 1 ? " (and " + std::to_string(bad - 1) + " more bad point(s))" : "")};

@@ -86,8 +86,9 @@ struct ResultProblem {
 // One result file: its cell id, run identity (config_hash, "" when absent),
 // status, divergence, curve and full test. Another schema
 // or version, invalid JSON, a missing or ill-typed field, a "status" that
-// contradicts "finished", or a curve value that is not a finite number (null:
-// how NaN is written) gives std::nullopt and sets `problem` (the first thing
+// contradicts "finished", a curve value that is not a finite number (null:
+// how NaN is written) or out of its range (top1 or top5 outside [0, 1], a loss
+// below 0), or an iteration that is negative, repeats or falls gives std::nullopt and sets `problem` (the first thing
 // wrong). Files without "status" (older trainers) take it from "finished". A
 // diverged run comes back with its status and divergence, and no curve. The
 // statistic stored in the file is not used: it is recomputed from the curve

@@ -230,14 +230,48 @@ TEST(FaultsCurve, NanAsTheTrainerWritesItStringsAndMissingValues) {
 
 TEST(FaultsCurve, NonFiniteStatisticAndOverflowingNumbers) {
   TempDir tmp;
-  write_result(tmp.path(), result_json("half0-A-base", {1e308, 1.7e308}));  // the mean overflows
+  write_result(tmp.path(), result_json("half0-A-base", {1e308, 1.7e308}));  // the mean would overflow
   write_text(result_path(tmp.path(), "half0-B-base"), "{\"schema\": \"xfer.result\", \"x\": 1e999}");
   Diagnostics diag;
   Dataset ds = read_results_dir(tmp.path(), "ours", diag);  // must not throw
   EXPECT_TRUE(ds.runs.empty());
-  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "non-finite top10 statistic"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "top1 is 1e+308, not an accuracy in [0, 1]"));
   EXPECT_TRUE(says(diag, tmp.path(), "half0-B-base", "not valid JSON"));
   EXPECT_EQ(diag.skipped_count(), 2);
+}
+
+// Values no test can give, and curves no trainer writes: each file left out
+// with one line naming the point, counted as skipped (not pooled: every top1
+// at 1.7 would move baseB to 1.28 without a word).
+TEST(FaultsCurve, ImpossibleValuesAndIterationsAreLeftOut) {
+  TempDir tmp;
+  json high = result_json("half0-A-base", {0.5, 1.7});
+  write_result(tmp.path(), high);
+  json low = result_json("half0-B-base", {0.5, 0.6});
+  low["curve"][0]["top5"] = -0.5;
+  write_result(tmp.path(), low);
+  json loss = result_json("half1-A-base", {0.5, 0.6});
+  loss["curve"][1]["loss"] = -1.0;
+  write_result(tmp.path(), loss);
+  json repeated = result_json("half1-B-base", {0.5, 0.6});
+  repeated["curve"][1]["iteration"] = 1000;
+  write_result(tmp.path(), repeated);
+  json falling = result_json("half0-AB-n1-frozen", {0.5, 0.6, 0.7});
+  falling["curve"][2]["iteration"] = 1500;
+  write_result(tmp.path(), falling);
+  json negative = result_json("half0-BA-n1-frozen", {0.5});
+  negative["curve"][0]["iteration"] = -3;
+  write_result(tmp.path(), negative);
+  Diagnostics diag;
+  Dataset ds = read_results_dir(tmp.path(), "ours", diag);
+  EXPECT_TRUE(ds.runs.empty()) << diag.report();
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-A-base", "curve point 2 (iteration 2000): top1 is 1.7, not an accuracy in [0, 1]"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-B-base", "top5 is -0.5, not an accuracy in [0, 1]"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-A-base", "loss is -1.0, below 0"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half1-B-base", "curve point 2 (iteration 1000): repeats an iteration"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-AB-n1-frozen", "curve point 3 (iteration 1500): comes after iteration 2000"));
+  EXPECT_TRUE(says(diag, tmp.path(), "half0-BA-n1-frozen", "iteration -3 is negative"));
+  EXPECT_EQ(diag.skipped_count(), 6);
 }
 
 // --- 5. every message names the file and what is wrong ---------------------
@@ -282,6 +316,26 @@ TEST(FaultsCaffe, TrailingGarbageLeavesThatLogOut) {
   ASSERT_EQ(ds.runs.at("half0-A-base").curve.size(), 1u);  // 2000 came from the damaged file
   EXPECT_NE(the_line_about(diag, junk.string()).find("trailing garbage"), std::string::npos);
   EXPECT_EQ(diag.skipped_count(), 1);
+}
+
+// A top-1 score outside [0, 1] or a negative loss in a Caffe log: that test
+// is left out with one line naming the log and the line, the others kept.
+TEST(FaultsCaffe, ScoresOutsideTheirRangeAreLeftOut) {
+  TempDir tmp;
+  fs::path log = tmp.path() / "half0A" / "140403_063910_half0A.o1.gz";
+  const std::string t = "0403 07:00:00.000000";
+  write_gz(log, test_block(1000, 0.25, t) + test_block(2000, 1.7, t) + test_block(3000, -0.5, t) +
+                    glog(t, "Iteration 4000, Testing net") + glog(t, "Test score #0: 0.5") +
+                    glog(t, "Test score #1: -2"));
+  Diagnostics diag;
+  const auto tests = read_caffe_log_file(log, diag);
+  ASSERT_EQ(tests.size(), 2u) << diag.report();
+  EXPECT_EQ(tests[0].point.iteration, 1000);
+  EXPECT_EQ(tests[1].point.iteration, 4000);
+  EXPECT_TRUE(std::isnan(tests[1].point.loss));  // the negative loss is not kept
+  EXPECT_EQ(diag.skipped_count(), 3) << diag.report();
+  EXPECT_NE(diag.report().find("top-1 score outside [0, 1]: 'Test score #0: 1.7'"), std::string::npos) << diag.report();
+  EXPECT_NE(diag.report().find("negative loss: 'Test score #1: -2'"), std::string::npos) << diag.report();
 }
 
 TEST(FaultsCaffe, ConcatenatedGzipMembersAreOneLog) {
