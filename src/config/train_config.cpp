@@ -1,6 +1,8 @@
 // train_config.cpp: the trainer's options, declared once in a table (options()).
 #include "config/train_config.h"
 
+#include <cmath>
+
 #include <boost/program_options.hpp>
 
 #include <cstring>
@@ -232,12 +234,12 @@ void set_train_option(TrainConfig& c, const std::string& name, const std::string
 const std::vector<SolverRule>& solver_rules() {
   using S = SolverSpec;
   static const std::vector<SolverRule> rules = {
-      {"base-lr", "positive", [](const S& s) { return s.base_lr > 0; }},
+      {"base-lr", "finite and positive", [](const S& s) { return s.base_lr > 0 && std::isfinite(s.base_lr); }},
       {"gamma", "in (0, 1]", [](const S& s) { return s.gamma > 0 && s.gamma <= 1; }},
       {"lr-step", "positive", [](const S& s) { return s.lr_step > 0; }},
       {"max-iter", "positive", [](const S& s) { return s.max_iter > 0; }},
       {"momentum", "in [0, 1)", [](const S& s) { return s.momentum >= 0 && s.momentum < 1; }},
-      {"weight-decay", ">= 0", [](const S& s) { return s.weight_decay >= 0; }},
+      {"weight-decay", "finite and >= 0", [](const S& s) { return s.weight_decay >= 0 && std::isfinite(s.weight_decay); }},
       {"batch", "positive", [](const S& s) { return s.batch > 0; }},
       {"test-interval", "positive", [](const S& s) { return s.test_interval > 0; }},
       {"test-start", "in 0..max-iter", [](const S& s) { return s.test_start >= 0 && s.test_start <= s.max_iter; }},
@@ -314,10 +316,13 @@ void TrainConfig::validate() const {
     XFER_CHECK(base.empty(), "--base is only used with --transfer-mode frozen, finetune or continue");
   }
   XFER_CHECK(dropout_ratio < 1, "--dropout-ratio must be below 1, got " << dropout_ratio);
-  XFER_CHECK(fc8_outputs >= 0, "--fc8-outputs must be 0 (= classes) or positive, got " << fc8_outputs);
+  XFER_CHECK(fc8_outputs >= 0 && fc8_outputs <= kMaxFc8Outputs,
+             "--fc8-outputs must be in 0.." << kMaxFc8Outputs << " (0: the classes), got " << fc8_outputs);
   if (const auto p = solver_problem(solver)) XFER_FAIL("--" << p->option << " " << p->what);
-  XFER_CHECK(threads >= 0, "--threads must be >= 0, got " << threads);
-  XFER_CHECK(loader_threads >= 1, "--loader-threads must be >= 1, got " << loader_threads);
+  XFER_CHECK(threads >= 0 && threads <= kMaxThreads,
+             "--threads must be in 0.." << kMaxThreads << " (0: all usable cores), got " << threads);
+  XFER_CHECK(loader_threads >= 1 && loader_threads <= kMaxLoaderThreads,
+             "--loader-threads must be in 1.." << kMaxLoaderThreads << ", got " << loader_threads);
   XFER_CHECK(display > 0, "--display must be positive, got " << display);
   XFER_CHECK(stop_after >= 0, "--stop-after must be >= 0, got " << stop_after);
   XFER_CHECK(test_batches >= 0, "--test-batches must be >= 0, got " << test_batches);

@@ -16,6 +16,14 @@
 
 namespace xfer {
 
+// Fixed ceilings, checked where a value is parsed (the trainer's options and
+// the grid's keys): a login node checks grids meant for compute nodes, so they
+// cannot be this machine's cores. Beyond them OpenMP runtimes crash or hang,
+// and fc8's parameter count nears what an int shape holds.
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxLoaderThreads = 64;
+constexpr int kMaxFc8Outputs = 100000;  // ImageNet-21k has 21,841 classes
+
 struct TrainConfig {
   std::string network = "small";  // the network preset (net_spec.h)
   std::string data;      // split-half shard folder; empty: the generated batch

@@ -2,6 +2,7 @@
 #include "grid/grid_keys.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,6 +27,13 @@ GridKey row(std::string section, std::string key, KeyType type, std::string valu
 GridKey at_least(GridKey k, int min) {
   k.min = min;
   k.range = ">= " + std::to_string(min);
+  return k;
+}
+
+// After at_least: the range becomes "MIN..MAX".
+GridKey at_most(GridKey k, int max) {
+  k.max = max;
+  k.range = std::to_string(int(*k.min)) + ".." + std::to_string(max);
   return k;
 }
 
@@ -84,9 +92,10 @@ std::vector<GridKey> solver_rows() {
   from.max_open = true;
   from.range = "in [0, 1)";
   rows.push_back(from);
-  rows.push_back(at_least(row("solver", "threads", KeyType::Integer, "0",
-                              "xfer_train's --threads; 0: the runner decides (cores / cells at once)"),
-                          0));
+  rows.push_back(at_most(at_least(row("solver", "threads", KeyType::Integer, "0",
+                                      "xfer_train's --threads; 0: the runner decides (cores / cells at once)"),
+                                  0),
+                         kMaxThreads));
   return rows;
 }
 
@@ -99,7 +108,8 @@ std::vector<GridKey> make_table() {
                "required"),
       computed(one_of(row("grid", "backend", T::Text, "", "the trainer's --backend"), {"cpu", "cuda"}),
                "cuda when slurm.gpus_per_rank > 0, else cpu"),
-      at_least(row("grid", "fc8_outputs", T::Integer, "0", "fc8 outputs; 0: the trainer's (the classes)"), 0),
+      at_most(at_least(row("grid", "fc8_outputs", T::Integer, "0", "fc8 outputs; 0: the trainer's (the classes)"), 0),
+              kMaxFc8Outputs),
       at_least(row("grid", "seeds", T::Integers, "0", "replicate seeds; every cell is trained once per seed"),
                0),
       row("grid", "trainer_config", T::Text, "",
@@ -312,6 +322,8 @@ T KeyReader::parsed(const std::string& full, T dflt, Parse parse, const char* wh
   try {
     size_t pos = 0;
     const T x = parse(*v, &pos);
+    if constexpr (std::is_floating_point_v<T>)
+      if (pos == v->size() && !std::isfinite(x)) grid_key_error(full, "'" + *v + "' is not a finite number");
     if (pos == v->size()) return in_range(full, x);
   } catch (const std::logic_error&) {  // std::invalid_argument, std::out_of_range
   }

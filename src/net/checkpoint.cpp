@@ -1,6 +1,8 @@
 // checkpoint.cpp: saving and loading networks and training state in HDF5.
 #include "net/checkpoint.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "core/check.h"
@@ -43,6 +45,11 @@ void read_slot(hid_t f, const std::string& path, const std::string& group, Net& 
   h5_read_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
   h5_read_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
                  v.data() + p.weight_count, path);
+  // Weights enter here: a NaN copied in would train to a "finished" result.
+  for (size_t i = 0; i < v.size(); ++i)
+    XFER_CHECK(std::isfinite(v[i]), path << ": " << group << " of layer '" << p.layer->name() << "' hold "
+                                          << (std::isnan(v[i]) ? "NaN" : "an infinity") << " (element " << i
+                                          << " of " << v.size() << "): refused");
   net.backend().upload(buf.data() + p.offset, v.data(), v.size() * sizeof(float));
 }
 

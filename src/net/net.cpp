@@ -2,6 +2,8 @@
 // truncated backward of frozen nets.
 #include "net/net.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "core/check.h"
@@ -75,6 +77,15 @@ const ParamSlot& Net::slot(const std::string& name) const {
   for (const auto& p : slots_)
     if (p.layer->name() == name) return p;
   XFER_FAIL("the network has no parameter layer named '" << name << "'");
+}
+
+std::string Net::nonfinite_params() const {
+  std::vector<float> host(params_.count());
+  be_.download(host.data(), params_.data(), host.size() * sizeof(float));
+  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it)  // slots_ is top layer first
+    for (size_t i = it->offset; i < it->offset + it->count(); ++i)
+      if (!std::isfinite(host[i])) return std::string(std::isnan(host[i]) ? "nan" : "inf") + " in " + it->layer->name();
+  return "";
 }
 
 std::vector<ParamBlock> Net::trainable_blocks() const {

@@ -70,6 +70,11 @@ class Net final : public ParamBuffers {
   // Elements of the flat buffers that train (a prefix; see above).
   size_t trainable_count() const;
   size_t param_count() const { return params_.count(); }
+  // "nan in conv1": the first parameter layer (bottom up) holding a NaN or an
+  // infinity, and which; "" when every parameter is finite. One pass over the
+  // flat buffer (copied to the host): a run whose weights went non-finite while
+  // ReLU kept its loss finite is caught at its next test.
+  std::string nonfinite_params() const;
 
  private:
   Backend& be_;

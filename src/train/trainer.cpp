@@ -12,6 +12,7 @@
 
 #include "backend/backend.h"
 #include "config/run_identity.h"
+#include "core/cpus.h"
 #include "core/check.h"
 #include "core/log.h"
 #include "core/rng.h"
@@ -165,7 +166,7 @@ struct Training {
   void train_step();
   void display();
   void note_progress(double rate);
-  bool test();  // false when the test loss is not finite
+  bool test();  // false when a weight or the test loss is not finite
   void save(const std::string& path);
   int finish_diverged();
   int finish();
@@ -259,6 +260,9 @@ void Training::build_net() {
   if (world > 1)  // every rank: where it runs and which device it takes there
     log_line("placed on " + error_context() + ", node-local rank " +
              std::to_string(comm.local_rank()) + " of " + std::to_string(comm.local_size()));
+  if (cfg.threads > usable_cpus())
+    log_line("--threads " + std::to_string(cfg.threads) + " is more than the " + std::to_string(usable_cpus()) +
+             " cores this process may use: its threads will take turns on them");
   be = make_backend(cfg.backend, comm.local_rank(), cfg.threads);
   be->set_tf32(cfg.tf32);
   net = std::make_unique<Net>(*be, spec, local_batch, outputs);
@@ -405,6 +409,13 @@ void Training::note_progress(double rate) {
 }
 
 bool Training::test() {
+  // Every rank holds the same weights (the gradients are reduced), so every
+  // rank reaches the same verdict.
+  diverged = net->nonfinite_params();
+  if (!diverged.empty()) {
+    diverged = "weights " + diverged;  // "weights nan in conv1"
+    return false;
+  }
   CurvePoint p = evaluate(*net, *data.eval, comm, cfg.test_batches, st.iteration);
   char line[160];
   std::snprintf(line, sizeof(line), "test iter %lld top1 %.4f top5 %.4f loss %.4f",

@@ -21,6 +21,7 @@
 
 #include "grid/cell_folder.h"
 #include "grid/cell_state.h"
+#include "grid/grid_config.h"
 #include "grid/runner.h"
 #include "grid/slurm.h"
 #include "grid/slurm_plan.h"
@@ -443,6 +444,33 @@ TEST_F(GridFaults, StatusOfAMissingResultsFolderIsAnError) {
     EXPECT_EQ(read_file(root_ / "status.log"),
               "xfer_grid: error: results folder '" + missing + "' does not exist\n");
   }
+}
+
+// Values crafted to hurt a grid config: refused when the grid is read (a
+// login node checks grids meant for compute nodes), naming the key and the
+// range, never passed to every cell's trainer.
+TEST(GridConfigFaults, CeilingsAndNonFiniteNumbersNamingTheKey) {
+  const char* src = std::getenv("XFER_SOURCE_DIR");
+  const std::string grids = std::string(src ? src : ".") + "/jobs/grids";
+  auto error_of = [&grids](const std::string& set) -> std::string {
+    try {
+      load_grid_config(preset_path("fashion-mnist", grids), {set});
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // Each message: the key, what is wrong, then the file it came from.
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"solver.threads=100000", "solver.threads: 100000 is not 0..1024"},
+      {"grid.fc8_outputs=100000000", "grid.fc8_outputs: 100000000 is not 0..100000"},
+      {"solver.test_from=nan", "solver.test_from: 'nan' is not a finite number"},
+      {"solver.base_lr=inf", "solver.base_lr: must be finite and positive, got inf (the trainer refuses it)"},
+      {"grid.images_per_sec=-inf", "grid.images_per_sec: '-inf' is not a finite number"},
+  };
+  for (const auto& [set, why] : refused)
+    EXPECT_EQ(error_of(set).rfind("grid config: " + why + " (in ", 0), 0u) << error_of(set);
+  EXPECT_EQ(error_of("solver.threads=1024"), "");
 }
 
 }  // namespace

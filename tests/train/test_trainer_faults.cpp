@@ -67,6 +67,40 @@ TEST(TrainerFaults, DivergedRunStopsWithItsOwnExitCodeAndSaysSo) {
   }
 }
 
+// A checkpoint whose conv1 holds a NaN: as a base or to resume from, it is
+// refused naming the file and the layer; before, such a run trained to
+// "finished" with a statistic, ReLU keeping its loss finite.
+TEST(TrainerFaults, NonFiniteWeightsAreRefusedWhereTheyEnter) {
+  testing::TempDir scratch("nan_weights");
+  const std::string dir = scratch.str();
+  auto be = make_backend("cpu", 0, 1);
+  Net net(*be, net_preset("small"), 2, 10);
+  net.init_params(7);
+  EXPECT_EQ(net.nonfinite_params(), "");
+  const ParamSlot& conv1 = net.slot("conv1");
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  be->upload(net.params().data() + conv1.offset + 3, &nan, sizeof nan);
+  EXPECT_EQ(net.nonfinite_params(), "nan in conv1");
+  TrainState st;
+  st.config_hash = "0123456789abcdef";
+  save_checkpoint(dir + "/bad.h5", net, st);
+
+  Net other(*be, net_preset("small"), 2, 10);
+  const std::string copy_error = error_of([&] { copy_layers(dir + "/bad.h5", other, 3); });
+  EXPECT_NE(copy_error.find(dir + "/bad.h5: params of layer 'conv1' hold NaN (element 3 of "), std::string::npos)
+      << copy_error;
+  EXPECT_NE(error_of([&] { load_checkpoint(dir + "/bad.h5", other); }).find("layer 'conv1' hold NaN"),
+            std::string::npos);
+
+  // fc6's bias at infinity: found, and named, where it is.
+  Net third(*be, net_preset("small"), 2, 10);
+  third.init_params(7);
+  const ParamSlot& fc6 = third.slot("fc6");
+  const float inf = std::numeric_limits<float>::infinity();
+  be->upload(third.params().data() + fc6.offset + fc6.weight_count, &inf, sizeof inf);
+  EXPECT_EQ(third.nonfinite_params(), "inf in fc6");
+}
+
 TEST(TrainerFaults, NanScoresAreNeverHitsAndKeepTheLossNan) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   // The rule the CUDA kernel runs, on the host.
