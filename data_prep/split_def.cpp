@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/cli.h"
+#include "core/names.h"
 #include "data_prep/splits.h"
 
 namespace fs = std::filesystem;
@@ -256,7 +257,9 @@ SplitDef builtin_split(const std::string& name, const StoreClasses& store) {
                            "all-k<K>) and no such file");
 }
 
-SplitDef split_definition(const std::string& arg, const StoreClasses& store) {
+namespace {
+
+SplitDef split_definition_unchecked(const std::string& arg, const StoreClasses& store) {
   std::error_code ec;
   if (auto eq = arg.find('='); eq != std::string::npos) {  // NAME=FILE: the views are NAME's
     SplitDef d = read_split_file(arg.substr(eq + 1), store);
@@ -271,6 +274,20 @@ SplitDef split_definition(const std::string& arg, const StoreClasses& store) {
   SplitDef d = file ? read_split_file(arg, store) : builtin_split(arg, store);
   d.source = file ? fs::absolute(arg).lexically_normal().string() : arg;
   return d;
+}
+
+// The views of a split become folders <data>/<name><half>: its name is checked
+// by the grid's rule (core/names.h), wherever it came from.
+SplitDef checked_name(SplitDef d, const std::string& arg) {
+  if (const std::string problem = split_name_problem(d.name); !problem.empty())
+    throw std::runtime_error("split '" + escape_control_characters(arg) + "': " + problem);
+  return d;
+}
+
+}  // namespace
+
+SplitDef split_definition(const std::string& arg, const StoreClasses& store) {
+  return checked_name(split_definition_unchecked(arg, store), arg);
 }
 
 }  // namespace xfer

@@ -13,6 +13,7 @@
 
 #include "config/train_config.h"  // the solver's options and rules
 #include "core/cli.h"
+#include "core/names.h"
 #include "grid/grid_keys.h"
 #include "net/net_spec.h"  // the presets' solver defaults
 
@@ -28,8 +29,7 @@ void check_key(const std::string& full) {
   auto [section, key] = section_and_key(full);
   if (section.empty()) fail(full, "keys belong in a section, e.g. [grid] or [solver]");
   if (section == "splits") {  // NAME = definition file
-    if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
-      fail(full, "a split's name is letters, digits, '_' and '-'");
+    if (const std::string problem = split_name_problem(key); !problem.empty()) fail(full, problem);
     return;
   }
   if (find_grid_key(section, key)) return;

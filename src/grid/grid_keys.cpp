@@ -8,6 +8,7 @@
 
 #include "config/train_config.h"  // the trainer's solver rows and rules
 #include "core/cli.h"
+#include "core/names.h"
 #include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
@@ -270,6 +271,9 @@ const GridKey& KeyReader::row(const std::string& full) const {
 std::optional<std::string> KeyReader::raw_value(const std::string& full) const {
   auto it = raw_.find(full);
   if (it == raw_.end() || it->second.empty()) return std::nullopt;
+  // Values become sbatch arguments, INI lines, file and folder names.
+  if (const std::string problem = control_character_problem(it->second); !problem.empty())
+    grid_key_error(full, problem + ": refused");
   return it->second;
 }
 

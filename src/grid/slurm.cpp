@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/names.h"
 #include "grid/process.h"
 
 namespace xfer {
@@ -103,6 +104,13 @@ std::map<std::string, std::string> ended_job_states(const std::vector<std::strin
 }
 
 std::string sbatch(const std::vector<std::string>& args) {
+  // Each value is one argument of its own (no shell reads them); a control
+  // character would still make one value read as two lines of a script or a
+  // record, wherever sbatch or SLURM writes it down.
+  for (const auto& a : args)
+    if (const std::string problem = control_character_problem(a); !problem.empty())
+      throw std::runtime_error("sbatch argument '" + escape_control_characters(a) + "' " + problem +
+                               ": not submitted");
   std::vector<std::string> cmd = {"sbatch", "--parsable"};
   cmd.insert(cmd.end(), args.begin(), args.end());
   const Ran r = run_program(cmd);

@@ -94,5 +94,20 @@ TEST_F(BadSplit, BuiltInSplitOfAnotherDatasetOrUnknown) {
   EXPECT_TRUE(contains(e, t_.str() + "/missing.split: cannot open the split definition")) << e;
 }
 
+// A split's name becomes the folders of its views (<data>/<name>A): a name
+// that climbs out of the data root, is empty or holds a newline is refused by
+// the grid's rule (core/names.h) before anything is written, in one line.
+TEST_F(BadSplit, NamesThatWouldBecomeOtherPaths) {
+  const std::string file = write("good.split", "A = cat, dog, oak\nB = rest\n");
+  for (const std::string name : {"../other/evil", "", "two\nlines", "a b"}) {
+    const std::string e = error_of([&] { split_definition(name + "=" + file, kStore); });
+    EXPECT_TRUE(contains(e, "a split's name is letters, digits, '_' and '-'")) << name << ": " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+  EXPECT_TRUE(contains(error_of([&] { split_definition(std::string("two\nlines=") + file, kStore); }),
+                       "split 'two\\x0Alines="));
+  EXPECT_EQ(split_definition("mine=" + file, kStore).name, "mine");
+}
+
 }  // namespace
 }  // namespace xfer::test

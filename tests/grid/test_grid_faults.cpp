@@ -461,13 +461,16 @@ TEST(GridConfigFaults, CeilingsAndNonFiniteNumbersNamingTheKey) {
     return "";
   };
   // Each message: the key, what is wrong, then the file it came from.
-  const std::vector<std::pair<std::string, std::string>> refused = {
+  std::vector<std::pair<std::string, std::string>> refused = {
       {"solver.threads=100000", "solver.threads: 100000 is not 0..1024"},
       {"grid.fc8_outputs=100000000", "grid.fc8_outputs: 100000000 is not 0..100000"},
       {"solver.test_from=nan", "solver.test_from: 'nan' is not a finite number"},
       {"solver.base_lr=inf", "solver.base_lr: must be finite and positive, got inf (the trainer refuses it)"},
       {"grid.images_per_sec=-inf", "grid.images_per_sec: '-inf' is not a finite number"},
   };
+  // A newline would make one value two sbatch arguments or two INI lines.
+  refused.push_back({"slurm.partition=x\n--wrap=touch /tmp/owned", "slurm.partition: holds a control character (0x0a at byte 1): refused"});
+  refused.push_back({"grid.name=a\rb", "grid.name: holds a control character (0x0d at byte 1): refused"});
   for (const auto& [set, why] : refused)
     EXPECT_EQ(error_of(set).rfind("grid config: " + why + " (in ", 0), 0u) << error_of(set);
   EXPECT_EQ(error_of("solver.threads=1024"), "");
