@@ -1,6 +1,8 @@
 // image_codec.cpp: JPEG (TurboJPEG) and PNG (libpng) decoding and the warp.
 #include "data_prep/image_codec.h"
 
+#include <atomic>
+
 #include <png.h>
 #include <turbojpeg.h>
 
@@ -21,6 +23,17 @@ struct TjHandle {
     if (h) tjDestroy(h);
   }
 };
+
+std::atomic<int64_t> g_max_pixels{kDefaultMaxPixels};
+
+// The header's size against the bound, before anything is allocated.
+void check_pixels(const char* format, int64_t w, int64_t h) {
+  if (w > 0 && h > 0 && w * h <= g_max_pixels.load()) return;
+  if (w <= 0 || h <= 0) throw std::runtime_error(std::string(format) + ": empty image");
+  throw std::runtime_error(std::string(format) + ": the header claims " + std::to_string(w) + " x " +
+                           std::to_string(h) + " pixels, above --max-pixels " + std::to_string(g_max_pixels.load()) +
+                           ": not decoded");
+}
 
 tjhandle thread_decoder() {
   thread_local TjHandle handle;
@@ -54,6 +67,10 @@ void decode_png(const uint8_t* data, size_t size, RgbImage& out) {
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, data, size))
     throw std::runtime_error(std::string("PNG: ") + img.message);
+  if (int64_t(img.width) * img.height > g_max_pixels.load() || img.width == 0 || img.height == 0) {
+    png_image_free(&img);
+    check_pixels("PNG", img.width, img.height);
+  }
   img.format = PNG_FORMAT_RGB;
   out.width = static_cast<int>(img.width);
   out.height = static_cast<int>(img.height);
@@ -92,7 +109,7 @@ void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) 
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
                           &colorspace) != 0)
     throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
-  if (w <= 0 || h <= 0) throw std::runtime_error("JPEG: empty image");
+  check_pixels("JPEG", w, h);
   int sw = w, sh = h;
   scaled_size(w, h, min_side, sw, sh);
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
@@ -130,6 +147,13 @@ void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) 
 }
 
 }  // namespace
+
+void set_max_pixels(int64_t n) {
+  if (n < 1) throw std::invalid_argument("--max-pixels must be at least 1, got " + std::to_string(n));
+  g_max_pixels.store(n);
+}
+
+int64_t max_pixels() { return g_max_pixels.load(); }
 
 void decode_image(const uint8_t* data, size_t size, RgbImage& out, int min_side) {
   if (size < 4) throw std::runtime_error("file too short to be an image");
@@ -280,6 +304,7 @@ void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uin
   if (tj && tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
                                 &colorspace) != 0)
     throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
+  if (tj) check_pixels("JPEG", w, h);
   const bool planar = tj && w > 0 && h > 0 &&
                       (colorspace == TJCS_YCbCr || colorspace == TJCS_GRAY) &&
                       subsamp >= 0 && subsamp < TJ_NUMSAMP;
@@ -350,6 +375,10 @@ bool decode_gray_png(const uint8_t* data, size_t size, std::vector<uint8_t>& px,
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, data, size))
     throw std::runtime_error(std::string("PNG: ") + img.message);
+  if (int64_t(img.width) * img.height > g_max_pixels.load() || img.width == 0 || img.height == 0) {
+    png_image_free(&img);
+    check_pixels("PNG", img.width, img.height);
+  }
   if (img.format & PNG_FORMAT_FLAG_COLOR) {
     png_image_free(&img);
     return false;
@@ -384,7 +413,7 @@ void decode_and_warp_gray(const uint8_t* data, size_t size, int out_w, int out_h
     if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &subsamp,
                             &colorspace) != 0)
       throw std::runtime_error(std::string("JPEG header: ") + tjGetErrorStr2(tj));
-    if (w <= 0 || h <= 0) throw std::runtime_error("JPEG: empty image");
+    check_pixels("JPEG", w, h);
     // Gray JPEGs always (their values are the image); YCbCr ones when fast.
     if (colorspace == TJCS_GRAY || (fast && colorspace == TJCS_YCbCr)) {
       int sw = w, sh = h;

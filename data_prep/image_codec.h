@@ -13,6 +13,17 @@
 
 namespace xfer {
 
+// Images whose header claims more pixels than this are refused before any
+// decoding: a 259 KB progressive JPEG can claim 65,500 x 65,500, and its
+// decoder would hold every DCT coefficient of that image (19 GB) at once. The
+// default covers real photographs (a 61-megapixel camera, a 100-megapixel
+// medium format back); the tools' --max-pixels changes it. Decoding one image
+// then needs at most about 7 bytes a pixel (the RGB image, the CMYK buffer or
+// a JPEG's coefficients), 700 MB at the default, per decoding thread.
+constexpr int64_t kDefaultMaxPixels = 100'000'000;
+void set_max_pixels(int64_t n);  // throws std::invalid_argument below 1
+int64_t max_pixels();
+
 struct RgbImage {
   int width = 0, height = 0;
   std::vector<uint8_t> pixels;  // height*width*3, RGB interleaved

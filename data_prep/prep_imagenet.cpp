@@ -17,6 +17,7 @@
 
 #include "core/cpus.h"
 #include "core/cli.h"
+#include "data_prep/image_codec.h"
 #include "core/exit_codes.h"
 #include "data_prep/imagenet_prep.h"
 #include "data_prep/split_views.h"
@@ -36,6 +37,7 @@ struct Options {
   std::string stage, seeds, reduced;
   std::vector<std::string> lists, splits;
   bool natman = false, exact_decode = false, no_val = false;
+  int64_t max_pixels = kDefaultMaxPixels;
 };
 
 po::options_description describe(Options& o) {
@@ -74,7 +76,9 @@ po::options_description describe(Options& o) {
       "parts", po::value(&o.conv.parts)->default_value(cli::env_int("SLURM_NTASKS", 1)),
       "number of processes converting (default $SLURM_NTASKS)")(
       "exact-decode", po::bool_switch(&o.exact_decode),
-      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)");
+      "decode every JPEG to RGB at full size, then warp (default: large ones at a reduced DCT scale, warped on their YCbCr planes)")(
+      "max-pixels", po::value(&o.max_pixels)->default_value(kDefaultMaxPixels),
+      "images whose header claims more pixels are skipped, named, before any decoding");
   return desc;
 }
 
@@ -114,6 +118,11 @@ void print_skipped(const Manifest& all) {
 
 int run(Options& o) {
   o.conv.fast_decode = !o.exact_decode;
+  try {
+    set_max_pixels(o.max_pixels);
+  } catch (const std::invalid_argument& e) {
+    throw cli::UsageError(e.what());
+  }
   check_usage(o);
   const ConvertOptions& conv = o.conv;
   const std::vector<int> seed_list = cli::parse_int_list(o.seeds, "--seeds");

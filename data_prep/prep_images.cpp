@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli.h"
+#include "data_prep/image_codec.h"
 #include "core/exit_codes.h"
 #include "core/cpus.h"
 #include "data_prep/image_folder.h"
@@ -35,6 +36,7 @@ struct Options {
     return c;
   }();
   bool exact_decode = false;
+  int64_t max_pixels = kDefaultMaxPixels;
   std::string seeds, reduced;
   std::vector<std::string> splits;
 };
@@ -64,6 +66,8 @@ po::options_description describe(Options& o) {
       "shard-size", po::value(&o.conv.shard_size)->default_value(5000), "images per shard")(
       "exact-decode", po::bool_switch(&o.exact_decode),
       "decode every JPEG at full size, then warp (default: large ones at a reduced DCT scale)")(
+      "max-pixels", po::value(&o.max_pixels)->default_value(kDefaultMaxPixels),
+      "images whose header claims more pixels are skipped, named, before any decoding")(
       "seeds", po::value(&o.seeds)->default_value("0"), "views half<s>A/B: random halves by seed (\"\" none)")(
       "split", po::value(&o.splits)->composing(),
       "more views: a split name or a NAME.split definition file (data_prep/README.md); repeatable")(
@@ -85,6 +89,11 @@ void check_usage(Options& o) {
     throw cli::UsageError("--val-fraction must be in [0, 1)");
   o.folder.threads = c.threads;
   c.fast_decode = !o.exact_decode;
+  try {
+    set_max_pixels(o.max_pixels);
+  } catch (const std::invalid_argument& e) {
+    throw cli::UsageError(e.what());
+  }
   if (c.dataset.empty()) {
     fs::path p = fs::absolute(o.folder.root).lexically_normal();
     if (p.filename().empty()) p = p.parent_path();

@@ -4,6 +4,7 @@
 // and every bad input refused in one line naming the folder or file
 // (suite PrepImagesBadInput, also labelled faults).
 #include <gtest/gtest.h>
+#include <turbojpeg.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -323,6 +324,47 @@ TEST(PrepImagesBadInput, ClassFolderWithNoReadableImage) {
   expect_refused(src, tmp.str() + "/out", {src + "/train/b", "no readable image"}, /*one_line=*/false);
   EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4", &log), 1);
   EXPECT_TRUE(contains(log.substr(log.rfind('\n', log.size() - 2) + 1), src + "/train/b")) << "last line: " << log;
+}
+
+// A decompression bomb: a 16 x 16 progressive JPEG whose frame header is
+// rewritten to claim 65,500 x 65,500 pixels (a few hundred bytes; decoded, its
+// coefficients alone would take 19 GB). Run under a 3 GB address-space limit,
+// so that a regression fails this test, not the machine: the file is skipped
+// and named before any decoding, like an undecodable one, and the rest kept.
+TEST(PrepImagesBadInput, DecompressionBombIsSkippedBeforeDecoding) {
+  TempDir tmp("prep_images_bomb");
+  const std::string src = good_tree(tmp);
+  tjhandle tj = tjInitCompress();
+  std::vector<uint8_t> px(16 * 16, 128);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  ASSERT_EQ(tjCompress2(tj, px.data(), 16, 0, 16, TJPF_GRAY, &buf, &size, TJSAMP_GRAY, 90, TJFLAG_PROGRESSIVE), 0);
+  std::vector<uint8_t> jpeg(buf, buf + size);
+  tjFree(buf);
+  tjDestroy(tj);
+  bool patched = false;
+  for (size_t i = 2; i + 9 < jpeg.size() && !patched; ++i)
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC2) {  // SOF2: length, precision, height, width
+      jpeg[i + 5] = jpeg[i + 7] = 0xFF;
+      jpeg[i + 6] = jpeg[i + 8] = 0xDC;  // 0xFFDC = 65,500
+      patched = true;
+    }
+  ASSERT_TRUE(patched);
+  std::ofstream(src + "/train/a/bomb.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  std::string log;
+  ASSERT_EQ(run_command("ulimit -v 3000000; " + tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4 --seeds ''",
+                        &log),
+            0)
+      << log;
+  EXPECT_TRUE(contains(log, "1 skipped") && contains(log, "train/a/bomb.jpg")) << log;
+  const Manifest m = read_manifest(tmp.str() + "/out/all");
+  ASSERT_EQ(m.subsets.at("train").skipped.size(), 1u);
+  EXPECT_TRUE(contains(m.subsets.at("train").skipped[0],
+                       "JPEG: the header claims 65500 x 65500 pixels, above --max-pixels 100000000: not decoded"))
+      << m.subsets.at("train").skipped[0];
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/out2 --max-pixels 0", &log), 2) << log;
+  EXPECT_TRUE(contains(log, "--max-pixels must be at least 1, got 0")) << log;
 }
 
 namespace {
