@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <tuple>
 
@@ -154,6 +155,14 @@ ImageFolderSource scan_image_folder(const ImageFolderOptions& o) {
   } else {
     s.val_held_out = true;
     hold_out(s, o.val_fraction, o.val_seed);
+    // Found here, not when a trainer starts on an empty validation set.
+    if (s.val.empty()) {
+      std::ostringstream f;
+      f << o.val_fraction;
+      throw std::runtime_error(train.string() + ": --val-fraction " + f.str() +
+                               " holds out no image of any class (there is no val/ folder): nothing to "
+                               "validate on; raise it, or give val/");
+    }
   }
   check_distinct_files(s.train, s.val, o.threads);
   return s;

@@ -52,6 +52,8 @@ void write_manifest(const std::string& dir, const Manifest& m) {
 
 Manifest read_manifest(const std::string& dir) {
   std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw std::runtime_error(dir + ": a file, not a data directory (give the folder the data_prep tools wrote)");
   if (!fs::is_directory(dir, ec))
     throw std::runtime_error(dir + ": missing data directory (run the data_prep tools first)");
   const std::string path = dir + "/manifest.json";

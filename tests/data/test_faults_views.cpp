@@ -77,6 +77,9 @@ TEST_F(Views, FaultMissingStoreOrDamagedView) {
   make("viewA", {100, 102});
   std::string e = error_of([&] { read_all(root() + "/nope", "train"); });
   EXPECT_TRUE(contains(e, root() + "/nope: missing data directory")) << e;
+  std::ofstream(root() + "/afile") << "not a folder";
+  e = error_of([&] { read_all(root() + "/afile", "train"); });
+  EXPECT_TRUE(contains(e, root() + "/afile: a file, not a data directory")) << e;
   std::ofstream(root() + "/viewA/view.json") << "{\"schema_version\": 2";
   e = error_of([&] { read_all(root() + "/viewA", "train"); });
   EXPECT_TRUE(contains(e, root() + "/viewA/view.json: bad view definition")) << e;

@@ -367,6 +367,20 @@ TEST(PrepImagesBadInput, DecompressionBombIsSkippedBeforeDecoding) {
   EXPECT_TRUE(contains(log, "--max-pixels must be at least 1, got 0")) << log;
 }
 
+// No val/ and a held-out share that rounds to no image of any class: refused
+// at prep, naming the folder, not when a trainer finds no validation image.
+TEST(PrepImagesBadInput, HeldOutShareThatHoldsOutNothing) {
+  TempDir tmp("prep_images_no_val");
+  const std::string src = good_tree(tmp);
+  fs::remove_all(src + "/val");
+  expect_refused(src, tmp.str() + "/out", {src + "/train", "--val-fraction 0.1 holds out no image of any class"});
+  std::string log;
+  EXPECT_EQ(run_command(tool() + " --src " + src + " --out " + tmp.str() + "/ok --size 4 --val-fraction 0.5 --seeds ''",
+                        &log),
+            0)
+      << log;
+}
+
 namespace {
 
 // The README's path for one's own images, end to end with the real tools:
