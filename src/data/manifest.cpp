@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -50,6 +51,30 @@ void write_manifest(const std::string& dir, const Manifest& m) {
   write_file_atomic(dir + "/manifest.json", j.dump(1) + "\n");
 }
 
+namespace {
+
+// A count or an id as manifest.json must hold it: a whole number within
+// [lo, hi]. nlohmann would read 8.9 as 8 and -1 as a huge size_t.
+template <class T>
+T whole(const nlohmann::json& v, const std::string& what, T lo, T hi = std::numeric_limits<T>::max()) {
+  if (!v.is_number_integer()) throw std::runtime_error(what + " is " + v.dump() + ", not a whole number");
+  const int64_t x = v.get<int64_t>();
+  if (x < int64_t(lo) || (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(hi) : x > int64_t(hi)))
+    throw std::runtime_error(what + " is " + v.dump() + ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  return static_cast<T>(x);
+}
+
+template <class T>
+std::vector<T> wholes(const nlohmann::json& v, const std::string& what, T lo) {
+  if (!v.is_array()) throw std::runtime_error(what + " is " + std::string(v.type_name()) + ", not an array");
+  std::vector<T> out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out.push_back(whole<T>(v[i], what + "[" + std::to_string(i) + "]", lo));
+  return out;
+}
+
+}  // namespace
+
 Manifest read_manifest(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -70,26 +95,28 @@ Manifest read_manifest(const std::string& dir) {
                                " (written by a newer version?)");
     m.dataset = j.at("dataset").get<std::string>();
     m.split = j.at("split").get<std::string>();
-    m.channels = j.at("channels").get<int>();
-    m.height = j.at("height").get<int>();
-    m.width = j.at("width").get<int>();
-    m.class_ids = j.at("class_ids").get<std::vector<int32_t>>();
+    // A side beyond 65,535 is no image a network here reads; the bound keeps
+    // channels x height x width, the bytes of one image, far from overflow.
+    m.channels = whole<int>(j.at("channels"), "channels", 1, 4);
+    m.height = whole<int>(j.at("height"), "height", 1, 65535);
+    m.width = whole<int>(j.at("width"), "width", 1, 65535);
+    m.class_ids = wholes<int32_t>(j.at("class_ids"), "class_ids", 0);
     m.class_names = j.at("class_names").get<std::vector<std::string>>();
     m.mean_file = j.at("mean").at("file").get<std::string>();
-    m.mean_num_images = j.at("mean").at("num_images").get<int64_t>();
+    m.mean_num_images = whole<int64_t>(j.at("mean").at("num_images"), "mean.num_images", 0);
     if (j.at("mean").contains("crc32"))
       m.mean_sum = FileSum{parse_crc_hex(j["mean"]["crc32"].get<std::string>(), path),
-                           j["mean"].at("bytes").get<int64_t>()};
+                           whole<int64_t>(j["mean"].at("bytes"), "mean.bytes", 0)};
     for (const auto& [name, js] : j.at("subsets").items()) {
       ManifestSubset s;
-      s.num_images = js.at("num_images").get<int64_t>();
-      s.class_counts = js.at("class_counts").get<std::vector<int64_t>>();
+      s.num_images = whole<int64_t>(js.at("num_images"), name + ".num_images", 0);
+      s.class_counts = wholes<int64_t>(js.at("class_counts"), name + ".class_counts", 0);
       s.skipped = js.at("skipped").get<std::vector<std::string>>();
       for (const auto& sh : js.at("shards")) {
         ManifestShard x;
         x.file = sh.at("file").get<std::string>();
-        x.num_images = sh.at("num_images").get<int64_t>();
-        x.bytes = sh.at("bytes").get<int64_t>();
+        x.num_images = whole<int64_t>(sh.at("num_images"), name + " shard " + x.file + " num_images", 0);
+        x.bytes = whole<int64_t>(sh.at("bytes"), name + " shard " + x.file + " bytes", 0);
         x.crc32 = parse_crc_hex(sh.at("crc32").get<std::string>(), path);
         if (sh.contains("class_counts"))
           x.class_counts = sh["class_counts"].get<std::vector<std::pair<int32_t, int64_t>>>();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "views_fixture.h"
@@ -71,6 +72,28 @@ TEST_F(Views, FaultFolderHoldingItsOwnShardsIsNotReplaced) {
   const std::string e = error_of([&] { make("copyA", {100}); });
   EXPECT_TRUE(contains(e, root() + "/copyA: holds shards of its own")) << e;
   EXPECT_EQ(read_file(root() + "/copyA/manifest.json"), before);
+}
+
+// Numbers in a manifest that no writer gives: a fractional class id (read
+// as 8 before), a negative count, a side of a million pixels. Each refused
+// naming the file and the field.
+TEST_F(Views, FaultManifestNumbersOutOfKind) {
+  const std::string path = root() + "/all/manifest.json";
+  const nlohmann::json good = nlohmann::json::parse(read_file(path));
+  auto refusal = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = good;
+    edit(j);
+    std::ofstream(path) << j.dump(1);
+    return error_of([&] { read_manifest(root() + "/all"); });
+  };
+  std::string e = refusal([](nlohmann::json& j) { j["class_ids"][0] = 8.9; });
+  EXPECT_TRUE(contains(e, path + ": bad manifest: class_ids[0] is 8.9, not a whole number")) << e;
+  e = refusal([](nlohmann::json& j) { j["subsets"]["train"]["num_images"] = -5; });
+  EXPECT_TRUE(contains(e, "train.num_images is -5, outside 0..")) << e;
+  e = refusal([](nlohmann::json& j) { j["height"] = 1000000; });
+  EXPECT_TRUE(contains(e, "height is 1000000, outside 1..65535")) << e;
+  std::ofstream(path) << good.dump(1);
+  EXPECT_EQ(error_of([&] { read_manifest(root() + "/all"); }), "");
 }
 
 TEST_F(Views, FaultMissingStoreOrDamagedView) {
