@@ -107,6 +107,9 @@ std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
       }
       const int lo = whole_int(item.substr(0, dash)), hi = whole_int(item.substr(dash + 1));
       if (hi < lo) throw std::invalid_argument(item);
+      if (int64_t(hi) - lo + 1 + int64_t(out.size()) > kMaxListValues)
+        throw UsageError(what + ": '" + item + "' makes the list longer than " + std::to_string(kMaxListValues) +
+                         " values");
       for (int v = lo; v <= hi; ++v) out.push_back(v);
     } catch (const std::logic_error&) {
       throw UsageError(what + ": '" + item + "' is not an integer or a rising range like 1-7");

@@ -17,6 +17,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -49,8 +50,10 @@ bool parse(int argc, const char* const* argv, const po::options_description& des
 // false nothing is printed (the ranks of a job other than the first).
 int run_tool(const char* tool, const std::function<int()>& body, bool report = true);
 
-// "1-3,5" -> {1, 2, 3, 5}; "" -> {}. A descending range (3-1) or anything
-// that is not an integer throws UsageError naming `what` and the item.
+// "1-3,5" -> {1, 2, 3, 5}; "" -> {}. A descending range (3-1), anything that
+// is not an integer, or a list longer than kMaxListValues (seeds 0-100000000
+// would fill the memory) throws UsageError naming `what` and the item.
+constexpr int64_t kMaxListValues = 100000;
 std::vector<int> parse_int_list(const std::string& s, const std::string& what);
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> parse_string_list(const std::string& s);

@@ -1,8 +1,11 @@
 // test_names.cpp: the one rule for split names and for values that become
-// scheduler arguments (core/names.h), label faults.
+// scheduler arguments (core/names.h), and lists that would fill the memory
+// (core/cli.h); label faults.
 #include "core/names.h"
 
 #include <gtest/gtest.h>
+
+#include "core/cli.h"
 
 namespace xfer {
 namespace {
@@ -23,6 +26,17 @@ TEST(Names, ControlCharactersAreFoundAndEscaped) {
   EXPECT_EQ(control_character_problem(std::string("del\x7f", 4)), "holds a control character (0x7f at byte 3)");
   EXPECT_EQ(escape_control_characters("a\nb\x01"), "a\\x0Ab\\x01");
   EXPECT_EQ(escape_control_characters("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 is not a control character
+}
+
+TEST(Lists, ARangeCannotFillTheMemory) {
+  EXPECT_EQ(cli::parse_int_list("0-99999", "--seeds").size(), 100000u);
+  try {
+    cli::parse_int_list("0-100000000", "--seeds");
+    ADD_FAILURE() << "a range of 100,000,001 values accepted";
+  } catch (const cli::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "--seeds: '0-100000000' makes the list longer than 100000 values");
+  }
+  EXPECT_THROW(cli::parse_int_list("0-99999,5-6", "--seeds"), cli::UsageError);
 }
 
 }  // namespace
