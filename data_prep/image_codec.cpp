@@ -35,6 +35,17 @@ void check_pixels(const char* format, int64_t w, int64_t h) {
                            ": not decoded");
 }
 
+// What a decode call said. Fatal errors, and a file that ends before its
+// image does (TurboJPEG warns and fills the rest with gray, so half a photo
+// would enter the store), refuse the file; other warnings (extraneous bytes
+// before a marker, common in ImageNet) leave the image as decoded.
+void check_decoded(tjhandle tj, int rc, const char* what) {
+  if (rc == 0) return;
+  const std::string msg = tjGetErrorStr2(tj);
+  if (tjGetErrorCode(tj) == TJERR_FATAL || msg.find("Premature end") != std::string::npos)
+    throw std::runtime_error(std::string(what) + ": " + msg);
+}
+
 tjhandle thread_decoder() {
   thread_local TjHandle handle;
   if (!handle.h) throw std::runtime_error("cannot create a TurboJPEG decompressor");
@@ -117,18 +128,15 @@ void decode_jpeg(const uint8_t* data, size_t size, RgbImage& out, int min_side) 
   out.height = sh;
   out.pixels.resize(static_cast<size_t>(sw) * sh * 3);
   if (!cmyk) {
-    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), out.pixels.data(), sw, 0, sh,
-                      TJPF_RGB, 0) != 0 &&
-        tjGetErrorCode(tj) == TJERR_FATAL)
-      throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+    check_decoded(tj,
+                  tjDecompress2(tj, data, static_cast<unsigned long>(size), out.pixels.data(), sw, 0, sh, TJPF_RGB, 0),
+                  "JPEG");
     return;
   }
   // libjpeg cannot convert CMYK to RGB itself.
   std::vector<uint8_t> buf(static_cast<size_t>(sw) * sh * 4);
-  if (tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_CMYK,
-                    0) != 0 &&
-      tjGetErrorCode(tj) == TJERR_FATAL)
-    throw std::runtime_error(std::string("JPEG (CMYK): ") + tjGetErrorStr2(tj));
+  check_decoded(tj, tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_CMYK, 0),
+                "JPEG (CMYK)");
   const bool inverted = has_adobe_marker(data, size);
   const size_t n = static_cast<size_t>(sw) * sh;
   for (size_t i = 0; i < n; ++i) {
@@ -320,10 +328,8 @@ void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uin
   thread_local std::vector<uint8_t> buf;
   if (colorspace == TJCS_GRAY) {
     buf.resize(static_cast<size_t>(sw) * sh);
-    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_GRAY,
-                      0) != 0 &&
-        tjGetErrorCode(tj) == TJERR_FATAL)
-      throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+    check_decoded(tj, tjDecompress2(tj, data, static_cast<unsigned long>(size), buf.data(), sw, 0, sh, TJPF_GRAY, 0),
+                  "JPEG");
     resize_plane(buf.data(), sw, sh, sw, out_w, out_h, chw);
     std::memcpy(chw + plane, chw, plane);
     std::memcpy(chw + 2 * plane, chw, plane);
@@ -341,10 +347,7 @@ void decode_and_warp(const uint8_t* data, size_t size, int out_w, int out_h, uin
   unsigned char* planes[3] = {buf.data(), buf.data() + static_cast<size_t>(pw[0]) * ph[0],
                               buf.data() + static_cast<size_t>(pw[0]) * ph[0] +
                                   static_cast<size_t>(pw[1]) * ph[1]};
-  if (tjDecompressToYUVPlanes(tj, data, static_cast<unsigned long>(size), planes, sw, pw, sh, 0) !=
-          0 &&
-      tjGetErrorCode(tj) == TJERR_FATAL)
-    throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+  check_decoded(tj, tjDecompressToYUVPlanes(tj, data, static_cast<unsigned long>(size), planes, sw, pw, sh, 0), "JPEG");
   // Luma: the image's own sw x sh (the plane may be padded); chroma: the
   // whole plane, which covers the same area at lower resolution.
   resize_plane(planes[0], sw, sh, pw[0], out_w, out_h, chw);
@@ -419,10 +422,8 @@ void decode_and_warp_gray(const uint8_t* data, size_t size, int out_w, int out_h
       int sw = w, sh = h;
       scaled_size(w, h, fast ? std::min(out_w, out_h) : 0, sw, sh);
       plane.resize(static_cast<size_t>(sw) * sh);
-      if (tjDecompress2(tj, data, static_cast<unsigned long>(size), plane.data(), sw, 0, sh,
-                        TJPF_GRAY, 0) != 0 &&
-          tjGetErrorCode(tj) == TJERR_FATAL)
-        throw std::runtime_error(std::string("JPEG: ") + tjGetErrorStr2(tj));
+      check_decoded(
+          tj, tjDecompress2(tj, data, static_cast<unsigned long>(size), plane.data(), sw, 0, sh, TJPF_GRAY, 0), "JPEG");
       warp_plane(plane.data(), sw, sh, sw, out_w, out_h, out);
       return;
     }

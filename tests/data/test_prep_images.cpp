@@ -367,6 +367,32 @@ TEST(PrepImagesBadInput, DecompressionBombIsSkippedBeforeDecoding) {
   EXPECT_TRUE(contains(log, "--max-pixels must be at least 1, got 0")) << log;
 }
 
+// A JPEG cut in half: TurboJPEG warns and fills the missing half with gray;
+// the file is skipped and named instead (exact and fast decoding alike).
+TEST(PrepImagesBadInput, TruncatedJpegIsSkippedNotHalfStored) {
+  TempDir tmp("prep_images_truncated");
+  const std::string src = good_tree(tmp);
+  tjhandle tj = tjInitCompress();
+  std::vector<uint8_t> px(64 * 64 * 3);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>((i * 2654435761u) >> 7);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  ASSERT_EQ(tjCompress2(tj, px.data(), 64, 0, 64, TJPF_RGB, &buf, &size, TJSAMP_420, 90, 0), 0);
+  std::ofstream(src + "/train/b/half.jpg", std::ios::binary).write(reinterpret_cast<const char*>(buf),
+                                                                     static_cast<std::streamsize>(size / 2));
+  tjFree(buf);
+  tjDestroy(tj);
+  for (const char* exact : {"", " --exact-decode"}) {
+    const std::string out = tmp.str() + "/out" + (*exact ? "-exact" : "");
+    std::string log;
+    ASSERT_EQ(run_command(tool() + " --src " + src + " --out " + out + " --size 4 --seeds ''" + exact, &log), 0) << log;
+    const Manifest m = read_manifest(out + "/all");
+    ASSERT_EQ(m.subsets.at("train").skipped.size(), 1u) << log;
+    EXPECT_TRUE(contains(m.subsets.at("train").skipped[0], "train/b/half.jpg: JPEG: Premature end of JPEG file"))
+        << m.subsets.at("train").skipped[0];
+  }
+}
+
 // No val/ and a held-out share that rounds to no image of any class: refused
 // at prep, naming the folder, not when a trainer finds no validation image.
 TEST(PrepImagesBadInput, HeldOutShareThatHoldsOutNothing) {
