@@ -11,7 +11,8 @@ namespace xfer {
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total) {
-  start_ = last_draw_ = std::chrono::steady_clock::now();
+  start_ = std::chrono::steady_clock::now();
+  last_draw_.store(start_.time_since_epoch().count());
   tty_ = isatty(fileno(stderr)) != 0;
 }
 
@@ -23,12 +24,12 @@ double Progress::elapsed_s() const {
 
 void Progress::add(int64_t n) {
   done_.fetch_add(n);
-  auto now = std::chrono::steady_clock::now();
-  double since = std::chrono::duration<double>(now - last_draw_).count();
-  if (since < (tty_ ? 0.2 : 10.0)) return;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const std::chrono::steady_clock::duration since(now - last_draw_.load());
+  if (std::chrono::duration<double>(since).count() < (tty_ ? 0.2 : 10.0)) return;
   std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
   if (!lock.owns_lock() || finished_) return;
-  last_draw_ = now;
+  last_draw_.store(now);
   draw(false);
 }
 

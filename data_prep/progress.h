@@ -26,7 +26,10 @@ class Progress {
   std::string label_, unit_;
   int64_t total_;
   std::atomic<int64_t> done_{0};
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::chrono::steady_clock::time_point start_;
+  // Read by every adding thread before the lock (most adds draw nothing), so
+  // atomic: the time of the last draw, in steady_clock ticks.
+  std::atomic<std::chrono::steady_clock::rep> last_draw_{0};
   std::mutex mu_;
   bool tty_ = false, finished_ = false;
 };

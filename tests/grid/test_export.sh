@@ -8,12 +8,8 @@
 #   3. (faults) a config.ini edited after its run: xfer_tables names the
 #      result.json, says its identity is not its config's, exits non-zero;
 #   4. (faults) an unfinished cell is named and not exported; export exits non-zero.
-set -euo pipefail
-src=${XFER_SOURCE_DIR:?}
-bin=${XFER_BIN_DIR:?}
-work=$(mktemp -d /tmp/xfer_export_XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "test_export: FAIL: $*" >&2; exit 1; }
+# shellcheck source=../scratch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scratch.sh" test_export
 for b in xfer_grid xfer_train xfer_prep_fmnist xfer_tables xfer_make_views; do
   [[ -x $bin/$b ]] || fail "$bin/$b is missing (build everything first)"
 done

@@ -8,12 +8,8 @@
 # (tests/data/test_prep_images.cpp) runs those commands on Fashion-MNIST
 # written as PNG folders, with a short schedule. A results folder a command
 # reads (--results R) is made empty first, as if its grid had not finished a cell.
-set -euo pipefail
-src=${XFER_SOURCE_DIR:?}
-bin=${XFER_BIN_DIR:?}
-work=$(mktemp -d /tmp/xfer_readme_XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "test_readme_commands: FAIL: $*" >&2; exit 1; }
+# shellcheck source=../scratch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scratch.sh" test_readme_commands
 
 mkdir -p "$work/project/build"
 ln -s "$bin" "$work/project/build/bin"

@@ -6,12 +6,8 @@
 # results are checked as they are read: a result whose identity is not its
 # config.ini's stops xfer_tables. Also: the committed folders hold no checkpoint
 # and no absolute path.
-set -euo pipefail
-src=${XFER_SOURCE_DIR:?}
-bin=${XFER_BIN_DIR:?}
-work=$(mktemp -d /tmp/xfer_reprint_XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "test_reprinted_tables: FAIL: $*" >&2; exit 1; }
+# shellcheck source=../scratch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scratch.sh" test_reprinted_tables
 cd "$src"
 
 n=0
