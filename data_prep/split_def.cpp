@@ -89,6 +89,12 @@ std::vector<int> parse_classes(const std::string& list, const StoreClasses& stor
   return out;
 }
 
+// Editors on Windows start UTF-8 files with a byte-order mark: it is not
+// part of the first key or class name.
+void drop_byte_order_mark(std::string& line, int lineno) {
+  if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+}
+
 // The mapping file of `groups`: class -> group.
 std::map<int, std::string> read_groups(const std::string& path, const StoreClasses& store) {
   std::ifstream in(path);
@@ -96,6 +102,7 @@ std::map<int, std::string> read_groups(const std::string& path, const StoreClass
   std::map<int, std::string> group_of;
   std::string line;
   for (int lineno = 1; std::getline(in, line); ++lineno) {
+    drop_byte_order_mark(line, lineno);
     if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
     line = trim(line);
     if (line.empty()) continue;
@@ -132,6 +139,7 @@ Keys read_keys(const std::string& path, std::string& text) {
   Keys keys;
   std::string line;
   for (int lineno = 1; std::getline(in, line); ++lineno) {
+    drop_byte_order_mark(line, lineno);
     if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
     line = trim(line);
     if (line.empty() || line == "[split]") continue;

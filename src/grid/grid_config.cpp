@@ -218,6 +218,12 @@ GridConfig load_grid_config(const std::string& path, const std::vector<std::stri
   };
   std::ifstream in(path);
   if (!in) throw std::runtime_error("grid config: cannot read '" + path + "'");
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of a key.
+  char bom[3] = {};
+  if (!in.read(bom, 3) || std::string(bom, 3) != "\xEF\xBB\xBF") {
+    in.clear();
+    in.seekg(0);
+  }
   try {
     po::options_description none;
     auto parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);

@@ -109,5 +109,12 @@ TEST_F(BadSplit, NamesThatWouldBecomeOtherPaths) {
   EXPECT_EQ(split_definition("mine=" + file, kStore).name, "mine");
 }
 
+// A byte-order mark before the first key (Windows editors write one) is read
+// past, not reported as an unknown key.
+TEST_F(BadSplit, ByteOrderMarkIsNotAKey) {
+  const std::string p = write("bom.split", "\xEF\xBB\xBF" "A = cat, dog, oak\nB = rest\n");
+  EXPECT_EQ(read_split_file(p, kStore).views.size(), 2u);
+}
+
 }  // namespace
 }  // namespace xfer::test

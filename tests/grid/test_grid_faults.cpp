@@ -476,5 +476,13 @@ TEST(GridConfigFaults, CeilingsAndNonFiniteNumbersNamingTheKey) {
   EXPECT_EQ(error_of("solver.threads=1024"), "");
 }
 
+// A grid config saved with a UTF-8 byte-order mark reads as without one.
+TEST(GridConfigFaults, ByteOrderMarkIsNotPartOfTheFirstKey) {
+  testing::TempDir scratch("bom_grid");
+  const std::string path = scratch.str() + "/bom.ini";
+  std::ofstream(path) << "\xEF\xBB\xBF[grid]\nnetwork = small\nname = bom\n[base]\nsplits = half0\n";
+  EXPECT_EQ(load_grid_config(path, {}).name, "bom");
+}
+
 }  // namespace
 }  // namespace xfer
