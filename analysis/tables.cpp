@@ -538,10 +538,10 @@ Table uncertainty_table(const Sources& src, Statistic s, Diagnostics&) {
       "include earlier, lower tests.");
   t.notes.push_back(
       "top10 − full: the paper's statistic minus one test of the run's last weights on every validation image (the "
-      "trainer's full_test; counted under \"with a full test\", older results have none). The best 10 of many tests "
-      "of the same images are chosen after the fact, so the statistic sits above what the network scores on images "
-      "it was not chosen on: this column measures by how much. It shifts every network alike only to the extent the "
-      "column's spread is small; a paired effect cancels the shared part.");
+      "trainer's full_test; counted under \"with a full test\", older results have none). It adds to the selection "
+      "of top10 − final the difference between the images each test scores and the whole validation set (negative "
+      "where those images are harder than the rest). A paired effect, both networks tested on the same images, "
+      "cancels the part they share.");
   return t;
 }
 

@@ -37,7 +37,7 @@ const std::vector<Deviation>& deviations() {
        "effect of the schedule, not the paper's, which the continued bases measure. The paper's "
        "statistic (mean of the 10 best tests) is kept; starting the tests late keeps it on the "
        "converged end of the run, as the paper's 450 tests a run did."},
-      {"A net whose training or test loss becomes NaN or infinite stops there (exit " +
+      {"A net whose training or test loss, or any weight at a test, becomes NaN or infinite stops there (exit " +
            std::to_string(kExitDiverged) + "); its result says diverged and the tables leave it out, saying so.",
        "Caffe trained on and logged NaN, and a NaN score counted as correct: a diverged net "
        "would have entered the tables as top-1 1.0. None of the paper's released logs diverged."},
