@@ -113,10 +113,12 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   EXPECT_EQ(count_by(f)["continued"], 6);
   EXPECT_EQ(f.find("dissim-AB-n3-frozen")->cell.data_name(), "dissimB");
 
-  // The converged preset: half0 both ways, bases, BnB, BnB+, AnB, AnB+.
+  // The converged study: half0 and half1 both ways (4 units from two
+  // independent splits), bases, BnB, BnB+, AnB, AnB+, continued bases.
   Grid conv = preset("fashion-mnist-converged");
-  EXPECT_EQ(conv.cells.size(), 60u);  // 2 bases, 56 transfers, 2 continued
-  EXPECT_EQ(count_by(conv)["continued"], 2);
+  EXPECT_EQ(conv.cells.size(), 120u);  // 4 bases, 112 transfers, 4 continued
+  EXPECT_EQ(count_by(conv)["continued"], 4);
+  EXPECT_NE(conv.find("half1-BA-n7-finetune"), nullptr);
   // The paper had no continued bases: its presets have none.
   for (const char* name : {"paper", "complete"}) EXPECT_EQ(count_by(preset(name))["continued"], 0) << name;
   for (const char* id : {"half0-A-base", "half0-BB-n7-frozen", "half0-AB-n1-finetune", "half0-BA-n4-frozen"})
