@@ -100,8 +100,14 @@ std::vector<std::string> cell_sbatch_args(const Grid& grid, const std::string& r
 }
 
 std::string array_spec(const PlanGroup& group, const Grid& grid) {
-  std::string spec = "0-" + std::to_string(group.ids.size() - 1);
-  if (grid.config.slurm.throttle > 0) spec += "%" + std::to_string(grid.config.slurm.throttle);
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on
+  // "literal" + std::to_string(...) here, and the first command prints no warning.
+  std::string spec = "0-";
+  spec += std::to_string(group.ids.size() - 1);
+  if (grid.config.slurm.throttle > 0) {
+    spec += '%';
+    spec += std::to_string(grid.config.slurm.throttle);
+  }
   return spec;
 }
 
