@@ -2,9 +2,9 @@
 // truncated backward of frozen nets.
 #include "net/net.h"
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "core/check.h"
 #include "core/rng.h"
@@ -39,9 +39,14 @@ Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
     total += p.count();
     slots_.push_back(p);
   }
-  params_ = Tensor(be, Shape(total));
-  grads_ = Tensor(be, Shape(total));
-  momentum_ = Tensor(be, Shape(total));
+  // Shape's dimensions are ints: a flat buffer beyond 2^31 - 1 elements would
+  // wrap into a request for exabytes. Refused before anything is allocated.
+  XFER_CHECK(total <= size_t(std::numeric_limits<int>::max()),
+             "the network has " << total << " parameters, more than the " << std::numeric_limits<int>::max()
+                                << " one flat buffer holds (fc8 outputs " << num_outputs << ")");
+  params_ = Tensor(be, Shape(static_cast<int>(total)));
+  grads_ = Tensor(be, Shape(static_cast<int>(total)));
+  momentum_ = Tensor(be, Shape(static_cast<int>(total)));
   for (auto& p : slots_) {
     float* w = params_.data() + p.offset;
     float* g = grads_.data() + p.offset;

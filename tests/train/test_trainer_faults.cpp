@@ -101,6 +101,18 @@ TEST(TrainerFaults, NonFiniteWeightsAreRefusedWhereTheyEnter) {
   EXPECT_EQ(third.nonfinite_params(), "inf in fc6");
 }
 
+// A flat parameter buffer past what an int shape holds (CaffeNet with an fc8
+// of 600,000 outputs: 2,515,068,224 parameters) is refused, naming the count,
+// before its 9.8 GB are asked for; it used to wrap into a request for 18
+// exabytes.
+TEST(TrainerFaults, ParameterCountPastAnIntShapeIsRefusedBeforeAllocating) {
+  auto be = make_backend("cpu", 0, 1);
+  const std::string e = error_of([&] { Net net(*be, net_preset("caffenet"), 1, 600000); });
+  EXPECT_NE(e.find("the network has 2515068224 parameters"), std::string::npos) << e;
+  EXPECT_NE(e.find("parameters, more than the 2147483647 one flat buffer holds (fc8 outputs 600000)"), std::string::npos)
+      << e;
+}
+
 TEST(TrainerFaults, NanScoresAreNeverHitsAndKeepTheLossNan) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   // The rule the CUDA kernel runs, on the host.
