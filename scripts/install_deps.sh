@@ -32,6 +32,7 @@ pkgs=(
   gnuplot-nox                         # analysis figures (PNG, SVG)
   zlib1g-dev                          # gzip: Fashion-MNIST IDX files, Caffe logs
   procps psmisc
+  clang libclang-rt-14-dev libomp-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan (ctest label fuzz)
 )
 if [[ "${1:-}" == "--cpu-default" ]]; then
   pkgs=("${cpu_default[@]}")
