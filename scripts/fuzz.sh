@@ -21,6 +21,7 @@ while (($#)); do
     *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+build=$(realpath -m "$build")  # the targets run from inside it
 command -v clang++ >/dev/null || { echo "fuzz.sh: no clang++ (scripts/install_deps.sh installs it)" >&2; exit 2; }
 targets=(fuzz_result_file fuzz_caffe_log fuzz_split_def fuzz_grid_config fuzz_manifest fuzz_idx)
 
@@ -45,7 +46,8 @@ for t in "${targets[@]}"; do
       -artifact_prefix="$findings/" -print_final_stats=1 "$corpus" >"$log" 2>&1); then
     result=clean
   else
-    result="FINDING: $(ls "$findings" | head -1) (log: $log)"
+    found=$(ls "$findings" | head -1)
+    result="FAILED: ${found:+input $findings/$found, }log $log"
     status=1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
