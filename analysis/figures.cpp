@@ -10,6 +10,7 @@
 
 #include "analysis/effects.h"
 #include "analysis/figure_file.h"
+#include "analysis/generality.h"
 #include "analysis/groups.h"
 #include "analysis/paired.h"
 #include "analysis/tables.h"
@@ -323,6 +324,7 @@ std::vector<fs::path> write_figures(const Sources& src, const FigureOptions& opt
   std::vector<FigureSpec> figs = {transfer_figure(src, s), transfer_effects_figure(src, s),
                                   paired_effects_figure(src, s), dissimilar_figure(src, s),
                                   relative_figure(src, s), reduced_figure(src, s)};
+  for (auto& g : generality_figures(src, s)) figs.push_back(std::move(g));
   std::vector<fs::path> written;
   for (const auto& f : figs) {
     if (f.clauses.empty()) {

@@ -31,6 +31,12 @@ std::optional<NetRun> read_result_file(const fs::path& file, Diagnostics& diag) 
   static_cast<RunResult&>(run) = std::move(*record);
   run.cell = *cell;
   run.origin = name;
+  const fs::path similarity = file.parent_path() / kSimilarityFileName;
+  try {
+    run.similarity = read_similarity_file_if_present(similarity.string());
+  } catch (const std::exception& e) {
+    diag.skip(similarity.string(), 0, std::string(e.what()) + " (its similarities left out)");
+  }
   std::string folder = file.parent_path().filename().string();
   if (folder != run.cell_id)
     diag.warn(name, 0, "folder '" + folder + "' holds cell '" + run.cell_id + "'; using the file's cell_id");
@@ -163,6 +169,48 @@ void check_identities(Dataset& ds, Diagnostics& diag) {
   for (const auto& id : refused) ds.runs.erase(id);
 }
 
+// A similarity belongs to the runs it was computed from: each comparison must
+// name this run's identity and the identity of the other run now in the
+// results (a retrained cell or base makes it stale), and every file must have
+// used the same images (those of most files; a file on other images is left
+// out whole). What does not match is named and left out: the generality table
+// never pairs a similarity with a result it was not computed from.
+void check_similarities(Dataset& ds, Diagnostics& diag) {
+  std::map<std::string, int> votes;
+  auto key = [](const SimilarityImagesId& i) { return i.data + "/" + std::to_string(i.count) + "/" + std::to_string(i.batch); };
+  for (const auto& [id, run] : ds.runs)
+    if (run.similarity) ++votes[key(run.similarity->images)];
+  std::string common;
+  int most = 0;
+  for (const auto& [k, v] : votes)
+    if (v > most) most = v, common = k;
+  for (auto& [id, run] : ds.runs) {
+    if (!run.similarity) continue;
+    const std::string file = (fs::path(run.origin).parent_path() / kSimilarityFileName).string();
+    if (key(run.similarity->images) != common || run.similarity->cell != id) {
+      diag.skip(file, 0, "computed on other images (or for another cell) than the other similarity.json files: "
+                         "left out (run xfer_similarity --results again)");
+      run.similarity.reset();
+      continue;
+    }
+    auto& cs = run.similarity->comparisons;
+    cs.erase(std::remove_if(cs.begin(), cs.end(),
+                            [&](const Comparison& c) {
+                              auto other = ds.runs.find(c.other);
+                              std::string why;
+                              if (c.net.run != run.config_hash) why = "this cell was trained again since";
+                              else if (other == ds.runs.end()) why = c.other + " has no finished result here";
+                              else if (c.other_net.run != other->second.config_hash)
+                                why = c.other + " was trained again since";
+                              if (why.empty()) return false;
+                              diag.skip(file, 0, "its " + c.role + " comparison with " + c.other + " is stale (" + why +
+                                                     "): left out (run xfer_similarity --results again)");
+                              return true;
+                            }),
+             cs.end());
+  }
+}
+
 }  // namespace
 
 Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, Diagnostics& diag,
@@ -194,6 +242,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
     ds.unfinished.erase(std::remove(ds.unfinished.begin(), ds.unfinished.end(), id), ds.unfinished.end());
   }
   check_identities(ds, diag);
+  check_similarities(ds, diag);
   return ds;
 }
 

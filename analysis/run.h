@@ -12,6 +12,7 @@
 #include "grid/cell.h"
 #include "result/curve.h"        // CurvePoint, Statistic, curve_statistic
 #include "result/result_file.h"  // RunResult
+#include "result/similarity_file.h"
 
 namespace xfer {
 
@@ -20,6 +21,9 @@ namespace xfer {
 struct NetRun : RunResult {
   Cell cell;
   std::string origin;  // the file or folder it was read from, for messages
+  // similarity.json beside result.json (xfer_similarity --results), keeping
+  // only the comparisons computed from this run and the runs now beside it.
+  std::optional<SimilarityFile> similarity;
 };
 
 // Mean, sample standard deviation (n - 1; NaN below two values) and count of

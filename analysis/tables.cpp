@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/effects.h"
+#include "analysis/generality.h"
 #include "analysis/groups.h"
 #include "analysis/inference.h"
 #include "net/net_spec.h"  // kMaxTransferLayer
@@ -584,7 +585,7 @@ std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag
   return {main_table(src, s, diag),   boost_table(src, s, diag),   dissimilar_table(src, s, diag),
           random_table(src, s, diag), relative_table(src, s, diag), reduced_table(src, s, diag),
           decomposition_table(src, s, diag), effects_table(src, s, diag), uncertainty_table(src, s, diag),
-          networks_table(src, s, diag)};
+          networks_table(src, s, diag), generality_table(src, s, diag), representations_table(src, s, diag)};
 }
 
 std::vector<std::string> missing_cells(const Dataset& ds, const std::vector<std::string>& expected) {

@@ -59,7 +59,10 @@ Table uncertainty_table(const Sources& src, Statistic s, Diagnostics& diag);
 // validation set, where the result records one.
 Table networks_table(const Sources& src, Statistic s, Diagnostics& diag);
 
-// All ten, in that order.
+// 11, 12: generality measured directly (generality.h): each split's profile
+// and each transfer cell's similarity to its bases.
+
+// All twelve, in that order.
 std::vector<Table> all_tables(const Sources& src, Statistic s, Diagnostics& diag);
 
 // The cells of `expected` that `ds` has no finished run for.

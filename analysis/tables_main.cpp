@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       ("format", po::value(&format)->default_value(format), "markdown, csv or latex (stdout and --out files)")
       ("out", po::value(&out_dir), "also write each table as <name>.<md|csv|tex> into this folder")
       ("table", po::value(&only)->multitoken(),
-       "print only these: main table1 dissimilar random relative reduced decomposition effects uncertainty networks")
+       "print only these: main table1 dissimilar random relative reduced decomposition effects uncertainty networks generality representations")
       ("figures", po::bool_switch(&figures), "also write the figures (PNG, SVG, PDF, with their CSV data and gnuplot scripts) into --out");
   Format fmt = Format::Markdown;
   auto check = [&] {
@@ -36,10 +36,10 @@ int main(int argc, char** argv) {
     else if (format == "latex") fmt = Format::Latex;
     else if (format != "markdown") problem = "--format must be markdown, csv or latex";
     if (figures && out_dir.empty()) problem = "--figures needs --out DIR";
-    const std::vector<std::string> names = {"main", "table1", "dissimilar", "random", "relative", "reduced", "decomposition", "effects", "uncertainty", "networks"};
+    const std::vector<std::string> names = {"main", "table1", "dissimilar", "random", "relative", "reduced", "decomposition", "effects", "uncertainty", "networks", "generality", "representations"};
     for (const auto& n : only)
       if (std::find(names.begin(), names.end(), n) == names.end())
-        problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition effects uncertainty networks";
+        problem = "--table " + n + " is none of: main table1 dissimilar random relative reduced decomposition effects uncertainty networks generality representations";
     return problem;
   };
   auto write = [&](const std::vector<Dataset>& data, Diagnostics& diag) {

@@ -14,7 +14,7 @@ cpu_default=(
   build-essential cmake pkg-config git
   libdnnl-dev libhdf5-dev libboost-dev libboost-program-options-dev libopenmpi-dev openmpi-bin
   nlohmann-json3-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
-  dataset-fashion-mnist gnuplot-nox procps
+  dataset-fashion-mnist gnuplot-nox procps libopenblas-dev
 )
 pkgs=(
   build-essential cmake pkg-config git
@@ -22,6 +22,7 @@ pkgs=(
   libhdf5-dev hdf5-tools              # shards and checkpoints; h5dump
   libboost-dev                        # Boost.Math (header-only): the analysis' t distribution
   libboost-program-options-dev        # every binary's options
+  libopenblas-dev                     # the similarity's float64 Gram products (cblas_dsyrk)
   libopenmpi-dev openmpi-bin          # data parallelism across processes
   nlohmann-json3-dev                  # result files, manifests
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev   # ImageNet decoding
@@ -37,8 +38,8 @@ pkgs=(
 if [[ "${1:-}" == "--cpu-default" ]]; then
   pkgs=("${cpu_default[@]}")
 elif [[ "${1:-}" == "--bench" ]]; then
-  # libopenblas0 gives Debian's PyTorch a tuned BLAS (its default is the reference one).
-  pkgs+=(python3-torch libopenblas0-pthread python3-pil imagemagick hyperfine)
+  # OpenBLAS (above) gives Debian's PyTorch a tuned BLAS (its default is the reference one).
+  pkgs+=(python3-torch python3-pil imagemagick hyperfine)
 fi
 
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
@@ -46,7 +47,7 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 install_deps: this system has no apt (Debian/Ubuntu); install these yourself (modules,
 Spack, conda or the system's packages; minimum versions and CMake variables in the
 README's "Dependencies"): a C++20 compiler (GCC >= 12), CMake >= 3.25, oneDNN >= 2.6,
-HDF5 >= 1.10 (C library and h5dump), Boost.Program_options and Boost.Math >= 1.74, an
+HDF5 >= 1.10 (C library and h5dump), Boost.Program_options and Boost.Math >= 1.74, OpenBLAS, an
 MPI (Open MPI >= 4.1 for the tests), nlohmann-json >= 3.11, libjpeg-turbo, libpng, zlib,
 gnuplot; for the tests GoogleTest, Google Benchmark, python3 with h5py and numpy, SLURM
 with munge; for GPUs CUDA >= 13 with cuDNN 9 and NCCL 2. The CPU default also needs

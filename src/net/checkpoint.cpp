@@ -1,9 +1,9 @@
 // checkpoint.cpp: saving and loading networks and training state in HDF5.
 #include "net/checkpoint.h"
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "core/check.h"
 #include "io/atomic_file.h"
@@ -116,6 +116,11 @@ TrainState read_checkpoint_state(const std::string& path) {
   H5Id f = h5_open_read(path);
   check_schema(f, path);
   TrainState st;
+  st.preset = h5_read_attr_str(f, "preset", path);
+  const int64_t outputs = h5_read_attr_int(f, "num_outputs", path);
+  XFER_CHECK(outputs > 0 && outputs <= std::numeric_limits<int>::max(),
+             path << ": num_outputs " << outputs << " is not a count of fc8 outputs");
+  st.num_outputs = int(outputs);
   st.iteration = h5_read_attr_int(f, "iteration", path);
   st.data.epoch = h5_read_attr_int(f, "data_epoch", path);
   st.data.index = h5_read_attr_int(f, "data_index", path);

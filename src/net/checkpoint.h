@@ -23,6 +23,8 @@
 namespace xfer {
 
 struct TrainState {
+  std::string preset;    // read back from a file; a save takes the net's own
+  int num_outputs = 0;   // fc8's outputs, likewise
   int64_t iteration = 0;
   DataPosition data;
   std::array<uint64_t, 4> rng{};  // run seed, dropout seed (rank 0), data seed, 0

@@ -23,6 +23,9 @@ Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
     acts_.emplace_back(be, s);
     layers_.push_back(std::move(layer));
   }
+  for (size_t i = 1; i < layers_.size(); ++i)
+    if (layers_[i]->spec().has_params() && layers_[i]->spec().transfer_index >= 2) boundaries_.push_back(i - 1);
+  boundaries_.push_back(layers_.size() - 1);
   XFER_CHECK(s.c() == num_outputs && s.h() == 1,
              "the network's last layer must produce " << num_outputs << " logits, got " << s.str());
   // Flat buffers, top layer first.
@@ -91,6 +94,11 @@ std::string Net::nonfinite_params() const {
     for (size_t i = it->offset; i < it->offset + it->count(); ++i)
       if (!std::isfinite(host[i])) return std::string(std::isnan(host[i]) ? "nan" : "inf") + " in " + it->layer->name();
   return "";
+}
+
+const Tensor& Net::boundary(int n) const {
+  XFER_CHECK(n >= 1 && n <= boundary_count(), "boundary " << n << " is not one of the network's 1.." << boundary_count());
+  return acts_[boundaries_[n - 1]];
 }
 
 std::vector<ParamBlock> Net::trainable_blocks() const {

@@ -76,6 +76,14 @@ class Net final : public ParamBuffers {
   // ReLU kept its loss finite is caught at its next test.
   std::string nonfinite_params() const;
 
+  // The transfer boundaries of the last forward: boundary n = 1..7 is what
+  // parameter layer n + 1 receives (after the ReLU, pooling and LRN that
+  // follow layer n: exactly where a transfer cuts), the last one the logits.
+  // Each is [batch, features] on the backend; rows past the batch's images
+  // are padding.
+  int boundary_count() const { return int(boundaries_.size()); }
+  const Tensor& boundary(int n) const;
+
  private:
   Backend& be_;
   NetSpec spec_;
@@ -85,6 +93,7 @@ class Net final : public ParamBuffers {
   std::vector<Tensor> acts_, dacts_;
   Tensor params_, grads_, momentum_;
   std::vector<ParamSlot> slots_;
+  std::vector<size_t> boundaries_;  // index into acts_ of boundary n (1-based: [n - 1])
   std::vector<int32_t> labels_;
   int valid_ = 0;
   int frozen_ = 0;

@@ -9,11 +9,13 @@
 
 #include "core/provenance.h"
 #include "io/atomic_file.h"
+#include "result/json_read.h"
 
 namespace xfer {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace json_read;  // Refusal, member, field, read_json
 
 std::string diverged_reason(const RunResult& r) {
   if (r.diverged_iteration < 0 && r.diverged_what.empty()) return "diverged (no details recorded)";
@@ -127,51 +129,6 @@ void read_divergence(const json& j, RunResult& r) {
 // Reading, strictly.
 
 namespace {
-
-// Something wrong with the file: caught where it is read, so that the one
-// message names the file and what is wrong.
-struct Refusal {
-  std::string what;
-};
-
-const json& member(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) throw Refusal{std::string("field '") + key + "' is missing"};
-  return *it;
-}
-
-template <class T>
-T field(const json& j, const char* key) {
-  const json& v = member(j, key);
-  bool ok = false;
-  const char* want = "";
-  if constexpr (std::is_same_v<T, bool>) {
-    ok = v.is_boolean();
-    want = "a boolean";
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    ok = v.is_string();
-    want = "a string";
-  } else {
-    static_assert(std::is_integral_v<T>);
-    ok = v.is_number_integer();
-    want = "an integer";
-  }
-  if (!ok) throw Refusal{std::string("field '") + key + "' is " + v.type_name() + ", not " + want};
-  return v.get<T>();
-}
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Refusal{"cannot open"};
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    // Not only parse_error: a number too large for a double (1e999) is out_of_range.
-    throw Refusal{std::string("not valid JSON: ") + e.what()};
-  } catch (const std::exception& e) {  // the stream's own failure: a folder by that name
-    throw Refusal{std::string("cannot read: ") + e.what()};
-  }
-}
 
 void check_schema(const json& j) {
   std::string schema = field<std::string>(j, "schema");
