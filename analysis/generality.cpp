@@ -14,22 +14,37 @@ namespace xfer {
 
 namespace {
 
+// The transfer's cost at each n, one value per direction (frozen): AnB minus
+// BnB (the paper's specificity), or AnB minus the target's own base.
+struct Cost {
+  std::string label;
+  std::vector<std::vector<double>> units = std::vector<std::vector<double>>(kMaxTransferLayer);  // [n - 1]
+  double mean(size_t n) const {
+    const auto& u = units[n - 1];
+    return u.empty() ? NAN : std::accumulate(u.begin(), u.end(), 0.0) / double(u.size());
+  }
+  size_t layers() const {
+    size_t k = 0;
+    for (const auto& u : units) k += !u.empty();
+    return k;
+  }
+};
+
 // One split (and replicate seed) whose two bases were compared.
 struct Profile {
   std::string split;
   int seed = 0;
-  std::vector<std::vector<double>> matrix;      // [layer of base A][layer of base B]
-  std::vector<double> floor_a, floor_b;         // each base against its initial weights, by boundary
-  std::vector<double> ceiling;                  // replicate bases, mean by boundary; empty: none
-  bool shared_init = false;                     // both bases started from the same weights
-  std::vector<std::vector<double>> cost_units;  // [n - 1]: AnB − BnB of each direction (frozen)
+  std::vector<std::vector<double>> matrix;  // [layer of base A][layer of base B]
+  std::vector<double> floor_a, floor_b;     // each base against its initial weights, by boundary
+  std::vector<double> ceiling;              // replicate bases, mean by boundary; empty: none
+  bool shared_init = false;                 // both bases started from the same weights
+  Cost selffer{"AnB − BnB"}, base{"AnB − its base"};
   std::string label() const { return seed ? split + "-s" + std::to_string(seed) : split; }
   size_t layers() const { return matrix.size(); }
   double across(size_t n) const { return matrix[n - 1][n - 1]; }
-  double cost(size_t n) const {
-    const auto& u = cost_units[n - 1];
-    return u.empty() ? NAN : std::accumulate(u.begin(), u.end(), 0.0) / double(u.size());
-  }
+  // What the note and the figure set beside the profile: AnB − BnB where the
+  // grid has selffers for this split, else AnB − its base (the dissimilar splits).
+  const Cost& cost() const { return selffer.layers() ? selffer : base; }
 };
 
 Cell base_cell(const std::string& split, char half, int seed) {
@@ -67,12 +82,17 @@ const Comparison* comparison(const NetRun* r, const std::string& role, const std
   return r && r->similarity ? r->similarity->find(role, other) : nullptr;
 }
 
-// AnB − BnB at n for the direction into `target` (frozen; nothing where either is missing).
-void add_cost(const Dataset& ds, Statistic s, const Profile& p, char target, int n, std::vector<double>& out) {
+// The frozen transfer into `target` at n minus BnB and minus the target's base
+// (each left out where either network is missing).
+void add_costs(const Dataset& ds, Statistic s, Profile& p, char target, int n) {
   const char source = target == 'A' ? 'B' : 'A';
   const NetRun* anb = find_run(ds, frozen_transfer(p.split, source, target, n, p.seed));
-  const NetRun* bnb = find_run(ds, frozen_transfer(p.split, target, target, n, p.seed));
-  if (anb && bnb) out.push_back(curve_statistic(anb->curve, s) - curve_statistic(bnb->curve, s));
+  if (!anb) return;
+  const double v = curve_statistic(anb->curve, s);
+  if (const NetRun* bnb = find_run(ds, frozen_transfer(p.split, target, target, n, p.seed)))
+    p.selffer.units[n - 1].push_back(v - curve_statistic(bnb->curve, s));
+  if (const NetRun* base = find_run(ds, base_cell(p.split, target, p.seed)))
+    p.base.units[n - 1].push_back(v - curve_statistic(base->curve, s));
 }
 
 std::vector<Profile> profiles(const Dataset& ds, Statistic s) {
@@ -100,10 +120,9 @@ std::vector<Profile> profiles(const Dataset& ds, Statistic s) {
       for (const auto& r : reps)
         for (size_t i = 0; i < r.size() && i < p.ceiling.size(); ++i) p.ceiling[i] += r[i] / double(reps.size());
     }
-    p.cost_units.resize(kMaxTransferLayer);
     for (int n = 1; n <= kMaxTransferLayer; ++n) {
-      add_cost(ds, s, p, 'B', n, p.cost_units[n - 1]);
-      add_cost(ds, s, p, 'A', n, p.cost_units[n - 1]);
+      add_costs(ds, s, p, 'B', n);
+      add_costs(ds, s, p, 'A', n);
     }
     out.push_back(std::move(p));
   }
@@ -144,23 +163,27 @@ std::string fixed(double v, int digits) {
 // What the profile of `p` says beside its transfer cost, in numbers: the
 // layers the profile calls general and whether their transfer costs little.
 std::string profile_note(const Profile& p) {
+  const Cost& c = p.cost();
   std::vector<double> cka, cost;
+  std::vector<int> ns;
   for (int n = 1; n <= kMaxTransferLayer && size_t(n) <= p.layers(); ++n)
-    if (!std::isnan(p.cost(n))) {
+    if (!std::isnan(c.mean(n))) {
       cka.push_back(p.across(n));
-      cost.push_back(p.cost(n));
+      cost.push_back(c.mean(n));
+      ns.push_back(n);
     }
+  const size_t top = std::min<size_t>(kMaxTransferLayer, p.layers());
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%s: CKA of the two bases %.3f at n = 1, %.3f at n = %d;", p.label().c_str(),
-                p.across(1), p.across(std::min<size_t>(kMaxTransferLayer, p.layers())),
-                int(std::min<size_t>(kMaxTransferLayer, p.layers())));
+  std::snprintf(buf, sizeof buf, "%s: CKA of the two bases %.3f at n = 1, %.3f at n = %zu;", p.label().c_str(),
+                p.across(1), p.across(top), top);
   std::string s = buf;
   if (cka.size() < 3) return s + " too few frozen transfers to set beside it.";
   std::snprintf(buf, sizeof buf,
-                " AnB − BnB %s at n = 1, %s at n = 7; Spearman's rank correlation of the two over the %zu layers "
-                "%+.2f (+1: the more alike the two bases' layers, the less their transfer costs; descriptive: the layers "
-                "of one pair of networks are not independent units).",
-                fixed(cost.front(), 4).c_str(), fixed(cost.back(), 4).c_str(), cka.size(), spearman(cka, cost));
+                " %s %s at n = %d, %s at n = %d%s; Spearman's rank correlation of the two over the %zu layers "
+                "%+.2f (+1: the more alike the two bases' layers, the less their transfer costs; descriptive: the "
+                "layers of one pair of networks are not independent units).",
+                c.label.c_str(), fixed(cost.front(), 4).c_str(), ns.front(), fixed(cost.back(), 4).c_str(), ns.back(),
+                &c == &p.base ? " (this split's grid has no BnB)" : "", cka.size(), spearman(cka, cost));
   return s + buf;
 }
 
@@ -171,9 +194,9 @@ std::string boundary_label(size_t n, size_t layers) { return n == layers ? "logi
 Table generality_table(const std::vector<const Dataset*>& src, Statistic s, Diagnostics&) {
   Table t{"generality",
           "Generality measured directly: debiased linear CKA of the two bases of each split at each transfer boundary "
-          "n, beside the cost of transferring layers 1..n (AnB − BnB, frozen)",
+          "n, beside the cost of transferring frozen layers 1..n",
           {"split", "n", "images", "baseA ~ baseB", "baseA ~ its init", "baseB ~ its init", "replicates",
-           "AnB − BnB", "directions"},
+           "AnB − BnB", "directions", "AnB − its base", "directions"},
           {},
           {}};
   if (src.size() > 1) t.headers.insert(t.headers.begin(), "source");
@@ -188,8 +211,11 @@ Table generality_table(const std::vector<const Dataset*>& src, Statistic s, Diag
         std::vector<Entry> row = {
             Entry::of_text(p.label()), Entry::of_text(boundary_label(n, p.layers())), Entry::count(int(images)),
             Entry::value(p.across(n)), Entry::value(at(p.floor_a, n)), Entry::value(at(p.floor_b, n)),
-            Entry::value(at(p.ceiling, n)), transfer ? Entry::delta(p.cost(n)) : Entry::missing(),
-            transfer ? Entry::count(int(p.cost_units[n - 1].size())) : Entry::missing()};
+            Entry::value(at(p.ceiling, n))};
+        for (const Cost* c : {&p.selffer, &p.base}) {
+          row.push_back(transfer ? Entry::delta(c->mean(n)) : Entry::missing());
+          row.push_back(transfer ? Entry::count(int(c->units[n - 1].size())) : Entry::missing());
+        }
         if (src.size() > 1) row.insert(row.begin(), Entry::of_text(ds->name));
         t.rows.push_back(row);
       }
@@ -210,7 +236,8 @@ Table generality_table(const std::vector<const Dataset*>& src, Statistic s, Diag
         "similarity includes what neither moved from that start; read it against the floor.");
   t.notes.push_back(
       "AnB − BnB: the transfer's cost at n (frozen, the paper's specificity), the mean of the split's two directions "
-      "(counted under directions); — at the logits, which are never transferred.");
+      "(counted under directions); AnB − its base: the same transfer against the base of its own target (what the "
+      "dissimilar splits, which have no BnB, can give); — at the logits, which are never transferred.");
   return t;
 }
 
@@ -253,8 +280,16 @@ void add_y2_series(FigureSpec& f, const std::string& source, const std::string& 
   add_series(part, source, series, legend, st, nets, means);
   f.nets_rows += part.nets_rows;
   f.means_rows += part.means_rows;
+  // Dotted, with triangles: not to be read as a CKA series of the left axis.
+  auto swap = [](std::string& c, const std::string& from, const std::string& to) {
+    const size_t at = c.find(from);
+    if (at != std::string::npos) c.replace(at, from.size(), to);
+  };
   for (std::string c : part.clauses) {
-    c.replace(c.find(" with "), 6, " axes x1y2 with ");
+    swap(c, " with ", " axes x1y2 with ");
+    swap(c, " dt 2", " dt 3");
+    swap(c, " pt 4 ", " pt 8 ");
+    swap(c, " pt 6 ", " pt 8 ");
     f.clauses.push_back(c);
   }
   f.legend_entries += part.legend_entries;
@@ -263,11 +298,11 @@ void add_y2_series(FigureSpec& f, const std::string& source, const std::string& 
 FigureSpec profile_figure(const Dataset& ds, Statistic s) {
   FigureSpec f;
   f.name = "generality";
-  f.title = "Generality profile: CKA of the two bases by boundary n (left), the transfer's cost AnB − BnB (right)";
+  f.title = "Generality profile: CKA of the two bases by boundary n (left), the transfer's cost (right)";
   f.xlabel = "boundary n (what layer n + 1 receives; 8: the logits)";
   f.ylabel = "debiased linear CKA";
   f.settings = {"set xrange [0.5:8.5]", "set xtics 1", "set y2tics", "set ytics nomirror",
-                "set y2label 'AnB − BnB (top-1, frozen)'"};
+                "set y2label 'AnB − BnB, or AnB − its base where no BnB (top-1, frozen)'"};
   f.cover(0);
   f.cover(1);
   size_t k = 0;
@@ -281,21 +316,22 @@ FigureSpec profile_figure(const Dataset& ds, Statistic s) {
       for (double v : {at(p.floor_a, n), at(p.floor_b, n)})
         if (!std::isnan(v)) fl.push_back(v), floors.push_back({p.label(), int(n), double(n), v});
       if (!fl.empty()) floor.push_back({int(n), double(n), summarize(fl), Interval{}});
-      if (n <= size_t(kMaxTransferLayer) && !p.cost_units[n - 1].empty()) {
-        for (double v : p.cost_units[n - 1]) costs.push_back({p.label(), int(n), double(n) + 0.1, v});
-        cost.push_back({int(n), double(n) + 0.1, summarize(p.cost_units[n - 1]), Interval{}});
+      if (n <= size_t(kMaxTransferLayer) && !p.cost().units[n - 1].empty()) {
+        for (double v : p.cost().units[n - 1]) costs.push_back({p.label(), int(n), double(n) + 0.1, v});
+        cost.push_back({int(n), double(n) + 0.1, summarize(p.cost().units[n - 1]), Interval{}});
       }
     }
     add_series(f, ds.name, p.label() + " bases", p.label() + ": baseA ~ baseB", {color, false}, {}, across);
     add_series(f, ds.name, p.label() + " floor", p.label() + ": each base ~ its init", {color, true}, floors, floor);
     if (!cost.empty())
-      add_y2_series(f, ds.name, p.label() + " cost", p.label() + ": AnB − BnB (right)", {color, true, true}, costs, cost);
+      add_y2_series(f, ds.name, p.label() + " cost", p.label() + ": " + p.cost().label + " (right)", {color, true, true},
+                    costs, cost);
   }
   if (f.clauses.empty()) return f;
   // The cost axis keeps zero in view and the same margins as the values.
   double lo = 0, hi = 0;
   for (const Profile& p : profiles(ds, s))
-    for (const auto& u : p.cost_units)
+    for (const auto& u : p.cost().units)
       for (double v : u) lo = std::min(lo, v), hi = std::max(hi, v);
   const double m = std::max(0.05 * (hi - lo), 0.005);
   char buf[96];

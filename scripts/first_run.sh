@@ -3,8 +3,10 @@
 # root, no GPU): installs what is needed, builds the CPU binaries, converts
 # Fashion-MNIST into one store with its splits as views, runs the fashion-mnist grid on
 # this machine (bases, AnB, BnB, AnB+, BnB+, the dissimilar split, random
-# filters), prints the main table, Table 1, the decomposition, the paired
-# effects and each network's uncertainty, and writes the figures. Rerunning skips what is done and resumes what is not.
+# filters), measures how alike the networks' layers are (xfer_similarity:
+# debiased linear CKA of every cell against its bases), prints the main table,
+# Table 1, the decomposition, the paired effects, each network's uncertainty and
+# the generality profile of each split, and writes the figures. Rerunning skips what is done and resumes what is not.
 set -euo pipefail
 # --help prints the comment above and does nothing else.
 [[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,/^set -/p' "$0" | grep -v '^#SBATCH' | sed '$d;s/^# \{0,1\}//'; exit 0; }
@@ -22,7 +24,7 @@ bash scripts/install_deps.sh --cpu-default
 stamp "building the CPU binaries in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DXFER_CUDA=OFF -DXFER_TESTS=OFF \
   -DXFER_BENCH=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j "$(nproc)" --target xfer_train xfer_grid xfer_prep_fmnist xfer_make_views xfer_tables xfer_plot
+cmake --build "$build" -j "$(nproc)" --target xfer_train xfer_grid xfer_prep_fmnist xfer_make_views xfer_similarity xfer_tables xfer_plot
 
 stamp "converting Fashion-MNIST into one store and its splits as views (data/fmnist)"
 "$build/bin/xfer_prep_fmnist" --out data/fmnist
@@ -30,7 +32,10 @@ stamp "converting Fashion-MNIST into one store and its splits as views (data/fmn
 stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
 XFER_BIN="$build/bin" scripts/run_grid_local.sh --preset fashion-mnist --results "$results" -j "$jobs"
 
+stamp "representation similarity of every cell against its bases (similarity.json beside each result)"
+"$build/bin/xfer_similarity" --results "$results" --images 2000 --batch 250 | grep -v "comparison(s) in"
+
 stamp "tables and figures ($results/tables)"
-"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects uncertainty \
+"$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects uncertainty generality \
   --out "$results/tables" --figures
 stamp "done: figures in $results/tables, every cell's result.json under $results"

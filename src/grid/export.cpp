@@ -100,6 +100,11 @@ ExportSummary export_results(const Grid& grid, const fs::path& results, const fs
     for (const char* name : {"result.json", "cell.json"})
       export_json(fs::path(folder.dir()) / name, dir / name, results, out);
     export_text(fs::path(folder.dir()) / "config.ini", dir / "config.ini", results, out);
+    // The cell's similarities (xfer_similarity --results), where computed: they
+    // hold identities and values, no path; the analysis checks them against the
+    // results beside them.
+    const fs::path similarity = fs::path(folder.dir()) / "similarity.json";
+    if (fs::exists(similarity)) export_json(similarity, dir / "similarity.json", results, out);
     ++summary.exported;
   }
   export_text(results / "grid.ini", out / "grid.ini", results, out);

@@ -1,6 +1,6 @@
 // export.h: a finished grid's results as a folder to commit or share: for
-// every finished cell its result.json, config.ini and cell.json (no
-// checkpoints, no logs), and the resolved grid.ini, with no absolute path of
+// every finished cell its result.json, config.ini, cell.json and, where
+// xfer_similarity computed it, similarity.json (no checkpoints, no logs), and the resolved grid.ini, with no absolute path of
 // the machine that ran it. A path inside the results folder becomes relative to
 // it (the same layout in the export); any other absolute path (the data, the
 // trainer, the trainer config) becomes relative to the export folder. What
