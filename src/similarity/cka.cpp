@@ -116,8 +116,9 @@ void CkaSums::check_self(const std::vector<double>& self, const std::vector<doub
   XFER_CHECK(self[layer - 1] > 1e-12 * scale[layer - 1] && std::isfinite(self[layer - 1]),
              name << ": layer " << layer << ": the estimated HSIC of the layer with itself is " << self[layer - 1]
                   << " over " << images_ << " images in " << batches_
-                  << " minibatches: an estimation failure, not a similarity (use more images or larger "
-                     "minibatches)");
+                  << " minibatches, at the size of its rounding: an estimation failure, not a similarity (the "
+                     "layer's representations differ from image to image by little more than float32 rounding, "
+                     "or the sample is too small)");
 }
 
 double CkaSums::cka(int a, int b, const std::string& name_a, const std::string& name_b) const {
