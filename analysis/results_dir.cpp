@@ -184,7 +184,9 @@ void check_similarities(Dataset& ds, Diagnostics& diag) {
   int most = 0;
   for (const auto& [k, v] : votes)
     if (v > most) most = v, common = k;
-  for (auto& [id, run] : ds.runs) {
+  for (auto& entry : ds.runs) {  // not a structured binding: the lambda below captures the run
+    const std::string& id = entry.first;
+    NetRun& run = entry.second;
     if (!run.similarity) continue;
     const std::string file = (fs::path(run.origin).parent_path() / kSimilarityFileName).string();
     if (key(run.similarity->images) != common || run.similarity->cell != id) {

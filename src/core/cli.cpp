@@ -1,6 +1,7 @@
 // cli.cpp: the command-line convention (see cli.h).
 #include "core/cli.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -17,30 +18,85 @@ void add_common_options(po::options_description& desc) {
       ("config", po::value<std::string>(), "read options from this INI file (name = value, the option names without --); the command line wins");
 }
 
+namespace {
+
+// Whether `s` holds "%name%", the shape of a Program_options placeholder.
+bool holds_placeholder(const std::string& s) {
+  for (size_t at = s.find('%'); at != std::string::npos; at = s.find('%', at + 1)) {
+    size_t end = at + 1;
+    while (end < s.size() && (std::isalpha(static_cast<unsigned char>(s[end])) || s[end] == '_')) ++end;
+    if (end > at + 1 && end < s.size() && s[end] == '%') return true;
+  }
+  return false;
+}
+
+std::string refusal_kind(const po::error& e) {
+  if (dynamic_cast<const po::invalid_option_value*>(&e)) return "its value is not valid";
+  if (dynamic_cast<const po::invalid_config_file_syntax*>(&e))
+    return "a line is neither [section], name = value nor a comment";
+  if (dynamic_cast<const po::invalid_syntax*>(&e)) return "not valid syntax";
+  if (dynamic_cast<const po::unknown_option*>(&e)) return "unknown option";
+  if (dynamic_cast<const po::multiple_occurrences*>(&e)) return "given more than once";
+  if (dynamic_cast<const po::required_option*>(&e)) return "missing";
+  return "not accepted";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) v.push_back(line);
+  return v;
+}
+
+}  // namespace
+
+std::string error_text(const po::error& e, const std::vector<std::string>& inputs) {
+  bool risky = false;
+  for (const auto& s : inputs) risky = risky || holds_placeholder(s);
+  if (!risky) return e.what();
+  std::string option;
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e)) option = named->get_option_name();
+  return (option.empty() ? std::string("an input") : "'" + option + "'") + ": " + refusal_kind(e) +
+         " (input holding a %name% placeholder, not shown)";
+}
+
 bool parse(int argc, const char* const* argv, const po::options_description& desc,
            po::variables_map& vm, const std::string& usage,
            const po::positional_options_description* positional,
            const po::options_description* shown) {
-  po::command_line_parser parser(argc, argv);
-  parser.options(desc);
-  if (positional) parser.positional(*positional);
-  po::store(parser.run(), vm);
+  const std::vector<std::string> args(argv, argv + argc);
+  try {
+    po::command_line_parser parser(argc, argv);
+    parser.options(desc);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(error_text(e, args));
+  }
   if (vm.count("help")) {
     if (!usage.empty()) std::cout << usage << "\n";
     std::cout << (shown ? *shown : desc) << "\n";
     return false;
   }
+  std::vector<std::string> inputs = args;
   if (vm.count("config")) {
     const std::string path = vm["config"].as<std::string>();
     std::ifstream f(path);
     if (!f) throw UsageError("cannot read config file '" + path + "'");
+    std::stringstream text;
+    text << f.rdbuf();
+    for (auto& line : lines_of(text.str())) inputs.push_back(std::move(line));
     try {
-      po::store(po::parse_config_file(f, desc), vm);
+      po::store(po::parse_config_file(text, desc), vm);
     } catch (const po::error& e) {
-      throw UsageError(path + ": " + e.what());
+      throw UsageError(path + ": " + error_text(e, inputs));
     }
   }
-  po::notify(vm);
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(error_text(e, inputs));
+  }
   return true;
 }
 

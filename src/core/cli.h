@@ -45,6 +45,13 @@ bool parse(int argc, const char* const* argv, const po::options_description& des
            const po::positional_options_description* positional = nullptr,
            const po::options_description* shown = nullptr);
 
+// The text of a Program_options error about `inputs` (the arguments, or a
+// config file's lines). Boost 1.74 builds that text by replacing placeholders
+// (%value%, %canonical_option%, %invalid_line%, ...) with the offending input
+// until none is left, so an input that itself holds a placeholder never
+// finishes; for such input the text says what was refused without it.
+std::string error_text(const po::error& e, const std::vector<std::string>& inputs);
+
 // Runs a tool's body and turns what it throws into the convention above:
 // po::error and UsageError give kExitUsage, anything else kExitError. With `report`
 // false nothing is printed (the ranks of a job other than the first).

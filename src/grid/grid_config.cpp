@@ -224,15 +224,20 @@ GridConfig load_grid_config(const std::string& path, const std::vector<std::stri
     in.clear();
     in.seekg(0);
   }
+  std::stringstream text;
+  text << in.rdbuf();
   try {
     po::options_description none;
-    auto parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
+    auto parsed = po::parse_config_file(text, none, /*allow_unregistered=*/true);
     for (const auto& opt : parsed.options) {
       raw[opt.string_key] = opt.value.empty() ? "" : cli::trim(opt.value.back());
       note_section(opt.string_key);
     }
   } catch (const po::error& e) {
-    throw std::runtime_error("grid config: " + path + ": " + e.what());
+    std::vector<std::string> lines;
+    std::istringstream again(text.str());
+    for (std::string line; std::getline(again, line);) lines.push_back(line);
+    throw std::runtime_error("grid config: " + path + ": " + cli::error_text(e, lines));
   }
   for (const auto& o : overrides) {
     size_t eq = o.find('=');
