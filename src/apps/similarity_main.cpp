@@ -120,7 +120,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (print_version_if_asked(argc, argv, "xfer_similarity", h5_library_versions())) return 0;
+  if (print_version_if_asked(argc, argv, "xfer_similarity", h5_library_versions())) return kExitDone;
   Options o;
   const po::options_description desc = describe(o);
   po::positional_options_description pos;

@@ -12,6 +12,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/data"
 fail() { echo "test_grid_dry_run: FAIL: $*" >&2; exit 1; }
+# Planned without SLURM, whatever this machine has: an squeue that finds no
+# controller at once (as on a machine without slurm.conf), not one that retries
+# for seconds a call against the slurm.conf another test left behind.
+mkdir -p "$work/no-slurm"
+printf '#!/bin/sh\necho "squeue: error: no controller (test_grid_dry_run)" >&2\nexit 1\n' >"$work/no-slurm/squeue"
+chmod +x "$work/no-slurm/squeue"
+export PATH="$work/no-slurm:$PATH"
 
 for s in "$src"/jobs/*.sh "$src"/tests/slurm/*.sh; do bash -n "$s" || fail "syntax: $s"; done
 # --help on every script prints its usage and does nothing else (here: writes
