@@ -47,26 +47,6 @@ struct Profile {
   const Cost& cost() const { return selffer.layers() ? selffer : base; }
 };
 
-Cell base_cell(const std::string& split, char half, int seed) {
-  Cell c;
-  c.split = split;
-  c.target = half;
-  c.seed = seed;
-  return c;
-}
-
-Cell frozen_transfer(const std::string& split, char source, char target, int n, int seed) {
-  Cell c;
-  c.kind = CellKind::Transfer;
-  c.split = split;
-  c.source = source;
-  c.target = target;
-  c.n = n;
-  c.mode = TransferMode::Frozen;
-  c.seed = seed;
-  return c;
-}
-
 std::vector<double> diagonal(const std::vector<std::vector<double>>& m) {
   std::vector<double> d;
   for (size_t i = 0; i < m.size() && i < m[i].size(); ++i) d.push_back(m[i][i]);
@@ -86,10 +66,10 @@ const Comparison* comparison(const NetRun* r, const std::string& role, const std
 // (each left out where either network is missing).
 void add_costs(const Dataset& ds, Statistic s, Profile& p, char target, int n) {
   const char source = target == 'A' ? 'B' : 'A';
-  const NetRun* anb = find_run(ds, frozen_transfer(p.split, source, target, n, p.seed));
+  const NetRun* anb = find_run(ds, transfer_cell(p.split, source, target, n, TransferMode::Frozen, p.seed));
   if (!anb) return;
   const double v = curve_statistic(anb->curve, s);
-  if (const NetRun* bnb = find_run(ds, frozen_transfer(p.split, target, target, n, p.seed)))
+  if (const NetRun* bnb = find_run(ds, transfer_cell(p.split, target, target, n, TransferMode::Frozen, p.seed)))
     p.selffer.units[n - 1].push_back(v - curve_statistic(bnb->curve, s));
   if (const NetRun* base = find_run(ds, base_cell(p.split, target, p.seed)))
     p.base.units[n - 1].push_back(v - curve_statistic(base->curve, s));

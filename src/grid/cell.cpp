@@ -37,13 +37,28 @@ std::string Cell::data_name() const {
   return s;
 }
 
-Cell Cell::base_of_source() const {
-  Cell b;
-  b.kind = CellKind::Base;
-  b.split = split;
-  b.target = source;
-  b.seed = seed;
-  return b;
+Cell Cell::base_of_source() const { return base_cell(split, source, seed); }
+
+Cell base_cell(const std::string& split, char half, int seed, int reduced_k) {
+  Cell c;
+  c.kind = CellKind::Base;
+  c.split = split;
+  c.target = half;
+  c.reduced_k = reduced_k;
+  c.seed = seed;
+  return c;
+}
+
+Cell transfer_cell(const std::string& split, char source, char target, int n, TransferMode mode, int seed) {
+  Cell c;
+  c.kind = CellKind::Transfer;
+  c.split = split;
+  c.source = source;
+  c.target = target;
+  c.n = n;
+  c.mode = mode;
+  c.seed = seed;
+  return c;
 }
 
 namespace {

@@ -47,6 +47,11 @@ struct Cell {
   bool is_random_split() const { return split.rfind("half", 0) == 0; }
 };
 
+// Cells by their fields: the grid's enumeration, the analysis and the
+// similarity tool make the same cell the same way.
+Cell base_cell(const std::string& split, char half, int seed, int reduced_k = 0);
+Cell transfer_cell(const std::string& split, char source, char target, int n, TransferMode mode, int seed);
+
 // Parses an id produced by Cell::id(); std::nullopt when it is not one.
 std::optional<Cell> parse_cell_id(std::string_view id);
 

@@ -71,15 +71,6 @@ class Builder {
   Grid grid_;
 };
 
-Cell base_cell(const std::string& split, char half, int seed, int k = 0) {
-  Cell c;
-  c.kind = CellKind::Base;
-  c.split = split;
-  c.target = half;
-  c.reduced_k = k;
-  c.seed = seed;
-  return c;
-}
 
 }  // namespace
 
@@ -102,14 +93,7 @@ Grid enumerate_grid(const GridConfig& cfg) {
         for (const auto& dir : block.directions) {
           for (TransferMode mode : block.modes) {
             for (int n : block.n) {
-              Cell c;
-              c.kind = CellKind::Transfer;
-              c.split = split;
-              c.source = dir[0];
-              c.target = dir[1];
-              c.n = n;
-              c.mode = mode;
-              c.seed = seed;
+              const Cell c = transfer_cell(split, dir[0], dir[1], n, mode, seed);
               b.add(c.base_of_source());
               b.add(c);
             }

@@ -36,15 +36,6 @@ struct Wanted {
   SimilarityNetName other_net;
 };
 
-Cell base_cell(const std::string& split, char half, int seed) {
-  Cell c;
-  c.kind = CellKind::Base;
-  c.split = split;
-  c.target = half;
-  c.seed = seed;
-  return c;
-}
-
 std::map<std::string, Member> finished_members(const std::string& results) {
   std::map<std::string, Member> m;
   for (const auto& e : fs::directory_iterator(results)) {
