@@ -33,7 +33,7 @@ stamp "running the fashion-mnist grid ($jobs cells at a time) into $results"
 XFER_BIN="$build/bin" scripts/run_grid_local.sh --preset fashion-mnist --results "$results" -j "$jobs"
 
 stamp "representation similarity of every cell against its bases (similarity.json beside each result)"
-"$build/bin/xfer_similarity" --results "$results" --images 2000 --batch 250 | grep -v "comparison(s) in"
+"$build/bin/xfer_similarity" --results "$results" --images 1000 --batch 250 | grep -v "comparison(s) in"
 
 stamp "tables and figures ($results/tables)"
 "$build/bin/xfer_tables" --results "$results" --table main table1 decomposition effects uncertainty generality \

@@ -23,7 +23,7 @@ while (($#)); do
 done
 build=$(realpath -m "$build")  # the targets run from inside it
 command -v clang++ >/dev/null || { echo "fuzz.sh: no clang++ (scripts/install_deps.sh installs it)" >&2; exit 2; }
-targets=(fuzz_result_file fuzz_similarity_file fuzz_caffe_log fuzz_split_def fuzz_grid_config fuzz_manifest fuzz_idx fuzz_image)
+targets=(fuzz_result_file fuzz_similarity_file fuzz_caffe_log fuzz_split_def fuzz_grid_config fuzz_manifest fuzz_view fuzz_idx fuzz_image)
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXFER_FUZZ=ON \

@@ -56,7 +56,7 @@ MeanImage read_mean_image(const std::string& dir) {
     throw std::runtime_error(path + ": schema version " + std::to_string(version) +
                              ", this program reads version " + std::to_string(kShardSchemaVersion));
   if (!h5_exists(file, "mean")) throw std::runtime_error(path + ": missing dataset 'mean'");
-  const auto dims = h5_dims(h5_open_dataset(file, "mean", path), path);
+  const auto dims = h5_dims_stored(h5_open_dataset(file, "mean", path), sizeof(float), path);
   if (dims.size() != 3) throw std::runtime_error(path + ": 'mean' is not [C,H,W]");
   MeanImage m;
   m.c = static_cast<int>(dims[0]);

@@ -33,7 +33,7 @@ std::vector<int32_t> read_int_column(hid_t file, const char* name, int64_t n,
                                      const std::string& ctx) {
   H5Lock lock(h5_mutex());
   H5Id d = open_dataset(file, name, ctx);
-  auto dims = h5_dims(d, ctx);
+  auto dims = h5_dims_stored(d, sizeof(int32_t), ctx);
   if (dims.size() != 1 || static_cast<int64_t>(dims[0]) != n)
     throw std::runtime_error(ctx + ": dataset '" + name + "' has " +
                              (dims.empty() ? std::string("no") : std::to_string(dims[0])) +
@@ -99,7 +99,7 @@ ShardReader::ShardReader(std::string path) : path_(std::move(path)) {
       // Random single-image reads gain nothing from a chunk cache.
       XFER_H5_CHECK(H5Pset_chunk_cache(dapl, 0, 0, 1.0), c);
       images_ = open_dataset(file_, "images", c, dapl);
-      dims = h5_dims(images_, c);
+      dims = h5_dims_stored(images_, 1, c);
     }
   } catch (const std::runtime_error& e) {
     rethrow_as_damage(c, e);
@@ -175,7 +175,7 @@ std::vector<std::string> ShardReader::read_keys() const {
 std::vector<double> ShardReader::read_pixel_sum() const {
   H5Lock lock(h5_mutex());
   H5Id d = open_dataset(file_, "pixel_sum", path_);
-  auto dims = h5_dims(d, path_);
+  auto dims = h5_dims_stored(d, sizeof(double), path_);
   if (dims.size() != 3 || static_cast<int>(dims[0]) != meta_.channels ||
       static_cast<int>(dims[1]) != meta_.height || static_cast<int>(dims[2]) != meta_.width)
     throw std::runtime_error(path_ + ": pixel_sum has the wrong shape (image size mismatch)");
@@ -191,7 +191,7 @@ std::vector<int64_t> ShardReader::image_file_offsets() const {
   // repacked file (chunks moved, table copied) is caught and recomputed.
   if (H5Lexists(file_, "image_offsets", H5P_DEFAULT) > 0) {
     H5Id d = XFER_H5_OPEN(H5Dopen2(file_, "image_offsets", H5P_DEFAULT), Dataset, path_);
-    auto dims = h5_dims(d, path_);
+    auto dims = h5_dims_stored(d, sizeof(int64_t), path_);
     if (dims.size() == 1 && static_cast<int64_t>(dims[0]) == num_images_) {
       std::vector<int64_t> table(static_cast<size_t>(num_images_));
       XFER_H5_CHECK(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, table.data()),

@@ -2,6 +2,8 @@
 // datasets and attributes.
 #include "io/h5.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include "core/check.h"
@@ -167,6 +169,26 @@ std::vector<hsize_t> h5_dims(hid_t dset, const std::string& context) {
   if (rank < 0) XFER_H5_FAIL("HDF5 call failed: H5Sget_simple_extent_ndims", context);
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+std::vector<hsize_t> h5_dims_stored(hid_t dset, size_t element_bytes, const std::string& context) {
+  std::vector<hsize_t> dims = h5_dims(dset, context);
+  H5Lock lock(h5_mutex());
+  const hsize_t stored = H5Dget_storage_size(dset);
+  // The bytes the shape needs, stopping once past what is stored (no overflow).
+  hsize_t need = element_bytes;
+  for (hsize_t d : dims) {
+    if (d != 0 && need > stored / d + 1) {
+      need = stored + 1;
+      break;
+    }
+    need *= d;
+  }
+  XFER_CHECK(need <= stored || std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; }),
+             context << ": a dataset of shape " << h5_dims_text(dims) << " (" << element_bytes
+                     << " bytes an element) in a file that stores " << stored
+                     << " bytes for it: its header claims more than the file holds");
   return dims;
 }
 

@@ -99,6 +99,11 @@ bool h5_exists(hid_t loc, const std::string& object);
 
 // The dimensions of a dataset.
 std::vector<hsize_t> h5_dims(hid_t dset, const std::string& context);
+// The same, refused (naming `context`) when the shape asks for more bytes,
+// at `element_bytes` each, than the file stores for the dataset: a header
+// forged to claim billions of rows is caught before anything is allocated.
+// Our datasets are never compressed, so what a shape needs is on disk.
+std::vector<hsize_t> h5_dims_stored(hid_t dset, size_t element_bytes, const std::string& context);
 // Opens dataset `name` of `loc`; "has no dataset <name>" when it is missing.
 H5Id h5_open_dataset(hid_t loc, const std::string& name, const std::string& context);
 // A float32 dataset of shape `dims`, its intermediate groups created on demand.

@@ -134,7 +134,7 @@ TrainState read_checkpoint_state(const std::string& path) {
   if (h5_has_attr(f, "provenance")) st.provenance_json = h5_read_attr_str(f, "provenance", path);
   st.wall_s = h5_read_attr_int(f, "wall_ms", path) / 1000.0;
   if (h5_exists(f, "/mean")) {
-    auto d = h5_dims(h5_open_dataset(f, "/mean", path), path);
+    auto d = h5_dims_stored(h5_open_dataset(f, "/mean", path), sizeof(float), path);
     XFER_CHECK(d.size() == 3, path << ": /mean must be [C,H,W]");
     st.mean_c = int(d[0]);
     st.mean_h = int(d[1]);

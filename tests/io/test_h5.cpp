@@ -235,3 +235,52 @@ TEST_F(H5Test, H5pyReadsStringsAsStr) {
 
 }  // namespace
 }  // namespace xfer
+
+namespace xfer {
+namespace {
+
+// A chunked int32 dataset of `rows` rows, the first `written` of them written.
+void write_rows(hid_t file, const char* name, hsize_t rows, hsize_t written) {
+  H5Lock lock(h5_mutex());
+  const hsize_t chunk = 1024;
+  H5Id space(H5Screate_simple(1, &rows, nullptr), H5Id::Kind::Dataspace);
+  H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Id::Kind::Plist);
+  ASSERT_GE(H5Pset_chunk(dcpl, 1, &chunk), 0);
+  H5Id d(H5Dcreate2(file, name, H5T_NATIVE_INT32, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Id::Kind::Dataset);
+  ASSERT_TRUE(d.valid());
+  if (written == 0) return;
+  std::vector<int32_t> v(written, 7);
+  const hsize_t start = 0;
+  H5Id mem(H5Screate_simple(1, &written, nullptr), H5Id::Kind::Dataspace);
+  ASSERT_GE(H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &written, nullptr), 0);
+  ASSERT_GE(H5Dwrite(d, H5T_NATIVE_INT32, mem, space, H5P_DEFAULT, v.data()), 0);
+}
+
+class H5Faults : public H5Test {};
+
+// A header forged to claim billions of rows is refused before anything is
+// allocated; what the file really holds passes.
+TEST_F(H5Faults, AShapeBeyondWhatTheFileStoresIsRefused) {
+  const std::string p = path("forged.h5");
+  {
+    H5Id f = create_file(p);
+    write_rows(f, "claims", hsize_t(4) << 30, 1000);  // 4 Gi rows, 1,000 written
+    write_rows(f, "whole", 5000, 5000);
+    write_rows(f, "empty", 0, 0);
+  }
+  H5Id f = h5_open_read(p);
+  try {
+    h5_dims_stored(h5_open_dataset(f, "claims", p), sizeof(int32_t), p);
+    FAIL() << "a shape of 4 Gi rows over 1,000 stored was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(p + ": a dataset of shape [4294967296] (4 bytes an element) in a file that "
+                                             "stores 4096 bytes for it: its header claims more than the file holds"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(h5_dims_stored(h5_open_dataset(f, "whole", p), sizeof(int32_t), p), std::vector<hsize_t>{5000});
+  EXPECT_EQ(h5_dims_stored(h5_open_dataset(f, "empty", p), sizeof(int32_t), p), std::vector<hsize_t>{0});
+}
+
+}  // namespace
+}  // namespace xfer
