@@ -275,7 +275,7 @@ void add_y2_series(FigureSpec& f, const std::string& source, const std::string& 
   f.legend_entries += part.legend_entries;
 }
 
-FigureSpec profile_figure(const Dataset& ds, Statistic s) {
+FigureSpec profile_figure(const Dataset& ds, const std::vector<Profile>& all) {
   FigureSpec f;
   f.name = "generality";
   f.title = "Generality profile: CKA of the two bases by boundary n (left), the transfer's cost (right)";
@@ -286,7 +286,7 @@ FigureSpec profile_figure(const Dataset& ds, Statistic s) {
   f.cover(0);
   f.cover(1);
   size_t k = 0;
-  for (const Profile& p : profiles(ds, s)) {
+  for (const Profile& p : all) {
     const char* color = kSplitColors[k++ % std::size(kSplitColors)];
     std::vector<MeanPoint> across, floor, cost;
     std::vector<NetPoint> floors, costs;
@@ -310,7 +310,7 @@ FigureSpec profile_figure(const Dataset& ds, Statistic s) {
   if (f.clauses.empty()) return f;
   // The cost axis keeps zero in view and the same margins as the values.
   double lo = 0, hi = 0;
-  for (const Profile& p : profiles(ds, s))
+  for (const Profile& p : all)
     for (const auto& u : p.cost().units)
       for (double v : u) lo = std::min(lo, v), hi = std::max(hi, v);
   const double m = std::max(0.05 * (hi - lo), 0.005);
@@ -348,10 +348,11 @@ FigureSpec heatmap_figure(const std::string& source, const Profile& p) {
 std::vector<FigureSpec> generality_figures(const std::vector<const Dataset*>& src, Statistic s) {
   std::vector<FigureSpec> out;
   for (const Dataset* ds : src) {  // ours: the paper's logs have no representations
-    FigureSpec profile = profile_figure(*ds, s);
+    const std::vector<Profile> all = profiles(*ds, s);
+    FigureSpec profile = profile_figure(*ds, all);
     if (profile.clauses.empty()) continue;
     out.push_back(std::move(profile));
-    for (const Profile& p : profiles(*ds, s)) out.push_back(heatmap_figure(ds->name, p));
+    for (const Profile& p : all) out.push_back(heatmap_figure(ds->name, p));
     break;
   }
   return out;

@@ -88,10 +88,6 @@ std::vector<Wanted> wanted_for(const Member& c, const std::map<std::string, Memb
   return w;
 }
 
-NetIdentity identity_of(const SimilarityNetName& n) {
-  const SimilarityNetIdentity s = similarity_net_identity(n);
-  return NetIdentity{s.preset, s.num_outputs, s.run_identity, s.weights};
-}
 
 // The folder a checkpoint's run trained on (its config's `data`).
 std::string trained_on(const std::string& checkpoint) {
@@ -153,8 +149,17 @@ class GridSimilarity {
     std::fflush(stdout);
   }
 
+  // What identifies a network, read (its checkpoint checksummed) once a run:
+  // a base is named by every cell compared with it.
+  const NetIdentity& identity_of(const SimilarityNetName& n) {
+    auto it = identities_.find(n.str());
+    if (it != identities_.end()) return it->second;
+    const SimilarityNetIdentity s = similarity_net_identity(n);
+    return identities_[n.str()] = NetIdentity{s.preset, s.num_outputs, s.run_identity, s.weights};
+  }
+
   // The file as it will be, less the values: what identifies each comparison.
-  SimilarityFile expected(const Member& m, const std::vector<Wanted>& wanted) const {
+  SimilarityFile expected(const Member& m, const std::vector<Wanted>& wanted) {
     SimilarityFile f;
     f.cell = m.id;
     f.images = images_id_;
@@ -222,6 +227,7 @@ class GridSimilarity {
   std::map<std::string, Member> members_;
   SimilarityImagesId images_id_;
   std::map<std::string, GramSet> cache_;
+  std::map<std::string, NetIdentity> identities_;
   GridSimilarityCount count_;
 };
 
