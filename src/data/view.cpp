@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/rng.h"
+#include "data/json_whole.h"
 #include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
@@ -72,7 +73,7 @@ View read_view(const std::string& dir) {
   View v;
   try {
     nlohmann::json j = nlohmann::json::parse(in);
-    v.schema_version = j.at("schema_version").get<int>();
+    v.schema_version = whole<int>(j.at("schema_version"), "schema_version", 0);
     if (v.schema_version != kDataSchemaVersion)
       throw std::runtime_error("schema version " + std::to_string(v.schema_version) +
                                ", this program reads version " + std::to_string(kDataSchemaVersion));
@@ -82,14 +83,17 @@ View read_view(const std::string& dir) {
     v.source = j.value("source", "");
     v.store = j.at("store").at("folder").get<std::string>();
     v.store_identity = j.at("store").at("identity").get<std::string>();
-    v.class_ids = j.at("class_ids").get<std::vector<int32_t>>();
+    v.class_ids = wholes<int32_t>(j.at("class_ids"), "class_ids", 0);
     v.class_names = j.at("class_names").get<std::vector<std::string>>();
-    v.train_per_class = j.at("train_per_class").get<int64_t>();
-    v.class_counts = j.at("class_counts").get<std::map<std::string, std::vector<int64_t>>>();
+    v.train_per_class = whole<int64_t>(j.at("train_per_class"), "train_per_class", 0);
+    const auto& counts = j.at("class_counts");
+    if (!counts.is_object()) throw std::runtime_error("class_counts is not an object");
+    for (const auto& [subset, per_class] : counts.items())
+      v.class_counts[subset] = wholes<int64_t>(per_class, "class_counts." + subset, 0);
     const auto& m = j.at("mean");
     v.mean_file = m.at("file").get<std::string>();
-    v.mean_num_images = m.at("num_images").get<int64_t>();
-    v.mean_sum = {parse_crc_hex(m.at("crc32").get<std::string>(), path), m.at("bytes").get<int64_t>()};
+    v.mean_num_images = whole<int64_t>(m.at("num_images"), "mean.num_images", 0);
+    v.mean_sum = {parse_crc_hex(m.at("crc32").get<std::string>(), path), whole<int64_t>(m.at("bytes"), "mean.bytes", 0)};
     check_view(v);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": bad view definition: " + e.what());
