@@ -97,6 +97,9 @@ class Backend {
   // Memory. release never throws (it runs in destructors): a failure to
   // free is logged and the memory leaked.
   virtual void* alloc(size_t bytes) = 0;
+  // The most its allocations can hold in all (the host memory this process
+  // may use; the device's memory): sizes are checked against it before asking.
+  virtual size_t memory_bytes() const = 0;
   virtual void release(void* p) noexcept = 0;
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;
   virtual void download(void* dst, const void* src, size_t bytes) = 0;

@@ -1,6 +1,7 @@
 // tensor.cpp: tensor memory through the backend.
 #include "backend/tensor.h"
 
+#include <limits>
 #include <utility>
 
 #include "core/check.h"
@@ -10,6 +11,13 @@ namespace xfer {
 std::string Shape::str() const {
   return std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" + std::to_string(d[2]) + "x" +
          std::to_string(d[3]);
+}
+
+int shape_dim(int64_t v, const std::string& layer, const char* what) {
+  XFER_CHECK(v >= 0 && v <= std::numeric_limits<int>::max(),
+             "layer " << layer << ": its " << what << " of " << v << " is beyond the " << std::numeric_limits<int>::max()
+                      << " an op takes");
+  return static_cast<int>(v);
 }
 
 Tensor::Tensor(Backend& be, const Shape& s) : be_(&be), shape_(s), owning_(true) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,18 +13,25 @@
 
 namespace xfer {
 
+// Dimensions and counts are 64-bit: a flat parameter buffer, or one layer's
+// weights, can hold more than 2^31 elements. The ops take int dimensions
+// (as cuDNN's descriptors do): a layer narrows each one with shape_dim(),
+// which refuses a dimension past int.
 struct Shape {
-  std::array<int, 4> d{0, 1, 1, 1};  // n, c, h, w
+  std::array<int64_t, 4> d{0, 1, 1, 1};  // n, c, h, w
   Shape() = default;
-  Shape(int n, int c = 1, int h = 1, int w = 1) : d{n, c, h, w} {}
-  size_t count() const { return size_t(d[0]) * d[1] * d[2] * d[3]; }
-  int n() const { return d[0]; }
-  int c() const { return d[1]; }
-  int h() const { return d[2]; }
-  int w() const { return d[3]; }
+  Shape(int64_t n, int64_t c = 1, int64_t h = 1, int64_t w = 1) : d{n, c, h, w} {}
+  size_t count() const { return size_t(d[0]) * size_t(d[1]) * size_t(d[2]) * size_t(d[3]); }
+  int64_t n() const { return d[0]; }
+  int64_t c() const { return d[1]; }
+  int64_t h() const { return d[2]; }
+  int64_t w() const { return d[3]; }
   bool operator==(const Shape& o) const { return d == o.d; }
   std::string str() const;
 };
+
+// `v` as the int an op takes, or an error naming the layer and the dimension.
+int shape_dim(int64_t v, const std::string& layer, const char* what);
 
 class Tensor {
  public:

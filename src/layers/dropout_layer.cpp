@@ -12,11 +12,15 @@ class DropoutLayer final : public Layer {
  public:
   using Layer::Layer;
 
-  Shape setup(Backend& be, const Shape& in) override {
-    be_ = &be;
-    mask_ = Tensor(be, in);
-    stream_salt_ = fnv1a(name().c_str());
+  Shape plan(const Shape& in) override {
+    in_ = in;
     return in;
+  }
+
+  void setup(Backend& be) override {
+    be_ = &be;
+    mask_ = Tensor(be, in_);
+    stream_salt_ = fnv1a(name().c_str());
   }
 
   void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override {
@@ -40,6 +44,7 @@ class DropoutLayer final : public Layer {
 
  private:
   Backend* be_ = nullptr;
+  Shape in_;
   Tensor mask_;
   uint64_t stream_salt_ = 0;
 };

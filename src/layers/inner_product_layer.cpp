@@ -10,12 +10,15 @@ class InnerProductLayer final : public WeightedLayer {
  public:
   InnerProductLayer(const LayerSpec& s, int outputs) : WeightedLayer(s), outputs_(outputs) {}
 
-  Shape make_op(Backend& be, const Shape& in) override {
-    d_ = InnerProductDesc{.n = in.n(), .c = in.c(), .h = in.h(), .w = in.w(), .out = outputs_,
-                          .relu = spec_.relu};
-    op_ = be.make_inner_product(d_);
+  Shape plan(const Shape& in) override {
+    shape_dim(in.c() * in.h() * in.w(), name(), "input size");  // the op's in() is an int
+    d_ = InnerProductDesc{.n = shape_dim(in.n(), name(), "batch"), .c = shape_dim(in.c(), name(), "channels"),
+                          .h = shape_dim(in.h(), name(), "height"), .w = shape_dim(in.w(), name(), "width"),
+                          .out = outputs_, .relu = spec_.relu};
     return Shape(d_.n, d_.out);
   }
+
+  void make_op(Backend& be) override { op_ = be.make_inner_product(d_); }
 
   Shape weight_shape() const override { return Shape(outputs_, d_.in()); }
   Shape bias_shape() const override { return Shape(outputs_); }

@@ -26,9 +26,13 @@ class Layer {
   const LayerSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
 
-  // Makes the op for input shape `in`; returns the output shape.
-  virtual Shape setup(Backend& be, const Shape& in) = 0;
-  // Parameter shapes; count() == 0 for layers without parameters.
+  // The output shape for input shape `in` (and, from then on, the parameter
+  // shapes). No backend and no memory: a net's whole layout is known, and
+  // checked, before anything is allocated.
+  virtual Shape plan(const Shape& in) = 0;
+  // Makes the backend op for the planned shape, and any memory the layer keeps.
+  virtual void setup(Backend& be) = 0;
+  // Parameter shapes (once planned); count() == 0 for layers without parameters.
   virtual Shape weight_shape() const { return Shape(0); }
   virtual Shape bias_shape() const { return Shape(0); }
   void bind_params(Tensor w, Tensor b, Tensor dw, Tensor db) {

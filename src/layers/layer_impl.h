@@ -21,13 +21,13 @@ std::unique_ptr<Layer> make_dropout_layer(const LayerSpec& s);
 class WeightedLayer : public Layer {
  public:
   using Layer::Layer;
-  Shape setup(Backend& be, const Shape& in) final;
+  void setup(Backend& be) final;
   void forward(const Tensor& x, Tensor& y, const PassContext& ctx) final;
   void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) final;
 
  protected:
-  // Makes op_ for input shape `in`; returns the output shape.
-  virtual Shape make_op(Backend& be, const Shape& in) = 0;
+  // Makes op_ for the planned shape.
+  virtual void make_op(Backend& be) = 0;
   std::unique_ptr<WeightedOp> op_;
 
  private:

@@ -10,12 +10,14 @@ class PoolLayer final : public Layer {
  public:
   using Layer::Layer;
 
-  Shape setup(Backend& be, const Shape& in) override {
-    const PoolDesc d{.n = in.n(), .c = in.c(), .h = in.h(), .w = in.w(), .kernel = spec_.kernel,
-                     .stride = spec_.stride, .pad = spec_.pad};
-    op_ = be.make_pool(d);
-    return Shape(d.n, d.c, d.out_h(), d.out_w());
+  Shape plan(const Shape& in) override {
+    d_ = PoolDesc{.n = shape_dim(in.n(), name(), "batch"), .c = shape_dim(in.c(), name(), "channels"),
+                  .h = shape_dim(in.h(), name(), "height"), .w = shape_dim(in.w(), name(), "width"),
+                  .kernel = spec_.kernel, .stride = spec_.stride, .pad = spec_.pad};
+    return Shape(d_.n, d_.c, d_.out_h(), d_.out_w());
   }
+
+  void setup(Backend& be) override { op_ = be.make_pool(d_); }
 
   void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override {
     op_->forward(x.data(), y.data(), ctx.train);
@@ -27,6 +29,7 @@ class PoolLayer final : public Layer {
   }
 
  private:
+  PoolDesc d_;
   std::unique_ptr<PoolOp> op_;
 };
 
@@ -34,12 +37,14 @@ class LrnLayer final : public Layer {
  public:
   using Layer::Layer;
 
-  Shape setup(Backend& be, const Shape& in) override {
-    op_ = be.make_lrn(LrnDesc{.n = in.n(), .c = in.c(), .h = in.h(), .w = in.w(),
-                              .size = spec_.lrn_size, .alpha = spec_.lrn_alpha,
-                              .beta = spec_.lrn_beta, .k = spec_.lrn_k});
+  Shape plan(const Shape& in) override {
+    d_ = LrnDesc{.n = shape_dim(in.n(), name(), "batch"), .c = shape_dim(in.c(), name(), "channels"),
+                 .h = shape_dim(in.h(), name(), "height"), .w = shape_dim(in.w(), name(), "width"),
+                 .size = spec_.lrn_size, .alpha = spec_.lrn_alpha, .beta = spec_.lrn_beta, .k = spec_.lrn_k};
     return in;
   }
+
+  void setup(Backend& be) override { op_ = be.make_lrn(d_); }
 
   void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override {
     op_->forward(x.data(), y.data(), ctx.train);
@@ -50,6 +55,7 @@ class LrnLayer final : public Layer {
   }
 
  private:
+  LrnDesc d_;
   std::unique_ptr<LrnOp> op_;
 };
 

@@ -4,52 +4,73 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <iomanip>
 
 #include "core/check.h"
 #include "core/rng.h"
 
 namespace xfer {
 
-Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
-    : be_(be), spec_(spec), batch_(batch), num_outputs_(num_outputs) {
+NetLayout plan_net(const NetSpec& spec, int batch, int num_outputs) {
   XFER_CHECK(batch > 0, "batch must be positive, got " << batch);
   XFER_CHECK(num_outputs > 0, "the network needs at least one output, got " << num_outputs);
-  Shape s(batch, spec.channels, spec.crop, spec.crop);
-  input_ = Tensor(be, s);
+  NetLayout l;
+  l.input = Shape(batch, spec.channels, spec.crop, spec.crop);
+  Shape s = l.input;
   for (const auto& ls : spec.layers) {
     auto layer = make_layer(ls, num_outputs);
-    s = layer->setup(be, s);
-    acts_.emplace_back(be, s);
-    layers_.push_back(std::move(layer));
+    s = layer->plan(s);
+    l.outputs.push_back(s);
+    l.layers.push_back(std::move(layer));
+  }
+  XFER_CHECK(s.c() == num_outputs && s.h() == 1,
+             "the network's last layer must produce " << num_outputs << " logits, got " << s.str());
+  // Flat buffers, top layer first.
+  for (auto it = l.layers.rbegin(); it != l.layers.rend(); ++it) {
+    Layer* layer = it->get();
+    if (!layer->spec().has_params()) continue;
+    ParamSlot p;
+    p.layer = layer;
+    p.transfer_index = layer->spec().transfer_index;
+    p.offset = l.param_count;
+    p.weight_count = layer->weight_shape().count();
+    p.bias_count = layer->bias_shape().count();
+    l.param_count += p.count();
+    l.slots.push_back(p);
+  }
+  return l;
+}
+
+size_t NetLayout::bytes() const {
+  size_t elements = input.count() + 3 * param_count;
+  for (const auto& s : outputs) elements += 2 * s.count();
+  return elements * sizeof(float);
+}
+
+Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
+    : be_(be), spec_(spec), batch_(batch), num_outputs_(num_outputs) {
+  NetLayout layout = plan_net(spec, batch, num_outputs);
+  // A size the backend cannot hold is refused before any of it is asked for
+  // (a host's overcommitted pages would otherwise be found missing only as
+  // they are zeroed, by the kernel's out-of-memory killer).
+  const size_t need = layout.bytes(), have = be.memory_bytes();
+  XFER_CHECK(need <= have, "the network needs " << std::fixed << std::setprecision(1) << need / 1e9 << " GB ("
+                                                << layout.param_count << " parameters, fc8 outputs " << num_outputs
+                                                << ", batch " << batch << ") but the " << be.name() << " backend has "
+                                                << have / 1e9 << " GB: refused before allocating");
+  layers_ = std::move(layout.layers);
+  slots_ = std::move(layout.slots);
+  input_ = Tensor(be, layout.input);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->setup(be);
+    acts_.emplace_back(be, layout.outputs[i]);
   }
   for (size_t i = 1; i < layers_.size(); ++i)
     if (layers_[i]->spec().has_params() && layers_[i]->spec().transfer_index >= 2) boundaries_.push_back(i - 1);
   boundaries_.push_back(layers_.size() - 1);
-  XFER_CHECK(s.c() == num_outputs && s.h() == 1,
-             "the network's last layer must produce " << num_outputs << " logits, got " << s.str());
-  // Flat buffers, top layer first.
-  size_t total = 0;
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
-    Layer* l = it->get();
-    if (!l->spec().has_params()) continue;
-    ParamSlot p;
-    p.layer = l;
-    p.transfer_index = l->spec().transfer_index;
-    p.offset = total;
-    p.weight_count = l->weight_shape().count();
-    p.bias_count = l->bias_shape().count();
-    total += p.count();
-    slots_.push_back(p);
-  }
-  // Shape's dimensions are ints: a flat buffer beyond 2^31 - 1 elements would
-  // wrap into a request for exabytes. Refused before anything is allocated.
-  XFER_CHECK(total <= size_t(std::numeric_limits<int>::max()),
-             "the network has " << total << " parameters, more than the " << std::numeric_limits<int>::max()
-                                << " one flat buffer holds (fc8 outputs " << num_outputs << ")");
-  params_ = Tensor(be, Shape(static_cast<int>(total)));
-  grads_ = Tensor(be, Shape(static_cast<int>(total)));
-  momentum_ = Tensor(be, Shape(static_cast<int>(total)));
+  params_ = Tensor(be, Shape(int64_t(layout.param_count)));
+  grads_ = Tensor(be, Shape(int64_t(layout.param_count)));
+  momentum_ = Tensor(be, Shape(int64_t(layout.param_count)));
   for (auto& p : slots_) {
     float* w = params_.data() + p.offset;
     float* g = grads_.data() + p.offset;

@@ -28,6 +28,22 @@ struct ParamSlot {
   size_t count() const { return weight_count + bias_count; }
 };
 
+// A net's layers planned from its spec alone, with no backend and no memory:
+// every activation's shape and where each parameter layer's weights and bias
+// lie in the flat buffers (64-bit offsets: a buffer may pass 2^31 elements).
+// Net builds itself from one; a size is checked here before it is allocated.
+struct NetLayout {
+  std::vector<std::unique_ptr<Layer>> layers;  // planned, not yet set up
+  Shape input;
+  std::vector<Shape> outputs;   // of each layer
+  std::vector<ParamSlot> slots;  // top layer first
+  size_t param_count = 0;        // elements of each flat buffer
+  // Bytes a net of this layout allocates: the input, each activation and its
+  // gradient, the three flat buffers (parameters, gradients, momentum).
+  size_t bytes() const;
+};
+NetLayout plan_net(const NetSpec& spec, int batch, int num_outputs);
+
 // The solver updates it as ParamBuffers (backend/param_buffers.h), without
 // knowing the net.
 class Net final : public ParamBuffers {

@@ -178,6 +178,15 @@ std::vector<OpCase> memory_cases() {
                  EXPECT_TRUE(near_all(p.get(), want, 0.f)) << "upload, then zero of a range";
                  EXPECT_TRUE(near_all(q.get(), x, 0.f)) << "copy";
                }});
+  // The size a net is checked against before it allocates: at least what
+  // the case itself just allocated, and no more than the address space holds.
+  v.push_back({.name = "memory_capacity",
+               .covers = {"Backend::memory_bytes"},
+               .check = [](Backend& be) {
+                 Buf p(be, size_t(1) << 20);
+                 EXPECT_GE(be.memory_bytes(), (size_t(1) << 20) * sizeof(float));
+                 EXPECT_LT(be.memory_bytes(), size_t(1) << 50) << "a petabyte";
+               }});
   // Uploads go through staging buffers on a copy stream: one larger than a
   // staging buffer holds must stay ordered with the work queued before it.
   v.push_back({.name = "memory_uploads_larger_than_staging",

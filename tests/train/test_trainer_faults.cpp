@@ -5,6 +5,7 @@
 // leftovers of a dead writer are removed, two trainers never share a folder.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,12 @@ using testing::error_of;
 using testing::parse_run;
 using testing::read_json;
 std::vector<std::string> small_args(const std::string& out) { return testing::small_run_args(out); }
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
 
 // ---------------------------------------------------------------------------
 // Divergence
@@ -105,12 +112,49 @@ TEST(TrainerFaults, NonFiniteWeightsAreRefusedWhereTheyEnter) {
 // of 600,000 outputs: 2,515,068,224 parameters) is refused, naming the count,
 // before its 9.8 GB are asked for; it used to wrap into a request for 18
 // exabytes.
-TEST(TrainerFaults, ParameterCountPastAnIntShapeIsRefusedBeforeAllocating) {
+// A CaffeNet with 600,000 fc8 outputs has 2,515,068,224 parameters: its flat
+// buffers, fc8's weights alone and every offset below them pass 2^31, where an
+// int shape used to wrap into a request for 18 exabytes. Its layout is planned
+// exactly, in 64 bits, without allocating it (the peak resident size barely moves).
+TEST(TrainerFaults, FlatLayoutPast2To31ParametersIsPlannedWithoutAllocating) {
+  const long rss_before = peak_rss_kb();
+  const NetLayout l = plan_net(net_preset("caffenet"), 256, 600000);
+  EXPECT_LT(peak_rss_kb() - rss_before, 100 * 1024);  // under 100 MB; the buffers alone are 30 GB
+  EXPECT_EQ(l.param_count, 2515068224u);
+  ASSERT_EQ(l.slots.size(), 8u);
+  const ParamSlot& fc8 = l.slots.front();
+  EXPECT_EQ(fc8.transfer_index, 8);
+  EXPECT_EQ(fc8.weight_count, 2457600000u);  // 600,000 x 4,096
+  size_t offset = 0;
+  for (const ParamSlot& p : l.slots) {  // contiguous, top layer first
+    EXPECT_EQ(p.offset, offset) << p.layer->name();
+    offset += p.count();
+  }
+  EXPECT_EQ(offset, l.param_count);
+  EXPECT_GT(l.slots.back().offset, size_t(std::numeric_limits<int>::max()));  // conv1
+  EXPECT_EQ(Shape(int64_t(l.param_count)).count(), l.param_count);
+  EXPECT_GT(l.bytes(), 3 * l.param_count * sizeof(float));
+}
+
+// A net that no machine holds is refused before any of it is allocated, naming
+// its size and the backend's (fc8 with 100,000,000 outputs: 4.9 TB of buffers).
+TEST(TrainerFaults, NetBeyondTheBackendsMemoryIsRefusedBeforeAllocating) {
   auto be = make_backend("cpu", 0, 1);
-  const std::string e = error_of([&] { Net net(*be, net_preset("caffenet"), 1, 600000); });
-  EXPECT_NE(e.find("the network has 2515068224 parameters"), std::string::npos) << e;
-  EXPECT_NE(e.find("parameters, more than the 2147483647 one flat buffer holds (fc8 outputs 600000)"), std::string::npos)
+  const std::string e = error_of([&] { Net net(*be, net_preset("caffenet"), 1, 100000000); });
+  EXPECT_NE(e.find("the network needs 4917.9 GB (409756868224 parameters, fc8 outputs 100000000, batch 1) but the "
+                   "cpu backend has "),
+            std::string::npos)
       << e;
+  EXPECT_NE(e.find("GB: refused before allocating"), std::string::npos) << e;
+}
+
+// A layer dimension past the int an op takes is refused naming the layer.
+TEST(TrainerFaults, LayerDimensionPastAnIntIsRefusedNamingTheLayer) {
+  NetSpec spec = net_preset("small");
+  spec.crop = 100000;  // images of 100,000 x 100,000 pixels: fc6 would take more than 2^31 inputs
+  const std::string e = error_of([&] { plan_net(spec, 1, 10); });
+  EXPECT_NE(e.find("layer fc6: its input size of "), std::string::npos) << e;
+  EXPECT_NE(e.find(" is beyond the 2147483647 an op takes"), std::string::npos) << e;
 }
 
 TEST(TrainerFaults, NanScoresAreNeverHitsAndKeepTheLossNan) {

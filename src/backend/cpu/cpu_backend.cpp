@@ -14,6 +14,7 @@
 #include <map>
 
 #include "backend/cpu/cpu_ops.h"
+#include "core/cpus.h"
 #include "backend/cpu/dnnl_util.h"
 #include "core/check.h"
 #include "core/rng.h"
@@ -36,6 +37,7 @@ class CpuBackend final : public Backend {
     XFER_CHECK(p, "out of host memory allocating " << bytes << " bytes");
     return p;
   }
+  size_t memory_bytes() const override { return usable_memory_bytes(); }
   void release(void* p) noexcept override { std::free(p); }
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }

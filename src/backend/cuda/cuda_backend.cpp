@@ -126,6 +126,11 @@ class CudaBackend final : public Backend {
     XFER_CUDA(cudaMalloc(&p, std::max<size_t>(bytes, 256)));
     return p;
   }
+  size_t memory_bytes() const override {
+    size_t free = 0, total = 0;
+    XFER_CUDA(cudaMemGetInfo(&free, &total));
+    return total;
+  }
   void release(void* p) noexcept override {
     if (!p) return;
     const cudaError_t e = cudaFree(p);
