@@ -104,4 +104,21 @@ inline int run_command(const std::string& cmd, std::string* output) {
   return r.code;
 }
 
+// A shell prefix that bounds the memory of the command after it to `mb`
+// megabytes, so that a regression that allocates without bound fails its test,
+// not the machine: an address-space limit (RLIMIT_AS) in a plain build; under
+// AddressSanitizer or ThreadSanitizer, which reserve terabytes of address space
+// at start, the sanitizer's own cap on any one allocation instead.
+inline std::string memory_limit_prefix(long mb) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const char* tsan = std::getenv("TSAN_OPTIONS");
+  const std::string cap = "malloc_limit_mb=" + std::to_string(mb);
+  return "ASAN_OPTIONS='" + std::string(asan ? asan : "") + ":" + cap + "' TSAN_OPTIONS='" +
+         std::string(tsan ? tsan : "") + ":" + cap + "' ";
+#else
+  return "ulimit -v " + std::to_string(mb * 1024) + "; ";
+#endif
+}
+
 }  // namespace xfer::testing

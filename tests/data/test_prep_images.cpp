@@ -353,7 +353,7 @@ TEST(PrepImagesBadInput, DecompressionBombIsSkippedBeforeDecoding) {
   std::ofstream(src + "/train/a/bomb.jpg", std::ios::binary)
       .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
   std::string log;
-  ASSERT_EQ(run_command("ulimit -v 3000000; " + tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4 --seeds ''",
+  ASSERT_EQ(run_command(xfer::testing::memory_limit_prefix(3000) + tool() + " --src " + src + " --out " + tmp.str() + "/out --size 4 --seeds ''",
                         &log),
             0)
       << log;
