@@ -56,7 +56,7 @@ struct MeanPoint {
   int n = 0;
   double x = 0;
   Summary summary;
-  Interval interval;  // its 95% interval, drawn as a bar (none: no bar)
+  Interval interval{};  // its 95% interval, drawn as a bar (none: no bar)
 };
 void add_series(FigureSpec& f, const std::string& source, const std::string& series, const std::string& legend,
                 const SeriesStyle& style, const std::vector<NetPoint>& nets, const std::vector<MeanPoint>& means);

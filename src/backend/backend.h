@@ -79,6 +79,39 @@ class LrnOp {
   virtual void backward(const float* x, const float* dy, float* dx) = 0;
 };
 
+// Batch normalisation per channel over N, H and W (Ioffe and Szegedy 2015,
+// Algorithm 1), in PyTorch's BatchNorm2d conventions: y = (x - mean) /
+// sqrt(var + eps) * scale + shift with the biased batch variance; the running
+// estimates move as running = (1 - momentum) * running + momentum * batch,
+// the running variance from the unbiased batch variance (times M / (M - 1),
+// M = N*H*W). eps 1e-5 and momentum 0.1 are PyTorch's defaults.
+struct BatchNormDesc {
+  int n = 0, c = 0, h = 1, w = 1;
+  float eps = 1e-5f, momentum = 0.1f;
+  size_t per_channel() const { return size_t(n) * h * w; }
+};
+
+class BatchNormOp {
+ public:
+  virtual ~BatchNormOp() = default;
+  // With the batch's statistics, kept for backward_batch; the running ones
+  // move toward them when `update_running`.
+  virtual void forward_batch(const float* x, const float* scale, const float* shift, float* running_mean,
+                             float* running_var, float* y, bool update_running) = 0;
+  // With given statistics (the running ones: test time, and training in the
+  // eval and frozen behaviours).
+  virtual void forward_global(const float* x, const float* scale, const float* shift, const float* mean,
+                              const float* var, float* y) = 0;
+  // Backward of the last forward_batch. dx, or dscale and dshift, may be
+  // null (not wanted); what is given is overwritten.
+  virtual void backward_batch(const float* x, const float* dy, const float* scale, float* dx, float* dscale,
+                              float* dshift) = 0;
+  // Backward of forward_global, the statistics constants:
+  // dx = dy * scale / sqrt(var + eps). Nulls as above.
+  virtual void backward_global(const float* x, const float* dy, const float* scale, const float* mean,
+                               const float* var, float* dx, float* dscale, float* dshift) = 0;
+};
+
 // Sums over a batch of softmax cross-entropy: loss and top-1/top-5 hits.
 struct LossStats {
   double loss_sum = 0;
@@ -116,6 +149,7 @@ class Backend {
   virtual std::unique_ptr<InnerProductOp> make_inner_product(const InnerProductDesc& d) = 0;
   virtual std::unique_ptr<PoolOp> make_pool(const PoolDesc& d) = 0;
   virtual std::unique_ptr<LrnOp> make_lrn(const LrnDesc& d) = 0;
+  virtual std::unique_ptr<BatchNormOp> make_batch_norm(const BatchNormDesc& d) = 0;
 
   // Elementwise work.
   // dy *= (y > 0): the backward of a ReLU fused into the op that made y.
@@ -125,6 +159,11 @@ class Backend {
   virtual void dropout_forward(const float* x, float* y, float* mask, size_t count, float ratio,
                                uint64_t seed, uint64_t stream) = 0;
   virtual void multiply(const float* a, const float* b, float* y, size_t count) = 0;
+  // y = a + b (y may be a or b): a residual connection, and gradients that
+  // meet where one activation feeds two layers.
+  virtual void add(const float* a, const float* b, float* y, size_t count) = 0;
+  // y = max(y, 0) in place: the ReLU after a batch normalisation or a sum.
+  virtual void relu(float* y, size_t count) = 0;
   virtual void scale(float* x, size_t count, float alpha) = 0;
   // Softmax cross-entropy over logits [n, k] for the first `valid` rows;
   // labels are host ints. Stats are sums over the valid rows.

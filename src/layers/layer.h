@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "backend/tensor.h"
 #include "layers/layer_spec.h"
@@ -44,6 +45,28 @@ class Layer {
   Tensor& weights() { return w_; }
   Tensor& bias() { return b_; }
 
+  // State kept beside the parameters that is never trained by gradients
+  // (BatchNorm's running mean and variance): saved in checkpoints, copied by
+  // a transfer. The layer's initial values, and a view of them in the net's
+  // buffer of buffers.
+  virtual std::vector<float> initial_buffers() const { return {}; }
+  void bind_buffers(Tensor b) { buf_ = std::move(b); }
+  Tensor& buffers() { return buf_; }
+  // A batch normalisation's behaviour in training; other layers have none.
+  virtual void set_bn_mode(BnMode) {}
+
+  // Layers of several inputs (a residual sum) implement these three; for
+  // the others they are the single-input calls.
+  virtual Shape plan_inputs(const std::vector<Shape>& in);
+  virtual void forward_inputs(const std::vector<const Tensor*>& xs, Tensor& y, const PassContext& ctx) {
+    forward(*xs[0], y, ctx);
+  }
+  // dxs[k] is null where input k needs no gradient.
+  virtual void backward_inputs(const std::vector<const Tensor*>& xs, const Tensor& y, Tensor& dy,
+                               const std::vector<Tensor*>& dxs, bool need_param_grad) {
+    backward(*xs[0], y, dy, dxs[0], need_param_grad);
+  }
+
   virtual void forward(const Tensor& x, Tensor& y, const PassContext& ctx) = 0;
   // dy may be modified in place (a fused ReLU masks it). dx is null when no
   // layer below needs a gradient; need_param_grad is false for frozen layers.
@@ -52,7 +75,7 @@ class Layer {
 
  protected:
   LayerSpec spec_;
-  Tensor w_, b_, dw_, db_;
+  Tensor w_, b_, dw_, db_, buf_;
 };
 
 // outputs_override replaces spec.outputs when the spec leaves it 0 (fc8).

@@ -14,6 +14,8 @@ std::unique_ptr<Layer> make_inner_product_layer(const LayerSpec& s, int outputs)
 std::unique_ptr<Layer> make_pool_layer(const LayerSpec& s);
 std::unique_ptr<Layer> make_lrn_layer(const LayerSpec& s);
 std::unique_ptr<Layer> make_dropout_layer(const LayerSpec& s);
+std::unique_ptr<Layer> make_batch_norm_layer(const LayerSpec& s);
+std::unique_ptr<Layer> make_add_layer(const LayerSpec& s);
 
 // Conv and inner product: a weighted op, and the backward of a fused ReLU
 // (it masks dy before the op's own backward). Subclasses make the op and

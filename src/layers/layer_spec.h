@@ -5,14 +5,28 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace xfer {
 
-enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout };
+enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout, BatchNorm, Add };
+
+// How a batch normalisation behaves in training (at test time every one uses
+// its running statistics):
+//   train   batch statistics, running estimates updated (PyTorch's train())
+//   eval    running statistics, scale and shift trained (PyTorch's eval())
+//   frozen  running statistics, scale and shift fixed, no gradient to them
+//           (torchvision's FrozenBatchNorm2d)
+enum class BnMode { Train, Eval, Frozen };
+const char* bn_mode_name(BnMode m);
+BnMode parse_bn_mode(const std::string& s);  // throws naming the three
 
 struct LayerSpec {
   std::string name;
   LayerType type = LayerType::Conv;
+  // The layers whose outputs it takes, by name; empty: the layer before it
+  // (the network's input for the first). A residual sum names two.
+  std::vector<std::string> inputs{};
   int transfer_index = 0;  // 1..8 for parameter layers, 0 otherwise
   // Conv / inner product.
   int outputs = 0;          // 0 for fc8: the number of classes (or --fc8-outputs)
@@ -25,7 +39,13 @@ struct LayerSpec {
   float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 1.f;
   // Dropout.
   float dropout_ratio = 0.5f;
-  bool has_params() const { return type == LayerType::Conv || type == LayerType::InnerProduct; }
+  // Batch normalisation (relu above: fused after it). Its scale starts at
+  // weight_value (weight_std 0), its shift at bias_value.
+  float bn_eps = 1e-5f, bn_momentum = 0.1f;
+  float weight_value = 1.f;
+  bool has_params() const {
+    return type == LayerType::Conv || type == LayerType::InnerProduct || type == LayerType::BatchNorm;
+  }
 };
 
 }  // namespace xfer

@@ -14,7 +14,9 @@ namespace xfer {
 namespace {
 
 constexpr const char* kSchema = "xfer.checkpoint";
-constexpr int64_t kSchemaVersion = 1;
+// Version 2 added /buffers (running statistics); version 1 files still load.
+constexpr int64_t kSchemaVersion = 2;
+constexpr const char* kBufferNames[2] = {"running_mean", "running_var"};
 
 // A checkpoint of CaffeNet with momentum is about 460 MB: grow in large steps.
 constexpr size_t kMemoryIncrement = size_t{64} << 20;
@@ -34,6 +36,34 @@ void write_slot(hid_t f, const std::string& path, const std::string& group, Net&
   h5_write_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
   h5_write_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
                   v.data() + p.weight_count, path);
+}
+
+// A layer's buffers, [2, C] in the net (mean, then variance), as two vectors.
+void write_buffers(hid_t f, const std::string& path, Net& net, const ParamSlot& p) {
+  if (!p.buffer_count) return;
+  std::vector<float> v(p.buffer_count);
+  net.backend().download(v.data(), net.buffers().data() + p.buffer_offset, v.size() * sizeof(float));
+  const size_t half = v.size() / 2;
+  for (int k = 0; k < 2; ++k)
+    h5_write_floats(f, "/buffers/" + p.layer->name() + "/" + kBufferNames[k], {hsize_t(half)}, v.data() + k * half,
+                    path);
+}
+
+void read_buffers(hid_t f, const std::string& path, Net& net, const ParamSlot& p) {
+  if (!p.buffer_count) return;
+  const std::string base = "/buffers/" + p.layer->name();
+  XFER_CHECK(h5_exists(f, base + "/" + kBufferNames[0]),
+             path << ": has no running statistics for layer '" << p.layer->name()
+                  << "' (a checkpoint of version 1, or of a network without batch normalisation)");
+  std::vector<float> v(p.buffer_count);
+  const size_t half = v.size() / 2;
+  for (int k = 0; k < 2; ++k)
+    h5_read_floats(f, base + "/" + kBufferNames[k], {hsize_t(half)}, v.data() + k * half, path);
+  for (size_t i = 0; i < v.size(); ++i)
+    XFER_CHECK(std::isfinite(v[i]) && (i < half || v[i] >= 0),
+               path << ": " << kBufferNames[i / half] << " of layer '" << p.layer->name() << "' holds " << v[i]
+                    << " (element " << i % half << "): refused");
+  net.backend().upload(net.buffers().data() + p.buffer_offset, v.data(), v.size() * sizeof(float));
 }
 
 void read_slot(hid_t f, const std::string& path, const std::string& group, Net& net,
@@ -57,8 +87,8 @@ void check_schema(hid_t f, const std::string& path) {
   XFER_CHECK(h5_has_attr(f, "schema") && h5_read_attr_str(f, "schema", path) == kSchema,
              path << ": not an xfer checkpoint (no schema attribute '" << kSchema << "')");
   const int64_t v = h5_read_attr_int(f, "schema_version", path);
-  XFER_CHECK(v == kSchemaVersion, path << ": checkpoint schema version " << v
-                                       << ", this build reads version " << kSchemaVersion);
+  XFER_CHECK(v >= 1 && v <= kSchemaVersion, path << ": checkpoint schema version " << v
+                                                  << ", this build reads versions 1.." << kSchemaVersion);
 }
 
 void write_state(hid_t f, const std::string& path, const Net& net, const TrainState& st) {
@@ -92,6 +122,7 @@ void save_checkpoint(const std::string& path, Net& net, const TrainState& st, bo
     write_state(f, path, net, st);
     for (const auto& p : net.slots()) {
       write_slot(f, path, "params", net, p, net.params());
+      write_buffers(f, path, net, p);
       if (with_momentum) write_slot(f, path, "momentum", net, p, net.momentum());
     }
     if (!st.mean.empty())
@@ -154,6 +185,7 @@ TrainState load_checkpoint(const std::string& path, Net& net) {
                                                << "', but this run builds '" << net.spec().preset << "'");
   for (const auto& p : net.slots()) {
     read_slot(f, path, "params", net, p, net.params());
+    read_buffers(f, path, net, p);
     if (h5_exists(f, "/momentum/" + p.layer->name() + "/weights"))
       read_slot(f, path, "momentum", net, p, net.momentum());
     else
@@ -172,6 +204,7 @@ void copy_up_to(const std::string& path, Net& net, int n) {
   for (const auto& p : net.slots()) {
     if (p.transfer_index > n) continue;
     read_slot(f, path, "params", net, p, net.params());
+    read_buffers(f, path, net, p);
     net.backend().zero(net.momentum().data() + p.offset, p.count() * sizeof(float));
   }
 }

@@ -1,7 +1,9 @@
 // checkpoint.h: HDF5 checkpoints of a network and its training state.
 //
-// Layout (schema "xfer.checkpoint", version 1):
+// Layout (schema "xfer.checkpoint", version 2; version 1 had no /buffers):
 //   /params/<layer>/weights, /params/<layer>/bias      float32, the layer's shape
+//                                                      (a batch normalisation's scale and shift)
+//   /buffers/<layer>/running_mean, running_var         float32 [C], batch normalisation only
 //   /momentum/<layer>/weights, /momentum/<layer>/bias  float32 (absent in models)
 //   /mean                                              float32 [C,H,W], the mean image used
 //   attributes: schema, schema_version, preset, num_outputs, frozen_layers,

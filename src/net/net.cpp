@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <map>
 
 #include "core/check.h"
 #include "core/rng.h"
@@ -17,14 +18,33 @@ NetLayout plan_net(const NetSpec& spec, int batch, int num_outputs) {
   NetLayout l;
   l.input = Shape(batch, spec.channels, spec.crop, spec.crop);
   Shape s = l.input;
+  std::map<std::string, int> index;  // of each layer named so far
   for (const auto& ls : spec.layers) {
+    const int i = int(l.layers.size());
+    std::vector<int> in;
+    if (ls.inputs.empty()) in.push_back(i - 1);  // -1: the network's input
+    for (const std::string& name : ls.inputs) {
+      const auto it = index.find(name);
+      XFER_CHECK(it != index.end(), "layer " << ls.name << " takes '" << name << "', which is not a layer before it");
+      in.push_back(it->second);
+    }
+    XFER_CHECK(index.emplace(ls.name, i).second, "two layers are named '" << ls.name << "'");
+    std::vector<Shape> shapes;
+    for (int j : in) shapes.push_back(j < 0 ? l.input : l.outputs[j]);
     auto layer = make_layer(ls, num_outputs);
-    s = layer->plan(s);
+    s = layer->plan_inputs(shapes);
     l.outputs.push_back(s);
+    l.inputs.push_back(std::move(in));
     l.layers.push_back(std::move(layer));
   }
   XFER_CHECK(s.c() == num_outputs && s.h() == 1,
              "the network's last layer must produce " << num_outputs << " logits, got " << s.str());
+  std::vector<int> used(l.layers.size(), 0);
+  for (const auto& in : l.inputs)
+    for (int j : in)
+      if (j >= 0) ++used[size_t(j)];
+  for (size_t i = 0; i + 1 < l.layers.size(); ++i)
+    XFER_CHECK(used[i], "the output of layer " << l.layers[i]->name() << " is taken by no layer");
   // Flat buffers, top layer first.
   for (auto it = l.layers.rbegin(); it != l.layers.rend(); ++it) {
     Layer* layer = it->get();
@@ -35,14 +55,19 @@ NetLayout plan_net(const NetSpec& spec, int batch, int num_outputs) {
     p.offset = l.param_count;
     p.weight_count = layer->weight_shape().count();
     p.bias_count = layer->bias_shape().count();
+    p.buffer_offset = l.buffer_count;
+    p.buffer_count = layer->initial_buffers().size();
     l.param_count += p.count();
+    l.buffer_count += p.buffer_count;
     l.slots.push_back(p);
   }
+  std::map<int, int> seen;  // ordinals bottom up, so a layer added on top changes none below
+  for (auto it = l.slots.rbegin(); it != l.slots.rend(); ++it) it->ordinal = seen[it->transfer_index]++;
   return l;
 }
 
 size_t NetLayout::bytes() const {
-  size_t elements = input.count() + 3 * param_count;
+  size_t elements = input.count() + 3 * param_count + buffer_count;
   for (const auto& s : outputs) elements += 2 * s.count();
   return elements * sizeof(float);
 }
@@ -60,17 +85,34 @@ Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
                                                 << have / 1e9 << " GB: refused before allocating");
   layers_ = std::move(layout.layers);
   slots_ = std::move(layout.slots);
+  inputs_ = std::move(layout.inputs);
   input_ = Tensor(be, layout.input);
   for (size_t i = 0; i < layers_.size(); ++i) {
     layers_[i]->setup(be);
     acts_.emplace_back(be, layout.outputs[i]);
   }
-  for (size_t i = 1; i < layers_.size(); ++i)
-    if (layers_[i]->spec().has_params() && layers_[i]->spec().transfer_index >= 2) boundaries_.push_back(i - 1);
+  for (const auto& in : inputs_) {
+    in_tensors_.emplace_back();
+    for (int j : in) in_tensors_.back().push_back(j < 0 ? &input_ : &acts_[size_t(j)]);
+  }
+  scratch_.resize(layers_.size());
+  slot_of_.assign(layers_.size(), -1);
+  for (size_t k = 0; k < slots_.size(); ++k)
+    for (size_t i = 0; i < layers_.size(); ++i)
+      if (layers_[i].get() == slots_[k].layer) slot_of_[i] = int(k);
+  // Boundary n: what the first layer of transfer index n + 1 receives.
+  int last_index = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const LayerSpec& s = layers_[i]->spec();
+    if (!s.has_params() || s.transfer_index == last_index) continue;
+    if (i > 0 && last_index > 0) boundaries_.push_back(i - 1);
+    last_index = s.transfer_index;
+  }
   boundaries_.push_back(layers_.size() - 1);
   params_ = Tensor(be, Shape(int64_t(layout.param_count)));
   grads_ = Tensor(be, Shape(int64_t(layout.param_count)));
   momentum_ = Tensor(be, Shape(int64_t(layout.param_count)));
+  if (layout.buffer_count) buffers_ = Tensor(be, Shape(int64_t(layout.buffer_count)));
   for (auto& p : slots_) {
     float* w = params_.data() + p.offset;
     float* g = grads_.data() + p.offset;
@@ -78,17 +120,28 @@ Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
                          Tensor::view(be, w + p.weight_count, p.layer->bias_shape()),
                          Tensor::view(be, g, p.layer->weight_shape()),
                          Tensor::view(be, g + p.weight_count, p.layer->bias_shape()));
+    if (p.buffer_count) {
+      p.layer->bind_buffers(Tensor::view(be, buffers_.data() + p.buffer_offset, Shape(int64_t(p.buffer_count))));
+      const std::vector<float> b = p.layer->initial_buffers();
+      be.upload(buffers_.data() + p.buffer_offset, b.data(), b.size() * sizeof(float));
+    }
   }
 }
 
 void Net::init_layer(const ParamSlot& p, uint64_t seed) {
   const LayerSpec& ls = p.layer->spec();
-  Rng rng(derive_seed(seed, 1000 + p.transfer_index));
+  // CaffeNet's layers draw from the stream of their transfer index, as they
+  // always have; a later layer of the same index from one of its own.
+  uint64_t stream = derive_seed(seed, 1000 + p.transfer_index);
+  if (p.ordinal > 0) stream = derive_seed(stream, uint64_t(p.ordinal));
+  Rng rng(stream);
   std::vector<float> v(p.count());
-  for (size_t i = 0; i < p.weight_count; ++i) v[i] = rng.gaussian(0.f, ls.weight_std);
+  for (size_t i = 0; i < p.weight_count; ++i) v[i] = ls.weight_std > 0 ? rng.gaussian(0.f, ls.weight_std) : ls.weight_value;
   std::fill(v.begin() + p.weight_count, v.end(), ls.bias_value);
   be_.upload(params_.data() + p.offset, v.data(), v.size() * sizeof(float));
   be_.zero(momentum_.data() + p.offset, p.count() * sizeof(float));
+  const std::vector<float> b = p.layer->initial_buffers();
+  if (!b.empty()) be_.upload(buffers_.data() + p.buffer_offset, b.data(), b.size() * sizeof(float));
 }
 
 void Net::init_params(uint64_t seed) {
@@ -99,7 +152,18 @@ void Net::set_frozen(int n) {
   XFER_CHECK(n >= 0 && n <= kMaxTransferLayer,
              "layers to freeze must be in 0.." << kMaxTransferLayer << ", got " << n);
   frozen_ = n;
-  for (auto& p : slots_) p.frozen = p.transfer_index <= n;
+  for (auto& p : slots_) p.frozen = p.transfer_index <= n || (p.bn_frozen && p.transfer_index <= bn_up_to_);
+}
+
+void Net::set_bn_mode(int n, BnMode mode) {
+  bn_up_to_ = n;
+  for (auto& p : slots_) {
+    if (p.layer->spec().type != LayerType::BatchNorm) continue;
+    const BnMode m = p.transfer_index <= n ? mode : BnMode::Train;
+    p.layer->set_bn_mode(m);
+    p.bn_frozen = m == BnMode::Frozen;
+  }
+  set_frozen(frozen_);
 }
 
 const ParamSlot& Net::slot(const std::string& name) const {
@@ -149,38 +213,55 @@ LossStats Net::forward(const HostBatch& b, const PassContext& ctx) {
   labels_.assign(b.labels.begin(), b.labels.end());
   labels_.resize(batch_, 0);
   valid_ = b.n;
-  for (size_t i = 0; i < layers_.size(); ++i)
-    layers_[i]->forward(i == 0 ? input_ : acts_[i - 1], acts_[i], ctx);
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward_inputs(in_tensors_[i], acts_[i], ctx);
   return be_.softmax_loss(acts_.back().data(), labels_.data(), batch_, valid_, num_outputs_);
 }
 
 void Net::backward(float scale) {
   // The lowest layer that needs any backward work: the lowest trainable one.
+  // Nothing below it runs backward, and no activation below it gets a gradient.
   size_t lowest = layers_.size();
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const auto& s = layers_[i]->spec();
-    if (s.has_params() && s.transfer_index > frozen_) {
-      lowest = i;
-      break;
-    }
-  }
+  for (size_t i = 0; i < layers_.size() && lowest == layers_.size(); ++i)
+    if (trains(i)) lowest = i;
   XFER_CHECK(lowest < layers_.size(), "every layer is frozen: nothing to train");
   if (dacts_.empty()) {
     for (const auto& a : acts_) dacts_.emplace_back(be_, a.shape());
   }
   be_.softmax_loss_backward(acts_.back().data(), labels_.data(), batch_, valid_, num_outputs_,
                             scale, dacts_.back().data());
+  // An activation that feeds several layers (a residual block's input): the
+  // first of them backward, the highest, writes its gradient; each other
+  // writes into a scratch tensor that is then added.
+  std::vector<char> written(layers_.size(), 0);
   for (size_t i = layers_.size(); i-- > lowest;) {
+    std::vector<Tensor*> dxs;
+    std::vector<int> added;
+    for (int j : inputs_[i]) {
+      if (j < 0 || size_t(j) < lowest) {
+        dxs.push_back(nullptr);
+      } else if (!written[j]) {
+        written[j] = 1;
+        dxs.push_back(&dacts_[j]);
+      } else {
+        if (scratch_[j].empty()) scratch_[j] = Tensor(be_, acts_[j].shape());
+        dxs.push_back(&scratch_[j]);
+        added.push_back(j);
+      }
+    }
     Layer& l = *layers_[i];
-    const Tensor& x = i == 0 ? input_ : acts_[i - 1];
-    Tensor* dx = i > lowest ? &dacts_[i - 1] : nullptr;
-    const bool param_grad = l.spec().has_params() && l.spec().transfer_index > frozen_;
-    l.backward(x, acts_[i], dacts_[i], dx, param_grad);
-    if (param_grad && grads_ready_) {
-      const ParamSlot& p = slot(l.name());
+    const bool param_grad = trains(i);
+    l.backward_inputs(in_tensors_[i], acts_[i], dacts_[i], dxs, param_grad);
+    for (int j : added) be_.add(dacts_[j].data(), scratch_[j].data(), dacts_[j].data(), dacts_[j].count());
+    // Every parameter layer from the top down to the lowest trainable one
+    // is reported, so the ranges stay one prefix: a frozen batch
+    // normalisation among them sends its zero gradients (never written).
+    if (slot_of_[i] >= 0 && grads_ready_) {
+      const ParamSlot& p = slots_[size_t(slot_of_[i])];
       grads_ready_(p.offset, p.count());
     }
   }
 }
+
+bool Net::trains(size_t layer) const { return slot_of_[layer] >= 0 && !slots_[size_t(slot_of_[layer])].frozen; }
 
 }  // namespace xfer

@@ -22,9 +22,14 @@ namespace xfer {
 struct ParamSlot {
   Layer* layer = nullptr;
   int transfer_index = 0;  // 1..8
+  // Which parameter layer of its transfer index, bottom up (0 for every
+  // CaffeNet layer; a residual stage has many): its own initial values.
+  int ordinal = 0;
   size_t offset = 0;       // of the weights in the flat buffers; bias follows
   size_t weight_count = 0, bias_count = 0;
-  bool frozen = false;
+  size_t buffer_offset = 0, buffer_count = 0;  // in the net's buffers (running statistics)
+  bool frozen = false;     // trains nothing: a frozen layer, or a batch normalisation set frozen
+  bool bn_frozen = false;  // a batch normalisation set frozen (Net::set_bn_mode)
   size_t count() const { return weight_count + bias_count; }
 };
 
@@ -36,8 +41,10 @@ struct NetLayout {
   std::vector<std::unique_ptr<Layer>> layers;  // planned, not yet set up
   Shape input;
   std::vector<Shape> outputs;   // of each layer
+  std::vector<std::vector<int>> inputs;  // of each layer: earlier layers' indices, -1 the network's input
   std::vector<ParamSlot> slots;  // top layer first
   size_t param_count = 0;        // elements of each flat buffer
+  size_t buffer_count = 0;       // elements of the buffers (running statistics)
   // Bytes a net of this layout allocates: the input, each activation and its
   // gradient, the three flat buffers (parameters, gradients, momentum).
   size_t bytes() const;
@@ -65,6 +72,10 @@ class Net final : public ParamBuffers {
   // Freezes parameter layers 1..n (lr 0, no gradients, no backward below).
   void set_frozen(int n);
   int frozen_layers() const { return frozen_; }
+  // The batch normalisations of transfer indices 1..n behave as `mode`
+  // (layer_spec.h), those above as train; frozen ones train no parameter,
+  // in a fine-tuned net too (torchvision's detection backbones).
+  void set_bn_mode(int n, BnMode mode);
 
   // Uploads the batch (b.n <= batch; missing rows are zero and not scored),
   // runs every layer and the loss.
@@ -80,6 +91,10 @@ class Net final : public ParamBuffers {
   Tensor& params() override { return params_; }
   Tensor& grads() override { return grads_; }
   Tensor& momentum() override { return momentum_; }
+  // The layers' buffers (BatchNorm's running statistics), one flat tensor in
+  // slot order; empty for a net without any. Never a gradient: not reduced
+  // with them, not updated by the solver.
+  Tensor& buffers() { return buffers_; }
   std::vector<ParamBlock> trainable_blocks() const override;
   const std::vector<ParamSlot>& slots() const { return slots_; }  // top layer first
   const ParamSlot& slot(const std::string& layer_name) const;
@@ -91,6 +106,8 @@ class Net final : public ParamBuffers {
   // flat buffer (copied to the host): a run whose weights went non-finite while
   // ReLU kept its loss finite is caught at its next test.
   std::string nonfinite_params() const;
+  // Whether layer i (in spec order) has parameters that train.
+  bool trains(size_t layer) const;
 
   // The transfer boundaries of the last forward: boundary n = 1..7 is what
   // parameter layer n + 1 receives (after the ReLU, pooling and LRN that
@@ -107,12 +124,17 @@ class Net final : public ParamBuffers {
   std::vector<std::unique_ptr<Layer>> layers_;
   Tensor input_;
   std::vector<Tensor> acts_, dacts_;
-  Tensor params_, grads_, momentum_;
+  std::vector<std::vector<int>> inputs_;               // of each layer (NetLayout::inputs)
+  std::vector<std::vector<const Tensor*>> in_tensors_;  // the same, as tensors
+  std::vector<Tensor> scratch_;  // of an activation feeding several layers: a second gradient
+  std::vector<int> slot_of_;     // each layer's index in slots_, -1 for none
+  Tensor params_, grads_, momentum_, buffers_;
   std::vector<ParamSlot> slots_;
   std::vector<size_t> boundaries_;  // index into acts_ of boundary n (1-based: [n - 1])
   std::vector<int32_t> labels_;
   int valid_ = 0;
   int frozen_ = 0;
+  int bn_up_to_ = 0;
   std::function<void(size_t, size_t)> grads_ready_;
 };
 

@@ -51,6 +51,16 @@ class LayerHarness {
       layer_->bind_params(Tensor::view(be, w_.data(), ws), Tensor::view(be, b_.data(), bs),
                           Tensor::view(be, dw_.data(), ws), Tensor::view(be, db_.data(), bs));
     }
+    // Buffers (BatchNorm's running statistics): spread away from the initial
+    // 0 and 1, so that using them is distinguishable from not.
+    const std::vector<float> init = layer_->initial_buffers();
+    if (!init.empty()) {
+      buf_ = Tensor(be, Shape(int64_t(init.size())));
+      std::vector<float> v(init.size());
+      for (size_t i = 0; i < v.size(); ++i) v[i] = i < v.size() / 2 ? rng.gaussian(0.f, 0.5f) : 0.5f + rng.uniform();
+      buf_.from_host(v);
+      layer_->bind_buffers(Tensor::view(be, buf_.data(), buf_.shape()));
+    }
     r_.resize(out.count());
     for (auto& e : r_) e = rng.gaussian(0.f, 1.f);
   }
@@ -95,6 +105,8 @@ class LayerHarness {
     EXPECT_EQ(failures, 0) << layer_->name() << ": " << failures << " mismatches in d/d" << what;
   }
 
+  void check_x(const GradCheckOptions& o = {}) { check(x_, dx_, "x", o); }
+
   void check_all(const GradCheckOptions& o = {}) {
     check(x_, dx_, "x", o);
     if (!w_.empty()) {
@@ -110,7 +122,7 @@ class LayerHarness {
  private:
   Backend& be_;
   std::unique_ptr<Layer> layer_;
-  Tensor x_, y_, dy_, dx_, w_, b_, dw_, db_;
+  Tensor x_, y_, dy_, dx_, w_, b_, dw_, db_, buf_;
   std::vector<float> r_;
 };
 

@@ -16,7 +16,7 @@ namespace xfer::testing {
 const std::vector<OpCase>& op_cases() {
   static const std::vector<OpCase> all = [] {
     std::vector<OpCase> v;
-    for (auto family : {weighted_op_cases, pool_lrn_cases, elementwise_cases, loss_cases,
+    for (auto family : {weighted_op_cases, pool_lrn_cases, batch_norm_cases, elementwise_cases, loss_cases,
                         memory_cases, gradient_cases})
       for (auto& c : family()) v.push_back(std::move(c));
     return v;

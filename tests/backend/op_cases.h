@@ -57,9 +57,10 @@ struct OpCase {
 const std::vector<OpCase>& op_cases();
 
 // The families the list is made of (op_cases.cpp, op_cases_elementwise.cpp,
-// op_gradient_cases.cpp).
+// op_cases_batch_norm.cpp, op_gradient_cases.cpp).
 std::vector<OpCase> weighted_op_cases();
 std::vector<OpCase> pool_lrn_cases();
+std::vector<OpCase> batch_norm_cases();
 std::vector<OpCase> elementwise_cases();
 std::vector<OpCase> loss_cases();
 std::vector<OpCase> memory_cases();

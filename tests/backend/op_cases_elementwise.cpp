@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/rng.h"
 #include "gpu_test_util.h"
@@ -44,6 +45,31 @@ std::vector<OpCase> elementwise_cases() {
                  Buf x(be, a()), m(be, b()), y(be, kN);
                  be.multiply(x.data(), m.data(), y.data(), kN);
                  return {{"multiply", y.get(), kBits}};
+               }});
+  v.push_back({.name = "add",
+               .covers = {"Backend::add"},
+               .compare = [](Backend& be) -> Outputs {
+                 Buf x(be, a()), y(be, b());
+                 be.add(x.data(), y.data(), y.data(), kN);  // in place, as a gradient that meets another
+                 return {{"add", y.get(), kBits}};
+               }});
+  // max(y, 0), but a NaN stays NaN: a ReLU must not hide a diverged value.
+  v.push_back({.name = "relu",
+               .covers = {"Backend::relu"},
+               .compare = [](Backend& be) -> Outputs {
+                 Buf y(be, a());
+                 be.relu(y.data(), kN);
+                 return {{"relu", y.get(), kBits}};
+               },
+               .check = [](Backend& be) {
+                 const float nan = std::numeric_limits<float>::quiet_NaN();
+                 Buf y(be, std::vector<float>{-1.f, 0.f, 2.5f, nan, -0.f});
+                 be.relu(y.data(), 5);
+                 const std::vector<float> got = y.get();
+                 EXPECT_EQ(got[0], 0.f);
+                 EXPECT_EQ(got[2], 2.5f);
+                 EXPECT_TRUE(std::isnan(got[3])) << got[3];
+                 EXPECT_EQ(got[4], 0.f);
                }});
   v.push_back({.name = "scale",
                .covers = {"Backend::scale"},

@@ -109,6 +109,38 @@ void softmax_loss(Backend& be) {
   for (int i = 2 * k; i < n * k; ++i) EXPECT_EQ(g2[i], 0.f);
 }
 
+// Batch normalisation in its three behaviours. train: the batch statistics
+// own gradients flow into dx (the mean and variance depend on every x);
+// eval: the running statistics are constants and the scale and shift train;
+// frozen: the same dx as eval, and no gradient asked for the scale and shift.
+LayerSpec batch_norm_spec(bool relu) {
+  return {.name = "bn", .type = LayerType::BatchNorm, .transfer_index = 1, .relu = relu, .weight_std = 0.f};
+}
+
+void batch_norm_train(Backend& be) {
+  LayerHarness h(be, make_layer(batch_norm_spec(false)), Shape(4, 3, 5, 3), 11);
+  h.check_all();
+  // With the ReLU after it: a smaller step, since shifting a whole channel
+  // moves the outputs that lie within the step of zero across the kink.
+  LayerHarness r(be, make_layer(batch_norm_spec(true)), Shape(4, 3, 5, 3), 13);
+  r.check_all({.eps = 1e-3f, .tol = 3e-2f});
+}
+
+void batch_norm_eval_and_frozen(Backend& be) {
+  for (BnMode mode : {BnMode::Eval, BnMode::Frozen}) {
+    auto layer = make_layer(batch_norm_spec(false));
+    layer->set_bn_mode(mode);
+    LayerHarness h(be, std::move(layer), Shape(3, 4, 3, 5), 12);
+    if (mode == BnMode::Eval) {
+      h.check_all();
+      continue;
+    }
+    const std::vector<float> stats = h.layer().buffers().to_host();
+    h.check_x();
+    EXPECT_EQ(h.layer().buffers().to_host(), stats) << "a frozen batch normalisation moved its statistics";
+  }
+}
+
 std::vector<std::string> plus(std::vector<std::string> v, const char* more) {
   v.push_back(more);
   return v;
@@ -136,6 +168,13 @@ std::vector<OpCase> gradient_cases() {
       {.name = "gradients_dropout_fixed_mask",
        .covers = {"Backend::dropout_forward", "Backend::multiply", "Backend::copy"},
        .check = dropout_fixed_mask},
+      {.name = "gradients_batch_norm_train_fused_relu",
+       .covers = {"Backend::make_batch_norm", "BatchNormOp::forward_batch", "BatchNormOp::backward_batch",
+                  "Backend::relu", "Backend::relu_backward"},
+       .check = batch_norm_train},
+      {.name = "gradients_batch_norm_eval_and_frozen",
+       .covers = {"Backend::make_batch_norm", "BatchNormOp::forward_global", "BatchNormOp::backward_global"},
+       .check = batch_norm_eval_and_frozen},
       {.name = "gradients_softmax_loss",
        .covers = {"Backend::softmax_loss", "Backend::softmax_loss_backward"},
        .check = softmax_loss},

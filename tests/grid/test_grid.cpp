@@ -257,7 +257,7 @@ TEST(Grid, RefusesWhatTheTrainerRefusesNamingTheKey) {
   }
   // ...and the same words the trainer uses for its own option.
   EXPECT_NE(error_of("solver.lr_step=0").find("must be positive, got 0"), std::string::npos);
-  for (const std::string& ok : {"solver.lr_step=1", "solver.gamma=1", "solver.threads=0", "grid.fc8_outputs=0"})
+  for (const char* ok : {"solver.lr_step=1", "solver.gamma=1", "solver.threads=0", "grid.fc8_outputs=0"})
     EXPECT_EQ(error_of(ok), "") << ok;
 }
 
@@ -275,8 +275,11 @@ TEST(GridKeys, SolverRowsAreTheTrainersOptions) {
     }
     ASSERT_NE(k, nullptr) << option << " has no [solver] key";
     EXPECT_EQ(k->help, train_option_help(option));
-    for (const SolverRule& r : solver_rules())
-      if (option == r.option) EXPECT_EQ(k->range, r.range) << option;
+    for (const SolverRule& r : solver_rules()) {
+      if (option == r.option) {
+        EXPECT_EQ(k->range, r.range) << option;
+      }
+    }
     EXPECT_EQ(find_grid_key("solver.reduced", key), k);
   }
   const std::string keys = format_grid_keys("table");

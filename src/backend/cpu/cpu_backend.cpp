@@ -51,6 +51,7 @@ class CpuBackend final : public Backend {
   }
   std::unique_ptr<PoolOp> make_pool(const PoolDesc& d) override { return cpu::make_pool(d); }
   std::unique_ptr<LrnOp> make_lrn(const LrnDesc& d) override { return cpu::make_lrn(d); }
+  std::unique_ptr<BatchNormOp> make_batch_norm(const BatchNormDesc& d) override { return cpu::make_batch_norm(d); }
 
   void relu_backward(const float* y, float* dy, size_t count) override {
 #pragma omp parallel for simd schedule(static)
@@ -71,6 +72,16 @@ class CpuBackend final : public Backend {
   void multiply(const float* a, const float* b, float* y, size_t count) override {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < count; ++i) y[i] = a[i] * b[i];
+  }
+
+  void add(const float* a, const float* b, float* y, size_t count) override {
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
+  }
+
+  void relu(float* y, size_t count) override {
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < count; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];  // a NaN stays NaN
   }
 
   void scale(float* x, size_t count, float alpha) override {

@@ -207,6 +207,9 @@ class CudaBackend final : public Backend {
   }
   std::unique_ptr<PoolOp> make_pool(const PoolDesc& d) override { return cuda::make_pool(ctx_, d); }
   std::unique_ptr<LrnOp> make_lrn(const LrnDesc& d) override { return cuda::make_lrn(ctx_, d); }
+  std::unique_ptr<BatchNormOp> make_batch_norm(const BatchNormDesc& d) override {
+    return cuda::make_batch_norm(ctx_, d);
+  }
 
   // ---------------------------------------------------------------------
   // Elementwise.
@@ -221,6 +224,10 @@ class CudaBackend final : public Backend {
   void multiply(const float* a, const float* b, float* y, size_t count) override {
     cuda::multiply(a, b, y, count, ctx_.stream);
   }
+  void add(const float* a, const float* b, float* y, size_t count) override {
+    cuda::add(a, b, y, count, ctx_.stream);
+  }
+  void relu(float* y, size_t count) override { cuda::relu(y, count, ctx_.stream); }
   void scale(float* x, size_t count, float alpha) override {
     cuda::scale(x, count, alpha, ctx_.stream);
   }

@@ -43,5 +43,6 @@ std::unique_ptr<ConvOp> make_conv(Context& ctx, const ConvDesc& d);
 std::unique_ptr<InnerProductOp> make_inner_product(Context& ctx, const InnerProductDesc& d);
 std::unique_ptr<PoolOp> make_pool(Context& ctx, const PoolDesc& d);
 std::unique_ptr<LrnOp> make_lrn(Context& ctx, const LrnDesc& d);
+std::unique_ptr<BatchNormOp> make_batch_norm(Context& ctx, const BatchNormDesc& d);
 
 }  // namespace xfer::cuda

@@ -71,6 +71,49 @@ __global__ void multiply_kernel(const float* a, const float* b, float* y, size_t
   XFER_GRID_STRIDE(i, count) y[i] = __fmul_rn(a[i], b[i]);
 }
 
+__global__ void add_kernel(const float* a, const float* b, float* y, size_t count) {
+  XFER_GRID_STRIDE(i, count) y[i] = __fadd_rn(a[i], b[i]);
+}
+
+__global__ void relu_kernel(float* y, size_t count) {
+  XFER_GRID_STRIDE(i, count) y[i] = y[i] < 0.f ? 0.f : y[i];
+}
+
+__global__ void bn_global_dx_kernel(const float* dy, const float* scale, const float* var, float eps, float* dx,
+                                    size_t count, unsigned c, unsigned hw) {
+  XFER_GRID_STRIDE(i, count) {
+    const unsigned ch = (unsigned(i) / hw) % c;
+    dx[i] = __fmul_rn(dy[i], __fdiv_rn(scale[ch], sqrtf(__fadd_rn(var[ch], eps))));
+  }
+}
+
+// One block per channel: the two sums over its n * hw elements, in float64.
+__global__ void bn_global_param_kernel(const float* x, const float* dy, const float* mean, const float* var,
+                                       float eps, float* dscale, float* dshift, int n, int c, int hw) {
+  __shared__ double s_dy[kThreads], s_dyx[kThreads];
+  const int ch = blockIdx.x;
+  double sum_dy = 0, sum_dyx = 0;
+  for (int i = threadIdx.x; i < n * hw; i += blockDim.x) {
+    const size_t at = (size_t(i / hw) * c + ch) * hw + i % hw;
+    sum_dy += dy[at];
+    sum_dyx += double(dy[at]) * (double(x[at]) - mean[ch]);
+  }
+  s_dy[threadIdx.x] = sum_dy;
+  s_dyx[threadIdx.x] = sum_dyx;
+  __syncthreads();
+  for (int half = blockDim.x / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) {
+      s_dy[threadIdx.x] += s_dy[threadIdx.x + half];
+      s_dyx[threadIdx.x] += s_dyx[threadIdx.x + half];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    if (dshift) dshift[ch] = float(s_dy[0]);
+    if (dscale) dscale[ch] = float(s_dyx[0] / sqrt(double(var[ch]) + eps));
+  }
+}
+
 __global__ void scale_kernel(float* x, size_t count, float alpha) {
   XFER_GRID_STRIDE(i, count) x[i] = __fmul_rn(x[i], alpha);
 }
@@ -218,6 +261,32 @@ void dropout_forward(const float* x, float* y, float* mask, size_t count, float 
 void multiply(const float* a, const float* b, float* y, size_t count, cudaStream_t s) {
   multiply_kernel<<<blocks_for(count), kThreads, 0, s>>>(a, b, y, count);
   XFER_CUDA_LAUNCH_CHECK("multiply");
+}
+
+void add(const float* a, const float* b, float* y, size_t count, cudaStream_t s) {
+  add_kernel<<<blocks_for(count), kThreads, 0, s>>>(a, b, y, count);
+  XFER_CUDA_LAUNCH_CHECK("add");
+}
+
+void relu(float* y, size_t count, cudaStream_t s) {
+  relu_kernel<<<blocks_for(count), kThreads, 0, s>>>(y, count);
+  XFER_CUDA_LAUNCH_CHECK("relu");
+}
+
+void batch_norm_backward_global(const float* x, const float* dy, const float* scale, const float* mean,
+                                const float* var, float eps, float* dx, float* dscale, float* dshift, int n, int c,
+                                int hw, cudaStream_t s) {
+  const size_t count = size_t(n) * c * hw;
+  check_32bit(count, "batch_norm_backward_global");
+  if (dx) {
+    bn_global_dx_kernel<<<blocks_for(count), kThreads, 0, s>>>(dy, scale, var, eps, dx, count, unsigned(c),
+                                                                 unsigned(hw));
+    XFER_CUDA_LAUNCH_CHECK("batch_norm_backward_global dx");
+  }
+  if (dscale || dshift) {
+    bn_global_param_kernel<<<c, kThreads, 0, s>>>(x, dy, mean, var, eps, dscale, dshift, n, c, hw);
+    XFER_CUDA_LAUNCH_CHECK("batch_norm_backward_global params");
+  }
 }
 
 void scale(float* x, size_t count, float alpha, cudaStream_t s) {

@@ -19,6 +19,14 @@ void relu_backward(const float* y, float* dy, size_t count, cudaStream_t s);
 void dropout_forward(const float* x, float* y, float* mask, size_t count, float ratio,
                      uint64_t seed, uint64_t stream, cudaStream_t s);
 void multiply(const float* a, const float* b, float* y, size_t count, cudaStream_t s);
+void add(const float* a, const float* b, float* y, size_t count, cudaStream_t s);
+void relu(float* y, size_t count, cudaStream_t s);  // a NaN stays NaN
+// Batch normalisation's backward with fixed statistics (backend.h): dx =
+// dy * scale / sqrt(var + eps); per channel dshift = sum dy, dscale = sum dy *
+// (x - mean) / sqrt(var + eps). x, dy, dx are [n, c, hw]; any output may be null.
+void batch_norm_backward_global(const float* x, const float* dy, const float* scale, const float* mean,
+                                const float* var, float eps, float* dx, float* dscale, float* dshift, int n, int c,
+                                int hw, cudaStream_t s);
 void scale(float* x, size_t count, float alpha, cudaStream_t s);
 void fill(float* x, size_t count, float value, cudaStream_t s);
 void sgd_update(float* w, const float* g, float* v, size_t count, float lr, float momentum,

@@ -1,0 +1,130 @@
+// op_cases_batch_norm.cpp: the op cases of batch normalisation: every pass on
+// each backend against the CPU, and the CPU against a direct float64
+// implementation of the definition in backend.h (PyTorch's BatchNorm2d:
+// biased batch variance in the output, unbiased in the running estimate).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "gpu_test_util.h"
+#include "op_cases.h"
+
+namespace xfer::testing {
+
+namespace {
+
+// Odd sizes; a mean far from 0 and a spread far from 1 in every channel.
+constexpr BatchNormDesc kBn{.n = 3, .c = 5, .h = 4, .w = 7};
+constexpr size_t kCount = size_t(kBn.n) * kBn.c * kBn.h * kBn.w;
+
+std::vector<float> bn_input() {
+  std::vector<float> x = random_vector(kCount, 91, 2.f);
+  const size_t hw = size_t(kBn.h) * kBn.w;
+  for (size_t i = 0; i < kCount; ++i) x[i] += float((i / hw) % kBn.c) - 1.5f;
+  return x;
+}
+
+// Each pass from the same inputs, in the order a training step and a test run them.
+Outputs run_batch_norm(Backend& be) {
+  auto op = be.make_batch_norm(kBn);
+  const size_t c = kBn.c;
+  Buf x(be, bn_input()), dy(be, random_vector(kCount, 92)), y(be, kCount), dx(be, kCount);
+  Buf scale(be, random_vector(c, 93)), shift(be, random_vector(c, 94));
+  Buf mean(be, random_vector(c, 95, 0.1f)), var(be, std::vector<float>(c, 1.3f));
+  Buf dscale(be, c), dshift(be, c);
+  Outputs out;
+  op->forward_batch(x.data(), scale.data(), shift.data(), mean.data(), var.data(), y.data(), true);
+  out.push_back({"batch forward", y.get(), kFp32});
+  out.push_back({"running mean", mean.get(), kFp32});
+  out.push_back({"running variance", var.get(), kFp32});
+  op->backward_batch(x.data(), dy.data(), scale.data(), dx.data(), dscale.data(), dshift.data());
+  out.push_back({"batch dx", dx.get(), kFp32});
+  out.push_back({"batch dscale", dscale.get(), kFp32});
+  out.push_back({"batch dshift", dshift.get(), kFp32});
+  op->forward_global(x.data(), scale.data(), shift.data(), mean.data(), var.data(), y.data());
+  out.push_back({"global forward", y.get(), kFp32});
+  op->backward_global(x.data(), dy.data(), scale.data(), mean.data(), var.data(), dx.data(), dscale.data(),
+                      dshift.data());
+  out.push_back({"global dx", dx.get(), kFp32});
+  out.push_back({"global dscale", dscale.get(), kFp32});
+  out.push_back({"global dshift", dshift.get(), kFp32});
+  // Frozen: no parameter gradients asked for, and the running statistics
+  // untouched by a batch forward that does not update them.
+  const std::vector<float> before = mean.get();
+  op->forward_batch(x.data(), scale.data(), shift.data(), mean.data(), var.data(), y.data(), false);
+  EXPECT_EQ(mean.get(), before) << "a forward without update moved the running mean";
+  op->backward_global(x.data(), dy.data(), scale.data(), mean.data(), var.data(), dx.data(), nullptr, nullptr);
+  out.push_back({"global dx alone", dx.get(), kFp32});
+  return out;
+}
+
+// The same passes written from the definition, in float64.
+void batch_norm_definition(Backend& be) {
+  const Outputs got = run_batch_norm(be);
+  const std::vector<float> x = bn_input(), dy = random_vector(kCount, 92);
+  const std::vector<float> scale = random_vector(kBn.c, 93), shift = random_vector(kBn.c, 94);
+  std::vector<float> rmean = random_vector(kBn.c, 95, 0.1f), rvar(kBn.c, 1.3f);
+  const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
+  auto at = [&](size_t n, size_t c, size_t p) { return (n * kBn.c + c) * hw + p; };
+  std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
+  std::vector<float> gy(kCount), gdx(kCount), gdscale(kBn.c), gdshift(kBn.c);
+  for (size_t c = 0; c < size_t(kBn.c); ++c) {
+    double mean = 0, var = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) mean += x[at(n, c, p)];
+    mean /= m;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) var += (x[at(n, c, p)] - mean) * (x[at(n, c, p)] - mean);
+    var /= m;  // biased
+    const double inv = 1 / std::sqrt(var + kBn.eps);
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv;
+        y[i] = float(xhat * scale[c] + shift[c]);
+        sum_dy += dy[i];
+        sum_dy_xhat += dy[i] * xhat;
+      }
+    dshift[c] = float(sum_dy);
+    dscale[c] = float(sum_dy_xhat);
+    // Ioffe and Szegedy's backward, with the batch statistics' own gradients.
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv;
+        dx[i] = float(scale[c] * inv * (dy[i] - sum_dy / m - xhat * sum_dy_xhat / m));
+      }
+    rmean[c] = float(0.9 * rmean[c] + 0.1 * mean);
+    rvar[c] = float(0.9 * rvar[c] + 0.1 * var * m / (m - 1));
+    const double ginv = 1 / std::sqrt(double(rvar[c]) + kBn.eps);
+    double g_dy = 0, g_dy_xhat = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - rmean[c]) * ginv;
+        gy[i] = float(xhat * scale[c] + shift[c]);
+        gdx[i] = float(dy[i] * scale[c] * ginv);
+        g_dy += dy[i];
+        g_dy_xhat += dy[i] * xhat;
+      }
+    gdshift[c] = float(g_dy);
+    gdscale[c] = float(g_dy_xhat);
+  }
+  const std::vector<std::vector<float>> want{y, rmean, rvar, dx, dscale, dshift, gy, gdx, gdscale, gdshift, gdx};
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_TRUE(near_all(got[i].values, want[i], 1e-5f, 1e-6f)) << got[i].name;
+}
+
+}  // namespace
+
+std::vector<OpCase> batch_norm_cases() {
+  return {{.name = "batch_norm_every_pass",
+           .covers = {"Backend::make_batch_norm", "BatchNormOp::forward_batch", "BatchNormOp::forward_global",
+                      "BatchNormOp::backward_batch", "BatchNormOp::backward_global"},
+           .compare = run_batch_norm,
+           .definition = batch_norm_definition}};
+}
+
+}  // namespace xfer::testing
