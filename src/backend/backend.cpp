@@ -22,8 +22,8 @@ int pooled_size(int in, int k, int s, int p) {
 }
 }  // namespace
 
-int PoolDesc::out_h() const { return pooled_size(h, kernel, stride, pad); }
-int PoolDesc::out_w() const { return pooled_size(w, kernel, stride, pad); }
+int PoolDesc::out_h() const { return ceil ? pooled_size(h, kernel, stride, pad) : (h + 2 * pad - kernel) / stride + 1; }
+int PoolDesc::out_w() const { return ceil ? pooled_size(w, kernel, stride, pad) : (w + 2 * pad - kernel) / stride + 1; }
 
 std::vector<std::string> built_backends() {
   std::vector<std::string> v{"cpu"};

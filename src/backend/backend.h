@@ -24,10 +24,14 @@ struct ConvDesc {
   int out_w() const { return (w + 2 * pad - kernel) / stride + 1; }
 };
 
-// Max pooling with Caffe's ceil rounding of the output size.
+// Max pooling with Caffe's ceil rounding of the output size (CaffeNet), or
+// PyTorch's floor rounding (ResNet's stem); or average pooling (ResNet's
+// global average pool: a window of the whole plane).
 struct PoolDesc {
   int n = 0, c = 0, h = 0, w = 0;
   int kernel = 0, stride = 1, pad = 0;
+  bool ceil = true;
+  bool average = false;
   int out_h() const;
   int out_w() const;
 };

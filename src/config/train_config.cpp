@@ -298,11 +298,11 @@ std::string identity_text(const TrainConfig& cfg, const std::string& data_identi
 }
 
 void TrainConfig::validate() const {
-  net_preset(network);  // throws naming the known presets
+  const int layers = net_preset(network).transfer_layers();  // throws naming the known presets
   XFER_CHECK(backend == "cpu" || backend == "cuda", "--backend must be cpu or cuda, got '" << backend << "'");
   if (takes_layer_count(transfer_mode)) {
-    XFER_CHECK(transfer_n >= 1 && transfer_n <= kMaxTransferLayer,
-               "--transfer-n must be in 1.." << kMaxTransferLayer << " with --transfer-mode "
+    XFER_CHECK(transfer_n >= 1 && transfer_n <= layers,
+               "--transfer-n must be in 1.." << layers << " for network " << network << " with --transfer-mode "
                                              << to_string(transfer_mode) << ", got " << transfer_n);
   } else if (transfer_mode == TransferMode::Continue) {
     // Not ignored: a value that changed nothing would still change the run identity.

@@ -30,7 +30,7 @@ class ConvLayer final : public WeightedLayer {
   Shape weight_shape() const override {
     return Shape(spec_.outputs, d_.c / spec_.groups, spec_.kernel, spec_.kernel);
   }
-  Shape bias_shape() const override { return Shape(spec_.outputs); }
+  Shape bias_shape() const override { return Shape(spec_.bias ? spec_.outputs : 0); }
 
  private:
   ConvDesc d_;

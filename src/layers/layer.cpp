@@ -14,7 +14,8 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& s, int outputs_override) {
       XFER_CHECK(out > 0, "layer " << s.name << " has no output count");
       return make_inner_product_layer(s, out);
     }
-    case LayerType::Pool: return make_pool_layer(s);
+    case LayerType::Pool:
+    case LayerType::GlobalAvgPool: return make_pool_layer(s);
     case LayerType::Lrn: return make_lrn_layer(s);
     case LayerType::Dropout: return make_dropout_layer(s);
     case LayerType::BatchNorm: return make_batch_norm_layer(s);

@@ -34,6 +34,7 @@ class WeightedLayer : public Layer {
 
  private:
   Backend* be_ = nullptr;
+  Tensor zero_bias_, unused_db_;  // for a layer without a bias (LayerSpec::bias)
 };
 
 }  // namespace xfer

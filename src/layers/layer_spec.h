@@ -9,7 +9,7 @@
 
 namespace xfer {
 
-enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout, BatchNorm, Add };
+enum class LayerType { Conv, InnerProduct, Pool, Lrn, Dropout, BatchNorm, Add, GlobalAvgPool };
 
 // How a batch normalisation behaves in training (at test time every one uses
 // its running statistics):
@@ -32,8 +32,11 @@ struct LayerSpec {
   int outputs = 0;          // 0 for fc8: the number of classes (or --fc8-outputs)
   int kernel = 0, stride = 1, pad = 0, groups = 1;
   bool relu = false;        // ReLU fused onto the output
+  bool bias = true;         // conv: false for one followed by a batch normalisation (ResNet's)
   float weight_std = 0.01f, bias_value = 0.f;  // gaussian / constant fillers
-  // Pooling (max, ceil rounding): kernel/stride/pad above.
+  // Pooling (max): kernel/stride/pad above; Caffe's ceil rounding of the
+  // output size, or PyTorch's floor. A global average pool takes none.
+  bool pool_ceil = true;
   // LRN across channels.
   int lrn_size = 5;
   float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 1.f;

@@ -1,5 +1,6 @@
 // pool_lrn_layers.cpp: max pooling (ceil rounding) and across-channel LRN.
 // Their ops keep what backward needs from the last training forward.
+#include "core/check.h"
 #include "layers/layer_impl.h"
 
 namespace xfer {
@@ -13,7 +14,17 @@ class PoolLayer final : public Layer {
   Shape plan(const Shape& in) override {
     d_ = PoolDesc{.n = shape_dim(in.n(), name(), "batch"), .c = shape_dim(in.c(), name(), "channels"),
                   .h = shape_dim(in.h(), name(), "height"), .w = shape_dim(in.w(), name(), "width"),
-                  .kernel = spec_.kernel, .stride = spec_.stride, .pad = spec_.pad};
+                  .kernel = spec_.kernel, .stride = spec_.stride, .pad = spec_.pad, .ceil = spec_.pool_ceil};
+    if (spec_.type == LayerType::GlobalAvgPool) {
+      XFER_CHECK(d_.h == d_.w, "layer " << name() << ": a global average pool of a " << d_.h << "x" << d_.w
+                                        << " plane (square planes only)");
+      d_.kernel = d_.h;
+      d_.stride = 1;
+      d_.pad = 0;
+      d_.average = true;
+    }
+    XFER_CHECK(d_.kernel > 0 && d_.out_h() > 0 && d_.out_w() > 0,
+               "layer " << name() << ": pooling " << in.str() << " with kernel " << d_.kernel << " has no output");
     return Shape(d_.n, d_.c, d_.out_h(), d_.out_w());
   }
 

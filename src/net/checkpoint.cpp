@@ -34,8 +34,8 @@ void write_slot(hid_t f, const std::string& path, const std::string& group, Net&
   net.backend().download(v.data(), buf.data() + p.offset, v.size() * sizeof(float));
   const std::string base = "/" + group + "/" + p.layer->name();
   h5_write_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
-  h5_write_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
-                  v.data() + p.weight_count, path);
+  if (p.bias_count)  // a convolution followed by a batch normalisation has none
+    h5_write_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count, path);
 }
 
 // A layer's buffers, [2, C] in the net (mean, then variance), as two vectors.
@@ -73,8 +73,8 @@ void read_slot(hid_t f, const std::string& path, const std::string& group, Net& 
   XFER_CHECK(h5_exists(f, base + "/weights"),
              path << ": has no layer '" << p.layer->name() << "' (not a checkpoint of this network?)");
   h5_read_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
-  h5_read_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false),
-                 v.data() + p.weight_count, path);
+  if (p.bias_count)
+    h5_read_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count, path);
   // Weights enter here: a NaN copied in would train to a "finished" result.
   for (size_t i = 0; i < v.size(); ++i)
     XFER_CHECK(std::isfinite(v[i]), path << ": " << group << " of layer '" << p.layer->name() << "' hold "
@@ -212,8 +212,9 @@ void copy_up_to(const std::string& path, Net& net, int n) {
 }  // namespace
 
 void copy_layers(const std::string& path, Net& net, int n) {
-  XFER_CHECK(n >= 1 && n <= kMaxTransferLayer,
-             "layers to copy must be in 1.." << kMaxTransferLayer << ", got " << n);
+  XFER_CHECK(n >= 1 && n <= net.spec().transfer_layers(), "layers to copy must be in 1.." << net.spec().transfer_layers()
+                                                                                      << " for network " << net.spec().preset
+                                                                                      << ", got " << n);
   copy_up_to(path, net, n);
 }
 

@@ -149,8 +149,9 @@ void Net::init_params(uint64_t seed) {
 }
 
 void Net::set_frozen(int n) {
-  XFER_CHECK(n >= 0 && n <= kMaxTransferLayer,
-             "layers to freeze must be in 0.." << kMaxTransferLayer << ", got " << n);
+  XFER_CHECK(n >= 0 && n <= spec_.transfer_layers(),
+             "layers to freeze must be in 0.." << spec_.transfer_layers() << " for network " << spec_.preset << ", got "
+                                               << n);
   frozen_ = n;
   for (auto& p : slots_) p.frozen = p.transfer_index <= n || (p.bn_frozen && p.transfer_index <= bn_up_to_);
 }

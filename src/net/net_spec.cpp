@@ -3,6 +3,9 @@
 // LRN, ceil pooling, dropout) at the size of Fashion-MNIST.
 #include "net/net_spec.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/check.h"
 
 namespace xfer {
@@ -45,7 +48,127 @@ std::vector<LayerSpec> layers(int c1, int c2, int c3, int c4, int c5, int f6, in
   };
 }
 
+// ---------------------------------------------------------------------------
+// Residual networks (He, Zhang, Ren and Sun, CVPR 2016), as torchvision's
+// resnet.py builds them (v1.5: a Bottleneck strides on its 3x3), with its
+// layer names, so that a checkpoint maps one to one onto a state_dict
+// (scripts/torchvision_weights.py). Convolutions have no bias and are
+// followed by a batch normalisation; torchvision's initialisation: Kaiming
+// normal, fan out, for ReLU (std sqrt(2 / (out * k * k))), BatchNorm scale 1
+// and shift 0. The classifier is PyTorch's nn.Linear, whose uniform
+// initialisation we replace by a gaussian of the same variance (said in the
+// README's fidelity list).
+
+LayerSpec res_conv(const std::string& name, int stage, int out, int k, int stride, std::vector<std::string> in = {}) {
+  const float std = std::sqrt(2.f / float(out * k * k));
+  return {.name = name, .type = LayerType::Conv, .inputs = std::move(in), .transfer_index = stage, .outputs = out,
+          .kernel = k, .stride = stride, .pad = k / 2, .relu = false, .bias = false, .weight_std = std};
+}
+
+LayerSpec res_bn(const std::string& name, int stage, bool relu) {
+  return {.name = name, .type = LayerType::BatchNorm, .transfer_index = stage, .relu = relu, .weight_std = 0.f};
+}
+
+// One block of a stage: BasicBlock (two 3x3) or Bottleneck (1x1, 3x3, 1x1 of
+// four times the width), its shortcut a strided 1x1 projection with its own
+// batch normalisation where the shape changes, and the sum with its ReLU.
+void add_block(std::vector<LayerSpec>& v, const std::string& name, const std::string& input, int stage, int width,
+               int stride, bool bottleneck, int in_channels) {
+  const int out = bottleneck ? 4 * width : width;
+  const std::string p = name + ".";
+  if (bottleneck) {
+    v.push_back(res_conv(p + "conv1", stage, width, 1, 1, {input}));
+    v.push_back(res_bn(p + "bn1", stage, true));
+    v.push_back(res_conv(p + "conv2", stage, width, 3, stride));
+    v.push_back(res_bn(p + "bn2", stage, true));
+    v.push_back(res_conv(p + "conv3", stage, out, 1, 1));
+    v.push_back(res_bn(p + "bn3", stage, false));
+  } else {
+    v.push_back(res_conv(p + "conv1", stage, width, 3, stride, {input}));
+    v.push_back(res_bn(p + "bn1", stage, true));
+    v.push_back(res_conv(p + "conv2", stage, width, 3, 1));
+    v.push_back(res_bn(p + "bn2", stage, false));
+  }
+  std::string shortcut = input;
+  const std::string main = v.back().name;
+  if (stride != 1 || in_channels != out) {
+    v.push_back(res_conv(p + "downsample.0", stage, out, 1, stride, {input}));
+    v.push_back(res_bn(p + "downsample.1", stage, false));
+    shortcut = v.back().name;
+  }
+  v.push_back({.name = name, .type = LayerType::Add, .inputs = {main, shortcut}, .relu = true});
+}
+
+// Stages of `blocks[s]` blocks of width widths[s], the first of each stage
+// but the first strided by 2; transfer index first_stage + s. Returns the
+// channels out of the last stage.
+int add_stages(std::vector<LayerSpec>& v, std::string input, int in_channels, int first_stage,
+               const std::vector<int>& blocks, const std::vector<int>& widths, bool bottleneck) {
+  for (size_t s = 0; s < blocks.size(); ++s)
+    for (int b = 0; b < blocks[s]; ++b) {
+      const std::string name = "layer" + std::to_string(s + 1) + "." + std::to_string(b);
+      add_block(v, name, input, first_stage + int(s), widths[s], s > 0 && b == 0 ? 2 : 1, bottleneck, in_channels);
+      in_channels = bottleneck ? 4 * widths[s] : widths[s];
+      input = name;
+    }
+  return in_channels;
+}
+
+// The classifier after the global average pool: transfer index `index`,
+// never copied; Linear's variance 1 / (3 * fan_in) as a gaussian.
+void add_classifier(std::vector<LayerSpec>& v, int index, int fan_in) {
+  v.push_back({.name = "avgpool", .type = LayerType::GlobalAvgPool});
+  const float std = 1.f / std::sqrt(3.f * float(fan_in));
+  v.push_back({.name = "fc", .type = LayerType::InnerProduct, .transfer_index = index, .weight_std = std});
+}
+
+// torchvision's resnet18 / resnet50 on 224 crops of 256 images: stem (n = 1:
+// conv1 7x7/2, bn1, ReLU, max pool 3x3/2 pad 1 with floor rounding), layer1..4
+// (n = 2..5), avgpool and fc (6, never copied).
+NetSpec imagenet_resnet(const std::string& name, const std::vector<int>& blocks, bool bottleneck) {
+  NetSpec s;
+  s.preset = name;
+  s.channels = 3;
+  s.stored_size = 256;
+  s.crop = 224;
+  LayerSpec stem = res_conv("conv1", 1, 64, 7, 2);
+  stem.pad = 3;
+  s.layers = {stem, res_bn("bn1", 1, true),
+              {.name = "maxpool", .type = LayerType::Pool, .kernel = 3, .stride = 2, .pad = 1, .pool_ceil = false}};
+  const int out = add_stages(s.layers, "maxpool", 64, 2, blocks, {64, 128, 256, 512}, bottleneck);
+  add_classifier(s.layers, 6, out);
+  s.solver = torchvision_recipe();
+  return s;
+}
+
+// A residual network for 28x28 images (24 crops), CIFAR-style (He et al. 2016,
+// section 4.2): a 3x3 stem of 16 (n = 1) and three stages of two basic blocks,
+// 16, 32, 64 wide (n = 2..4): 24 -> 24 -> 12 -> 6, then the global pool and fc (5).
+NetSpec small_resnet() {
+  NetSpec s;
+  s.preset = "resnet-small";
+  s.channels = 1;
+  s.stored_size = 28;
+  s.crop = 24;
+  s.layers = {res_conv("conv1", 1, 16, 3, 1), res_bn("bn1", 1, true)};
+  const int out = add_stages(s.layers, "bn1", 16, 2, {2, 2, 2}, {16, 32, 64}, false);
+  add_classifier(s.layers, 5, out);
+  s.solver = torchvision_recipe();
+  s.solver.batch = 128;
+  s.solver.max_iter = 2000;
+  s.solver.lr_step = 1000;
+  s.solver.test_interval = 250;
+  s.solver.snapshot_interval = 500;
+  return s;
+}
+
 }  // namespace
+
+int NetSpec::transfer_layers() const {
+  int top = 0;
+  for (const auto& l : layers) top = std::max(top, l.transfer_index);
+  return top - 1;
+}
 
 std::vector<const LayerSpec*> NetSpec::param_layers() const {
   std::vector<const LayerSpec*> v;
@@ -54,7 +177,22 @@ std::vector<const LayerSpec*> NetSpec::param_layers() const {
   return v;
 }
 
-std::vector<std::string> net_presets() { return {"caffenet", "small"}; }
+std::vector<std::string> net_presets() { return {"caffenet", "small", "resnet18", "resnet50", "resnet-small"}; }
+
+SolverSpec torchvision_recipe() {
+  SolverSpec s;
+  s.base_lr = 0.1;
+  s.gamma = 0.1;
+  s.momentum = 0.9;
+  s.weight_decay = 1e-4;
+  s.batch = 256;
+  // 90 epochs of ImageNet's 1.28 M images at 256, the rate dropped 10x every 30.
+  s.max_iter = 450000;
+  s.lr_step = 150000;
+  s.bias_lr_mult = s.weight_lr_mult = 1;  // every parameter alike, BatchNorm's included
+  s.bias_decay_mult = s.weight_decay_mult = 1;
+  return s;
+}
 
 NetSpec net_preset(const std::string& name) {
   NetSpec s;
@@ -84,7 +222,10 @@ NetSpec net_preset(const std::string& name) {
     s.solver.snapshot_interval = 500;
     return s;
   }
-  XFER_FAIL("unknown network preset '" << name << "' (known: caffenet, small)");
+  if (name == "resnet18") return imagenet_resnet(name, {2, 2, 2, 2}, false);
+  if (name == "resnet50") return imagenet_resnet(name, {3, 4, 6, 3}, true);
+  if (name == "resnet-small") return small_resnet();
+  XFER_FAIL("unknown network preset '" << name << "' (known: caffenet, small, resnet18, resnet50, resnet-small)");
 }
 
 }  // namespace xfer

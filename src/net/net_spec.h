@@ -23,13 +23,22 @@ struct NetSpec {
 
   // Parameter layers in order (conv1..fc8).
   std::vector<const LayerSpec*> param_layers() const;
+  // How many transfer units can be copied: every transfer index below the
+  // classifier's (7 for CaffeNet's conv1..fc7; 5 for a ResNet's stem and four stages).
+  int transfer_layers() const;
 };
 
-// "caffenet" or "small"; throws with the list of presets otherwise.
+// "caffenet", "small", "resnet18", "resnet50" or "resnet-small"; throws with
+// the list of presets otherwise.
 NetSpec net_preset(const std::string& name);
 std::vector<std::string> net_presets();
+// torchvision's reference recipe for residual networks: SGD, momentum 0.9,
+// weight decay 1e-4 on every parameter, rate 0.1 dropped 10x every 30 epochs
+// of 90, batch 256; no per-parameter multipliers (Caffe's are CaffeNet's).
+SolverSpec torchvision_recipe();
 
-// The number of the top parameter layer that can be transferred (7).
+// The number of the top parameter layer of CaffeNet that can be transferred
+// (7): the grid and the analysis of CaffeNet-shaped studies count n to it.
 constexpr int kMaxTransferLayer = 7;
 
 }  // namespace xfer

@@ -215,6 +215,30 @@ void pool_ceil_sizes(Backend&) {
   }
 }
 
+// PyTorch's floor rounding (ResNet's stem, 3x3 stride 2 pad 1: 112 -> 56),
+// and average pooling: a global pool is the plane's mean, and its backward
+// spreads dy evenly.
+void pool_floor_and_average(Backend& be) {
+  PoolDesc p{.kernel = 3, .stride = 2, .pad = 1, .ceil = false};
+  for (auto [in, out] : std::vector<std::pair<int, int>>{{112, 56}, {14, 7}, {8, 4}, {7, 4}}) {
+    p.h = p.w = in;
+    EXPECT_EQ(p.out_h(), out) << "input " << in;
+  }
+  const PoolDesc g{.n = 2, .c = 3, .h = 5, .w = 5, .kernel = 5, .average = true};
+  const std::vector<float> x = random_vector(150, 34);
+  Buf bx(be, x), by(be, 6), bdy(be, std::vector<float>{1, 2, 3, 4, 5, 6}), bdx(be, 150);
+  auto op = be.make_pool(g);
+  op->forward(bx.data(), by.data(), true);
+  op->backward(bdy.data(), bdx.data());
+  const std::vector<float> y = by.get(), dx = bdx.get();
+  for (size_t plane = 0; plane < 6; ++plane) {
+    double mean = 0;
+    for (size_t i = 0; i < 25; ++i) mean += x[plane * 25 + i] / 25.0;
+    EXPECT_NEAR(y[plane], mean, 1e-6) << "plane " << plane;
+    for (size_t i = 0; i < 25; ++i) EXPECT_FLOAT_EQ(dx[plane * 25 + i], float(plane + 1) / 25.f);
+  }
+}
+
 }  // namespace
 
 std::vector<OpCase> pool_lrn_cases() {
@@ -233,6 +257,15 @@ std::vector<OpCase> pool_lrn_cases() {
                  .compare = [d](Backend& be) { return run_pool(be, d); },
                  .definition = s[0] == 24 ? pool_ceil_sizes : nullptr});
   }
+  const PoolDesc stem{.n = 2, .c = 3, .h = 14, .w = 14, .kernel = 3, .stride = 2, .pad = 1, .ceil = false};
+  v.push_back({.name = "pool_h14k3s2p1_floor",
+               .covers = covers_pool,
+               .compare = [stem](Backend& be) { return run_pool(be, stem); },
+               .definition = pool_floor_and_average});
+  const PoolDesc global{.n = 3, .c = 4, .h = 7, .w = 7, .kernel = 7, .average = true};
+  v.push_back({.name = "pool_global_average_h7",
+               .covers = covers_pool,
+               .compare = [global](Backend& be) { return run_pool(be, global); }});
   const std::vector<std::string> covers_lrn = {"Backend::make_lrn", "LrnOp::forward",
                                                "LrnOp::backward"};
   for (float alpha : {1e-4f, 0.3f}) {

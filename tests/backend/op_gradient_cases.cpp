@@ -141,6 +141,19 @@ void batch_norm_eval_and_frozen(Backend& be) {
   }
 }
 
+// ResNet's pools: the stem's max pool with floor rounding, the global average.
+void resnet_pools(Backend& be) {
+  LayerHarness m(be,
+                 make_layer({.name = "pool", .type = LayerType::Pool, .kernel = 3, .stride = 2, .pad = 1,
+                             .pool_ceil = false}),
+                 Shape(2, 3, 8, 8), 14);
+  EXPECT_EQ(m.y().shape(), Shape(2, 3, 4, 4));
+  m.check_all({.eps = 1e-3f});  // a step under the gaps between a window's values
+  LayerHarness g(be, make_layer({.name = "avgpool", .type = LayerType::GlobalAvgPool}), Shape(2, 5, 4, 4), 15);
+  EXPECT_EQ(g.y().shape(), Shape(2, 5, 1, 1));
+  g.check_all();
+}
+
 std::vector<std::string> plus(std::vector<std::string> v, const char* more) {
   v.push_back(more);
   return v;
@@ -175,6 +188,9 @@ std::vector<OpCase> gradient_cases() {
       {.name = "gradients_batch_norm_eval_and_frozen",
        .covers = {"Backend::make_batch_norm", "BatchNormOp::forward_global", "BatchNormOp::backward_global"},
        .check = batch_norm_eval_and_frozen},
+      {.name = "gradients_resnet_pools",
+       .covers = {"Backend::make_pool", "PoolOp::forward", "PoolOp::backward"},
+       .check = resnet_pools},
       {.name = "gradients_softmax_loss",
        .covers = {"Backend::softmax_loss", "Backend::softmax_loss_backward"},
        .check = softmax_loss},

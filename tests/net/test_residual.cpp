@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <hdf5.h>
 
@@ -48,7 +49,10 @@ NetSpec residual_spec() {
               add("b2", {"b2b_bn", "b2p_bn"}),
               {.name = "fc", .type = LayerType::InnerProduct, .transfer_index = 4, .weight_std = 0.1f}};
   for (auto& l : s.layers)
-    if (l.type == LayerType::Conv) l.relu = false;  // the ReLUs come after the batch normalisations
+    if (l.type == LayerType::Conv) {
+      l.relu = false;  // the ReLUs come after the batch normalisations,
+      l.bias = false;  // which make a bias redundant (ResNet's convolutions have none)
+    }
   return s;
 }
 
@@ -257,6 +261,59 @@ TEST(Residual, RunningStatisticsAreSavedCopiedAndRequired) {
   Net small2(*be, net_preset("small"), 2, 10);
   load_checkpoint(path, small2);
   EXPECT_EQ(small2.params().to_host(), small.params().to_host());
+}
+
+}  // namespace
+}  // namespace xfer
+
+namespace xfer {
+namespace {
+
+// torchvision's resnet18 and resnet50 with 1,000 classes have 11,689,512 and
+// 25,557,032 parameters; their running statistics are two per BatchNorm
+// channel. The stem and the four stages are n = 1..5.
+TEST(ResNetPresets, ParameterCountsAndStagesAreTorchvisions) {
+  auto be = make_backend("cpu", 0, 1);
+  for (auto [name, params, bn_channels] : std::vector<std::tuple<std::string, size_t, size_t>>{
+           {"resnet18", 11689512, 4800}, {"resnet50", 25557032, 26560}}) {
+    const NetSpec spec = net_preset(name);
+    EXPECT_EQ(spec.transfer_layers(), 5) << name;
+    const NetLayout l = plan_net(spec, 2, 1000);
+    EXPECT_EQ(l.param_count, params) << name;
+    EXPECT_EQ(l.buffer_count, 2 * bn_channels) << name;
+    EXPECT_EQ(l.outputs[l.outputs.size() - 3], Shape(2, name == "resnet18" ? 512 : 2048, 7, 7)) << name;
+  }
+  Net net(*be, net_preset("resnet18"), 1, 1000);
+  EXPECT_EQ(net.boundary_count(), 6);  // after the stem and each stage, and the logits
+  EXPECT_EQ(net.boundary(1).shape(), Shape(1, 64, 56, 56));
+  EXPECT_EQ(net.boundary(5).shape(), Shape(1, 512, 1, 1));  // what fc receives, after the pool
+  EXPECT_EQ(net.slot("layer2.0.downsample.0").weight_count, 128u * 64);
+  EXPECT_EQ(net.slot("layer2.0.downsample.0").bias_count, 0u);
+  EXPECT_EQ(net.slot("layer2.0.downsample.1").transfer_index, 3);
+}
+
+// The small residual network trains: one batch of Fashion-MNIST's size is
+// overfitted, batch statistics and all.
+TEST(ResNetPresets, SmallResidualNetworkOverfitsOneBatch) {
+  auto be = make_backend("cpu", 0, 2);
+  const NetSpec spec = net_preset("resnet-small");
+  EXPECT_EQ(spec.transfer_layers(), 4);
+  Net net(*be, spec, 16, 10);
+  net.init_params(5);
+  const HostBatch b = testing::synthetic_batch(spec, 16, 10, 77);
+  SolverSpec solver = spec.solver;
+  solver.base_lr = 0.05;
+  double first = 0, last = 0;
+  for (int it = 0; it < 60; ++it) {
+    const LossStats s = net.forward(b, PassContext{true, 1, uint64_t(it)});
+    (it == 0 ? first : last) = s.loss_sum / 16;
+    net.backward(1.f / 16);
+    SgdSolver(net, solver).update(it);
+  }
+  EXPECT_GT(first, 1.5);
+  EXPECT_LT(last, 0.05) << "loss " << first << " -> " << last;
+  const LossStats test = net.forward(b, PassContext{false, 1, 0});  // with the running statistics
+  EXPECT_EQ(test.top1, 16) << test.loss_sum / 16;
 }
 
 }  // namespace

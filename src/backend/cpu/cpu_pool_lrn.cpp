@@ -1,5 +1,6 @@
 // cpu_pool_lrn.cpp: max pooling (Caffe's ceil rounding expressed as extra
-// right padding) and across-channel LRN on oneDNN. Pooling keeps the
+// right padding, or PyTorch's floor), average pooling, and across-channel
+// LRN on oneDNN. Pooling keeps the
 // workspace of the last training forward for backward. LRN's backward is our
 // own: oneDNN 2.6 has only its reference kernel for plain NCHW, which took a
 // third of the small net's step.
@@ -7,6 +8,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -31,17 +33,18 @@ class CpuPool final : public PoolOp {
     const int oh = d.out_h(), ow = d.out_w();
     const memory::dims src{d.n, d.c, d.h, d.w}, dst{d.n, d.c, oh, ow};
     const memory::dims k{d.kernel, d.kernel}, s{d.stride, d.stride}, pl{d.pad, d.pad};
-    // Right padding that makes oneDNN's floor formula give Caffe's ceil size.
-    const memory::dims pr{(oh - 1) * d.stride + d.kernel - d.h - d.pad,
-                          (ow - 1) * d.stride + d.kernel - d.w - d.pad};
+    // Right padding that makes oneDNN's floor formula give Caffe's ceil size
+    // (with floor rounding it is at most the left padding, and never below 0).
+    const memory::dims pr{std::max(0, (oh - 1) * d.stride + d.kernel - d.h - d.pad),
+                          std::max(0, (ow - 1) * d.stride + d.kernel - d.w - d.pad)};
+    average_ = d.average;
+    const algorithm alg = d.average ? algorithm::pooling_avg_include_padding : algorithm::pooling_max;
     const auto src_md = plain(src, tag::nchw), dst_md = plain(dst, tag::nchw);
-    pooling_forward::desc ftrain(prop_kind::forward_training, algorithm::pooling_max, src_md,
-                                 dst_md, s, k, pl, pr);
-    pooling_forward::desc finf(prop_kind::forward_inference, algorithm::pooling_max, src_md,
-                               dst_md, s, k, pl, pr);
+    pooling_forward::desc ftrain(prop_kind::forward_training, alg, src_md, dst_md, s, k, pl, pr);
+    pooling_forward::desc finf(prop_kind::forward_inference, alg, src_md, dst_md, s, k, pl, pr);
     train_pd_ = pooling_forward::primitive_desc(ftrain, c.eng);
     infer_pd_ = pooling_forward::primitive_desc(finf, c.eng);
-    pooling_backward::desc bd(algorithm::pooling_max, src_md, dst_md, s, k, pl, pr);
+    pooling_backward::desc bd(alg, src_md, dst_md, s, k, pl, pr);
     bwd_pd_ = pooling_backward::primitive_desc(bd, c.eng, train_pd_);
     train_ = pooling_forward(train_pd_);
     infer_ = pooling_forward(infer_pd_);
@@ -55,7 +58,10 @@ class CpuPool final : public PoolOp {
     x_.set_data_handle(const_cast<float*>(x));
     y_.set_data_handle(y);
     if (train) {
-      train_.execute(ctx().strm, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_WORKSPACE, ws_}});
+      if (average_)
+        train_.execute(ctx().strm, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}});
+      else
+        train_.execute(ctx().strm, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_WORKSPACE, ws_}});
     } else {
       infer_.execute(ctx().strm, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, y_}});
     }
@@ -65,8 +71,10 @@ class CpuPool final : public PoolOp {
   void backward(const float* dy, float* dx) override {
     y_.set_data_handle(const_cast<float*>(dy));
     x_.set_data_handle(dx);
-    bwd_.execute(ctx().strm, {{DNNL_ARG_DIFF_DST, y_}, {DNNL_ARG_DIFF_SRC, x_},
-                              {DNNL_ARG_WORKSPACE, ws_}});
+    if (average_)
+      bwd_.execute(ctx().strm, {{DNNL_ARG_DIFF_DST, y_}, {DNNL_ARG_DIFF_SRC, x_}});
+    else
+      bwd_.execute(ctx().strm, {{DNNL_ARG_DIFF_DST, y_}, {DNNL_ARG_DIFF_SRC, x_}, {DNNL_ARG_WORKSPACE, ws_}});
     ctx().strm.wait();
   }
 
@@ -76,6 +84,7 @@ class CpuPool final : public PoolOp {
   pooling_forward train_, infer_;
   pooling_backward bwd_;
   memory ws_, x_, y_;
+  bool average_ = false;
 };
 
 class CpuLrn final : public LrnOp {

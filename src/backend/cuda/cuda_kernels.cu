@@ -187,6 +187,38 @@ __global__ void max_pool_backward_kernel(const float* dy, const int32_t* argmax,
   }
 }
 
+__global__ void avg_pool_forward_kernel(const float* x, float* y, PoolGeometry g) {
+  const size_t count = size_t(g.n) * g.c * g.out_h * g.out_w;
+  XFER_GRID_STRIDE(i, count) {
+    const PlanePixel out = split_plane(i, g.out_h, g.out_w);
+    const int h0 = max(out.row * g.stride - g.pad, 0), w0 = max(out.col * g.stride - g.pad, 0);
+    const int h1 = min(out.row * g.stride - g.pad + g.kernel, g.h), w1 = min(out.col * g.stride - g.pad + g.kernel, g.w);
+    const float* xp = x + out.plane * g.h * g.w;
+    float sum = 0.f;
+    for (int hh = h0; hh < h1; ++hh)
+      for (int ww = w0; ww < w1; ++ww) sum += xp[hh * g.w + ww];
+    y[i] = sum / float(g.kernel * g.kernel);
+  }
+}
+
+// Gathers, for each input pixel, its share of every window that holds it.
+__global__ void avg_pool_backward_kernel(const float* dy, float* dx, PoolGeometry g) {
+  const size_t count = size_t(g.n) * g.c * g.h * g.w;
+  XFER_GRID_STRIDE(i, count) {
+    const PlanePixel in = split_plane(i, g.h, g.w);
+    const int hh = in.row, ww = in.col;
+    const int ph0 = (hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1;
+    const int ph1 = min((hh + g.pad) / g.stride + 1, g.out_h);
+    const int pw0 = (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1;
+    const int pw1 = min((ww + g.pad) / g.stride + 1, g.out_w);
+    const size_t o = in.plane * g.out_h * g.out_w;
+    float sum = 0.f;
+    for (int ph = ph0; ph < ph1; ++ph)
+      for (int pw = pw0; pw < pw1; ++pw) sum += dy[o + size_t(ph) * g.out_w + pw];
+    dx[i] = sum / float(g.kernel * g.kernel);
+  }
+}
+
 // One block per row: the loss of the label and how many classes beat it.
 __global__ void loss_rows_kernel(const float* probs, const int32_t* labels, int k,
                                  float* row_loss, int32_t* row_rank) {
@@ -324,6 +356,20 @@ void max_pool_backward(const float* dy, const int32_t* argmax, float* dx, const 
   check_32bit(count, "max_pool_backward");
   max_pool_backward_kernel<<<blocks_for(count), kThreads, 0, s>>>(dy, argmax, dx, g);
   XFER_CUDA_LAUNCH_CHECK("max_pool_backward");
+}
+
+void avg_pool_forward(const float* x, float* y, const PoolGeometry& g, cudaStream_t s) {
+  const size_t count = size_t(g.n) * g.c * g.out_h * g.out_w;
+  check_32bit(size_t(g.n) * g.c * g.h * g.w, "avg_pool_forward");
+  avg_pool_forward_kernel<<<blocks_for(count), kThreads, 0, s>>>(x, y, g);
+  XFER_CUDA_LAUNCH_CHECK("avg_pool_forward");
+}
+
+void avg_pool_backward(const float* dy, float* dx, const PoolGeometry& g, cudaStream_t s) {
+  const size_t count = size_t(g.n) * g.c * g.h * g.w;
+  check_32bit(count, "avg_pool_backward");
+  avg_pool_backward_kernel<<<blocks_for(count), kThreads, 0, s>>>(dy, dx, g);
+  XFER_CUDA_LAUNCH_CHECK("avg_pool_backward");
 }
 
 void loss_rows(const float* probs, const int32_t* labels, int valid, int k, float* row_loss,

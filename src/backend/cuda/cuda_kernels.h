@@ -43,6 +43,11 @@ void max_pool_forward(const float* x, float* y, int32_t* argmax, const PoolGeome
                       cudaStream_t s);
 void max_pool_backward(const float* dy, const int32_t* argmax, float* dx, const PoolGeometry& g,
                        cudaStream_t s);
+// Average pooling, windows clipped to the padded image and divided by the
+// whole window (PyTorch's count_include_pad); ResNet's global pool is a
+// window of the whole plane.
+void avg_pool_forward(const float* x, float* y, const PoolGeometry& g, cudaStream_t s);
+void avg_pool_backward(const float* dy, float* dx, const PoolGeometry& g, cudaStream_t s);
 
 // Per valid row of probabilities [rows, k]: -log(max(p[label], FLT_MIN)) and
 // the rank of the label (classes with strictly higher probability).

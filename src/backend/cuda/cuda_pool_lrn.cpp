@@ -1,4 +1,4 @@
-// cuda_pool_lrn.cpp: max pooling and across-channel LRN on the GPU.
+// cuda_pool_lrn.cpp: max and average pooling and across-channel LRN on the GPU.
 // Pooling is our own kernel: cuDNN pools with floor rounding and symmetric
 // padding only, which cannot express Caffe's ceil-rounded output size (the
 // small preset's 24 -> 12 pools need it), and Caffe's first-maximum rule
@@ -21,16 +21,19 @@ class Pool final : public PoolOp {
     XFER_CHECK(g_.out_h > 0 && g_.out_w > 0 && d.kernel > 0 && d.stride > 0,
                "pooling of " << d.h << "x" << d.w << " with kernel " << d.kernel << " stride "
                              << d.stride << " has no output");
-    XFER_CUDA(cudaMalloc(&argmax_, size_t(d.n) * d.c * g_.out_h * g_.out_w * sizeof(int32_t)));
+    average_ = d.average;
+    if (!average_) XFER_CUDA(cudaMalloc(&argmax_, size_t(d.n) * d.c * g_.out_h * g_.out_w * sizeof(int32_t)));
   }
   ~Pool() override { cudaFree(argmax_); }
 
   void forward(const float* x, float* y, bool train) override {
+    if (average_) return avg_pool_forward(x, y, g_, ctx_.stream);
     // Inference leaves the training forward's argmax untouched.
     max_pool_forward(x, y, train ? argmax_ : nullptr, g_, ctx_.stream);
   }
 
   void backward(const float* dy, float* dx) override {
+    if (average_) return avg_pool_backward(dy, dx, g_, ctx_.stream);
     max_pool_backward(dy, argmax_, dx, g_, ctx_.stream);
   }
 
@@ -38,6 +41,7 @@ class Pool final : public PoolOp {
   Context& ctx_;
   PoolGeometry g_{};
   int32_t* argmax_ = nullptr;
+  bool average_ = false;
 };
 
 class Lrn final : public LrnOp {
