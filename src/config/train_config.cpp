@@ -30,7 +30,10 @@ enum class Section { General, Transfer, Solver, Run };
 // How an option enters the run identity: not at all, by its value, by its
 // value only for the generated batch (whose options define its data), or as
 // the identity of the data / base its path names.
-enum class Identity { No, Value, GeneratedOnly, DataIdentity, BaseIdentity };
+// BatchNormOnly: a value only a network with batch normalisation has (empty
+// otherwise, and then neither in the identity nor in config.ini, so the
+// identities of CaffeNet runs are what they always were).
+enum class Identity { No, Value, GeneratedOnly, DataIdentity, BaseIdentity, BatchNormOnly };
 struct InIdentity {
   const char* line = nullptr;  // the identity text's line the value goes on
   Identity how = Identity::No;
@@ -94,7 +97,9 @@ const std::vector<Option>& options() {
   using TC = TrainConfig;
   using SS = SolverSpec;
   static const std::vector<Option> table = {
-      option("network", S::General, "network preset (and its solver defaults): caffenet | small", &TC::network,
+      option("network", S::General,
+             "network preset (and its solver defaults): caffenet | small | resnet18 | resnet50 | resnet-small",
+             &TC::network,
              as("network")),
       option("data", S::General, "split-half shard folder (train-*.h5, val-*.h5, mean.h5); omit to train on a generated batch",
              &TC::data, as("data", Identity::DataIdentity)),
@@ -104,13 +109,19 @@ const std::vector<Option>& options() {
       option("base", S::Transfer, "base checkpoint to copy layers from (frozen / finetune: 1..n; continue: all)", &TC::base,
              as("base", Identity::BaseIdentity)),
       option("transfer-n", S::Transfer,
-             "layers 1..n copied (or left random), 1.." + std::to_string(kMaxTransferLayer), &TC::transfer_n,
+             "layers 1..n copied (or left random): 1.." + std::to_string(kMaxTransferLayer) +
+                 " for CaffeNet, 1..5 (stem, layer1..4) for resnet18/50, 1..4 for resnet-small",
+             &TC::transfer_n,
              as("transfer")),
       option("transfer-mode", S::Transfer, "none | frozen | finetune | random | continue (every layer, fc8 included, from --base, all trained; "
              "no --transfer-n)",
              &TC::transfer_mode, as("transfer")),
       option("fc8-outputs", S::Transfer, "fc8 outputs; 0 = number of classes (the paper used 1000 for 500-class nets)",
              &TC::fc8_outputs, as("fc8-outputs")),
+      option("bn", S::Transfer,
+             "the copied layers' batch normalisations (residual presets): frozen (running statistics, scale and "
+             "shift fixed; the default) | train (batch statistics)",
+             &TC::bn, as("bn", Identity::BatchNormOnly)),
       option("dropout-ratio", S::Transfer, "dropout ratio of fc6/fc7; <0 = the preset's (0.5)", &TC::dropout_ratio,
              as("dropout-ratio")),
       option("base-lr", S::Solver, "base learning rate", &SS::base_lr, as("solver")),
@@ -191,6 +202,7 @@ std::optional<TrainConfig> parse_train_config(int argc, const char* const* argv)
   }
   for (const Option& o : options())
     if (vm.count(o.name)) o.take(vm[o.name], c);
+  if (c.bn.empty() && net_preset(c.network).has_batch_norm()) c.bn = "frozen";
   try {
     c.validate();
   } catch (const Error& e) {
@@ -283,6 +295,7 @@ std::string identity_text(const TrainConfig& cfg, const std::string& data_identi
   for (const Option& opt : options()) {
     const InIdentity& id = opt.identity;
     if (id.how == Identity::No || (id.how == Identity::GeneratedOnly && !cfg.data.empty())) continue;
+    if (id.how == Identity::BatchNormOnly && cfg.bn.empty()) continue;
     if (line && std::strcmp(line, id.line) == 0) {
       o << ' ';
     } else {
@@ -298,7 +311,13 @@ std::string identity_text(const TrainConfig& cfg, const std::string& data_identi
 }
 
 void TrainConfig::validate() const {
-  const int layers = net_preset(network).transfer_layers();  // throws naming the known presets
+  const NetSpec spec = net_preset(network);  // throws naming the known presets
+  const int layers = spec.transfer_layers();
+  if (spec.has_batch_norm()) {
+    XFER_CHECK(bn == "frozen" || bn == "train", "--bn must be frozen or train, got '" << bn << "'");
+  } else {
+    XFER_CHECK(bn.empty(), "--bn " << bn << ": network " << network << " has no batch normalisation");
+  }
   XFER_CHECK(backend == "cpu" || backend == "cuda", "--backend must be cpu or cuda, got '" << backend << "'");
   if (takes_layer_count(transfer_mode)) {
     XFER_CHECK(transfer_n >= 1 && transfer_n <= layers,
@@ -337,6 +356,7 @@ std::string TrainConfig::to_ini() const {
   std::ostringstream o;
   o.precision(17);
   for (const Option& opt : options()) {
+    if (opt.identity.how == Identity::BatchNormOnly && bn.empty()) continue;
     o << opt.name << " = ";
     opt.print(o, *this);
     o << "\n";

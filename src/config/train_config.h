@@ -36,6 +36,9 @@ struct TrainConfig {
   TransferMode transfer_mode = TransferMode::None;
   int fc8_outputs = 0;   // 0: the number of classes
   double dropout_ratio = -1;  // <0: the preset's (0.5)
+  // How the copied layers' batch normalisations behave (BnMode): "frozen" or
+  // "train"; the network's default ("frozen", or "" for one without any).
+  std::string bn;
   // Solver (defaults from the preset).
   SolverSpec solver;
   // Run.

@@ -31,6 +31,7 @@ class BatchNormLayer final : public Layer {
     return v;
   }
   void set_bn_mode(BnMode m) override { mode_ = m; }
+  bool updates_buffers() const override { return mode_ == BnMode::Train; }
 
   void forward(const Tensor& x, Tensor& y, const PassContext& ctx) override {
     batch_stats_ = ctx.train && mode_ == BnMode::Train;

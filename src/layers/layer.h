@@ -54,6 +54,8 @@ class Layer {
   Tensor& buffers() { return buf_; }
   // A batch normalisation's behaviour in training; other layers have none.
   virtual void set_bn_mode(BnMode) {}
+  // Whether a training step changes its buffers (a batch normalisation in train mode).
+  virtual bool updates_buffers() const { return false; }
 
   // Layers of several inputs (a residual sum) implement these three; for
   // the others they are the single-input calls.

@@ -201,6 +201,9 @@ void copy_up_to(const std::string& path, Net& net, int n) {
   H5Lock lock(h5_mutex());
   H5Id f = h5_open_read(path);
   check_schema(f, path);
+  const std::string preset = h5_read_attr_str(f, "preset", path);
+  XFER_CHECK(preset == net.spec().preset, path << ": a checkpoint of network " << preset << ", but this run builds "
+                                               << net.spec().preset << ": its layers cannot be copied");
   for (const auto& p : net.slots()) {
     if (p.transfer_index > n) continue;
     read_slot(f, path, "params", net, p, net.params());

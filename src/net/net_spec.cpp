@@ -170,6 +170,10 @@ int NetSpec::transfer_layers() const {
   return top - 1;
 }
 
+bool NetSpec::has_batch_norm() const {
+  return std::any_of(layers.begin(), layers.end(), [](const LayerSpec& l) { return l.type == LayerType::BatchNorm; });
+}
+
 std::vector<const LayerSpec*> NetSpec::param_layers() const {
   std::vector<const LayerSpec*> v;
   for (const auto& l : layers)

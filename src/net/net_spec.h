@@ -26,6 +26,7 @@ struct NetSpec {
   // How many transfer units can be copied: every transfer index below the
   // classifier's (7 for CaffeNet's conv1..fc7; 5 for a ResNet's stem and four stages).
   int transfer_layers() const;
+  bool has_batch_norm() const;
 };
 
 // "caffenet", "small", "resnet18", "resnet50" or "resnet-small"; throws with

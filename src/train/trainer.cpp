@@ -23,6 +23,7 @@
 #include "result/progress.h"
 #include "result/result_file.h"
 #include "solver/sgd.h"
+#include "train/buffer_sync.h"
 #include "train/data_sources.h"
 #include "train/gradient_sync.h"
 #include "train/provenance.h"
@@ -32,6 +33,11 @@ namespace fs = std::filesystem;
 namespace xfer {
 
 namespace {
+
+// Training batches whose statistics a random-filter control's batch
+// normalisations take before they are frozen (buffer_sync.h): with momentum
+// 0.1, the initial values weigh 0.9^100 (3e-5) after them.
+constexpr int kRecalibrationBatches = 100;
 
 std::atomic<bool> g_stop{false};
 // The first SIGINT asks for a checkpoint like SIGTERM; a second one, while
@@ -269,6 +275,9 @@ void Training::build_net() {
   net->init_params(derive_seed(cfg.seed, 1));
   if (freezes_layers(cfg.transfer_mode)) frozen = cfg.transfer_n;
   net->set_frozen(frozen);
+  // The copied (or random) layers' batch normalisations behave as --bn says;
+  // the layers trained from scratch always use batch statistics.
+  if (!cfg.bn.empty() && cfg.transfer_n > 0) net->set_bn_mode(cfg.transfer_n, parse_bn_mode(cfg.bn));
 }
 
 void Training::resume_or_transfer() {
@@ -298,6 +307,13 @@ void Training::resume_or_transfer() {
     copy_layers(cfg.base, *net, cfg.transfer_n);
     XFER_LOG("copied layers 1.." << cfg.transfer_n << " from " << cfg.base << " ("
                                  << to_string(cfg.transfer_mode) << ")");
+  } else if (cfg.transfer_mode == TransferMode::Random && cfg.bn == "frozen") {
+    recalibrate_frozen_bn(*net, comm, cfg.transfer_n, kRecalibrationBatches, [&]() -> const HostBatch& {
+      data.train->next(local_batch, batch);
+      return batch;
+    });
+    XFER_LOG("random layers 1.." << cfg.transfer_n << ": batch normalisation statistics of "
+                                 << kRecalibrationBatches << " training batches, then frozen");
   }
   XFER_LOG("net " << spec.preset << ": " << net->param_count() << " parameters, "
                   << net->trainable_count() << " trainable (frozen layers 1.." << frozen << "), "
@@ -315,6 +331,7 @@ void Training::resume_or_transfer() {
 }
 
 void Training::save(const std::string& path) {
+  average_buffers(*net, comm);  // every rank: a collective
   if (!root) return;
   st.data = data.train->position();
   st.curve_json = curve_to_json(curve);
@@ -409,6 +426,7 @@ void Training::note_progress(double rate) {
 }
 
 bool Training::test() {
+  average_buffers(*net, comm);  // every rank tests with the same statistics
   // Every rank holds the same weights (the gradients are reduced), so every
   // rank reaches the same verdict.
   diverged = net->nonfinite_params();

@@ -57,3 +57,32 @@ TEST(OptionBounds, RealValuesMustBeFinite) {
 
 }  // namespace
 }  // namespace xfer
+
+namespace xfer {
+namespace {
+
+// The residual presets' transfer options: n counts the network's own stages,
+// --bn belongs to networks with batch normalisation, and its default is
+// frozen there and absent elsewhere (CaffeNet's identities are unchanged).
+TEST(OptionBounds, StagesAndBatchNormFollowTheNetwork) {
+  const std::vector<std::string> frozen{"--transfer-mode", "frozen", "--base", "b.h5"};
+  auto with = [&](std::vector<std::string> v) {
+    v.insert(v.end(), frozen.begin(), frozen.end());
+    return error_of(v);
+  };
+  EXPECT_NE(with({"--network", "resnet-small", "--transfer-n", "5"})
+                .find("--transfer-n must be in 1..4 for network resnet-small with --transfer-mode frozen, got 5"),
+            std::string::npos);
+  EXPECT_NE(with({"--network", "resnet18", "--transfer-n", "6"}).find("must be in 1..5 for network resnet18"),
+            std::string::npos);
+  EXPECT_EQ(with({"--network", "resnet18", "--transfer-n", "5", "--bn", "train"}), "");
+  EXPECT_NE(with({"--network", "small", "--transfer-n", "3", "--bn", "frozen"})
+                .find("--bn frozen: network small has no batch normalisation"),
+            std::string::npos);
+  EXPECT_NE(with({"--network", "resnet-small", "--transfer-n", "2", "--bn", "eval"})
+                .find("--bn must be frozen or train, got 'eval'"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace xfer

@@ -318,3 +318,29 @@ TEST(ResNetPresets, SmallResidualNetworkOverfitsOneBatch) {
 
 }  // namespace
 }  // namespace xfer
+
+namespace xfer {
+namespace {
+
+// A transfer from a checkpoint of another architecture is refused naming
+// both, before any layer is read (a ResNet's conv1 would not fit CaffeNet's).
+TEST(ResidualFaults, ATransferFromAnotherArchitectureIsRefusedNamingBoth) {
+  auto be = make_backend("cpu", 0, 1);
+  testing::TempDir scratch("other_arch");
+  const std::string path = scratch.str() + "/resnet.h5";
+  Net res(*be, net_preset("resnet-small"), 2, 10);
+  res.init_params(1);
+  TrainState st;
+  st.config_hash = "abc";
+  save_checkpoint(path, res, st);
+  Net small(*be, net_preset("small"), 2, 10);
+  const std::string e = testing::error_of([&] { copy_layers(path, small, 2); });
+  EXPECT_NE(e.find(path + ": a checkpoint of network resnet-small, but this run builds small: its layers cannot be copied"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(testing::error_of([&] { copy_layers(path, res, 5); }).find("layers to copy must be in 1..4 for network resnet-small, got 5"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace xfer
