@@ -2,8 +2,8 @@
 # install_deps.sh: installs every build, run and test dependency from Debian 12's
 # packages. Idempotent; run as root. `--cpu-default` installs only what the
 # README's first command needs (no test frameworks, no SLURM daemons);
-# `--bench` adds the benchmark peers (PyTorch's CPU build, Pillow,
-# ImageMagick). On a system without apt it installs nothing and lists what to
+# `--bench` adds the benchmark peers' other tools (Pillow, ImageMagick,
+# hyperfine; PyTorch and torchvision are test dependencies: the ResNet parity). On a system without apt it installs nothing and lists what to
 # install instead (README, "Dependencies").
 set -euo pipefail
 # --help prints the comment above and does nothing else.
@@ -28,6 +28,7 @@ pkgs=(
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev   # ImageNet decoding
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-numpy  # tests read our HDF5 with h5py
+  python3-torch python3-torchvision   # parity of the ResNet presets with torchvision's
   dataset-fashion-mnist               # the embedded default dataset
   slurm-wlm munge                     # the real single-node SLURM for grid tests
   gnuplot-nox                         # analysis figures (PNG, SVG)
@@ -39,7 +40,7 @@ if [[ "${1:-}" == "--cpu-default" ]]; then
   pkgs=("${cpu_default[@]}")
 elif [[ "${1:-}" == "--bench" ]]; then
   # OpenBLAS (above) gives Debian's PyTorch a tuned BLAS (its default is the reference one).
-  pkgs+=(python3-torch python3-pil imagemagick hyperfine)
+  pkgs+=(python3-pil imagemagick hyperfine)
 fi
 
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
@@ -49,7 +50,7 @@ Spack, conda or the system's packages; minimum versions and CMake variables in t
 README's "Dependencies"): a C++20 compiler (GCC >= 12), CMake >= 3.25, oneDNN >= 2.6,
 HDF5 >= 1.10 (C library and h5dump), Boost.Program_options and Boost.Math >= 1.74, OpenBLAS, an
 MPI (Open MPI >= 4.1 for the tests), nlohmann-json >= 3.11, libjpeg-turbo, libpng, zlib,
-gnuplot; for the tests GoogleTest, Google Benchmark, python3 with h5py and numpy, SLURM
+gnuplot; for the tests GoogleTest, Google Benchmark, python3 with h5py, numpy, PyTorch and torchvision, SLURM
 with munge; for GPUs CUDA >= 13 with cuDNN 9 and NCCL 2. The CPU default also needs
 Fashion-MNIST's IDX files (Debian: dataset-fashion-mnist), given with xfer_prep_fmnist --src.
 LIST

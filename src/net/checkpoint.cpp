@@ -21,10 +21,14 @@ constexpr const char* kBufferNames[2] = {"running_mean", "running_var"};
 // A checkpoint of CaffeNet with momentum is about 460 MB: grow in large steps.
 constexpr size_t kMemoryIncrement = size_t{64} << 20;
 
-std::vector<hsize_t> dims_of(const Shape& s, bool weights) {
-  // Weights keep their full rank (OIHW or OI); biases are vectors.
-  if (!weights) return {hsize_t(s.n())};
-  if (s.h() == 1 && s.w() == 1) return {hsize_t(s.n()), hsize_t(s.c())};
+// The rank each tensor is stored with, PyTorch's: a convolution's weights
+// OIHW (a 1x1 one too), a fully connected layer's OI, biases and a batch
+// normalisation's scale vectors.
+std::vector<hsize_t> dims_of(const Layer& layer, bool weights) {
+  const Shape s = weights ? layer.weight_shape() : layer.bias_shape();
+  const LayerType type = layer.spec().type;
+  if (!weights || type == LayerType::BatchNorm) return {hsize_t(s.n())};
+  if (type == LayerType::InnerProduct) return {hsize_t(s.n()), hsize_t(s.c())};
   return {hsize_t(s.n()), hsize_t(s.c()), hsize_t(s.h()), hsize_t(s.w())};
 }
 
@@ -33,9 +37,9 @@ void write_slot(hid_t f, const std::string& path, const std::string& group, Net&
   std::vector<float> v(p.count());
   net.backend().download(v.data(), buf.data() + p.offset, v.size() * sizeof(float));
   const std::string base = "/" + group + "/" + p.layer->name();
-  h5_write_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
+  h5_write_floats(f, base + "/weights", dims_of(*p.layer, true), v.data(), path);
   if (p.bias_count)  // a convolution followed by a batch normalisation has none
-    h5_write_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count, path);
+    h5_write_floats(f, base + "/bias", dims_of(*p.layer, false), v.data() + p.weight_count, path);
 }
 
 // A layer's buffers, [2, C] in the net (mean, then variance), as two vectors.
@@ -72,9 +76,9 @@ void read_slot(hid_t f, const std::string& path, const std::string& group, Net& 
   const std::string base = "/" + group + "/" + p.layer->name();
   XFER_CHECK(h5_exists(f, base + "/weights"),
              path << ": has no layer '" << p.layer->name() << "' (not a checkpoint of this network?)");
-  h5_read_floats(f, base + "/weights", dims_of(p.layer->weight_shape(), true), v.data(), path);
+  h5_read_floats(f, base + "/weights", dims_of(*p.layer, true), v.data(), path);
   if (p.bias_count)
-    h5_read_floats(f, base + "/bias", dims_of(p.layer->bias_shape(), false), v.data() + p.weight_count, path);
+    h5_read_floats(f, base + "/bias", dims_of(*p.layer, false), v.data() + p.weight_count, path);
   // Weights enter here: a NaN copied in would train to a "finished" result.
   for (size_t i = 0; i < v.size(); ++i)
     XFER_CHECK(std::isfinite(v[i]), path << ": " << group << " of layer '" << p.layer->name() << "' hold "
