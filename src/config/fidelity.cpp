@@ -48,6 +48,22 @@ const std::vector<Deviation>& deviations() {
        "A selffer's copied layers have had the base's schedule and then its own; where bases are short "
        "of a plateau that alone lifts BnB above its base. A base given the same total training is the "
        "fair reference for co-adaptation there. The paper's own presets (paper, complete) have none."},
+      {"Residual presets (ours; the paper studied CaffeNet only): resnet18 and resnet50 as torchvision builds "
+       "them and resnet-small for 28x28 images, trained with torchvision's recipe (SGD, momentum 0.9, weight "
+       "decay 1e-4 on every parameter, BatchNorm's included, no per-parameter multipliers, rate 0.1 dropped "
+       "10x every 30 of 90 epochs, batch 256) instead of Caffe's; the transfer unit is a stage (n = 1 the "
+       "stem, 2..5 layer1..layer4); the copied stages' batch normalisations frozen (--bn frozen, the "
+       "default) or using batch statistics (--bn train); the classifier's initial weights gaussian with "
+       "nn.Linear's variance rather than its uniform draw; running statistics averaged across data-parallel "
+       "ranks before every test and checkpoint; the random-filter control's batch normalisations take the "
+       "statistics of 100 training batches before they are frozen.",
+       "The studies that followed the paper ask its question of residual networks with batch "
+       "normalisation; torchvision's recipe and names make a preset comparable with what researchers run "
+       "(a checkpoint converts to a torchvision state_dict, scripts/torchvision_weights.py). Frozen batch "
+       "statistics are torchvision's and Keras' practice for frozen layers. Averaging uses every rank's "
+       "images (PyTorch's DDP broadcasts rank 0's). A random control normalised with its initial mean 0 "
+       "and variance 1 would scale its random features arbitrarily; recalibrated, it is random filters "
+       "normalised as trained ones are."},
   };
   return v;
 }
