@@ -16,8 +16,8 @@ py=/usr/bin/python3   # Debian's interpreter, where python3-torch lives
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 echo "== one training step (forward, backward, SGD), $threads threads, best of $reps =="
-printf '%-9s %-6s %5s %12s %12s %8s\n' preset who batch step_ms images/s ratio
-for spec in "caffenet 32 3" "small 128 20"; do
+printf '%-12s %-6s %5s %12s %12s %8s\n' preset who batch step_ms images/s ratio
+for spec in "caffenet 32 3" "small 128 20" "resnet18 32 3" "resnet-small 128 10"; do
   set -- $spec
   preset=$1 batch=$2 iters=$3
   best_ours=0 best_torch=0
@@ -28,8 +28,8 @@ for spec in "caffenet 32 3" "small 128 20"; do
     best_torch=$(awk -v a="$best_torch" -v b="$t" 'BEGIN{print (b > a) ? b : a}')
   done
   awk -v p="$preset" -v b="$batch" -v o="$best_ours" -v t="$best_torch" 'BEGIN{
-    printf "%-9s %-6s %5d %12.1f %12.1f %8s\n", p, "xfer", b, 1000*b/o, o, sprintf("%.2fx", o/t);
-    printf "%-9s %-6s %5d %12.1f %12.1f %8s\n", p, "torch", b, 1000*b/t, t, "1.00x"}'
+    printf "%-12s %-6s %5d %12.1f %12.1f %8s\n", p, "xfer", b, 1000*b/o, o, sprintf("%.2fx", o/t);
+    printf "%-12s %-6s %5d %12.1f %12.1f %8s\n", p, "torch", b, 1000*b/t, t, "1.00x"}'
 done
 
 echo

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """torch_step.py: the peer of xfer_bench_step. PyTorch running the same
-network (CaffeNet or the small preset), batch, threads and solver for one
-training step (forward, backward, SGD with momentum and weight decay),
-printing images/s in the same columns."""
+network (CaffeNet, the small preset, torchvision's resnet18 / resnet50, or
+resnet-small built from torchvision's BasicBlock), batch, threads and solver
+for one training step (forward, backward, SGD with momentum and weight
+decay), printing images/s in the same columns."""
 import argparse
 import time
 
@@ -29,6 +30,30 @@ def caffe_layout(classes, channels, conv1, widths, pooled, fc):
         nn.Linear(fc, classes))
 
 
+def resnet_small(classes):
+    """net_spec.cpp's resnet-small: a 3x3 stem of 16, three stages of two
+    torchvision BasicBlocks (16, 32, 64 wide, the last two strided), the global
+    pool and fc."""
+    from torchvision.models.resnet import BasicBlock
+
+    def stage(inplanes, planes, stride):
+        down = None
+        if stride != 1 or inplanes != planes:
+            down = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+        return [BasicBlock(inplanes, planes, stride, down), BasicBlock(planes, planes)]
+
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True),
+                         *stage(16, 16, 1), *stage(16, 32, 2), *stage(32, 64, 2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
+
+
+# The residual presets: the network, and the input (channels, side).
+RESNETS = {
+    "resnet18": (lambda classes: __import__("torchvision").models.resnet18(num_classes=classes), (3, 224)),
+    "resnet50": (lambda classes: __import__("torchvision").models.resnet50(num_classes=classes), (3, 224)),
+    "resnet-small": (resnet_small, (1, 24)),
+}
+
 # The presets of src/net/net_spec.cpp: the layout's arguments, and the input
 # (channels, side).
 PRESETS = {
@@ -40,16 +65,20 @@ PRESETS = {
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--network", default="caffenet", choices=["caffenet", "small"])
+    ap.add_argument("--network", default="caffenet", choices=["caffenet", "small", *RESNETS])
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iters", type=int, default=5)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    classes = 1000 if a.network == "caffenet" else 10
-    layout, (c, s) = PRESETS[a.network]
-    net = caffe_layout(classes, **layout)
+    classes = 10 if a.network in ("small", "resnet-small") else 1000
+    if a.network in RESNETS:
+        make, (c, s) = RESNETS[a.network]
+        net = make(classes).train()
+    else:
+        layout, (c, s) = PRESETS[a.network]
+        net = caffe_layout(classes, **layout)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(a.batch, c, s, s) * 50
     y = torch.randint(0, classes, (a.batch,))

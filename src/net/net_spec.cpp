@@ -48,6 +48,15 @@ std::vector<LayerSpec> layers(int c1, int c2, int c3, int c4, int c5, int f6, in
   };
 }
 
+// The 28x28 presets' own schedule (a grid's [solver] section sets its own).
+void fashion_mnist_schedule(SolverSpec& s) {
+  s.batch = 128;
+  s.max_iter = 2000;
+  s.lr_step = 1000;
+  s.test_interval = 250;
+  s.snapshot_interval = 500;
+}
+
 // ---------------------------------------------------------------------------
 // Residual networks (He, Zhang, Ren and Sun, CVPR 2016), as torchvision's
 // resnet.py builds them (v1.5: a Bottleneck strides on its 3x3), with its
@@ -154,11 +163,7 @@ NetSpec small_resnet() {
   const int out = add_stages(s.layers, "bn1", 16, 2, {2, 2, 2}, {16, 32, 64}, false);
   add_classifier(s.layers, 5, out);
   s.solver = torchvision_recipe();
-  s.solver.batch = 128;
-  s.solver.max_iter = 2000;
-  s.solver.lr_step = 1000;
-  s.solver.test_interval = 250;
-  s.solver.snapshot_interval = 500;
+  fashion_mnist_schedule(s.solver);
   return s;
 }
 
@@ -219,11 +224,7 @@ NetSpec net_preset(const std::string& name) {
     for (auto& l : s.layers)
       if (l.type == LayerType::Conv) l.weight_std = 0.05f;
     s.solver.base_lr = 0.01;
-    s.solver.batch = 128;
-    s.solver.max_iter = 2000;
-    s.solver.lr_step = 1000;
-    s.solver.test_interval = 250;
-    s.solver.snapshot_interval = 500;
+    fashion_mnist_schedule(s.solver);
     return s;
   }
   if (name == "resnet18") return imagenet_resnet(name, {2, 2, 2, 2}, false);

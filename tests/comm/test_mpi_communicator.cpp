@@ -5,12 +5,13 @@
 #include <numeric>
 #include <vector>
 
-#include "comm/make_communicator.h"
+#include "mpi_gtest_main.h"
 
 namespace xfer {
-namespace {
 
 Communicator* g_comm = nullptr;
+
+namespace {
 
 TEST(MpiCommunicator, RanksAndLocalRanks) {
   ASSERT_EQ(g_comm->name(), "mpi");
@@ -42,18 +43,4 @@ TEST(MpiCommunicator, BroadcastFromRoot) {
 }  // namespace
 }  // namespace xfer
 
-int main(int argc, char** argv) {
-  auto comm = xfer::make_communicator(&argc, &argv);
-  xfer::g_comm = comm.get();
-  ::testing::InitGoogleTest(&argc, argv);
-  if (comm->rank() != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  // Every rank must pass: sum the failures.
-  double failed = rc != 0;
-  comm->allreduce_host_sum(&failed, 1);
-  comm.reset();
-  return failed > 0 ? 1 : 0;
-}
+int main(int argc, char** argv) { return run_mpi_gtests(argc, argv); }

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/backend.h"
-#include "comm/make_communicator.h"
+#include "mpi_gtest_main.h"
 #include "net/net.h"
 #include "train/buffer_sync.h"
 
@@ -40,17 +40,4 @@ TEST(BufferSyncMpi, TrainingStatisticsAreAveragedFrozenOnesKept) {
 }  // namespace
 }  // namespace xfer
 
-int main(int argc, char** argv) {
-  auto comm = xfer::make_communicator(&argc, &argv);
-  xfer::g_comm = comm.get();
-  ::testing::InitGoogleTest(&argc, argv);
-  if (comm->rank() != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  double failed = rc != 0;  // every rank must pass
-  comm->allreduce_host_sum(&failed, 1);
-  comm.reset();
-  return failed > 0 ? 1 : 0;
-}
+int main(int argc, char** argv) { return run_mpi_gtests(argc, argv); }

@@ -163,6 +163,17 @@ __global__ void max_pool_forward_kernel(const float* x, float* y, int32_t* argma
   }
 }
 
+// The output windows [ph0, ph1) x [pw0, pw1) that hold input pixel (hh, ww).
+struct PoolWindows {
+  int ph0, ph1, pw0, pw1;
+};
+__device__ __forceinline__ PoolWindows windows_holding(int hh, int ww, const PoolGeometry& g) {
+  return {(hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1,
+          min((hh + g.pad) / g.stride + 1, g.out_h),
+          (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1,
+          min((ww + g.pad) / g.stride + 1, g.out_w)};
+}
+
 // Gathers, for each input pixel, the gradients of the windows whose maximum
 // it was: deterministic, no atomics.
 __global__ void max_pool_backward_kernel(const float* dy, const int32_t* argmax, float* dx,
@@ -171,10 +182,8 @@ __global__ void max_pool_backward_kernel(const float* dy, const int32_t* argmax,
   XFER_GRID_STRIDE(i, count) {
     const PlanePixel in = split_plane(i, g.h, g.w);
     const int hh = in.row, ww = in.col;
-    const int ph0 = (hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1;
-    const int ph1 = min((hh + g.pad) / g.stride + 1, g.out_h);
-    const int pw0 = (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1;
-    const int pw1 = min((ww + g.pad) / g.stride + 1, g.out_w);
+    const PoolWindows win = windows_holding(hh, ww, g);
+    const int ph0 = win.ph0, ph1 = win.ph1, pw0 = win.pw0, pw1 = win.pw1;
     const size_t o = in.plane * g.out_h * g.out_w;
     const int self = hh * g.w + ww;
     float sum = 0.f;
@@ -207,10 +216,8 @@ __global__ void avg_pool_backward_kernel(const float* dy, float* dx, PoolGeometr
   XFER_GRID_STRIDE(i, count) {
     const PlanePixel in = split_plane(i, g.h, g.w);
     const int hh = in.row, ww = in.col;
-    const int ph0 = (hh + g.pad < g.kernel) ? 0 : (hh + g.pad - g.kernel) / g.stride + 1;
-    const int ph1 = min((hh + g.pad) / g.stride + 1, g.out_h);
-    const int pw0 = (ww + g.pad < g.kernel) ? 0 : (ww + g.pad - g.kernel) / g.stride + 1;
-    const int pw1 = min((ww + g.pad) / g.stride + 1, g.out_w);
+    const PoolWindows win = windows_holding(hh, ww, g);
+    const int ph0 = win.ph0, ph1 = win.ph1, pw0 = win.pw0, pw1 = win.pw1;
     const size_t o = in.plane * g.out_h * g.out_w;
     float sum = 0.f;
     for (int ph = ph0; ph < ph1; ++ph)
