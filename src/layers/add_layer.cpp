@@ -22,6 +22,7 @@ class AddLayer final : public Layer {
   }
   Shape plan(const Shape&) override { XFER_FAIL("layer " << name() << " sums several inputs"); }
   void setup(Backend& be) override { be_ = &be; }
+  bool passes_gradient_through() const override { return true; }
 
   void forward_inputs(const std::vector<const Tensor*>& xs, Tensor& y, const PassContext&) override {
     be_->add(xs[0]->data(), xs[1]->data(), y.data(), y.count());

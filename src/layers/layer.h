@@ -54,6 +54,9 @@ class Layer {
   Tensor& buffers() { return buf_; }
   // A batch normalisation's behaviour in training; other layers have none.
   virtual void set_bn_mode(BnMode) {}
+  // Whether its backward hands dy, unchanged but for its fused ReLU's mask,
+  // to every input (a sum): the net then routes it without copies.
+  virtual bool passes_gradient_through() const { return false; }
   // Whether a training step changes its buffers (a batch normalisation in train mode).
   virtual bool updates_buffers() const { return false; }
 

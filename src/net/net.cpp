@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iomanip>
 #include <map>
+#include <utility>
 
 #include "core/check.h"
 #include "core/rng.h"
@@ -235,6 +236,10 @@ void Net::backward(float scale) {
   // writes into a scratch tensor that is then added.
   std::vector<char> written(layers_.size(), 0);
   for (size_t i = layers_.size(); i-- > lowest;) {
+    if (layers_[i]->passes_gradient_through()) {
+      pass_gradient_through(i, lowest, written);
+      continue;
+    }
     std::vector<Tensor*> dxs;
     std::vector<int> added;
     for (int j : inputs_[i]) {
@@ -261,6 +266,27 @@ void Net::backward(float scale) {
       grads_ready_(p.offset, p.count());
     }
   }
+}
+
+// A sum hands its (ReLU-masked) dy to every input unchanged: added where an
+// input already has a gradient, copied to the others, and the last of them
+// takes dy's own buffer (the sum's output gradient is not read again), so a
+// residual block costs no copy of its own.
+void Net::pass_gradient_through(size_t i, size_t lowest, std::vector<char>& written) {
+  const std::vector<Tensor*> none(inputs_[i].size(), nullptr);
+  layers_[i]->backward_inputs(in_tensors_[i], acts_[i], dacts_[i], none, false);  // the mask
+  std::vector<int> fresh;
+  for (int j : inputs_[i]) {
+    if (j < 0 || size_t(j) < lowest) continue;
+    if (written[j]) {
+      be_.add(dacts_[j].data(), dacts_[i].data(), dacts_[j].data(), dacts_[j].count());
+    } else {
+      written[j] = 1;
+      fresh.push_back(j);
+    }
+  }
+  for (size_t k = 0; k + 1 < fresh.size(); ++k) be_.copy(dacts_[fresh[k]].data(), dacts_[i].data(), dacts_[i].bytes());
+  if (!fresh.empty()) std::swap(dacts_[i], dacts_[fresh.back()]);
 }
 
 bool Net::trains(size_t layer) const { return slot_of_[layer] >= 0 && !slots_[size_t(slot_of_[layer])].frozen; }
