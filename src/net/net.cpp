@@ -123,8 +123,7 @@ Net::Net(Backend& be, const NetSpec& spec, int batch, int num_outputs)
                          Tensor::view(be, g + p.weight_count, p.layer->bias_shape()));
     if (p.buffer_count) {
       p.layer->bind_buffers(Tensor::view(be, buffers_.data() + p.buffer_offset, Shape(int64_t(p.buffer_count))));
-      const std::vector<float> b = p.layer->initial_buffers();
-      be.upload(buffers_.data() + p.buffer_offset, b.data(), b.size() * sizeof(float));
+      reset_buffers(p);
     }
   }
 }
@@ -141,6 +140,10 @@ void Net::init_layer(const ParamSlot& p, uint64_t seed) {
   std::fill(v.begin() + p.weight_count, v.end(), ls.bias_value);
   be_.upload(params_.data() + p.offset, v.data(), v.size() * sizeof(float));
   be_.zero(momentum_.data() + p.offset, p.count() * sizeof(float));
+  reset_buffers(p);
+}
+
+void Net::reset_buffers(const ParamSlot& p) {
   const std::vector<float> b = p.layer->initial_buffers();
   if (!b.empty()) be_.upload(buffers_.data() + p.buffer_offset, b.data(), b.size() * sizeof(float));
 }

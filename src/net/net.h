@@ -109,6 +109,7 @@ class Net final : public ParamBuffers {
   // Whether layer i (in spec order) has parameters that train.
   bool trains(size_t layer) const;
   void pass_gradient_through(size_t layer, size_t lowest, std::vector<char>& written);
+  void reset_buffers(const ParamSlot& p);  // the layer's initial running statistics
 
   // The transfer boundaries of the last forward: boundary n = 1..7 is what
   // parameter layer n + 1 receives (after the ReLU, pooling and LRN that

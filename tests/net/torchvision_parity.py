@@ -55,11 +55,11 @@ print(f"     largest logit difference {diff:.2e}")
 if step:
     # One SGD step in train mode, three ways: PyTorch in float64 (the exact
     # step, to float32's resolution), PyTorch in float32, xfer. At a batch of
-    # 4, batch normalisation's backward amplifies float32 rounding: PyTorch's
-    # own float32 step is up to about 1% (relative L2) from its float64 one in
-    # the lowest layers, so no float32 implementation can be held to 1e-5 of
-    # another there. Each tensor passes when xfer is within 1e-5 of the exact
-    # step, or no farther from it than 3 times PyTorch's own float32 error.
+    # 4, batch normalisation's backward can amplify float32 rounding: on
+    # images of pure gaussian noise PyTorch's own float32 step is up to about
+    # 1% (relative L2) from its float64 one in the lowest layers. Each tensor
+    # passes when xfer is within 1e-5 of the exact step, or no farther from it
+    # than 3 times PyTorch's own float32 error.
     import copy
 
     def one_step(m, inputs):
