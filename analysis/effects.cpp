@@ -3,7 +3,6 @@
 
 #include <cstdio>
 
-#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -123,7 +122,7 @@ std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Dia
   if (against_continued(e) && unit_values(ds, s, Group::ContinuedB, 0).empty()) diag = nullptr;
   std::vector<EffectAtN> out;
   std::vector<double> p;
-  for (int n = 1; n <= kMaxTransferLayer; ++n) {
+  for (int n = 1; n <= ds.layers; ++n) {
     EffectAtN at;
     at.n = n;
     const std::map<UnitKey, double> reference = unit_values(ds, s, t.subtrahend, n);

@@ -75,7 +75,7 @@ struct EffectAtN {
   bool seen() const { return refused.empty() && holm < 0.05; }
 };
 
-// `e` at n = 1..kMaxTransferLayer in `ds`. A unit whose base (or other
+// `e` at n = 1..ds.layers in `ds`. A unit whose base (or other
 // reference) is missing is left out, and with `diag` said in one line. The
 // networks of one effect at one n must share a schedule (the iterations of
 // their tests): otherwise the effect there is refused, naming two cells of

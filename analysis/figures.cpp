@@ -14,7 +14,6 @@
 #include "analysis/groups.h"
 #include "analysis/paired.h"
 #include "analysis/tables.h"
-#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -68,6 +67,23 @@ FigureSpec make_spec(std::string name, std::string title, std::string xlabel, st
   return f;
 }
 
+// The n axis, from `from` (0: with the bases) to the networks' last unit;
+// where the units are stages, each tick also names its stage ("2" over "layer1").
+std::vector<std::string> n_axis(const Sources& src, int from) {
+  const int top = max_layers(src);
+  const std::string range = "set xrange [" + std::to_string(from) + "-0.5:" + std::to_string(top) + ".5]";
+  if (layer_label(src, top) == std::to_string(top))
+    return {range, "set xtics " + std::to_string(from) + ",1," + std::to_string(top)};
+  std::string tics;
+  for (int n = from; n <= top; ++n) {
+    std::string tick = n == 0 ? "0" : layer_label(src, n);  // "2 (layer1)"
+    if (const size_t open = tick.find(" ("); open != std::string::npos)
+      tick = tick.substr(0, open) + "\\n" + tick.substr(open + 2, tick.size() - open - 3);
+    tics += std::string(tics.empty() ? "" : ", ") + "\"" + tick + "\" " + std::to_string(n);
+  }
+  return {range, "set xtics (" + tics + ")"};
+}
+
 SeriesStyle style(size_t source, const char* color) { return {color, source == 1}; }
 
 std::string legend(const Sources& src, size_t i, const std::string& what) {
@@ -106,7 +122,7 @@ void add_transfer_groups(FigureSpec& f, const Sources& src, Statistic s, bool wi
     for (Group g : kTransferGroups) {
       nets.clear();
       means.clear();
-      for (int n = 1; n <= kMaxTransferLayer; ++n)
+      for (int n = 1; n <= src[i]->layers; ++n)
         collect(*src[i], s, n, n + offset(g), [g, n](const Cell& c) { return in_group(c, g, n); }, nets, means);
       look.color = group_color(g);
       add_series(f, src[i]->name, label(g), legend(src, i, label(g)), look, nets, means);
@@ -117,7 +133,7 @@ void add_transfer_groups(FigureSpec& f, const Sources& src, Statistic s, bool wi
 FigureSpec transfer_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("transfer", "Every network: base, selffer (BnB) and transfer (AnB), + = fine-tuned (" + per_network(s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
-  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
+  f.settings = n_axis(src, 0);
   add_transfer_groups(f, src, s, true);
   return f;
 }
@@ -143,10 +159,10 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
     return summarize(ds.values(s, [g, n](const Cell& c) { return in_group(c, g, n); })).mean;
   };
   const double base = mean(Group::BaseB, 0);
-  auto largest = [](auto gap) {  // the n with the largest gap; 0 when none is defined
+  auto largest = [&ds](auto gap) {  // the n with the largest gap; 0 when none is defined
     int at = 0;
     double most = -INFINITY;
-    for (int n = 1; n <= kMaxTransferLayer; ++n)
+    for (int n = 1; n <= ds.layers; ++n)
       if (double v = gap(n); !std::isnan(v) && v > most) most = v, at = n;
     return at;
   };
@@ -178,21 +194,21 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
 FigureSpec transfer_effects_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("transfer_effects", "Group means and the four effects, tested by task (" + per_network(s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
-  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
+  f.settings = n_axis(src, 0);
   if (!src.empty())
     for (auto& line : effect_labels(*src[0], s)) f.settings.push_back(line);
   add_transfer_groups(f, src, s, false);
   return f;
 }
 
-// A series of figure 3 top: its base at n = 0 and its networks at n = 1..7.
+// A series of figure 3 top: its base at n = 0 and its networks at n = 1..the last unit.
 // Left out when it has no network beyond the base: the base alone is not the series.
 template <class BasePick, class NPick>
 void add_layer_series(FigureSpec& f, const Sources& src, size_t i, Statistic s, const std::string& key,
                       const char* color, BasePick base_pick, NPick n_pick) {
   std::vector<NetPoint> nets;
   std::vector<MeanPoint> means;
-  for (int n = 1; n <= kMaxTransferLayer; ++n) collect(*src[i], s, n, n, [&](const Cell& c) { return n_pick(c, n); }, nets, means);
+  for (int n = 1; n <= src[i]->layers; ++n) collect(*src[i], s, n, n, [&](const Cell& c) { return n_pick(c, n); }, nets, means);
   if (nets.empty()) return;
   std::vector<NetPoint> all;
   std::vector<MeanPoint> all_means;
@@ -204,7 +220,7 @@ void add_layer_series(FigureSpec& f, const Sources& src, size_t i, Statistic s, 
 
 FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("dissimilar", "Dissimilar splits and random filters (" + per_network(s) + ")", "layer n", kAccuracy);
-  f.settings = {"set xrange [-0.5:7.5]", "set xtics 0,1,7"};
+  f.settings = n_axis(src, 0);
   for (size_t i = 0; i < src.size(); ++i) {
     add_layer_series(f, src, i, s, "random A/B: AnB", group_color(Group::AnB), base_b,
                      [](const Cell& c, int n) { return in_group(c, Group::AnB, n); });
@@ -234,12 +250,12 @@ FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
 FigureSpec relative_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("relative", "Transfer relative to the target's base (" + per_network(s) + ")", "layer n",
                "top-1 accuracy minus the base's");
-  f.settings = {"set xrange [0.5:7.5]", "set xtics 1,1,7"};
+  f.settings = n_axis(src, 1);
   for (size_t i = 0; i < src.size(); ++i) {
     for (const auto& series : relative_series(*src[i])) {
       std::vector<NetPoint> nets;
       std::vector<MeanPoint> means;
-      for (int n = 1; n <= kMaxTransferLayer; ++n) {
+      for (int n = 1; n <= src[i]->layers; ++n) {
         std::vector<double> values;
         for (const auto& [id, v] : relative_values(*src[i], s, series, n, nullptr)) {
           nets.push_back({id, n, double(n), v});
@@ -265,9 +281,10 @@ FigureSpec relative_figure(const Sources& src, Statistic s) {
 FigureSpec paired_effects_figure(const Sources& src, Statistic s) {
   FigureSpec f = make_spec("paired_effects", "Each network minus its own task's base (" + per_network(s) + ")",
                            "layer n at which the network is chopped and retrained", "top-1 minus its own base's");
-  f.settings = {"set xrange [0.5:7.5]", "set xtics 1,1,7", "set xzeroaxis lt -1 lw 1",
+  f.settings = n_axis(src, 1);
+  f.settings.insert(f.settings.end(), {"set xzeroaxis lt -1 lw 1",
                 "set label 20 'dots: target tasks; bars: paired 95% intervals, from 3 tasks on' at graph 0.02, "
-                "graph 0.04 left font ',9' front"};
+                "graph 0.04 left font ',9' front"});
   const std::pair<Effect, Group> panels[] = {{Effect::BnBvsBase, Group::BnB},
                                              {Effect::BnBPlusvsBase, Group::BnBPlus},
                                              {Effect::AnBvsBase, Group::AnB},

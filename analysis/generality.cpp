@@ -8,7 +8,6 @@
 #include <numeric>
 
 #include "analysis/groups.h"
-#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -18,7 +17,7 @@ namespace {
 // BnB (the paper's specificity), or AnB minus the target's own base.
 struct Cost {
   std::string label;
-  std::vector<std::vector<double>> units = std::vector<std::vector<double>>(kMaxTransferLayer);  // [n - 1]
+  std::vector<std::vector<double>> units;  // [n - 1], n = 1..the network's transfer units
   double mean(size_t n) const {
     const auto& u = units[n - 1];
     return u.empty() ? NAN : std::accumulate(u.begin(), u.end(), 0.0) / double(u.size());
@@ -38,7 +37,8 @@ struct Profile {
   std::vector<double> floor_a, floor_b;     // each base against its initial weights, by boundary
   std::vector<double> ceiling;              // replicate bases, mean by boundary; empty: none
   bool shared_init = false;                 // both bases started from the same weights
-  Cost selffer{"AnB − BnB"}, base{"AnB − its base"};
+  size_t transfer_units = 0;                // the network's (CaffeNet's 7)
+  Cost selffer{"AnB − BnB", {}}, base{"AnB − its base", {}};
   std::string label() const { return seed ? split + "-s" + std::to_string(seed) : split; }
   size_t layers() const { return matrix.size(); }
   double across(size_t n) const { return matrix[n - 1][n - 1]; }
@@ -66,10 +66,10 @@ const Comparison* comparison(const NetRun* r, const std::string& role, const std
 // (each left out where either network is missing).
 void add_costs(const Dataset& ds, Statistic s, Profile& p, char target, int n) {
   const char source = target == 'A' ? 'B' : 'A';
-  const NetRun* anb = find_run(ds, transfer_cell(p.split, source, target, n, TransferMode::Frozen, p.seed));
+  const NetRun* anb = find_run(ds, transfer_cell(p.split, source, target, n, TransferMode::Frozen, p.seed, ds.bn));
   if (!anb) return;
   const double v = curve_statistic(anb->curve, s);
-  if (const NetRun* bnb = find_run(ds, transfer_cell(p.split, target, target, n, TransferMode::Frozen, p.seed)))
+  if (const NetRun* bnb = find_run(ds, transfer_cell(p.split, target, target, n, TransferMode::Frozen, p.seed, ds.bn)))
     p.selffer.units[n - 1].push_back(v - curve_statistic(bnb->curve, s));
   if (const NetRun* base = find_run(ds, base_cell(p.split, target, p.seed)))
     p.base.units[n - 1].push_back(v - curve_statistic(base->curve, s));
@@ -100,7 +100,10 @@ std::vector<Profile> profiles(const Dataset& ds, Statistic s) {
       for (const auto& r : reps)
         for (size_t i = 0; i < r.size() && i < p.ceiling.size(); ++i) p.ceiling[i] += r[i] / double(reps.size());
     }
-    for (int n = 1; n <= kMaxTransferLayer; ++n) {
+    p.transfer_units = size_t(ds.layers);
+    p.selffer.units.resize(p.transfer_units);
+    p.base.units.resize(p.transfer_units);
+    for (int n = 1; n <= ds.layers; ++n) {
       add_costs(ds, s, p, 'B', n);
       add_costs(ds, s, p, 'A', n);
     }
@@ -146,13 +149,13 @@ std::string profile_note(const Profile& p) {
   const Cost& c = p.cost();
   std::vector<double> cka, cost;
   std::vector<int> ns;
-  for (int n = 1; n <= kMaxTransferLayer && size_t(n) <= p.layers(); ++n)
+  for (int n = 1; size_t(n) <= p.transfer_units && size_t(n) <= p.layers(); ++n)
     if (!std::isnan(c.mean(n))) {
       cka.push_back(p.across(n));
       cost.push_back(c.mean(n));
       ns.push_back(n);
     }
-  const size_t top = std::min<size_t>(kMaxTransferLayer, p.layers());
+  const size_t top = std::min(p.transfer_units, p.layers());
   char buf[512];
   std::snprintf(buf, sizeof buf, "%s: CKA of the two bases %.3f at n = 1, %.3f at n = %zu;", p.label().c_str(),
                 p.across(1), p.across(top), top);
@@ -187,7 +190,7 @@ Table generality_table(const std::vector<const Dataset*>& src, Statistic s, Diag
       const int64_t images = a->similarity->images.count;
       shared |= p.shared_init;
       for (size_t n = 1; n <= p.layers(); ++n) {
-        const bool transfer = n <= size_t(kMaxTransferLayer);
+        const bool transfer = n <= p.transfer_units;
         std::vector<Entry> row = {
             Entry::of_text(p.label()), Entry::of_text(boundary_label(n, p.layers())), Entry::count(int(images)),
             Entry::value(p.across(n)), Entry::value(at(p.floor_a, n)), Entry::value(at(p.floor_b, n)),
@@ -239,7 +242,7 @@ Table representations_table(const std::vector<const Dataset*>& src, Statistic, D
       };
       const int n = run.cell.n;
       std::vector<Entry> row = {Entry::of_text(id), n ? Entry::count(n) : Entry::missing(), value(so, n), value(ta, n),
-                                value(so, kMaxTransferLayer), value(ta, kMaxTransferLayer)};
+                                value(so, ds->layers), value(ta, ds->layers)};
       if (src.size() > 1) row.insert(row.begin(), Entry::of_text(ds->name));
       t.rows.push_back(row);
     }
@@ -296,7 +299,7 @@ FigureSpec profile_figure(const Dataset& ds, const std::vector<Profile>& all) {
       for (double v : {at(p.floor_a, n), at(p.floor_b, n)})
         if (!std::isnan(v)) fl.push_back(v), floors.push_back({p.label(), int(n), double(n), v});
       if (!fl.empty()) floor.push_back({int(n), double(n), summarize(fl), Interval{}});
-      if (n <= size_t(kMaxTransferLayer) && !p.cost().units[n - 1].empty()) {
+      if (n <= p.transfer_units && !p.cost().units[n - 1].empty()) {
         for (double v : p.cost().units[n - 1]) costs.push_back({p.label(), int(n), double(n) + 0.1, v});
         cost.push_back({int(n), double(n) + 0.1, summarize(p.cost().units[n - 1]), Interval{}});
       }

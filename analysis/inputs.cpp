@@ -54,15 +54,17 @@ void name_missing(const Dataset& ds, const std::vector<std::string>& expected, c
 
 std::vector<Dataset> load_inputs(const Inputs& in, Diagnostics& diag) {
   std::vector<Dataset> data;
-  if (!in.results.empty()) data.push_back(read_results_dir(in.results, "ours", diag, in.include_hidden));
+  if (!in.results.empty())
+    for (Dataset& d : split_by_batch_norm(read_results_dir(in.results, "ours", diag, in.include_hidden)))
+      data.push_back(std::move(d));
   if (!in.caffe_logs.empty()) {
     data.push_back(read_caffe_log_dir(in.caffe_logs, "paper", diag));
     name_missing(data.back(), paper_grid_cell_ids(), "the paper's grid", diag);
   }
-  if (in.compare && data.size() == 2) {
+  if (in.compare && !in.caffe_logs.empty() && data.size() >= 2) {
     std::vector<std::string> theirs;
-    for (const auto& [id, run] : data[1].runs) theirs.push_back(id);
-    name_missing(data[0], theirs, "the paper's logs", diag);
+    for (const auto& [id, run] : data.back().runs) theirs.push_back(id);
+    for (size_t i = 0; i + 1 < data.size(); ++i) name_missing(data[i], theirs, "the paper's logs", diag);
   }
   return data;
 }

@@ -213,7 +213,65 @@ void check_similarities(Dataset& ds, Diagnostics& diag) {
   }
 }
 
+// The network the runs trained (result.json's "preset"): one per data set, so
+// n counts the same units in every group. Runs of several networks in one
+// tree are an error naming each network and a run of it.
+void take_network(Dataset& ds, Diagnostics& diag) {
+  std::map<std::string, std::string> seen;  // preset -> a run of it
+  for (const auto& [id, run] : ds.runs) seen.try_emplace(run.preset.empty() ? "caffenet" : run.preset, run.origin);
+  if (seen.size() > 1) {
+    std::string list;
+    for (const auto& [net, file] : seen) list += (list.empty() ? "" : ", ") + net + " (" + file + ")";
+    diag.error("", 0, ds.name + ": results of different networks in one directory: " + list +
+                          " (analyse each network's results apart)");
+    return;
+  }
+  if (seen.empty()) return;
+  try {
+    ds.set_network(seen.begin()->first);
+  } catch (const std::exception& e) {
+    diag.error(seen.begin()->second, 0, std::string("network not known to this analysis: ") + e.what());
+  }
+}
+
 }  // namespace
+
+std::vector<Dataset> split_by_batch_norm(Dataset ds) {
+  std::set<std::string> values;
+  auto bn_of = [](const std::string& id) {
+    const auto c = parse_cell_id(id);
+    return c ? c->bn : std::string();
+  };
+  for (const auto& [id, run] : ds.runs) values.insert(run.cell.bn);
+  for (const auto& id : ds.unfinished) values.insert(bn_of(id));
+  if (ds.planned)
+    for (const auto& c : *ds.planned) values.insert(c.bn);
+  values.erase("");
+  if (values.size() <= 1) {
+    ds.bn = values.empty() ? "" : *values.begin();
+    return {std::move(ds)};
+  }
+  std::vector<Dataset> out;
+  for (const auto& v : values) {
+    Dataset d;
+    d.name = ds.name + "-bn" + v;
+    d.network = ds.network;
+    d.layers = ds.layers;
+    d.stages = ds.stages;
+    d.bn = v;
+    for (const auto& [id, run] : ds.runs)
+      if (run.cell.bn.empty() || run.cell.bn == v) d.runs.emplace(id, run);
+    for (const auto& id : ds.unfinished)
+      if (const std::string b = bn_of(id); b.empty() || b == v) d.unfinished.push_back(id);
+    if (ds.planned) {
+      d.planned.emplace();
+      for (const auto& c : *ds.planned)
+        if (c.bn.empty() || c.bn == v) d.planned->push_back(c);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
 
 Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, Diagnostics& diag,
                          bool include_hidden) {
@@ -245,6 +303,7 @@ Dataset read_results_dir(const fs::path& dir, const std::string& dataset_name, D
   }
   check_identities(ds, diag);
   check_similarities(ds, diag);
+  take_network(ds, diag);
   return ds;
 }
 

@@ -24,7 +24,15 @@ std::optional<NetRun> read_result_file(const std::filesystem::path& file, Diagno
 // (cell, iteration, what) and left out. A cell id held by two files is an
 // error naming both, and neither is used: which one is current is unknowable.
 // An empty tree is reported.
+// The data set's network is its runs' (result.json's "preset"); runs of two
+// networks in one tree are an error naming both.
 Dataset read_results_dir(const std::filesystem::path& dir, const std::string& dataset_name,
                          Diagnostics& diag, bool include_hidden = false);
+
+// A data set per value of the bn axis (the copied stages' batch normalisation,
+// cell.h) among its cells, named "<name>-bnfrozen", "<name>-bntrain": each
+// holds the bases and the cells of its value, so no group pools the two. A
+// data set with one value (or none) comes back whole, its bn set.
+std::vector<Dataset> split_by_batch_norm(Dataset ds);
 
 }  // namespace xfer

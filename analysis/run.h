@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "grid/cell.h"
+#include "net/net_spec.h"  // kMaxTransferLayer
 #include "result/curve.h"        // CurvePoint, Statistic, curve_statistic
 #include "result/result_file.h"  // RunResult
 #include "result/similarity_file.h"
@@ -36,11 +37,30 @@ struct Summary {
 };
 Summary summarize(const std::vector<double>& values);
 
+struct Dataset;
+// The most transfer units of any of `data`'s networks: how far n runs in a
+// table that sets them side by side.
+int max_layers(const std::vector<const Dataset*>& data);
+// n as the tables and figures show it: "3", or where the network's units are
+// stages "3 (layer2)".
+std::string layer_label(const std::vector<const Dataset*>& data, int n);
+
 // All the networks of one input, keyed by cell id. Only finished runs with
 // finite curves are here; unfinished ones are named in the warnings and listed
 // apart, diverged ones and unreadable files are named in the warnings only.
 struct Dataset {
   std::string name;  // "paper" or "ours": column prefixes and figure legends
+  // The network every run trained (one per data set), how many transfer units
+  // n counts to, and, where a unit is a stage of several layers (a ResNet),
+  // their names by n - 1 ("stem", "layer1", ...) for the tables and figures;
+  // empty where n counts layers (CaffeNet's conv1..fc7).
+  std::string network = "caffenet";
+  int layers = kMaxTransferLayer;
+  std::vector<std::string> stages;
+  // The copied (and random) stages' batch normalisation of its transfers and
+  // random cells (the grid's bn axis): "frozen" or "train", "" for a network
+  // without it. One value per data set: the values are never pooled.
+  std::string bn;
   std::map<std::string, NetRun> runs;
   std::vector<std::string> unfinished;
   // The cells of the grid that made these results (<results>/grid.ini), when
@@ -55,6 +75,9 @@ struct Dataset {
       if (pick(c)) return true;
     return false;
   }
+
+  // Takes network `preset`'s transfer units (throws on an unknown preset).
+  void set_network(const std::string& preset);
 
   // The statistic of every finished network whose cell satisfies `pick`.
   template <class Pred>

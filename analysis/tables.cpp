@@ -11,7 +11,6 @@
 #include "analysis/generality.h"
 #include "analysis/groups.h"
 #include "analysis/inference.h"
-#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -71,6 +70,28 @@ const char* const kIntervalNote =
     "95% CI: mean ± t × std / sqrt(count), t the 97.5% point of Student's t with count − 1 degrees of "
     "freedom; — where a group has fewer than 3 networks: too few to give one.";
 
+// The n column: a count where n counts layers (CaffeNet), "3 (layer2)" where
+// the networks' units are stages.
+Entry n_entry(const Sources& src, int n) {
+  const std::string text = layer_label(src, n);
+  return text == std::to_string(n) ? Entry::count(n) : Entry::of_text(text);
+}
+
+// "seven" (CaffeNet's units), "five", "four": as the notes have always said it.
+std::string number_word(int n) {
+  static const char* const words[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+  return n >= 0 && n < 10 ? words[n] : std::to_string(n);
+}
+
+// The lower ends of Table 1's ranges lo..layers: the paper's 1, 3 and 5 of
+// CaffeNet's 7; the lower half and top unit of a network with fewer.
+std::vector<int> boost_ranges(int layers) {
+  std::vector<int> out;
+  for (int lo : {1, 3, 5})
+    if (lo <= layers) out.push_back(lo);
+  return out;
+}
+
 // Whether some source's grid has a cell satisfying `pick`.
 template <class Pred>
 bool any_plans(const Sources& src, Pred pick) {
@@ -120,16 +141,22 @@ Table main_table(const Sources& src, Statistic s, Diagnostics& diag) {
   Table t{"main", std::string("Figure 2 as a table: top-1 (") + to_string(s) + ") by layers copied n", {"group", "n"}, {}, {}};
   add_summary_headers(t, src);
   auto add = [&](Group g, int n) {
-    std::vector<Entry> row{Entry::of_text(label(g)), Entry::count(n)};
+    std::vector<Entry> row{Entry::of_text(label(g)), n_entry(src, n)};
     add_summary_entries(row, group_values(src, s, diag, std::string(label(g)) + (g == Group::BaseB ? "" : " n=" + std::to_string(n)),
                                            [&](const Cell& c) { return in_group(c, g, n); }));
     t.rows.push_back(row);
   };
   add(Group::BaseB, 0);
   for (Group g : kTransferGroups)
-    for (int n = 1; n <= kMaxTransferLayer; ++n) add(g, n);
+    for (int n = 1; n <= max_layers(src); ++n) add(g, n);
   t.notes.push_back("baseB (n = 0) pools the bases of every random split; std is the sample standard deviation, — a group with no networks.");
   t.notes.push_back(kAccuracyIntervalNote);
+  for (const auto* ds : src)
+    if (!ds->bn.empty())
+      t.notes.push_back(ds->name + ": " + ds->network + ", n counts its stages; the copied (and random) stages' batch "
+                        "normalisation " + (ds->bn == "frozen" ? "frozen (running statistics and affine fixed)"
+                                                               : "trained (batch statistics)") +
+                        ". The bases are the same networks in each bn data set; the two bn values are never pooled.");
   for (const auto* ds : src) {
     if (ds->unfinished.empty()) continue;
     std::string list;
@@ -146,7 +173,7 @@ namespace {
 // task, so the test's sample is tasks, not networks that share a base.
 std::vector<double> unit_boosts(const Dataset& ds, Statistic s, int lo, Group reference) {
   std::map<UnitKey, std::vector<double>> per_unit;
-  for (int n = lo; n <= kMaxTransferLayer; ++n) {
+  for (int n = lo; n <= ds.layers; ++n) {
     const auto ref = unit_values(ds, s, reference, n);
     for (const auto& [unit, v] : unit_values(ds, s, Group::AnBPlus, n))
       if (auto r = ref.find(unit); r != ref.end()) per_unit[unit].push_back(v - r->second);
@@ -160,16 +187,16 @@ std::vector<double> unit_boosts(const Dataset& ds, Statistic s, int lo, Group re
 // AnB+ and the paired tests over units in `tail` (which goes after every source's boosts).
 void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry>& row,
                        std::vector<Entry>& tail, Diagnostics& diag) {
-  Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, kMaxTransferLayer);
+  Summary anbp = group_summary(ds, s, Group::AnBPlus, lo, ds.layers);
   Summary base = group_summary(ds, s, Group::BaseB, 0, 0);
-  Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer);
+  Summary bnbp = group_summary(ds, s, Group::BnBPlus, lo, ds.layers);
   if (anbp.empty() && ds.plans([](const Cell& c) { return c.kind == CellKind::Transfer; }))
-    diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer));
+    diag.warn("", 0, ds.name + ": no AnB+ networks for layers " + std::to_string(lo) + "-" + std::to_string(ds.layers));
   row.push_back(Entry::value(anbp.mean));
   row.push_back(Entry::count(anbp.count));
   row.push_back(Entry::delta(anbp.mean - base.mean));
   row.push_back(Entry::delta(anbp.mean - bnbp.mean));
-  const Interval ci = group_accuracy_interval(pooled_values(ds, s, Group::AnBPlus, lo, kMaxTransferLayer));
+  const Interval ci = group_accuracy_interval(pooled_values(ds, s, Group::AnBPlus, lo, ds.layers));
   tail.push_back(Entry::value(anbp.std));
   tail.push_back(Entry::value(ci.low));
   tail.push_back(Entry::value(ci.high));
@@ -187,8 +214,8 @@ void add_boost_entries(const Dataset& ds, Statistic s, int lo, std::vector<Entry
 // What the boosts were measured against, so a reader can judge the p-values.
 std::string compared_groups_note(const Dataset& ds, Statistic s) {
   std::string note = ds.name + ": baseB " + describe(group_summary(ds, s, Group::BaseB, 0, 0));
-  for (int lo : {1, 3, 5})
-    note += "; BnB+ " + std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer) + " " + describe(group_summary(ds, s, Group::BnBPlus, lo, kMaxTransferLayer));
+  for (int lo : boost_ranges(ds.layers))
+    note += "; BnB+ " + std::to_string(lo) + "-" + std::to_string(ds.layers) + " " + describe(group_summary(ds, s, Group::BnBPlus, lo, ds.layers));
   return note + ".";
 }
 
@@ -202,8 +229,8 @@ Table boost_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const char* h : {"AnB+ std", "AnB+ 95% CI low", "AnB+ 95% CI high", "p over baseB", "p over BnB+",
                           "units over baseB", "paired over baseB", "units over BnB+", "paired over BnB+"})
       t.headers.push_back(prefix(src, i, h));
-  for (int lo : {1, 3, 5}) {
-    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-" + std::to_string(kMaxTransferLayer))}, tail;
+  for (int lo : boost_ranges(max_layers(src))) {
+    std::vector<Entry> row{Entry::of_text(std::to_string(lo) + "-" + std::to_string(max_layers(src)))}, tail;
     for (const auto* ds : src) add_boost_entries(*ds, s, lo, row, tail, diag);
     row.insert(row.end(), tail.begin(), tail.end());
     t.rows.push_back(row);
@@ -242,7 +269,8 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
       std::string who = split + " " + half_label(split, target);
       auto add = [&](const std::string& group, int n, auto pick, bool always) {
         if (!always && !any(pick)) return;
-        std::vector<Entry> row{Entry::of_text(split), Entry::of_text(half_label(split, target)), Entry::of_text(group), Entry::count(n)};
+        std::vector<Entry> row{Entry::of_text(split), Entry::of_text(half_label(split, target)), Entry::of_text(group),
+                               n == 0 ? Entry::count(0) : n_entry(src, n)};
         add_summary_entries(row, group_values(src, s, diag, who + " " + group + " n=" + std::to_string(n), pick));
         t.rows.push_back(row);
       };
@@ -251,7 +279,7 @@ Table dissimilar_table(const Sources& src, Statistic s, Diagnostics& diag) {
         for (char source : {other, target}) {
           std::string group = std::string(source == target ? "BnB" : "AnB") + (mode == TransferMode::Finetune ? "+" : "");
           bool always = mode == TransferMode::Frozen && source != target;
-          for (int n = 1; n <= kMaxTransferLayer; ++n)
+          for (int n = 1; n <= max_layers(src); ++n)
             add(group, n, [&](const Cell& c) { return is_split_transfer(c, split, source, target, n, mode); }, always);
         }
     }
@@ -265,12 +293,12 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
   Table t{"random", std::string("Random filters: first n layers left random and frozen, top-1 (") + to_string(s) + ")", {"split", "group", "n"}, {}, {}};
   add_summary_headers(t, src);
   auto add = [&](const std::string& split, const std::string& group, int n, auto pick) {
-    std::vector<Entry> row{Entry::of_text(split), Entry::of_text(group), Entry::count(n)};
+    std::vector<Entry> row{Entry::of_text(split), Entry::of_text(group), n == 0 ? Entry::count(0) : n_entry(src, n)};
     add_summary_entries(row, group_values(src, s, diag, split + " " + group + " n=" + std::to_string(n), pick));
     t.rows.push_back(row);
   };
   add("all", "base", 0, [](const Cell& c) { return is_all_base(c); });
-  for (int n = 1; n <= kMaxTransferLayer; ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
+  for (int n = 1; n <= max_layers(src); ++n) add("all", "random", n, [n](const Cell& c) { return is_all_random(c, n); });
   // The halves the random filters ran on, and so the bases they are read against:
   // those halves' own, not every half's pooled (the halves differ in difficulty).
   std::set<UnitKey> halves;
@@ -282,7 +310,7 @@ Table random_table(const Sources& src, Statistic s, Diagnostics& diag) {
     add("half", "base", 0, [&](const Cell& c) {
       return is_split_base(c, c.split, c.target) && halves.count({c.split, c.target, c.seed});
     });
-    for (int n = 1; n <= kMaxTransferLayer; ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
+    for (int n = 1; n <= max_layers(src); ++n) add("half", "random", n, [n](const Cell& c) { return is_half_random(c, n); });
   }
   t.notes.push_back(kAccuracyIntervalNote);
   return t;
@@ -296,8 +324,8 @@ Table relative_table(const Sources& src, Statistic s, Diagnostics& diag) {
     for (const auto& name : relative_series(*ds))
       if (std::find(series.begin(), series.end(), name) == series.end()) series.push_back(name);
   for (const auto& name : series) {
-    for (int n = 1; n <= kMaxTransferLayer; ++n) {
-      std::vector<Entry> row{Entry::of_text(name), Entry::count(n)};
+    for (int n = 1; n <= max_layers(src); ++n) {
+      std::vector<Entry> row{Entry::of_text(name), n_entry(src, n)};
       std::vector<std::vector<double>> values;
       for (const auto* ds : src) {
         values.emplace_back();
@@ -379,8 +407,8 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
     coadaptation.push_back(effect_by_n(*ds, s, Effect::BnBvsBase, nullptr));
     specificity.push_back(effect_by_n(*ds, s, Effect::AnBvsBnB, nullptr));
   }
-  for (int n = 1; n <= kMaxTransferLayer; ++n) {
-    std::vector<Entry> row{Entry::count(n)}, tail;
+  for (int n = 1; n <= max_layers(src); ++n) {
+    std::vector<Entry> row{n_entry(src, n)}, tail;
     for (size_t i = 0; i < src.size(); ++i) {
       const Dataset* ds = src[i];
       Summary base = group_summary(*ds, s, Group::BaseB, 0, 0);
@@ -389,8 +417,9 @@ Table decomposition_table(const Sources& src, Statistic s, Diagnostics& diag) {
       row.push_back(Entry::delta(base.mean - bnb.mean));
       row.push_back(Entry::delta(bnb.mean - anb.mean));
       row.push_back(Entry::delta(base.mean - anb.mean));
-      const EffectAtN& co = coadaptation[i][n - 1];
-      const EffectAtN& spec = specificity[i][n - 1];
+      const EffectAtN none{};
+      const EffectAtN& co = size_t(n) <= coadaptation[i].size() ? coadaptation[i][n - 1] : none;
+      const EffectAtN& spec = size_t(n) <= specificity[i].size() ? specificity[i][n - 1] : none;
       tail.push_back(Entry::probability(co.test.p));
       tail.push_back(Entry::probability(spec.test.p));
       tail.push_back(Entry::count(std::min(co.test.n, spec.test.n)));
@@ -418,7 +447,7 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
         unit_counts.insert(at.test.n);
         continued |= against_continued(e);
         const bool tested = at.test.tested();
-        std::vector<Entry> row{Entry::of_text(label(e)), Entry::count(at.n), Entry::count(at.test.n),
+        std::vector<Entry> row{Entry::of_text(label(e)), n_entry({ds}, at.n), Entry::count(at.test.n),
                                Entry::delta(at.test.mean),
                                tested ? Entry::delta(at.test.interval.low) : Entry::missing(),
                                tested ? Entry::delta(at.test.interval.high) : Entry::missing(),
@@ -439,7 +468,8 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
         "trained twice, so this is the reference with the training time alike.");
   t.notes.push_back(
       "mean and 95% CI: the mean of the units' differences and its Student t interval (n − 1 degrees of freedom); "
-      "p: the paired t-test of that mean against 0; Holm p: p adjusted over the seven n of the effect (Holm 1979); "
+      "p: the paired t-test of that mean against 0; Holm p: p adjusted over the " + number_word(max_layers(src)) +
+      " n of the effect (Holm 1979); "
       "sign-flip p: the exact two-sided randomization p over all sign assignments of the differences, which needs "
       "no normality.");
   t.notes.push_back("Decision rule: an effect is seen at n when its Holm p is below 0.05; fewer than " +
@@ -520,8 +550,8 @@ Table uncertainty_table(const Sources& src, Statistic s, Diagnostics&) {
     };
     add("baseB", [](const Cell& c) { return in_group(c, Group::BaseB, 0); });
     for (Group g : kTransferGroups)
-      add(label(g), [g](const Cell& c) {
-        for (int n = 1; n <= kMaxTransferLayer; ++n)
+      add(label(g), [g, ds](const Cell& c) {
+        for (int n = 1; n <= ds->layers; ++n)
           if (in_group(c, g, n)) return true;
         return false;
       });

@@ -26,9 +26,12 @@ std::string Cell::id() const {
       s += "-base-continued";
       break;
   }
+  if (!bn.empty()) s += "-bn" + bn;
   if (seed != 0) s += "-s" + std::to_string(seed);
   return s;
 }
+
+bool is_bn_choice(std::string_view bn) { return bn == "frozen" || bn == "train"; }
 
 std::string Cell::data_name() const {
   std::string s = split;
@@ -49,7 +52,8 @@ Cell base_cell(const std::string& split, char half, int seed, int reduced_k) {
   return c;
 }
 
-Cell transfer_cell(const std::string& split, char source, char target, int n, TransferMode mode, int seed) {
+Cell transfer_cell(const std::string& split, char source, char target, int n, TransferMode mode, int seed,
+                   const std::string& bn) {
   Cell c;
   c.kind = CellKind::Transfer;
   c.split = split;
@@ -58,6 +62,7 @@ Cell transfer_cell(const std::string& split, char source, char target, int n, Tr
   c.n = n;
   c.mode = mode;
   c.seed = seed;
+  c.bn = bn;
   return c;
 }
 
@@ -94,12 +99,17 @@ std::optional<Cell> parse_cell_id(std::string_view id) {
   Cell c;
   c.split = std::string(parts[0]);
   size_t i = 1;
-  // Optional trailing seed.
+  // Optional trailing seed, then the optional batch normalisation of the copied stages.
   if (parts.size() > 2) {
     if (auto s = prefixed_int(parts.back(), 's')) {
       c.seed = *s;
       parts.pop_back();
     }
+  }
+  if (parts.size() > 2 && parts.back().substr(0, 2) == "bn") {
+    if (!is_bn_choice(parts.back().substr(2))) return std::nullopt;
+    c.bn = std::string(parts.back().substr(2));
+    parts.pop_back();
   }
   if (i < parts.size() && parts[i].size() == 2 && is_half(parts[i].substr(0, 1)) &&
       is_half(parts[i].substr(1, 1))) {
@@ -119,6 +129,7 @@ std::optional<Cell> parse_cell_id(std::string_view id) {
   if (i < parts.size() && is_half(parts[i])) c.target = parts[i++][0];
   if (i >= parts.size()) return std::nullopt;
   if (parts[i] == "base") {
+    if (!c.bn.empty()) return std::nullopt;  // a base's stages are all its own
     c.kind = CellKind::Base;
     ++i;
     if (i + 1 == parts.size() && parts[i] == "continued") {

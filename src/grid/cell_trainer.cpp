@@ -33,6 +33,7 @@ TrainConfig cell_train_config(const Grid& grid, const GridCell& cell, const RunP
   t.data = (fs::path(paths.data) / cell.cell.data_name()).string();
   t.out = folder_of(paths, cell.id);
   t.threads = threads;
+  if (!cell.cell.bn.empty()) t.bn = cell.cell.bn;
   if (cell.cell.kind == CellKind::Transfer) {
     t.transfer_n = cell.cell.n;
     t.transfer_mode = cell.cell.mode;
@@ -57,6 +58,7 @@ std::vector<std::string> cell_option_names(const Grid& grid, const GridCell& cel
     names.insert(names.end(), {"transfer-n", "transfer-mode"});
   else if (cell.cell.kind == CellKind::Continued)
     names.push_back("transfer-mode");
+  if (!cell.cell.bn.empty()) names.push_back("bn");
   if (grid.config.fc8_outputs > 0) names.push_back("fc8-outputs");
   names.insert(names.end(), {"max-iter", "base-lr", "lr-step", "gamma", "test-interval", "test-start",
                              "snapshot-interval", "batch", "seed", "backend", "data", "out"});

@@ -92,10 +92,12 @@ Grid enumerate_grid(const GridConfig& cfg) {
       for (const auto& split : block.splits) {
         for (const auto& dir : block.directions) {
           for (TransferMode mode : block.modes) {
-            for (int n : block.n) {
-              const Cell c = transfer_cell(split, dir[0], dir[1], n, mode, seed);
-              b.add(c.base_of_source());
-              b.add(c);
+            for (const std::string& bn : block.bn) {
+              for (int n : block.n) {
+                const Cell c = transfer_cell(split, dir[0], dir[1], n, mode, seed, bn);
+                b.add(c.base_of_source());
+                b.add(c);
+              }
             }
           }
         }
@@ -115,15 +117,18 @@ Grid enumerate_grid(const GridConfig& cfg) {
         std::vector<char> halves = block.halves;
         if (split == "all") halves = {0};
         for (char half : halves) {
-          for (int n : block.n) {
-            Cell c;
-            c.kind = CellKind::Random;
-            c.split = split;
-            c.target = half;
-            c.n = n;
-            c.mode = TransferMode::Random;
-            c.seed = seed;
-            b.add(c);
+          for (const std::string& bn : block.bn) {
+            for (int n : block.n) {
+              Cell c;
+              c.kind = CellKind::Random;
+              c.split = split;
+              c.target = half;
+              c.n = n;
+              c.mode = TransferMode::Random;
+              c.seed = seed;
+              c.bn = bn;
+              b.add(c);
+            }
           }
         }
       }

@@ -81,17 +81,40 @@ void check_split_name(const std::string& key, const std::string& split) {
     fail(key, "split '" + split + "' must be a non-empty name without '-'");
 }
 
-std::vector<int> checked_n(const KeyReader& r, const std::string& key) {
-  const std::vector<int> n = r.integers(key);
+// Layer counts: every transfer unit of the network when not given, and none
+// beyond its last (CaffeNet's conv1..fc7 are 7, a ResNet's stem and stages 5).
+std::vector<int> checked_n(const KeyReader& r, const std::string& key, const NetSpec& net) {
+  const int units = net.transfer_layers();
+  const std::vector<int> n = r.integers(key, "1-" + std::to_string(units));
   if (n.empty()) fail(key, "needs at least one layer count");
+  for (int v : n)
+    if (v > units)
+      fail(key, std::to_string(v) + " is beyond network " + net.preset + "'s " + std::to_string(units) +
+                    " transfer units (1.." + std::to_string(units) + ")");
   return n;
+}
+
+// The bn axis: frozen unless given on a network with batch normalisation;
+// refused, naming the network, on one without.
+std::vector<std::string> checked_bn(const KeyReader& r, const std::string& key, const NetSpec& net) {
+  if (!net.has_batch_norm()) {
+    if (r.given(key)) fail(key, "network " + net.preset + " has no batch normalisation");
+    return {""};
+  }
+  std::vector<std::string> bn = r.names(key, "frozen");
+  if (bn.empty()) fail(key, "needs frozen and/or train");
+  return bn;
 }
 
 // [grid]: what the grid is called, trains and reads.
 void read_grid_section(const KeyReader& r, GridConfig& c) {
   c.name = r.text("grid.name");
   c.network = r.text("grid.network");
-  if (c.network.empty()) fail("grid.network", "is required (the trainer's --network: caffenet or small)");
+  if (c.network.empty()) {
+    std::string known;
+    for (const auto& p : net_presets()) known += (known.empty() ? "" : ", ") + p;
+    fail("grid.network", "is required (the trainer's --network: " + known + ")");
+  }
   c.fc8_outputs = r.integer("grid.fc8_outputs");
   c.seeds = r.integers("grid.seeds");
   if (c.seeds.empty()) fail("grid.seeds", "needs at least one seed");
@@ -124,7 +147,7 @@ void read_base_section(const KeyReader& r, GridConfig& c) {
 }
 
 // One [transfer.NAME] block.
-TransferBlock read_transfer_block(const KeyReader& r, const std::string& sec) {
+TransferBlock read_transfer_block(const KeyReader& r, const std::string& sec, const NetSpec& net) {
   TransferBlock b;
   b.name = sec.substr(9);
   b.splits = r.names(sec + ".splits");
@@ -133,14 +156,15 @@ TransferBlock read_transfer_block(const KeyReader& r, const std::string& sec) {
     if (s == "all") fail(sec + ".splits", "'all' has no halves to transfer between");
   }
   b.directions = r.names(sec + ".directions");
-  b.n = checked_n(r, sec + ".n");
+  b.n = checked_n(r, sec + ".n", net);
   for (const auto& m : r.names(sec + ".modes")) b.modes.push_back(*parse_transfer_mode(m));
   if (b.modes.empty()) fail(sec + ".modes", "needs frozen and/or finetune");
+  b.bn = checked_bn(r, sec + ".bn", net);
   return b;
 }
 
 // One [random.NAME] block (random, frozen lower layers).
-RandomBlock read_random_block(const KeyReader& r, const std::string& sec) {
+RandomBlock read_random_block(const KeyReader& r, const std::string& sec, const NetSpec& net) {
   RandomBlock b;
   b.name = sec.substr(7);
   b.splits = r.names(sec + ".splits");
@@ -150,7 +174,8 @@ RandomBlock read_random_block(const KeyReader& r, const std::string& sec) {
     if (s == "all" && !b.halves.empty()) fail(sec + ".halves", "split 'all' has no halves");
     if (s != "all" && b.halves.empty()) fail(sec + ".halves", "split '" + s + "' needs halves A and/or B");
   }
-  b.n = checked_n(r, sec + ".n");
+  b.n = checked_n(r, sec + ".n", net);
+  b.bn = checked_bn(r, sec + ".bn", net);
   return b;
 }
 
@@ -194,10 +219,11 @@ GridConfig parse_grid_config(const std::map<std::string, std::string>& raw,
   read_grid_section(r, c);
   read_solvers(r, c);
   read_base_section(r, c);
+  const NetSpec net = net_preset(c.network);  // known: read_solvers() checked it
   for (const auto& section : c.section_order)
-    if (section.rfind("transfer.", 0) == 0) c.transfers.push_back(read_transfer_block(r, section));
+    if (section.rfind("transfer.", 0) == 0) c.transfers.push_back(read_transfer_block(r, section, net));
   for (const auto& section : c.section_order)
-    if (section.rfind("random.", 0) == 0) c.randoms.push_back(read_random_block(r, section));
+    if (section.rfind("random.", 0) == 0) c.randoms.push_back(read_random_block(r, section, net));
   for (const auto& [k, v] : raw)
     if (section_and_key(k).first == "splits") {
       if (v.empty()) fail(k, "give the split's definition file");

@@ -32,6 +32,7 @@ struct TransferBlock {
   std::vector<std::string> directions;  // "AB": copy from A's base, train on B
   std::vector<int> n;
   std::vector<TransferMode> modes;
+  std::vector<std::string> bn;  // the bn axis: {""} on a network without batch normalisation
 };
 
 struct RandomBlock {
@@ -39,6 +40,7 @@ struct RandomBlock {
   std::vector<std::string> splits;
   std::vector<char> halves;  // empty: the split has no halves ("all")
   std::vector<int> n;
+  std::vector<std::string> bn;  // as TransferBlock's
 };
 
 struct SlurmSettings {

@@ -9,7 +9,6 @@
 #include "config/train_config.h"  // the trainer's solver rows and rules
 #include "core/cli.h"
 #include "core/names.h"
-#include "net/net_spec.h"  // kMaxTransferLayer
 
 namespace xfer {
 
@@ -56,11 +55,18 @@ GridKey computed(GridKey k, std::string words) {
   return k;
 }
 
+// Layer counts: at most the network's transfer units, checked where the
+// network is known (grid_config.cpp).
 GridKey layer_counts(GridKey k) {
   k.min = 1;
-  k.max = kMaxTransferLayer;
-  k.range = "1.." + std::to_string(kMaxTransferLayer);
-  return k;
+  k.range = "1..the network's transfer units (caffenet, small 7; resnet18, resnet50 5; resnet-small 4)";
+  return computed(std::move(k), "every unit of the network: 1-7 for caffenet");
+}
+
+// The copied (or random) stages' batch normalisation, xfer_train's --bn.
+GridKey batch_norm_axis(GridKey k) {
+  return computed(one_of(std::move(k), {"frozen", "train"}),
+                  "frozen on a network with batch normalisation; none (refused) on one without");
 }
 
 // "max-iter" -> "max_iter": the trainer's option as a grid key.
@@ -102,10 +108,10 @@ std::vector<GridKey> solver_rows() {
 
 std::vector<GridKey> make_table() {
   using T = KeyType;
-  const std::string layers = "1-" + std::to_string(kMaxTransferLayer);
   std::vector<GridKey> t = {
       row("grid", "name", T::Text, "grid", "the grid's name (SLURM job names, the default results folder)"),
-      computed(row("grid", "network", T::Text, "", "the trainer's --network preset: caffenet | small"),
+      computed(row("grid", "network", T::Text, "",
+                   "the trainer's --network preset: caffenet | small | resnet18 | resnet50 | resnet-small"),
                "required"),
       computed(one_of(row("grid", "backend", T::Text, "", "the trainer's --backend"), {"cpu", "cuda"}),
                "cuda when slurm.gpus_per_rank > 0, else cpu"),
@@ -135,13 +141,20 @@ std::vector<GridKey> make_table() {
   t.push_back(one_of(row("transfer.NAME", "directions", T::Names, "AB,BA",
                          "AB: copy from A's base, train on B; AA and BB are the selffers"),
                      {"AA", "AB", "BA", "BB"}));
-  t.push_back(layer_counts(row("transfer.NAME", "n", T::Integers, layers, "layers 1..n copied")));
+  t.push_back(layer_counts(row("transfer.NAME", "n", T::Integers, "", "layers (a ResNet's stages) 1..n copied")));
   t.push_back(one_of(row("transfer.NAME", "modes", T::Names, "frozen", "copied layers frozen or fine-tuned"),
                      {"frozen", "finetune"}));
+  t.push_back(batch_norm_axis(row("transfer.NAME", "bn", T::Names, "",
+                                  "the copied stages' batch normalisation: frozen (running statistics and affine "
+                                  "fixed, as torchvision's FrozenBatchNorm2d) and/or train (batch statistics); a "
+                                  "cell per value, its id ending -bnfrozen or -bntrain")));
   t.push_back(row("random.NAME", "splits", T::Names, "all", "\"all\" or split names (random, frozen layers 1..n)"));
   t.push_back(one_of(row("random.NAME", "halves", T::Names, "", "the halves of a split (none for \"all\")"),
                      {"A", "B"}));
-  t.push_back(layer_counts(row("random.NAME", "n", T::Integers, layers, "random frozen layers 1..n")));
+  t.push_back(layer_counts(row("random.NAME", "n", T::Integers, "", "random frozen layers (stages) 1..n")));
+  t.push_back(batch_norm_axis(row("random.NAME", "bn", T::Names, "",
+                                  "the random stages' batch normalisation: frozen (recalibrated on training "
+                                  "batches, then fixed) and/or train (batch statistics)")));
   t.push_back(row("splits", "NAME", T::Text, "",
                   "the definition file of split NAME (data_prep/split_def.h), beside the grid config; "
                   "built-in names need no line"));
@@ -360,29 +373,33 @@ bool KeyReader::boolean(const std::string& full) const {
   grid_key_error(full, "'" + v + "' is not true or false");
 }
 
-std::vector<std::string> KeyReader::names(const std::string& full) const {
+std::vector<std::string> KeyReader::names(const std::string& full, const std::string& dflt) const {
   const GridKey& k = row(full);
   auto it = raw_.find(full);  // given empty: an empty list (a block switched off)
-  const std::vector<std::string> v = cli::parse_string_list(it == raw_.end() ? k.value : it->second);
-  note(full, it == raw_.end() ? k.value : it->second);
+  const std::vector<std::string> v = cli::parse_string_list(it == raw_.end() ? dflt : it->second);
+  note(full, it == raw_.end() ? dflt : it->second);
   for (const auto& x : v)
     if (!k.choices.empty() && std::find(k.choices.begin(), k.choices.end(), x) == k.choices.end())
       grid_key_error(full, "'" + x + "' is not " + k.range);
   return v;
 }
 
-std::vector<int> KeyReader::integers(const std::string& full) const {
-  const GridKey& k = row(full);
+std::vector<std::string> KeyReader::names(const std::string& full) const { return names(full, row(full).value); }
+
+std::vector<int> KeyReader::integers(const std::string& full, const std::string& dflt) const {
   auto it = raw_.find(full);
+  const std::string text = it == raw_.end() ? dflt : it->second;
   std::vector<int> v;
-  note(full, it == raw_.end() ? k.value : it->second);
+  note(full, text);
   try {
-    v = cli::parse_int_list(it == raw_.end() ? k.value : it->second, full);
+    v = cli::parse_int_list(text, full);
   } catch (const cli::UsageError& e) {
     throw std::runtime_error(std::string("grid config: ") + e.what());
   }
   for (int x : v) in_range(full, x);
   return v;
 }
+
+std::vector<int> KeyReader::integers(const std::string& full) const { return integers(full, row(full).value); }
 
 }  // namespace xfer

@@ -63,7 +63,9 @@ class KeyReader {
   double number(const std::string& full, double dflt) const;
   bool boolean(const std::string& full) const;
   std::vector<std::string> names(const std::string& full) const;
+  std::vector<std::string> names(const std::string& full, const std::string& dflt) const;
   std::vector<int> integers(const std::string& full) const;
+  std::vector<int> integers(const std::string& full, const std::string& dflt) const;
   bool given(const std::string& full) const;
 
  private:

@@ -175,6 +175,26 @@ int NetSpec::transfer_layers() const {
   return top - 1;
 }
 
+std::string NetSpec::transfer_unit(int n) const {
+  std::vector<const LayerSpec*> unit;
+  for (const auto& l : layers)
+    if (l.transfer_index == n && l.has_params()) unit.push_back(&l);
+  XFER_CHECK(!unit.empty(), "network " << preset << " has no transfer unit " << n);
+  if (unit.size() == 1) return unit[0]->name;
+  const std::string& first = unit[0]->name;  // "layer1.0.conv1": stage "layer1"
+  const size_t dot = first.find('.');
+  return dot == std::string::npos ? "stem" : first.substr(0, dot);
+}
+
+bool NetSpec::units_are_stages() const {
+  for (int n = 1; n <= transfer_layers(); ++n) {
+    int params = 0;
+    for (const auto& l : layers) params += l.transfer_index == n && l.has_params();
+    if (params > 1) return true;
+  }
+  return false;
+}
+
 bool NetSpec::has_batch_norm() const {
   return std::any_of(layers.begin(), layers.end(), [](const LayerSpec& l) { return l.type == LayerType::BatchNorm; });
 }

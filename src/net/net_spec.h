@@ -26,6 +26,11 @@ struct NetSpec {
   // How many transfer units can be copied: every transfer index below the
   // classifier's (7 for CaffeNet's conv1..fc7; 5 for a ResNet's stem and four stages).
   int transfer_layers() const;
+  // The name of transfer unit n: its layer where the unit is one (CaffeNet's
+  // "conv1".."fc7"), else its stage ("stem", "layer1".."layer4").
+  std::string transfer_unit(int n) const;
+  // Whether a unit is a stage of several layers (a ResNet), not one layer.
+  bool units_are_stages() const;
   bool has_batch_norm() const;
 };
 

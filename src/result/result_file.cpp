@@ -256,6 +256,11 @@ std::optional<RunResult> parse_result_file(const fs::path& file, ResultProblem& 
     RunResult run;
     run.cell_id = field<std::string>(j, "cell_id");
     if (auto h = j.find("config_hash"); h != j.end() && h->is_string()) run.config_hash = h->get<std::string>();
+    // The network: n counts its units (results from before it was written are CaffeNet-shaped).
+    if (auto p = j.find("preset"); p != j.end()) {
+      if (!p->is_string() || p->get<std::string>().empty()) throw Refusal{"\"preset\" is not a network name"};
+      run.preset = p->get<std::string>();
+    }
     run.status = read_status(j, run);
     // A diverged run's curve holds the NaN that stopped it: there is nothing to read.
     if (run.status != RunStatus::Diverged) run.curve = read_curve(member(j, "curve"));

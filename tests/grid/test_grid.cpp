@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "config/train_config.h"
@@ -67,7 +68,8 @@ TEST(Grid, PaperPresetIsTheReleasedGrid) {
 }
 
 TEST(Grid, TransfersDependOnExactlyTheirBaseWhichComesFirst) {
-  for (const char* name : {"paper", "complete", "fashion-mnist", "fashion-mnist-converged"}) {
+  for (const char* name : {"paper", "complete", "fashion-mnist", "fashion-mnist-converged", "fashion-mnist-resnet",
+                           "resnet-imagenet"}) {
     Grid g = preset(name);
     std::set<std::string> ids;
     for (const auto& c : g.cells) {
@@ -123,6 +125,90 @@ TEST(Grid, CompleteAndFashionMnistCoverEveryDirectionAndMode) {
   for (const char* name : {"paper", "complete"}) EXPECT_EQ(count_by(preset(name))["continued"], 0) << name;
   for (const char* id : {"half0-A-base", "half0-BB-n7-frozen", "half0-AB-n1-finetune", "half0-BA-n4-frozen"})
     EXPECT_NE(conv.find(id), nullptr) << id;
+}
+
+// The residual presets: n counts the network's stages, and every transfer and
+// random cell is there once per value of the bn axis, which its id and its
+// trainer arguments carry; the bases copy nothing and have none.
+TEST(Grid, ResidualPresetsCrossTheBatchNormAxis) {
+  Grid r = preset("resnet-imagenet");
+  EXPECT_EQ(r.config.network, "resnet18");
+  EXPECT_EQ(r.cells.size(), 174u);  // 4 bases, 2 splits x 4 directions x 2 modes x 2 bn x 5 n, 2 bn x 5 random
+  auto m = count_by(r);
+  EXPECT_EQ(m["base"], 4);
+  EXPECT_EQ(m["frozen"], 80);
+  EXPECT_EQ(m["finetune"], 80);
+  EXPECT_EQ(m["random"], 10);
+  for (const char* id : {"half0-AB-n5-frozen-bnfrozen", "half1-BB-n1-finetune-bntrain", "half0-B-random-n5-bntrain",
+                         "half1-A-base"})
+    EXPECT_NE(r.find(id), nullptr) << id;
+  for (const char* id : {"half0-AB-n6-frozen-bnfrozen", "half0-AB-n3-frozen", "half0-A-base-bnfrozen"})
+    EXPECT_EQ(r.find(id), nullptr) << id;
+  EXPECT_EQ(r.find("half0-A-base")->solver.max_iter, 225000);
+  EXPECT_DOUBLE_EQ(r.find("half0-A-base")->solver.base_lr, 0.1);
+
+  Grid f = preset("fashion-mnist-resnet");
+  EXPECT_EQ(f.config.network, "resnet-small");
+  EXPECT_EQ(f.cells.size(), 140u);  // 4 bases, 2 x 4 x 2 x 2 x 4 transfers, 2 x 4 random
+  int n_max = 0;
+  std::set<std::string> bn;
+  for (const auto& c : f.cells) {
+    n_max = std::max(n_max, c.cell.n);
+    if (c.cell.kind != CellKind::Base) bn.insert(c.cell.bn);
+    else EXPECT_EQ(c.cell.bn, "") << c.id;
+  }
+  EXPECT_EQ(n_max, 4);
+  EXPECT_EQ(bn, (std::set<std::string>{"frozen", "train"}));
+
+  const RunPaths paths{"/r", "/d", "/bin/xfer_train"};
+  auto args_of = [&](const char* id) {
+    const std::vector<std::string> a = trainer_args(f, *f.find(id), paths, 1);
+    return std::string(" ") + std::accumulate(a.begin(), a.end(), std::string(), [](std::string x, const std::string& y) {
+      return x + y + " ";
+    });
+  };
+  EXPECT_NE(args_of("half0-AB-n2-finetune-bntrain").find(" --bn train "), std::string::npos);
+  EXPECT_NE(args_of("half0-B-random-n3-bnfrozen").find(" --bn frozen "), std::string::npos);
+  EXPECT_EQ(args_of("half0-A-base").find("--bn"), std::string::npos);
+  // CaffeNet's cells are as they were: no bn anywhere.
+  for (const auto& c : preset("fashion-mnist").cells) EXPECT_EQ(c.cell.bn, "") << c.id;
+}
+
+// n beyond the network's units, and the bn axis on a network without batch
+// normalisation, are refused naming the key and why.
+TEST(Grid, LayerCountsAndBatchNormFollowTheNetwork) {
+  auto error_of = [](const std::string& name, const std::vector<std::string>& sets) -> std::string {
+    try {
+      load_grid_config(preset_path(name, grids_dir()), sets);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string beyond = error_of("fashion-mnist-resnet", {"transfer.all.n=1-5"});
+  EXPECT_NE(beyond.find("transfer.all.n"), std::string::npos) << beyond;
+  EXPECT_NE(beyond.find("resnet-small's 4 transfer units"), std::string::npos) << beyond;
+  EXPECT_NE(error_of("resnet-imagenet", {"random.halves.n=6"}).find("random.halves.n"), std::string::npos);
+  EXPECT_EQ(error_of("resnet-imagenet", {"transfer.all.n=5"}), "");
+  EXPECT_EQ(error_of("fashion-mnist", {"transfer.all.n=7"}), "");
+  const std::string no_bn = error_of("fashion-mnist", {"transfer.all.bn=train"});
+  EXPECT_NE(no_bn.find("transfer.all.bn"), std::string::npos) << no_bn;
+  EXPECT_NE(no_bn.find("network small has no batch normalisation"), std::string::npos) << no_bn;
+  EXPECT_NE(error_of("fashion-mnist-resnet", {"transfer.all.bn=eval"}).find("'eval' is not frozen | train"),
+            std::string::npos);
+  EXPECT_NE(error_of("fashion-mnist-resnet", {"transfer.all.bn="}).find("needs frozen and/or train"),
+            std::string::npos);
+  // Without the key a network with batch normalisation freezes it, as torchvision does.
+  const GridConfig c = parse_grid_config({{"grid.network", "resnet-small"}, {"transfer.t.splits", "half0"},
+                                          {"random.r.splits", "all"}});
+  EXPECT_EQ(c.transfers.at(0).bn, (std::vector<std::string>{"frozen"}));
+  EXPECT_EQ(c.transfers.at(0).n, (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(c.randoms.at(0).bn, (std::vector<std::string>{"frozen"}));
+  EXPECT_EQ(c.resolved.at("transfer.t.bn"), "frozen");
+  EXPECT_EQ(c.resolved.at("transfer.t.n"), "1-4");
+  const GridConfig caffenet = parse_grid_config({{"grid.network", "caffenet"}, {"transfer.t.splits", "half0"}});
+  EXPECT_EQ(caffenet.transfers.at(0).bn, (std::vector<std::string>{""}));
+  EXPECT_EQ(caffenet.transfers.at(0).n.size(), 7u);
 }
 
 TEST(Grid, EveryCellGetsTheSolverSectionIncludingWhereTestsStart) {
@@ -301,7 +387,8 @@ TEST(GridKeys, EveryPresetKeyIsInTheTableAndResolves) {
     EXPECT_EQ(c.resolved.at("solver.max_iter"), std::to_string(c.solver.max_iter)) << name;
   }
   EXPECT_EQ(list_presets(grids_dir()),
-            (std::vector<std::string>{"complete", "fashion-mnist", "fashion-mnist-converged", "own-data", "paper"}));
+            (std::vector<std::string>{"complete", "fashion-mnist", "fashion-mnist-converged", "fashion-mnist-resnet",
+                                      "own-data", "paper", "resnet-imagenet"}));
 }
 
 }  // namespace
