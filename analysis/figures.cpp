@@ -49,9 +49,14 @@ double offset(Group g) {
 }
 
 // What one network's number is, for the titles.
-std::string per_network(Statistic s) {
+std::string per_network(const Sources& src, Statistic s) {
+  bool fewer = false;  // a run with fewer than 10 tests: its statistic is the mean of all of them
+  for (const Dataset* d : src)
+    for (const auto& [id, run] : d->runs) fewer |= run.curve.size() < 10;
   switch (s) {
-    case Statistic::Top10: return "per network: mean of its 10 best tests";
+    case Statistic::Top10:
+      return fewer ? "per network: mean of its 10 best tests, or of all where it has fewer"
+                   : "per network: mean of its 10 best tests";
     case Statistic::Best: return "per network: its best test";
     case Statistic::Final: return "per network: its last test";
   }
@@ -67,13 +72,16 @@ FigureSpec make_spec(std::string name, std::string title, std::string xlabel, st
   return f;
 }
 
-// The n axis, from `from` (0: with the bases) to the networks' last unit;
-// where the units are stages, each tick also names its stage ("2" over "layer1").
-std::vector<std::string> n_axis(const Sources& src, int from) {
+// The n axis of `f`, from `from` (0: with the bases) to the networks' last
+// unit. Where the units are stages each tick also names its stage ("2" over
+// "layer1"), the axis says "stage n", and its label moves below the ticks.
+void set_n_axis(FigureSpec& f, const Sources& src, int from) {
   const int top = max_layers(src);
-  const std::string range = "set xrange [" + std::to_string(from) + "-0.5:" + std::to_string(top) + ".5]";
-  if (layer_label(src, top) == std::to_string(top))
-    return {range, "set xtics " + std::to_string(from) + ",1," + std::to_string(top)};
+  f.settings.push_back("set xrange [" + std::to_string(from) + "-0.5:" + std::to_string(top) + ".5]");
+  if (layer_label(src, top) == std::to_string(top)) {
+    f.settings.push_back("set xtics " + std::to_string(from) + ",1," + std::to_string(top));
+    return;
+  }
   std::string tics;
   for (int n = from; n <= top; ++n) {
     std::string tick = n == 0 ? "0" : layer_label(src, n);  // "2 (layer1)"
@@ -81,7 +89,9 @@ std::vector<std::string> n_axis(const Sources& src, int from) {
       tick = tick.substr(0, open) + "\\n" + tick.substr(open + 2, tick.size() - open - 3);
     tics += std::string(tics.empty() ? "" : ", ") + "\"" + tick + "\" " + std::to_string(n);
   }
-  return {range, "set xtics (" + tics + ")"};
+  f.settings.push_back("set xtics (" + tics + ")");
+  if (const size_t at = f.xlabel.find("layer n"); at != std::string::npos) f.xlabel.replace(at, 7, "stage n");
+  f.settings.push_back("set xlabel " + gp_quote(f.xlabel) + " offset 0,-0.8");
 }
 
 SeriesStyle style(size_t source, const char* color) { return {color, source == 1}; }
@@ -131,9 +141,9 @@ void add_transfer_groups(FigureSpec& f, const Sources& src, Statistic s, bool wi
 }
 
 FigureSpec transfer_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("transfer", "Every network: base, selffer (BnB) and transfer (AnB), + = fine-tuned (" + per_network(s) + ")",
+  FigureSpec f = make_spec("transfer", "Every network: base, selffer (BnB) and transfer (AnB), + = fine-tuned (" + per_network(src, s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
-  f.settings = n_axis(src, 0);
+  set_n_axis(f, src, 0);
   add_transfer_groups(f, src, s, true);
   return f;
 }
@@ -192,9 +202,9 @@ std::vector<std::string> effect_labels(const Dataset& ds, Statistic s) {
 
 // Figure 2, bottom panel.
 FigureSpec transfer_effects_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("transfer_effects", "Group means and the four effects, tested by task (" + per_network(s) + ")",
+  FigureSpec f = make_spec("transfer_effects", "Group means and the four effects, tested by task (" + per_network(src, s) + ")",
                "layer n at which the network is chopped and retrained", kAccuracy);
-  f.settings = n_axis(src, 0);
+  set_n_axis(f, src, 0);
   if (!src.empty())
     for (auto& line : effect_labels(*src[0], s)) f.settings.push_back(line);
   add_transfer_groups(f, src, s, false);
@@ -219,8 +229,8 @@ void add_layer_series(FigureSpec& f, const Sources& src, size_t i, Statistic s, 
 }
 
 FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("dissimilar", "Dissimilar splits and random filters (" + per_network(s) + ")", "layer n", kAccuracy);
-  f.settings = n_axis(src, 0);
+  FigureSpec f = make_spec("dissimilar", "Dissimilar splits and random filters (" + per_network(src, s) + ")", "layer n", kAccuracy);
+  set_n_axis(f, src, 0);
   for (size_t i = 0; i < src.size(); ++i) {
     add_layer_series(f, src, i, s, "random A/B: AnB", group_color(Group::AnB), base_b,
                      [](const Cell& c, int n) { return in_group(c, Group::AnB, n); });
@@ -248,9 +258,9 @@ FigureSpec dissimilar_figure(const Sources& src, Statistic s) {
 
 // Figure 3 bottom: each network minus the base of its own target.
 FigureSpec relative_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("relative", "Transfer relative to the target's base (" + per_network(s) + ")", "layer n",
+  FigureSpec f = make_spec("relative", "Transfer relative to the target's base (" + per_network(src, s) + ")", "layer n",
                "top-1 accuracy minus the base's");
-  f.settings = n_axis(src, 1);
+  set_n_axis(f, src, 1);
   for (size_t i = 0; i < src.size(); ++i) {
     for (const auto& series : relative_series(*src[i])) {
       std::vector<NetPoint> nets;
@@ -279,9 +289,9 @@ FigureSpec relative_figure(const Sources& src, Statistic s) {
 // paired 95% interval where there are 3 units or more. A zero line: above it
 // the group beats its own base.
 FigureSpec paired_effects_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("paired_effects", "Each network minus its own task's base (" + per_network(s) + ")",
+  FigureSpec f = make_spec("paired_effects", "Each network minus its own task's base (" + per_network(src, s) + ")",
                            "layer n at which the network is chopped and retrained", "top-1 minus its own base's");
-  f.settings = n_axis(src, 1);
+  set_n_axis(f, src, 1);
   f.settings.insert(f.settings.end(), {"set xzeroaxis lt -1 lw 1",
                 "set label 20 'dots: target tasks; bars: paired 95% intervals, from 3 tasks on' at graph 0.02, "
                 "graph 0.04 left font ',9' front"});
@@ -306,7 +316,7 @@ FigureSpec paired_effects_figure(const Sources& src, Statistic s) {
 }
 
 FigureSpec reduced_figure(const Sources& src, Statistic s) {
-  FigureSpec f = make_spec("reduced", "Reduced volume: images per class (" + per_network(s) + ")", "training images per class K",
+  FigureSpec f = make_spec("reduced", "Reduced volume: images per class (" + per_network(src, s) + ")", "training images per class K",
                kAccuracy);
   f.settings = {"set logscale x", "set xrange [0.7:2000]"};
   for (size_t i = 0; i < src.size(); ++i) {

@@ -164,6 +164,7 @@ NetSpec small_resnet() {
   add_classifier(s.layers, 5, out);
   s.solver = torchvision_recipe();
   fashion_mnist_schedule(s.solver);
+  s.solver.base_lr = linearly_scaled_rate(s.solver.batch);
   return s;
 }
 
@@ -221,6 +222,11 @@ SolverSpec torchvision_recipe() {
   s.bias_lr_mult = s.weight_lr_mult = 1;  // every parameter alike, BatchNorm's included
   s.bias_decay_mult = s.weight_decay_mult = 1;
   return s;
+}
+
+double linearly_scaled_rate(int batch) {
+  const SolverSpec recipe = torchvision_recipe();
+  return recipe.base_lr * double(batch) / double(recipe.batch);
 }
 
 NetSpec net_preset(const std::string& name) {

@@ -292,6 +292,22 @@ TEST(ResNetPresets, ParameterCountsAndStagesAreTorchvisions) {
   EXPECT_EQ(net.slot("layer2.0.downsample.1").transfer_index, 3);
 }
 
+// The transfer units' names the tables label n with: a ResNet's stem and
+// stages, CaffeNet's layers.
+TEST(ResNetPresets, TransferUnitsAreNamedByStage) {
+  const NetSpec r18 = net_preset("resnet18");
+  EXPECT_TRUE(r18.units_are_stages());
+  std::vector<std::string> units;
+  for (int n = 1; n <= r18.transfer_layers(); ++n) units.push_back(r18.transfer_unit(n));
+  EXPECT_EQ(units, (std::vector<std::string>{"stem", "layer1", "layer2", "layer3", "layer4"}));
+  EXPECT_EQ(net_preset("resnet-small").transfer_unit(4), "layer3");
+  const NetSpec caffenet = net_preset("caffenet");
+  EXPECT_FALSE(caffenet.units_are_stages());
+  EXPECT_EQ(caffenet.transfer_unit(1), "conv1");
+  EXPECT_EQ(caffenet.transfer_unit(7), "fc7");
+  EXPECT_THROW(r18.transfer_unit(7), std::exception);
+}
+
 // The small residual network trains: one batch of Fashion-MNIST's size is
 // overfitted, batch statistics and all.
 TEST(ResNetPresets, SmallResidualNetworkOverfitsOneBatch) {

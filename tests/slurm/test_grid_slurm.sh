@@ -202,4 +202,32 @@ sleep 2
 after=$(cd "$results" && cat */attempts.jsonl | wc -l; stat -c '%n %Y' */result.json | md5sum)
 [[ $before == "$after" ]] || fail "the resubmission retrained something"
 say "resubmission: nothing submitted, nothing retrained"
+
+# --- 4. the residual preset through sbatch jobs/grid.sh: the bn axis in the cells,
+# their trainers and the tables (6 cells: both bases, AB n=1 frozen with the
+# copied batch normalisation frozen and trained, the random control n=1 both ways)
+rsets=(
+  --set base.splits=half0 --set transfer.all.splits=half0 --set transfer.all.directions=AB
+  --set transfer.all.n=1 --set transfer.all.modes=frozen --set random.halves.n=1
+  --set solver.max_iter=8 --set solver.lr_step=6 --set solver.test_interval=4 --set solver.snapshot_interval=8
+  --set solver.batch=32 --set solver.base_lr=0.0125 --set slurm.ranks=1 --set slurm.cpus_per_rank=1 --set slurm.time=10
+)
+rresults=$work/results-resnet
+rm -rf "$rresults"
+trap 'cancel_jobs_of "$results"; cancel_jobs_of "$rresults"' EXIT
+(cd "$src" && sbatch --wait --output="$work/driver-resnet.out" jobs/grid.sh --preset fashion-mnist-resnet "${rsets[@]}" \
+   --results "$rresults" --data "$data" --bin "$bin") >/dev/null || { cat "$work/driver-resnet.out" >&2; fail "the resnet driver job failed"; }
+deadline=$((SECONDS + 300))
+until "$bin/xfer_grid" status --results "$rresults" --check >/dev/null 2>&1; do
+  "$bin/xfer_grid" status --results "$rresults" 2>&1 | grep -qE '^[^ ]+ +(failed|stale) ' && { results=$rresults; fail "a resnet cell failed"; }
+  ((SECONDS < deadline)) || { results=$rresults; fail "the resnet grid did not finish in time"; }
+  sleep 2
+done
+ncells=$(find "$rresults" -name result.json | wc -l)
+((ncells == 6)) || fail "the resnet grid has $ncells results, not 6"
+grep -qx 'bn = train' "$rresults/half0-AB-n1-frozen-bntrain/config.ini" || fail "half0-AB-n1-frozen-bntrain was not given bn = train"
+"$bin/xfer_tables" --results "$rresults" --table main >"$work/resnet-tables.md" 2>/dev/null || fail "xfer_tables on the resnet grid failed"
+grep -qF '## ours-bntrain' "$work/resnet-tables.md" && grep -qF '| AnB | 1 (stem) |' "$work/resnet-tables.md" \
+  || fail "the resnet tables do not keep bn apart by stage: $(head -20 "$work/resnet-tables.md")"
+say "fashion-mnist-resnet through sbatch: 6 cells, bn in the ids, the trainers and the tables"
 say "PASS"
