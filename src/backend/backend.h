@@ -92,12 +92,17 @@ class LrnOp {
 struct BatchNormDesc {
   int n = 0, c = 0, h = 1, w = 1;
   float eps = 1e-5f, momentum = 0.1f;
+  bool relu = false;  // a ReLU follows: an op that fuses it says so (BatchNormOp::fuses_relu)
   size_t per_channel() const { return size_t(n) * h * w; }
 };
 
 class BatchNormOp {
  public:
   virtual ~BatchNormOp() = default;
+  // Whether the desc's ReLU is applied here: forward's outputs are after it,
+  // and the backward passes take dy of the ReLU's output (its mask applied
+  // inside). Otherwise the caller applies the ReLU and its backward.
+  virtual bool fuses_relu() const { return false; }
   // With the batch's statistics, kept for backward_batch; the running ones
   // move toward them when `update_running`.
   virtual void forward_batch(const float* x, const float* scale, const float* shift, float* running_mean,

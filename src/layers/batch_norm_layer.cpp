@@ -16,7 +16,7 @@ class BatchNormLayer final : public Layer {
   Shape plan(const Shape& in) override {
     d_ = BatchNormDesc{.n = shape_dim(in.n(), name(), "batch"), .c = shape_dim(in.c(), name(), "channels"),
                        .h = shape_dim(in.h(), name(), "height"), .w = shape_dim(in.w(), name(), "width"),
-                       .eps = spec_.bn_eps, .momentum = spec_.bn_momentum};
+                       .eps = spec_.bn_eps, .momentum = spec_.bn_momentum, .relu = spec_.relu};
     return in;
   }
   void setup(Backend& be) override {
@@ -39,13 +39,13 @@ class BatchNormLayer final : public Layer {
       op_->forward_batch(x.data(), w_.data(), b_.data(), mean(), var(), y.data(), true);
     else
       op_->forward_global(x.data(), w_.data(), b_.data(), mean(), var(), y.data());
-    if (spec_.relu) be_->relu(y.data(), y.count());
+    if (spec_.relu && !op_->fuses_relu()) be_->relu(y.data(), y.count());
   }
 
   // Backward of the last forward, whichever statistics it used. A frozen
   // layer is asked for no parameter gradient (need_param_grad false).
   void backward(const Tensor& x, const Tensor& y, Tensor& dy, Tensor* dx, bool need_param_grad) override {
-    if (spec_.relu) be_->relu_backward(y.data(), dy.data(), dy.count());
+    if (spec_.relu && !op_->fuses_relu()) be_->relu_backward(y.data(), dy.data(), dy.count());
     float* dscale = need_param_grad ? dw_.data() : nullptr;
     float* dshift = need_param_grad ? db_.data() : nullptr;
     float* dxp = dx ? dx->data() : nullptr;

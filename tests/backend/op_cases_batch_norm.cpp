@@ -117,6 +117,85 @@ void batch_norm_definition(Backend& be) {
     EXPECT_TRUE(near_all(got[i].values, want[i], 1e-5f, 1e-6f)) << got[i].name;
 }
 
+// With the ReLU that follows it: fused into the op where it says so
+// (fuses_relu), else applied by the backend around it, as the layer does.
+constexpr BatchNormDesc kBnRelu{.n = 3, .c = 5, .h = 4, .w = 7, .relu = true};
+
+Outputs run_batch_norm_relu(Backend& be) {
+  auto op = be.make_batch_norm(kBnRelu);
+  const size_t c = kBn.c;
+  Buf x(be, bn_input()), dy(be, random_vector(kCount, 92)), y(be, kCount), dx(be, kCount);
+  Buf scale(be, random_vector(c, 93)), shift(be, random_vector(c, 94));
+  Buf mean(be, random_vector(c, 95, 0.1f)), var(be, std::vector<float>(c, 1.3f));
+  Buf dscale(be, c), dshift(be, c);
+  Outputs out;
+  op->forward_batch(x.data(), scale.data(), shift.data(), mean.data(), var.data(), y.data(), true);
+  if (!op->fuses_relu()) be.relu(y.data(), kCount);
+  out.push_back({"batch forward with relu", y.get(), kFp32});
+  if (!op->fuses_relu()) be.relu_backward(y.data(), dy.data(), kCount);
+  op->backward_batch(x.data(), dy.data(), scale.data(), dx.data(), dscale.data(), dshift.data());
+  out.push_back({"batch dx through relu", dx.get(), kFp32});
+  out.push_back({"batch dscale through relu", dscale.get(), kFp32});
+  out.push_back({"batch dshift through relu", dshift.get(), kFp32});
+  return out;
+}
+
+// The ReLU after the batch's normalisation, and its mask on the gradient; a
+// NaN in the input stays NaN in the output (never a ReLU's 0).
+void batch_norm_relu_definition(Backend& be) {
+  const Outputs got = run_batch_norm_relu(be);
+  const std::vector<float> x = bn_input(), dy0 = random_vector(kCount, 92);
+  const std::vector<float> scale = random_vector(kBn.c, 93), shift = random_vector(kBn.c, 94);
+  const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
+  auto at = [&](size_t n, size_t c, size_t p) { return (n * kBn.c + c) * hw + p; };
+  std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
+  size_t zeros = 0;
+  for (size_t c = 0; c < size_t(kBn.c); ++c) {
+    double mean = 0, var = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) mean += x[at(n, c, p)];
+    mean /= m;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) var += (x[at(n, c, p)] - mean) * (x[at(n, c, p)] - mean);
+    var /= m;
+    const double inv = 1 / std::sqrt(var + kBn.eps);
+    std::vector<double> g(kCount);
+    double sum_g = 0, sum_gx = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv, v = xhat * scale[c] + shift[c];
+        y[i] = float(v > 0 ? v : 0);
+        zeros += v <= 0;
+        g[i] = v > 0 ? dy0[i] : 0;
+        sum_g += g[i];
+        sum_gx += g[i] * xhat;
+      }
+    dshift[c] = float(sum_g);
+    dscale[c] = float(sum_gx);
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv;
+        dx[i] = float(scale[c] * inv * (g[i] - sum_g / m - xhat * sum_gx / m));
+      }
+  }
+  ASSERT_GT(zeros, kCount / 5) << "the case must cut a good part of the outputs";
+  const std::vector<std::vector<float>> want{y, dx, dscale, dshift};
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_TRUE(near_all(got[i].values, want[i], 1e-5f, 1e-6f)) << got[i].name;
+
+  auto op = be.make_batch_norm(kBnRelu);
+  std::vector<float> bad = bn_input();
+  bad[3] = NAN;  // channel 0 of the first image
+  Buf xb(be, bad), yb(be, kCount), sb(be, scale), hb(be, shift), mb(be, kBn.c), vb(be, std::vector<float>(kBn.c, 1.f));
+  op->forward_batch(xb.data(), sb.data(), hb.data(), mb.data(), vb.data(), yb.data(), false);
+  if (!op->fuses_relu()) be.relu(yb.data(), kCount);
+  const std::vector<float> yv = yb.get();
+  for (size_t p = 0; p < hw; ++p) EXPECT_TRUE(std::isnan(yv[at(1, 0, p)])) << "a NaN in channel 0 became " << yv[at(1, 0, p)];
+}
+
 }  // namespace
 
 std::vector<OpCase> batch_norm_cases() {
@@ -124,7 +203,11 @@ std::vector<OpCase> batch_norm_cases() {
            .covers = {"Backend::make_batch_norm", "BatchNormOp::forward_batch", "BatchNormOp::forward_global",
                       "BatchNormOp::backward_batch", "BatchNormOp::backward_global"},
            .compare = run_batch_norm,
-           .definition = batch_norm_definition}};
+           .definition = batch_norm_definition},
+          {.name = "batch_norm_with_relu",
+           .covers = {"BatchNormOp::fuses_relu", "BatchNormOp::forward_batch", "BatchNormOp::backward_batch"},
+           .compare = run_batch_norm_relu,
+           .definition = batch_norm_relu_definition}};
 }
 
 }  // namespace xfer::testing
