@@ -125,6 +125,7 @@ std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Dia
   for (int n = 1; n <= ds.layers; ++n) {
     EffectAtN at;
     at.n = n;
+    at.expected = expected_sign(e);
     const std::map<UnitKey, double> reference = unit_values(ds, s, t.subtrahend, n);
     for (const auto& [unit, v] : unit_values(ds, s, t.minuend, n)) {
       auto ref = reference.find(unit);
@@ -158,6 +159,16 @@ std::vector<EffectAtN> effect_by_n(const Dataset& ds, Statistic s, Effect e, Dia
   return out;
 }
 
+int expected_sign(Effect e) {
+  const std::string m = meaning(e);
+  if (m.rfind("below 0", 0) == 0) return -1;
+  if (m.rfind("above 0", 0) == 0) return 1;
+  return 0;  // "level with 0"
+}
+
+// "seen": a difference of the paper's sign; "the reverse seen": of the other
+// sign (a selffer above its base is not fragile co-adaptation); "a difference
+// seen": where the paper expects none (fine-tuning that does not recover).
 std::string verdict(const EffectAtN& e) {
   if (!e.refused.empty()) return "refused: " + e.refused;
   const PairedTest& t = e.test;
@@ -169,7 +180,9 @@ std::string verdict(const EffectAtN& e) {
     return "not tested (" + std::to_string(t.n) + " units, all " + signed_number(t.mean) + ")";
   char p[32];
   std::snprintf(p, sizeof p, "%.3g", e.holm);
-  return std::string(e.seen() ? "seen" : "not seen here") + " (" + signed_number(t.mean) + ", 95% CI " +
+  const char* word = "not seen here";
+  if (e.seen()) word = e.expected == 0 ? "a difference seen" : (t.mean > 0) == (e.expected > 0) ? "seen" : "the reverse seen";
+  return std::string(word) + " (" + signed_number(t.mean) + ", 95% CI " +
          signed_number(t.interval.low) + ".." + signed_number(t.interval.high) + ", Holm p " + p + ", " +
          std::to_string(t.n) + " units)";
 }

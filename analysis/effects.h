@@ -60,6 +60,8 @@ inline constexpr Effect kEffects[] = {Effect::BnBvsBase,      Effect::BnBPlusvsB
 bool against_continued(Effect e);
 const char* label(Effect e);    // "BnB − baseB"
 const char* meaning(Effect e);  // what a seen effect of its expected sign means
+// The sign the paper expects of `e`: -1 below 0, +1 above 0, 0 level with 0.
+int expected_sign(Effect e);
 
 // One effect at one n.
 struct EffectAtN {
@@ -72,6 +74,9 @@ struct EffectAtN {
   // Not tested because its networks were trained with different schedules:
   // the two cells and their schedules ("" when it was not refused).
   std::string refused;
+  int expected = 0;  // expected_sign() of its effect
+  // A difference from 0 under the decision rule (Holm p below 0.05), of
+  // whichever sign: verdict() says whether it is the paper's.
   bool seen() const { return refused.empty() && holm < 0.05; }
 };
 

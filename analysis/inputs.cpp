@@ -2,6 +2,7 @@
 #include "analysis/inputs.h"
 
 #include <chrono>
+#include <set>
 #include <iostream>
 
 #include "analysis/caffe_log.h"
@@ -93,8 +94,10 @@ int write_from_inputs(const AnalysisTool& tool, const Inputs& in,
               << " written\n";
     return kExitError;
   }
-  size_t nets = 0;
-  for (const auto& d : data) nets += d.runs.size();
+  std::set<std::string> files;  // a base is in each bn data set: count each network once
+  for (const auto& d : data)
+    for (const auto& [id, run] : d.runs) files.insert(run.origin);
+  const size_t nets = files.size();
   try {
     write(data, diag);
   } catch (const std::exception& e) {

@@ -472,7 +472,9 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag) {
       " n of the effect (Holm 1979); "
       "sign-flip p: the exact two-sided randomization p over all sign assignments of the differences, which needs "
       "no normality.");
-  t.notes.push_back("Decision rule: an effect is seen at n when its Holm p is below 0.05; fewer than " +
+  t.notes.push_back("Decision rule: an effect is seen at n when its Holm p is below 0.05 and its mean has the sign "
+                    "the paper expects (below: the reverse seen; for an effect expected level with 0, a difference "
+                    "seen); fewer than " +
                     std::to_string(kMinUnitsToTest) + " units: too few to test (no interval, no p).");
   for (int n : unit_counts)
     if (n >= kMinUnitsToTest && n <= kSignFlipMaxUnits && sign_flip_min_p(n) >= 0.05) {

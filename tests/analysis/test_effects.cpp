@@ -70,6 +70,24 @@ TEST(Effects, FourUnitsArePairedAndTested) {
   EXPECT_TRUE(said);
 }
 
+// A significant difference says whether it has the paper's sign: a selffer
+// above its base is the reverse of fragile co-adaptation, and fine-tuned
+// selffers off their base are a difference where the paper expects none.
+TEST(Effects, TheVerdictSaysWhetherTheSignIsThePapers) {
+  Dataset ds = make({{"half0-A-base", 0.90}, {"half0-B-base", 0.80}, {"half1-A-base", 0.85}, {"half1-B-base", 0.70},
+                     {"half0-AA-n2-frozen", 0.91}, {"half0-BB-n2-frozen", 0.82},
+                     {"half1-AA-n2-frozen", 0.88}, {"half1-BB-n2-frozen", 0.74},
+                     {"half0-AA-n2-finetune", 0.91}, {"half0-BB-n2-finetune", 0.82},
+                     {"half1-AA-n2-finetune", 0.88}, {"half1-BB-n2-finetune", 0.74}});
+  Diagnostics diag;
+  const EffectAtN above = effect_by_n(ds, Statistic::Top10, Effect::BnBvsBase, &diag)[1];
+  ASSERT_TRUE(above.seen());
+  EXPECT_EQ(verdict(above).rfind("the reverse seen (+0.0250", 0), 0u) << verdict(above);
+  const EffectAtN off = effect_by_n(ds, Statistic::Top10, Effect::BnBPlusvsBase, &diag)[1];
+  ASSERT_TRUE(off.seen());
+  EXPECT_EQ(verdict(off).rfind("a difference seen (+0.0250", 0), 0u) << verdict(off);
+}
+
 // A transfer whose own base is missing (diverged, or never run) is left out of
 // the effect, said in one line, and the unit count drops.
 TEST(Effects, AUnitWithoutItsBaseIsLeftOutAndNamed) {
