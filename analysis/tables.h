@@ -54,6 +54,12 @@ Table effects_table(const Sources& src, Statistic s, Diagnostics& diag);
 // the paper's mean of the 10 best tests sits above the final test.
 Table uncertainty_table(const Sources& src, Statistic s, Diagnostics& diag);
 
+// The grid's bn axis (data sets split by split_by_batch_norm, results_dir.h):
+// each cell with its copied stages' batch normalisation trained minus the same
+// cell with it frozen, by group and n, paired t and Holm over n. No rows
+// unless `src` holds both a "train" and a "frozen" data set.
+Table batch_norm_table(const Sources& src, Statistic s, Diagnostics& diag);
+
 // 10. Each network: its statistic with its Wilson interval (binomial on the
 // images each test scored) and its last weights' test on the whole
 // validation set, where the result records one.

@@ -130,6 +130,37 @@ TEST(ResidualAnalysis, TablesAndFiguresRunToTheLastStageAndNameIt) {
   EXPECT_NE(script.str().find("\"2\\nlayer1\" 2"), std::string::npos) << script.str();
 }
 
+// The bn axis as pairs: each cell with its batch normalisation trained minus
+// the same cell frozen, tested over the pairs, by group and n; a cell without
+// its twin is no pair.
+TEST(ResidualAnalysis, TheBnAxisIsComparedCellByCell) {
+  TempDir tmp;
+  const double drop[] = {0.20, 0.21, 0.19, 0.22};  // trained below frozen, one per target task
+  int k = 0;
+  for (const char* split : {"half0", "half1"})
+    for (char t : {'A', 'B'}) {
+      const std::string base = std::string(split) + "-" + t + "-base";
+      write_result(tmp.path(), residual_result(base, 0.9));
+      const std::string cell = std::string(split) + "-" + t + t + "-n2-finetune";
+      write_result(tmp.path(), residual_result(cell + "-bnfrozen", 0.85));
+      write_result(tmp.path(), residual_result(cell + "-bntrain", 0.85 - drop[k++]));
+    }
+  write_result(tmp.path(), residual_result("half0-AB-n3-frozen-bntrain", 0.5));  // no frozen twin
+  Diagnostics diag;
+  const std::vector<Dataset> sets = split_by_batch_norm(read_results_dir(tmp.path(), "ours", diag));
+  ASSERT_EQ(sets.size(), 2u);
+  const Table t = batch_norm_table({&sets[0], &sets[1]}, Statistic::Top10, diag);
+  ASSERT_EQ(t.rows.size(), 1u) << render(t, Format::Markdown);
+  const auto& row = t.rows[0];
+  EXPECT_EQ(row[0].text, "BnB+");
+  EXPECT_EQ(row[1].text, "2 (layer1)");
+  EXPECT_EQ(row[2].number, 4);
+  EXPECT_NEAR(row[3].number, -0.205, 1e-9);
+  EXPECT_EQ(row[8].text.rfind("frozen higher (-0.2050", 0), 0u) << row[8].text;
+  // One data set alone (no bn axis): no rows.
+  EXPECT_TRUE(batch_norm_table({&sets[0]}, Statistic::Top10, diag).rows.empty());
+}
+
 // Results of two networks in one tree count n in different units: refused,
 // naming both, so no table mixes them.
 TEST(ResidualAnalysisFaults, TwoNetworksInOneTreeAreRefusedNamingBoth) {
