@@ -53,6 +53,24 @@ void write_manifest(const std::string& dir, const Manifest& m) {
 }
 
 
+namespace {
+
+// A shard's [[class, count], ...], each a whole number in range: a count of
+// 1e51 must be refused, not converted (that is undefined behaviour).
+std::vector<std::pair<int32_t, int64_t>> class_count_pairs(const nlohmann::json& v, const std::string& where) {
+  const std::string what = where + " class_counts";
+  if (!v.is_array()) throw std::runtime_error(what + " is " + std::string(v.type_name()) + ", not an array");
+  std::vector<std::pair<int32_t, int64_t>> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = what + "[" + std::to_string(i) + "]";
+    if (!v[i].is_array() || v[i].size() != 2) throw std::runtime_error(at + " is " + v[i].dump() + ", not [class, count]");
+    out.emplace_back(whole<int32_t>(v[i][0], at + " class", 0), whole<int64_t>(v[i][1], at + " count", 0));
+  }
+  return out;
+}
+
+}  // namespace
+
 Manifest read_manifest(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -96,8 +114,7 @@ Manifest read_manifest(const std::string& dir) {
         x.num_images = whole<int64_t>(sh.at("num_images"), name + " shard " + x.file + " num_images", 0);
         x.bytes = whole<int64_t>(sh.at("bytes"), name + " shard " + x.file + " bytes", 0);
         x.crc32 = parse_crc_hex(sh.at("crc32").get<std::string>(), path);
-        if (sh.contains("class_counts"))
-          x.class_counts = sh["class_counts"].get<std::vector<std::pair<int32_t, int64_t>>>();
+        if (sh.contains("class_counts")) x.class_counts = class_count_pairs(sh["class_counts"], name + " shard " + x.file);
         s.shards.push_back(x);
       }
       m.subsets[name] = std::move(s);

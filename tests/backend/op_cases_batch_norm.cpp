@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "gpu_test_util.h"
 #include "op_cases.h"
@@ -22,6 +23,21 @@ std::vector<float> bn_input() {
   const size_t hw = size_t(kBn.h) * kBn.w;
   for (size_t i = 0; i < kCount; ++i) x[i] += float((i / hw) % kBn.c) - 1.5f;
   return x;
+}
+
+// Channel c's batch mean and biased variance, in float64.
+std::pair<double, double> batch_statistics(const std::vector<float>& x, size_t c) {
+  const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
+  double mean = 0, var = 0;
+  for (size_t n = 0; n < size_t(kBn.n); ++n)
+    for (size_t p = 0; p < hw; ++p) mean += x[(n * kBn.c + c) * hw + p];
+  mean /= double(m);
+  for (size_t n = 0; n < size_t(kBn.n); ++n)
+    for (size_t p = 0; p < hw; ++p) {
+      const double d = x[(n * kBn.c + c) * hw + p] - mean;
+      var += d * d;
+    }
+  return {mean, var / double(m)};
 }
 
 // Each pass from the same inputs, in the order a training step and a test run them.
@@ -69,13 +85,7 @@ void batch_norm_definition(Backend& be) {
   std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
   std::vector<float> gy(kCount), gdx(kCount), gdscale(kBn.c), gdshift(kBn.c);
   for (size_t c = 0; c < size_t(kBn.c); ++c) {
-    double mean = 0, var = 0;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) mean += x[at(n, c, p)];
-    mean /= m;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) var += (x[at(n, c, p)] - mean) * (x[at(n, c, p)] - mean);
-    var /= m;  // biased
+    const auto [mean, var] = batch_statistics(x, c);
     const double inv = 1 / std::sqrt(var + kBn.eps);
     double sum_dy = 0, sum_dy_xhat = 0;
     for (size_t n = 0; n < size_t(kBn.n); ++n)
@@ -151,13 +161,7 @@ void batch_norm_relu_definition(Backend& be) {
   std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
   size_t zeros = 0;
   for (size_t c = 0; c < size_t(kBn.c); ++c) {
-    double mean = 0, var = 0;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) mean += x[at(n, c, p)];
-    mean /= m;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) var += (x[at(n, c, p)] - mean) * (x[at(n, c, p)] - mean);
-    var /= m;
+    const auto [mean, var] = batch_statistics(x, c);
     const double inv = 1 / std::sqrt(var + kBn.eps);
     std::vector<double> g(kCount);
     double sum_g = 0, sum_gx = 0;

@@ -92,6 +92,11 @@ TEST_F(Views, FaultManifestNumbersOutOfKind) {
   EXPECT_TRUE(contains(e, "train.num_images is -5, outside 0..")) << e;
   e = refusal([](nlohmann::json& j) { j["height"] = 1000000; });
   EXPECT_TRUE(contains(e, "height is 1000000, outside 1..65535")) << e;
+  // A shard's class count past any integer (found by fuzz_manifest): refused, not converted.
+  e = refusal([](nlohmann::json& j) { j["subsets"]["train"]["shards"][0]["class_counts"][0][1] = 1.00089e51; });
+  EXPECT_TRUE(contains(e, "class_counts[0] count is 1.00089e+51, not a whole number")) << e;
+  e = refusal([](nlohmann::json& j) { j["subsets"]["train"]["shards"][0]["class_counts"][0] = 7; });
+  EXPECT_TRUE(contains(e, "class_counts[0] is 7, not [class, count]")) << e;
   std::ofstream(path) << good.dump(1);
   EXPECT_EQ(error_of([&] { read_manifest(root() + "/all"); }), "");
 }

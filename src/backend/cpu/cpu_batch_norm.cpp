@@ -71,16 +71,9 @@ class CpuBatchNorm final : public BatchNormOp {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < d_.c; ++c) {
       const float inv = inv_std(var_[c]);
-      double sum_g = 0, sum_gx = 0;
-      for (int n = 0; n < d_.n; ++n) {
-        const auto [g, gx] = gradient_sums(plane(x, n, c), plane(dy, n, c), c, mean_[c], inv);
-        sum_g += g;
-        sum_gx += gx;
-      }
-      if (dshift) dshift[c] = float(sum_g);
-      if (dscale) dscale[c] = float(sum_gx);
+      const Sums sums = channel_gradients(x, dy, c, mean_[c], inv, dscale, dshift);
       if (!dx) continue;
-      const float k = scale[c] * inv, mean_g = float(sum_g / count), mean_gx = float(sum_gx / count);
+      const float k = scale[c] * inv, mean_g = float(sums.g / count), mean_gx = float(sums.gx / count);
       const float mean = mean_[c];
       const Mask mask = mask_of(c);
       for (int n = 0; n < d_.n; ++n) {
@@ -107,16 +100,7 @@ class CpuBatchNorm final : public BatchNormOp {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < d_.c; ++c) {
       const float inv = inv_std(var[c]);
-      if (dscale || dshift) {
-        double sum_g = 0, sum_gx = 0;
-        for (int n = 0; n < d_.n; ++n) {
-          const auto [g, gx] = gradient_sums(plane(x, n, c), plane(dy, n, c), c, mean[c], inv);
-          sum_g += g;
-          sum_gx += gx;
-        }
-        if (dshift) dshift[c] = float(sum_g);
-        if (dscale) dscale[c] = float(sum_gx);
-      }
+      if (dscale || dshift) channel_gradients(x, dy, c, mean[c], inv, dscale, dshift);
       if (!dx) continue;
       const float k = scale[c] * inv;
       const Mask mask = mask_of(c);
@@ -197,6 +181,19 @@ class CpuBatchNorm final : public BatchNormOp {
   struct Sums {
     double g, gx;
   };
+  // Channel c's sum(g) and sum(g * xhat), written to dshift and dscale where given.
+  Sums channel_gradients(const float* x, const float* dy, int c, float mean, float inv, float* dscale,
+                         float* dshift) const {
+    Sums s{0, 0};
+    for (int n = 0; n < d_.n; ++n) {
+      const Sums p = gradient_sums(plane(x, n, c), plane(dy, n, c), c, mean, inv);
+      s.g += p.g;
+      s.gx += p.gx;
+    }
+    if (dshift) dshift[c] = float(s.g);
+    if (dscale) dscale[c] = float(s.gx);
+    return s;
+  }
   // sum(g) and sum(g * xhat) over one plane, g the gradient through the ReLU.
   XFER_WIDE Sums gradient_sums(const float* xp, const float* dyp, int c, float mean, float inv) const {
     double g = 0, gx = 0;
