@@ -40,6 +40,47 @@ std::pair<double, double> batch_statistics(const std::vector<float>& x, size_t c
   return {mean, var / double(m)};
 }
 
+// The batch pass from its definition in float64, with the ReLU after it where
+// `relu`: y, and dx, dscale, dshift of the gradient dy of y. Ioffe and
+// Szegedy's backward, with the batch statistics' own gradients.
+struct BatchPass {
+  std::vector<float> y, dx, dscale, dshift;
+  size_t cut = 0;  // outputs the ReLU set to 0
+};
+BatchPass batch_pass_definition(const std::vector<float>& x, const std::vector<float>& dy,
+                                const std::vector<float>& scale, const std::vector<float>& shift, bool relu) {
+  const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
+  auto at = [&](size_t n, size_t c, size_t p) { return (n * kBn.c + c) * hw + p; };
+  BatchPass r{std::vector<float>(kCount), std::vector<float>(kCount), std::vector<float>(kBn.c),
+              std::vector<float>(kBn.c)};
+  std::vector<double> g(kCount);
+  for (size_t c = 0; c < size_t(kBn.c); ++c) {
+    const auto [mean, var] = batch_statistics(x, c);
+    const double inv = 1 / std::sqrt(var + kBn.eps);
+    double sum_g = 0, sum_gx = 0;
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv, v = xhat * scale[c] + shift[c];
+        const bool passes = !relu || v > 0;
+        r.y[i] = float(passes ? v : 0);
+        r.cut += !passes;
+        g[i] = passes ? dy[i] : 0;
+        sum_g += g[i];
+        sum_gx += g[i] * xhat;
+      }
+    r.dshift[c] = float(sum_g);
+    r.dscale[c] = float(sum_gx);
+    for (size_t n = 0; n < size_t(kBn.n); ++n)
+      for (size_t p = 0; p < hw; ++p) {
+        const size_t i = at(n, c, p);
+        const double xhat = (x[i] - mean) * inv;
+        r.dx[i] = float(scale[c] * inv * (g[i] - sum_g / m - xhat * sum_gx / m));
+      }
+  }
+  return r;
+}
+
 // Each pass from the same inputs, in the order a training step and a test run them.
 Outputs run_batch_norm(Backend& be) {
   auto op = be.make_batch_norm(kBn);
@@ -82,29 +123,10 @@ void batch_norm_definition(Backend& be) {
   std::vector<float> rmean = random_vector(kBn.c, 95, 0.1f), rvar(kBn.c, 1.3f);
   const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
   auto at = [&](size_t n, size_t c, size_t p) { return (n * kBn.c + c) * hw + p; };
-  std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
+  const BatchPass batch = batch_pass_definition(x, dy, scale, shift, false);
   std::vector<float> gy(kCount), gdx(kCount), gdscale(kBn.c), gdshift(kBn.c);
   for (size_t c = 0; c < size_t(kBn.c); ++c) {
     const auto [mean, var] = batch_statistics(x, c);
-    const double inv = 1 / std::sqrt(var + kBn.eps);
-    double sum_dy = 0, sum_dy_xhat = 0;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) {
-        const size_t i = at(n, c, p);
-        const double xhat = (x[i] - mean) * inv;
-        y[i] = float(xhat * scale[c] + shift[c]);
-        sum_dy += dy[i];
-        sum_dy_xhat += dy[i] * xhat;
-      }
-    dshift[c] = float(sum_dy);
-    dscale[c] = float(sum_dy_xhat);
-    // Ioffe and Szegedy's backward, with the batch statistics' own gradients.
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) {
-        const size_t i = at(n, c, p);
-        const double xhat = (x[i] - mean) * inv;
-        dx[i] = float(scale[c] * inv * (dy[i] - sum_dy / m - xhat * sum_dy_xhat / m));
-      }
     rmean[c] = float(0.9 * rmean[c] + 0.1 * mean);
     rvar[c] = float(0.9 * rvar[c] + 0.1 * var * m / (m - 1));
     const double ginv = 1 / std::sqrt(double(rvar[c]) + kBn.eps);
@@ -121,7 +143,8 @@ void batch_norm_definition(Backend& be) {
     gdshift[c] = float(g_dy);
     gdscale[c] = float(g_dy_xhat);
   }
-  const std::vector<std::vector<float>> want{y, rmean, rvar, dx, dscale, dshift, gy, gdx, gdscale, gdshift, gdx};
+  const std::vector<std::vector<float>> want{batch.y, rmean, rvar, batch.dx, batch.dscale, batch.dshift,
+                                             gy, gdx, gdscale, gdshift, gdx};
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i)
     EXPECT_TRUE(near_all(got[i].values, want[i], 1e-5f, 1e-6f)) << got[i].name;
@@ -154,38 +177,12 @@ Outputs run_batch_norm_relu(Backend& be) {
 // NaN in the input stays NaN in the output (never a ReLU's 0).
 void batch_norm_relu_definition(Backend& be) {
   const Outputs got = run_batch_norm_relu(be);
-  const std::vector<float> x = bn_input(), dy0 = random_vector(kCount, 92);
-  const std::vector<float> scale = random_vector(kBn.c, 93), shift = random_vector(kBn.c, 94);
-  const size_t hw = size_t(kBn.h) * kBn.w, m = kBn.n * hw;
+  const std::vector<float> x = bn_input(), scale = random_vector(kBn.c, 93), shift = random_vector(kBn.c, 94);
+  const BatchPass want_pass = batch_pass_definition(x, random_vector(kCount, 92), scale, shift, true);
+  const size_t hw = size_t(kBn.h) * kBn.w;
   auto at = [&](size_t n, size_t c, size_t p) { return (n * kBn.c + c) * hw + p; };
-  std::vector<float> y(kCount), dx(kCount), dscale(kBn.c), dshift(kBn.c);
-  size_t zeros = 0;
-  for (size_t c = 0; c < size_t(kBn.c); ++c) {
-    const auto [mean, var] = batch_statistics(x, c);
-    const double inv = 1 / std::sqrt(var + kBn.eps);
-    std::vector<double> g(kCount);
-    double sum_g = 0, sum_gx = 0;
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) {
-        const size_t i = at(n, c, p);
-        const double xhat = (x[i] - mean) * inv, v = xhat * scale[c] + shift[c];
-        y[i] = float(v > 0 ? v : 0);
-        zeros += v <= 0;
-        g[i] = v > 0 ? dy0[i] : 0;
-        sum_g += g[i];
-        sum_gx += g[i] * xhat;
-      }
-    dshift[c] = float(sum_g);
-    dscale[c] = float(sum_gx);
-    for (size_t n = 0; n < size_t(kBn.n); ++n)
-      for (size_t p = 0; p < hw; ++p) {
-        const size_t i = at(n, c, p);
-        const double xhat = (x[i] - mean) * inv;
-        dx[i] = float(scale[c] * inv * (g[i] - sum_g / m - xhat * sum_gx / m));
-      }
-  }
-  ASSERT_GT(zeros, kCount / 5) << "the case must cut a good part of the outputs";
-  const std::vector<std::vector<float>> want{y, dx, dscale, dshift};
+  ASSERT_GT(want_pass.cut, kCount / 5) << "the case must cut a good part of the outputs";
+  const std::vector<std::vector<float>> want{want_pass.y, want_pass.dx, want_pass.dscale, want_pass.dshift};
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i)
     EXPECT_TRUE(near_all(got[i].values, want[i], 1e-5f, 1e-6f)) << got[i].name;
